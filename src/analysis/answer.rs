@@ -1,0 +1,89 @@
+//! Checking one answer's facts against the map: stated correctly, stated
+//! wrongly, or not stated. Comparison is by meaning (see [`crate::fact`]).
+
+use crate::fact::{self, FactSpec, FactValue, Found, Judgement, Locale};
+use crate::suite::Suite;
+use crate::verdict::{FactCheck, FactOutcome, Span};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Most "other values" listed per fact check.
+const MAX_OTHERS: usize = 5;
+
+/// What the map says about one fact, parsed once per analysis rather than
+/// once per answer.
+#[derive(Debug)]
+pub struct FactInfo {
+    pub spec: FactSpec,
+    /// None when the map's value does not parse (validation reports that);
+    /// answers can then still be compared with each other.
+    pub expected: Option<FactValue>,
+    pub expected_display: Option<String>,
+    /// "refund window": the map's label or the id, for sentences.
+    pub label: String,
+}
+
+/// Every fact of the map, by id.
+pub fn facts(suite: &Suite) -> HashMap<&str, FactInfo> {
+    let locale = suite.locale();
+    suite
+        .map
+        .facts
+        .iter()
+        .map(|(id, f)| {
+            let spec = FactSpec { kind: f.kind, keywords: f.keywords.clone() };
+            let expected = fact::parse_expected(&spec, &f.value, &locale).ok();
+            let expected_display = expected.as_ref().map(FactValue::display).or_else(|| Some(f.value.clone()));
+            let label = f.label.clone().unwrap_or_else(|| id.replace(['_', '-'], " ")).to_lowercase();
+            (id.as_str(), FactInfo { spec, expected, expected_display, label })
+        })
+        .collect()
+}
+
+/// The value an answer stated for a fact, for the consistency matrix.
+#[derive(Debug)]
+pub struct Stated {
+    pub value: FactValue,
+    pub span: Range<usize>,
+    /// Agrees with the map; None when the map's value is unreadable.
+    pub matches_map: Option<bool>,
+}
+
+/// Checks one fact in one cleaned answer.
+pub fn check(fact_id: &str, info: &FactInfo, answer: &str, locale: &Locale) -> (FactCheck, Option<Stated>) {
+    let mut check = FactCheck {
+        fact: fact_id.to_string(),
+        outcome: FactOutcome::NotStated,
+        expected: info.expected_display.clone(),
+        found: None,
+        others: Vec::new(),
+        span: None,
+        excerpt: None,
+    };
+    let (found, matches_map, others): (Option<Found>, Option<bool>, Vec<Found>) = match &info.expected {
+        Some(expected) => match fact::judge(expected, &info.spec, answer, locale) {
+            Judgement::Correct { found } => (Some(found), Some(true), Vec::new()),
+            Judgement::Wrong { found, others } => (Some(found), Some(false), others),
+            Judgement::NotStated => (None, None, Vec::new()),
+        },
+        // Without the map's value only channels can be compared: take what the answer states.
+        None => {
+            let mut all = fact::extract(&info.spec, answer, locale).into_iter();
+            (all.next(), None, all.collect())
+        }
+    };
+    let Some(found) = found else {
+        return (check, None);
+    };
+    check.outcome = match matches_map {
+        Some(true) => FactOutcome::Correct,
+        Some(false) => FactOutcome::Wrong,
+        None => FactOutcome::Unchecked,
+    };
+    check.found = Some(found.value.display());
+    check.others = others.iter().take(MAX_OTHERS).map(|o| o.value.display()).collect();
+    check.span = Some(Span { start: found.span.start, end: found.span.end });
+    check.excerpt = Some(super::evidence::sentence(answer, found.span.clone()).to_string());
+    let stated = Stated { value: found.value, span: found.span, matches_map };
+    (check, Some(stated))
+}

@@ -1,0 +1,245 @@
+//! Collecting findings. Every occurrence of a problem is recorded under a
+//! [`Key`] — what the problem is, never when or how it showed — so repeats
+//! of one problem become one finding with a few evidence items and a count,
+//! and the finding's id (a hash of the key) is the same in every run.
+//!
+//! Keys borrow their strings from the suite and the run, so recording an
+//! occurrence allocates nothing unless it keeps evidence.
+
+use crate::verdict::{Evidence, Finding, FindingKind, Severity};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// What a problem is. Two occurrences with equal keys are the same problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key<'a> {
+    pub kind: FindingKind,
+    pub journey: Option<&'a str>,
+    pub stage: Option<&'a str>,
+    pub channel: Option<&'a str>,
+    pub segment: Option<&'a str>,
+    pub question: Option<&'a str>,
+    /// The fact, or for lost context the captured value's name.
+    pub fact: Option<&'a str>,
+    /// What else tells problems apart: the error kind for errors.
+    pub detail: Option<&'a str>,
+}
+
+impl<'a> Key<'a> {
+    /// A key about nothing in particular yet; set the fields that apply.
+    pub fn new(kind: FindingKind) -> Self {
+        Key { kind, journey: None, stage: None, channel: None, segment: None, question: None, fact: None, detail: None }
+    }
+
+    /// The stable id: 16 hex digits of a SHA-256 over the key's fields.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        let kind = format!("{:?}", self.kind);
+        h.update(b"touchpoint-finding-v1\0");
+        h.update(kind.as_bytes());
+        for part in [self.journey, self.stage, self.channel, self.segment, self.question, self.fact, self.detail] {
+            h.update([0]);
+            // Distinguish None from Some(""): they are different problems.
+            match part {
+                Some(s) => {
+                    h.update([1]);
+                    h.update(s.as_bytes());
+                }
+                None => h.update([2]),
+            }
+        }
+        hex::encode(h.finalize())[..16].to_string()
+    }
+}
+
+/// Most distinct found values remembered per finding (hostile answers could
+/// produce unboundedly many).
+const MAX_VALUES: usize = 8;
+
+/// One problem while the run is being read.
+#[derive(Debug)]
+pub struct Acc<'a> {
+    pub key: Key<'a>,
+    pub id: String,
+    pub severity: Severity,
+    pub persona: Option<&'a str>,
+    pub expected: Option<String>,
+    /// Distinct found values with how often each was seen.
+    pub found: Vec<(String, u64)>,
+    pub occurrences: u64,
+    pub evidence: Vec<Evidence>,
+    /// Set by whoever knows the words best; else written from the key.
+    pub summary: Option<String>,
+    /// A detail for the summary: the first lost-context reason or error message.
+    pub note: Option<String>,
+    /// The worst latency seen (ms), for service-level summaries: (earliest, latest).
+    pub worst_ms: Option<(f64, f64)>,
+}
+
+impl Acc<'_> {
+    /// Counts a found value, keeping at most [`MAX_VALUES`] distinct ones.
+    pub fn saw_value(&mut self, display: &str) {
+        if let Some(slot) = self.found.iter_mut().find(|(v, _)| v == display) {
+            slot.1 += 1;
+        } else if self.found.len() < MAX_VALUES {
+            self.found.push((display.to_string(), 1));
+        }
+    }
+
+    /// The most frequent found value (ties: the first seen).
+    pub fn top_value(&self) -> Option<&str> {
+        let mut best: Option<&(String, u64)> = None;
+        for v in &self.found {
+            if best.map_or(true, |b| v.1 > b.1) {
+                best = Some(v);
+            }
+        }
+        best.map(|(v, _)| v.as_str())
+    }
+}
+
+/// Every problem seen so far, in first-seen order.
+#[derive(Debug)]
+pub struct Findings<'a> {
+    index: HashMap<Key<'a>, usize>,
+    pub list: Vec<Acc<'a>>,
+    max_evidence: usize,
+}
+
+impl<'a> Findings<'a> {
+    pub fn new(max_evidence: usize) -> Self {
+        Findings { index: HashMap::new(), list: Vec::new(), max_evidence }
+    }
+
+    /// Records one occurrence of the problem `key`. `evidence` is only called
+    /// while the finding has room for more. Returns the finding's index.
+    pub fn record(
+        &mut self,
+        key: Key<'a>,
+        severity: Severity,
+        persona: Option<&'a str>,
+        evidence: impl FnOnce() -> Option<Evidence>,
+    ) -> usize {
+        let i = *self.index.entry(key).or_insert_with(|| {
+            self.list.push(Acc {
+                key,
+                id: key.fingerprint(),
+                severity,
+                persona,
+                expected: None,
+                found: Vec::new(),
+                occurrences: 0,
+                evidence: Vec::new(),
+                summary: None,
+                note: None,
+                worst_ms: None,
+            });
+            self.list.len() - 1
+        });
+        let acc = &mut self.list[i];
+        acc.occurrences += 1;
+        acc.severity = acc.severity.max(severity);
+        if acc.evidence.len() < self.max_evidence {
+            if let Some(e) = evidence() {
+                acc.evidence.push(e);
+            }
+        }
+        i
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> &mut Acc<'a> {
+        &mut self.list[i]
+    }
+
+    pub fn max_evidence(&self) -> usize {
+        self.max_evidence
+    }
+
+    /// The findings, most severe first, then by what they are about, so the
+    /// order is the same in every run. `summary` writes the words for
+    /// findings that have none yet.
+    pub fn finish(self, mut summary: impl FnMut(&Acc<'a>) -> String) -> Vec<Finding> {
+        let mut out: Vec<Finding> = self
+            .list
+            .into_iter()
+            .map(|acc| {
+                let text = acc.summary.clone().unwrap_or_else(|| summary(&acc));
+                let found = acc.top_value().map(str::to_string);
+                Finding {
+                    id: acc.id,
+                    kind: acc.key.kind,
+                    severity: acc.severity,
+                    journey: acc.key.journey.map(str::to_string),
+                    stage: acc.key.stage.map(str::to_string),
+                    channel: acc.key.channel.map(str::to_string),
+                    persona: acc.persona.map(str::to_string),
+                    segment: acc.key.segment.map(str::to_string),
+                    question: acc.key.question.map(str::to_string),
+                    fact: acc.key.fact.map(str::to_string),
+                    expected: acc.expected,
+                    found,
+                    occurrences: acc.occurrences,
+                    evidence: acc.evidence,
+                    summary: text,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.kind.cmp(&b.kind))
+                .then_with(|| a.journey.cmp(&b.journey))
+                .then_with(|| a.stage.cmp(&b.stage))
+                .then_with(|| a.question.cmp(&b.question))
+                .then_with(|| a.fact.cmp(&b.fact))
+                .then_with(|| a.channel.cmp(&b.channel))
+                .then_with(|| a.segment.cmp(&b.segment))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        out
+    }
+}
+
+/// How serious each kind of problem is; a moment of truth (critical stage)
+/// raises answer problems one level.
+pub fn severity(kind: FindingKind, critical: bool) -> Severity {
+    let base = match kind {
+        FindingKind::WrongFact | FindingKind::LostContext => Severity::High,
+        FindingKind::ChannelDisagreement | FindingKind::SegmentDifference => Severity::High,
+        FindingKind::Unstable | FindingKind::SlaBreach => Severity::Medium,
+        FindingKind::NotStated | FindingKind::PossibleSlaBreach => Severity::Low,
+        FindingKind::Error => Severity::High,
+    };
+    if critical && kind != FindingKind::PossibleSlaBreach {
+        raise(base)
+    } else {
+        base
+    }
+}
+
+/// Errors by what the customer got: nothing at all is high; a problem that
+/// is probably the suite's own (a request that could not be built, a body
+/// the channel configuration cannot read) is medium; a stopped run is info.
+pub fn error_severity(kind: crate::record::ErrorKind, critical: bool) -> Severity {
+    use crate::record::ErrorKind as E;
+    let base = match kind {
+        E::Connect | E::Timeout | E::Status | E::NoReply => Severity::High,
+        E::Request | E::Malformed => Severity::Medium,
+        E::TooLarge => Severity::Low,
+        E::Interrupted => return Severity::Info,
+    };
+    if critical {
+        raise(base)
+    } else {
+        base
+    }
+}
+
+fn raise(s: Severity) -> Severity {
+    match s {
+        Severity::Info => Severity::Low,
+        Severity::Low => Severity::Medium,
+        Severity::Medium => Severity::High,
+        Severity::High | Severity::Critical => Severity::Critical,
+    }
+}

@@ -1,0 +1,140 @@
+//! Service levels: reply times per channel against the map's SLA.
+//!
+//! Polling only bounds when a reply arrived, so every latency is an interval
+//! `[earliest, latest]`. A reply certainly breached when even its earliest
+//! possible time is over the SLA, and possibly breached when only its latest
+//! is. Percentiles are kept for both bounds: the true p95 lies between the
+//! p95 of the earliest times and the p95 of the latest times.
+
+use crate::verdict::{Interval, SlaStats, SlaStatus};
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+
+/// Classifies one reply.
+pub fn status(latency_ms: Option<(f64, f64)>, sla_ms: Option<f64>) -> SlaStatus {
+    match (latency_ms, sla_ms) {
+        (None, _) => SlaStatus::NoReply,
+        (Some(_), None) => SlaStatus::NoSla,
+        (Some((earliest, _)), Some(sla)) if earliest > sla => SlaStatus::Breach,
+        (Some((_, latest)), Some(sla)) if latest > sla => SlaStatus::PossibleBreach,
+        (Some(_), Some(_)) => SlaStatus::Met,
+    }
+}
+
+/// Reply times of one channel, in microseconds.
+struct Times {
+    sla_ms: Option<f64>,
+    earliest: Histogram<u64>,
+    latest: Histogram<u64>,
+    /// Exact maxima: histogram maxima are rounded to their precision.
+    max: Option<(u64, u64)>,
+    replies: u64,
+    no_reply: u64,
+    breaches: u64,
+    possible_breaches: u64,
+}
+
+impl Times {
+    fn new(sla_ms: Option<f64>) -> Self {
+        // Three significant figures, auto-resizing: any latency fits.
+        let h = || Histogram::<u64>::new(3).expect("3 significant figures is a valid histogram precision");
+        Times { sla_ms, earliest: h(), latest: h(), max: None, replies: 0, no_reply: 0, breaches: 0, possible_breaches: 0 }
+    }
+}
+
+/// Reply times of every channel.
+#[derive(Default)]
+pub struct Book<'a> {
+    channels: BTreeMap<&'a str, Times>,
+}
+
+impl<'a> Book<'a> {
+    /// Records one exchange; `latency_us` is None when no reply came.
+    pub fn record(&mut self, channel: &'a str, sla_ms: Option<f64>, latency_us: Option<(u64, u64)>, status: SlaStatus) {
+        let t = self.channels.entry(channel).or_insert_with(|| Times::new(sla_ms));
+        let Some((lo, hi)) = latency_us else {
+            t.no_reply += 1;
+            return;
+        };
+        let hi = hi.max(lo);
+        t.replies += 1;
+        t.earliest.saturating_record(lo);
+        t.latest.saturating_record(hi);
+        t.max = Some(t.max.map_or((lo, hi), |(a, b)| (a.max(lo), b.max(hi))));
+        match status {
+            SlaStatus::Breach => t.breaches += 1,
+            SlaStatus::PossibleBreach => t.possible_breaches += 1,
+            _ => {}
+        }
+    }
+
+    pub fn finish(self) -> Vec<SlaStats> {
+        self.channels
+            .into_iter()
+            .map(|(channel, t)| {
+                let at = |q: f64| {
+                    (t.replies > 0).then(|| interval(t.earliest.value_at_quantile(q), t.latest.value_at_quantile(q)))
+                };
+                SlaStats {
+                    channel: channel.to_string(),
+                    sla_ms: t.sla_ms,
+                    replies: t.replies,
+                    no_reply: t.no_reply,
+                    p50: at(0.5),
+                    p95: at(0.95),
+                    max: t.max.map(|(lo, hi)| interval(lo, hi)),
+                    breaches: t.breaches,
+                    possible_breaches: t.possible_breaches,
+                }
+            })
+            .collect()
+    }
+}
+
+fn interval(lo_us: u64, hi_us: u64) -> Interval {
+    Interval { earliest_ms: lo_us as f64 / 1000.0, latest_ms: hi_us.max(lo_us) as f64 / 1000.0 }
+}
+
+/// "850 ms", "2.4 s", "3 min 20 s", "4 h 12 min": durations for people.
+pub fn human_ms(ms: f64) -> String {
+    if !ms.is_finite() || ms < 0.0 {
+        return "?".into();
+    }
+    if ms < 1000.0 {
+        return format!("{ms:.0} ms");
+    }
+    let s = ms / 1000.0;
+    if s < 60.0 {
+        return format!("{s:.1} s");
+    }
+    let total = s.round() as u64;
+    let (h, m, sec) = (total / 3600, (total % 3600) / 60, total % 60);
+    match (h, m, sec) {
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, 0, _) => format!("{h} h"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breach_needs_the_earliest_time_over() {
+        assert_eq!(status(Some((2100.0, 2500.0)), Some(2000.0)), SlaStatus::Breach);
+        assert_eq!(status(Some((1900.0, 2100.0)), Some(2000.0)), SlaStatus::PossibleBreach);
+        assert_eq!(status(Some((100.0, 200.0)), Some(2000.0)), SlaStatus::Met);
+        assert_eq!(status(Some((100.0, 200.0)), None), SlaStatus::NoSla);
+        assert_eq!(status(None, Some(1.0)), SlaStatus::NoReply);
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human_ms(850.0), "850 ms");
+        assert_eq!(human_ms(2400.0), "2.4 s");
+        assert_eq!(human_ms(200_000.0), "3 min 20 s");
+        assert_eq!(human_ms(4.0 * 3600_000.0 + 12.0 * 60_000.0), "4 h 12 min");
+    }
+}

@@ -1,0 +1,326 @@
+//! The command line: flags parsed by clap, resolved into options, each
+//! command a small function returning an exit code with a meaning.
+
+use crate::engine::{self, RunOptions};
+use crate::suite::{self, Suite};
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Exit codes, so CI can tell a bad suite from a bad answer.
+pub mod exit {
+    /// Everything checked out (no finding at or above `--fail-on`).
+    pub const OK: u8 = 0;
+    /// Wrong usage: a bad flag or argument.
+    pub const USAGE: u8 = 1;
+    /// The suite is invalid (see the diagnostics).
+    pub const INVALID_SUITE: u8 = 2;
+    /// touchpoint could not do its job (cannot write, cannot start, unreadable run).
+    pub const RUNTIME: u8 = 3;
+    /// The run found problems at or above `--fail-on`.
+    pub const FINDINGS: u8 = 4;
+}
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  no finding at or above --fail-on
+  1  usage error
+  2  invalid suite (diagnostics printed)
+  3  runtime failure (could not write, could not start the demo, unreadable run)
+  4  findings at or above --fail-on
+
+Examples:
+  touchpoint run                          run the example suite against the embedded demo
+  touchpoint check scenarios/acme         validate a suite without sending anything
+  touchpoint run scenarios/acme --target https://staging.example.com
+  touchpoint demo --port 8080             serve the demo contact centre
+
+Set RUST_LOG=touchpoint=debug for detailed logs.";
+
+#[derive(Parser, Debug)]
+#[command(name = "touchpoint", version, about = "A mystery shopper for contact centres: walks scripted customers through chat, email and web, and checks every channel tells the same truth as the map.", after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The example suite that describes the embedded demo company.
+pub const DEFAULT_SUITE: &str = "scenarios/acme";
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate a suite without sending anything: syntax, unknown keys, references, values, templates.
+    Check {
+        /// The suite folder.
+        #[arg(default_value = DEFAULT_SUITE)]
+        suite: PathBuf,
+    },
+    /// Walk the personas through the suite over the real channels and write reports/<run-id>/.
+    ///
+    /// Without --target, the embedded demo contact centre is started on a free
+    /// loopback port and the suite runs against it.
+    Run(RunArgs),
+    /// Serve the embedded demo contact centre (chat, email and web) on 127.0.0.1.
+    Demo {
+        /// Port to listen on; 0 picks a free one and prints the URL.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Makes delays, case references and wording choices reproducible.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunArgs {
+    /// The suite folder.
+    #[arg(default_value = DEFAULT_SUITE)]
+    pub suite: PathBuf,
+    /// Base URL of the system under test (`{{ target }}` in channels.toml). Default: the embedded demo.
+    #[arg(long, env = "TOUCHPOINT_TARGET")]
+    pub target: Option<String>,
+    /// How many personas walk at once.
+    #[arg(long, short = 'c', default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub concurrency: u64,
+    /// Run each scenario and sweep cell K times (for variance and unstable answers).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+    /// Seeds the personas' choice of phrasing and think time (and the demo).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Only walks whose key matches, e.g. `scenario:refund*` or `sweep:*@email`.
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Where run folders are written.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Print the requests the first step of each walk would send (secrets masked), send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// No progress bar or progress lines.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Continue an interrupted run (its folder): re-send only steps it never recorded.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub resume: Option<PathBuf>,
+    /// Header marking test traffic, `Name: value`; repeatable.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+}
+
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::RUNTIME);
+        }
+    };
+    ExitCode::from(runtime.block_on(dispatch(cli.command)))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+pub async fn dispatch(cmd: Command) -> u8 {
+    match cmd {
+        Command::Check { suite } => check(&suite),
+        Command::Run(args) => run(args).await,
+        Command::Demo { port, seed } => demo(port, seed).await,
+    }
+}
+
+/// Loads a suite, printing diagnostics; None when it has errors.
+pub fn load_suite(dir: &Path) -> Option<Suite> {
+    let loaded = suite::load(dir);
+    if !loaded.diagnostics.items.is_empty() {
+        let choice = if std::io::stderr().is_terminal() { codespan_reporting::term::termcolor::ColorChoice::Auto } else { codespan_reporting::term::termcolor::ColorChoice::Never };
+        let mut err = codespan_reporting::term::termcolor::StandardStream::stderr(choice);
+        let _ = loaded.diagnostics.render(&loaded.sources, &mut err);
+    }
+    loaded.suite
+}
+
+fn check(dir: &Path) -> u8 {
+    match load_suite(dir) {
+        Some(s) => {
+            let steps: usize = s.scenarios.iter().map(|sc| sc.steps.len()).sum();
+            println!(
+                "{}: ok — {} facts, {} questions, {} journeys, {} channels, {} personas, {} scenarios ({steps} steps), {} sweeps",
+                dir.display(),
+                s.map.facts.len(),
+                s.map.questions.len(),
+                s.map.journeys.len(),
+                s.channels.len(),
+                s.personas.len(),
+                s.scenarios.len(),
+                s.sweeps.len()
+            );
+            exit::OK
+        }
+        None => exit::INVALID_SUITE,
+    }
+}
+
+async fn demo(port: u16, seed: u64) -> u8 {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let handle = match crate::demo::start(addr, crate::demo::DemoConfig { seed, ..Default::default() }).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: cannot listen on {addr}: {e}\n  help: pick another port with --port, or --port 0 for a free one");
+            return exit::RUNTIME;
+        }
+    };
+    println!("Acme Broadband demo contact centre listening on {}", handle.url());
+    println!("  chat:  POST {}/chat/conversations", handle.url());
+    println!("  email: POST {}/email/inbound", handle.url());
+    println!("  web:   GET  {}/help", handle.url());
+    println!("Press Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    handle.shutdown().await;
+    exit::OK
+}
+
+fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
+    raw.iter()
+        .map(|h| {
+            h.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .filter(|(k, _)| !k.is_empty())
+                .ok_or_else(|| format!("--header `{h}` must look like `Name: value`"))
+        })
+        .collect()
+}
+
+/// A stop signal: Ctrl-C or SIGTERM flips it once.
+pub fn stop_signal() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!("touchpoint: stopping — finishing the records of steps in flight (Ctrl-C again to abort)");
+        let _ = tx.send(true);
+        wait_for_signal().await;
+        std::process::exit(130);
+    });
+    rx
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn run(args: RunArgs) -> u8 {
+    let extra_headers = match parse_headers(&args.headers) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let Some(suite) = load_suite(&args.suite) else { return exit::INVALID_SUITE };
+    let suite = Arc::new(suite);
+    // No target: serve the embedded demo on a free loopback port.
+    let mut demo = None;
+    let target = match &args.target {
+        Some(t) => t.clone(),
+        None => match crate::demo::start(([127, 0, 0, 1], 0).into(), crate::demo::DemoConfig { seed: args.seed, ..Default::default() }).await {
+            Ok(h) => {
+                let url = h.url();
+                eprintln!("touchpoint: no --target given; started the embedded demo contact centre at {url}");
+                demo = Some(h);
+                url
+            }
+            Err(e) => {
+                eprintln!("error: cannot start the embedded demo: {e}");
+                return exit::RUNTIME;
+            }
+        },
+    };
+    if args.dry_run {
+        return dry_run(&suite, &args, &target);
+    }
+    let opts = RunOptions {
+        out_dir: args.out.clone(),
+        target: target.clone(),
+        concurrency: args.concurrency as usize,
+        repeat: args.repeat,
+        seed: args.seed,
+        only: args.only.clone(),
+        resume: args.resume.clone(),
+        quiet: args.quiet,
+        extra_headers,
+    };
+    let result = engine::run(suite.clone(), opts, stop_signal()).await;
+    if let Some(d) = demo {
+        d.shutdown().await;
+    }
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    eprintln!(
+        "touchpoint: {} {} personas, {} exchanges, {} errors in {:.1}s{}",
+        if result.interrupted { "interrupted after" } else { "ran" },
+        result.walks,
+        result.exchanges,
+        result.errors,
+        result.elapsed.as_secs_f64(),
+        if result.interrupted { " (stopped early)" } else { "" }
+    );
+    eprintln!("  record: {}", result.dir.join("run.jsonl").display());
+    exit::OK
+}
+
+fn dry_run(suite: &Suite, args: &RunArgs, target: &str) -> u8 {
+    let walks = crate::plan::plan(suite, &crate::plan::PlanOptions { seed: args.seed, repeat: args.repeat, only: args.only.clone() });
+    let redactor = crate::redact::Redactor::from_env(suite.env_names.iter());
+    let env = crate::template::environment();
+    println!("# dry run: {} walks against {target}; nothing is sent", walks.len());
+    for walk in &walks {
+        println!("\n## {}", walk.task.key());
+        for step in &walk.steps {
+            let Some(channel) = suite.channels.get(&step.channel) else { continue };
+            let persona = suite.persona(&walk.task.persona).map(engine::persona_value).unwrap_or_default();
+            let ctx = minijinja::Value::from_serialize(serde_json::json!({"persona": persona, "target": target, "env": {}}));
+            let message = crate::template::render(&env, &step.message, &ctx).unwrap_or_else(|e| e);
+            println!("step {} [{}] on {}: {:?}", step.index + 1, step.stage.as_deref().unwrap_or("-"), step.channel, redactor.redact(&message));
+            for spec in channel.open.iter().chain(channel.send.as_slice()) {
+                let url = crate::template::render(&env, &format!("{}{}", channel.base_url, spec.url), &ctx).unwrap_or_else(|_| spec.url.clone());
+                println!("  {} {}", spec.method.to_ascii_uppercase(), redactor.redact(&url));
+            }
+        }
+    }
+    exit::OK
+}

@@ -1,0 +1,367 @@
+//! What Acme Broadband's agents know, and how each channel words it.
+//!
+//! The intended facts (the journey map's truth) are: returns within 30 days,
+//! £29.99 a month with no setup fee, 0800 123 4567 and
+//! help@acme-broadband.example, Mon–Fri 8am–8pm, installation free within 5
+//! working days, 30 days' notice to cancel, 10% loyalty discount on an
+//! 18-month renewal. Channels word these differently where that is not wrong
+//! ("thirty days", "29.99 GBP", "+44 800 …"), and three inconsistencies are
+//! planted on purpose for touchpoint to find:
+//! - email says refunds within **14 days** (a wrong fact on one channel);
+//! - chat says installation within **10 working days** (chat disagrees with
+//!   web and email);
+//! - email never recognises a `CASE-#####` reference issued on chat (lost
+//!   context between channels).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::RwLock;
+
+/// A channel the demo serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    Chat,
+    Email,
+    Web,
+}
+
+impl FromStr for Channel {
+    type Err = UnknownName;
+
+    fn from_str(name: &str) -> Result<Self, UnknownName> {
+        match name {
+            "chat" => Ok(Self::Chat),
+            "email" => Ok(Self::Email),
+            "web" => Ok(Self::Web),
+            _ => Err(UnknownName {
+                kind: "channel",
+                name: name.to_owned(),
+            }),
+        }
+    }
+}
+
+/// A customer intent the agents recognise; its slug is also the web article's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    Refunds,
+    Pricing,
+    Contact,
+    Hours,
+    Installation,
+    Cancelling,
+    Loyalty,
+    Faults,
+    /// Anything else: a polite list of what the agent can help with.
+    Fallback,
+}
+
+/// Every topic, in the order used for tie-breaks, the help index and search.
+pub const TOPICS: [Topic; 9] = [
+    Topic::Refunds,
+    Topic::Pricing,
+    Topic::Contact,
+    Topic::Hours,
+    Topic::Installation,
+    Topic::Cancelling,
+    Topic::Loyalty,
+    Topic::Faults,
+    Topic::Fallback,
+];
+
+/// Every topic the demo knows, including `fallback`.
+pub fn topics() -> &'static [Topic] {
+    &TOPICS
+}
+
+impl Topic {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Refunds => "refunds",
+            Self::Pricing => "pricing",
+            Self::Contact => "contact",
+            Self::Hours => "hours",
+            Self::Installation => "installation",
+            Self::Cancelling => "cancelling",
+            Self::Loyalty => "loyalty",
+            Self::Faults => "faults",
+            Self::Fallback => "fallback",
+        }
+    }
+
+    /// The help-centre article title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Refunds => "Returns and refunds",
+            Self::Pricing => "Prices",
+            Self::Contact => "Contact us",
+            Self::Hours => "Opening hours",
+            Self::Installation => "Installation",
+            Self::Cancelling => "Cancelling your contract",
+            Self::Loyalty => "Renewals and loyalty discount",
+            Self::Faults => "Broadband not working?",
+            Self::Fallback => "How we can help",
+        }
+    }
+
+    /// Phrases that signal this intent; each matches at the start of a word
+    /// ("refund" matches "refunds"), so "pay" does not match "repay".
+    pub fn keywords(self) -> &'static [&'static str] {
+        match self {
+            Self::Refunds => &["refund", "return", "send back", "money back"],
+            Self::Pricing => &["price", "cost", "how much", "per month", "pay"],
+            Self::Contact => &["phone", "call", "number", "ring", "email address"],
+            Self::Hours => &["open", "hours", "when can i", "opening"],
+            Self::Installation => &["install", "engineer", "set up", "setup", "activate"],
+            Self::Cancelling => &["cancel", "leave", "notice", "terminate"],
+            Self::Loyalty => &["renew", "renewal", "contract end", "discount", "loyalty"],
+            Self::Faults => &[
+                "broken",
+                "not working",
+                "fault",
+                "no internet",
+                "down",
+                "outage",
+            ],
+            Self::Fallback => &[],
+        }
+    }
+
+    /// Whether the help centre has an article for this topic.
+    pub fn has_article(self) -> bool {
+        self != Self::Fallback
+    }
+
+    /// What `channel` says about this topic unless overridden. Chat's faults
+    /// answer contains `{case}`, replaced by the customer's case reference.
+    pub fn default_answer(self, channel: Channel) -> &'static str {
+        use Channel::{Chat, Email, Web};
+        match (self, channel) {
+            (Self::Refunds, Chat) => "You can return it within thirty days of delivery for a full refund.",
+            // PLANTED: a wrong fact on one channel (the truth is 30 days).
+            (Self::Refunds, Email) => "You can return your equipment within 14 days of delivery for a full refund.",
+            (Self::Refunds, Web) => "Returns are accepted within 30 days of delivery.\n\nPack the router in its original box and we will email you a free returns label. Your refund is paid to your original payment method.",
+            (Self::Pricing, Chat) => "Our broadband costs £29.99 a month, and there's no setup fee.",
+            (Self::Pricing, Email) => "Our broadband plan costs 29.99 GBP per month, with no setup fee.",
+            (Self::Pricing, Web) => "Acme Fibre costs £29.99/mo. There is no setup fee.",
+            (Self::Contact, Chat) => "You can call us on 0800 123 4567 or email help@acme-broadband.example.",
+            (Self::Contact, Email) => "You can call us on +44 800 123 4567 or email help@acme-broadband.example.",
+            (Self::Contact, Web) => "Call us on 0800 123 4567 or email help@acme-broadband.example.",
+            (Self::Hours, Chat) => "Our team is available weekdays 8am to 8pm.",
+            (Self::Hours, Email) => "Our customer care team is open Mon-Fri 8am-8pm.",
+            (Self::Hours, Web) => "Customer Care is open Monday to Friday, 08:00–20:00.",
+            // PLANTED: chat disagrees with web and email (the truth is 5 working days).
+            (Self::Installation, Chat) => "An engineer will install your broadband within 10 working days, and there's no charge for installation.",
+            (Self::Installation, Email) => "An engineer will install your broadband within 5 working days. Installation is free of charge.",
+            (Self::Installation, Web) => "Installation takes place within 5 working days of your order, and it is free of charge.",
+            (Self::Cancelling, Chat) => "You can cancel at any time with thirty days' notice.",
+            (Self::Cancelling, Email) => "You can cancel at any time by giving us 30 days' notice.",
+            (Self::Cancelling, Web) => "Tell us you want to leave and your contract ends 30 days later.",
+            (Self::Loyalty, Chat) => "When your contract ends you can renew for another eighteen months with a 10% loyalty discount.",
+            (Self::Loyalty, Email) => "Customers who renew receive a loyalty discount of ten per cent, and the new contract runs for 18 months.",
+            (Self::Loyalty, Web) => "Renew at the end of your contract and get a 10 percent loyalty discount. Renewed contracts last 18 months.",
+            (Self::Faults, Chat) => "I'm sorry your broadband isn't working. I've opened case {case} for you, and our technical team will email you within 24 hours.",
+            (Self::Faults, Email) => "I'm sorry your broadband isn't working. Please restart your router; if that doesn't help, reply with your account number and we'll look into it.",
+            (Self::Faults, Web) => "If your broadband isn't working, restart your router and wait two minutes.\n\nIf that doesn't help, start a chat with us: we'll open a case and our technical team will email you within 24 hours.",
+            (Self::Fallback, Chat) => "Sorry, I'm not sure I understood. I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals and faults. What would you like to know?",
+            (Self::Fallback, Email) => "I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals and faults. Just reply and let me know what you need.",
+            (Self::Fallback, Web) => "Browse our articles on returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals and faults.",
+        }
+    }
+}
+
+impl fmt::Display for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+impl FromStr for Topic {
+    type Err = UnknownName;
+
+    fn from_str(name: &str) -> Result<Self, UnknownName> {
+        TOPICS
+            .into_iter()
+            .find(|topic| topic.slug() == name)
+            .ok_or_else(|| UnknownName {
+                kind: "topic",
+                name: name.to_owned(),
+            })
+    }
+}
+
+/// A channel or topic name the demo does not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName {
+    kind: &'static str,
+    name: String,
+}
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let known = match self.kind {
+            "channel" => "chat, email, web".to_owned(),
+            _ => TOPICS.map(Topic::slug).join(", "),
+        };
+        write!(
+            f,
+            "unknown {} `{}` (expected one of: {known})",
+            self.kind, self.name
+        )
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+/// The answers in force: the defaults above, with any overrides set by tests.
+#[derive(Default)]
+pub(crate) struct Answers {
+    overrides: RwLock<HashMap<(Channel, Topic), String>>,
+}
+
+impl Answers {
+    pub(crate) fn get(&self, channel: Channel, topic: Topic) -> String {
+        let overrides = self
+            .overrides
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        overrides
+            .get(&(channel, topic))
+            .cloned()
+            .unwrap_or_else(|| topic.default_answer(channel).to_owned())
+    }
+
+    pub(crate) fn set(&self, channel: Channel, topic: Topic, text: &str) {
+        let mut overrides = self
+            .overrides
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        overrides.insert((channel, topic), text.to_owned());
+    }
+
+    /// What an agent on `channel` replies to one customer message.
+    /// `case_on_file` is the case reference this channel knows for the
+    /// customer: chat knows it, email (deliberately) never does.
+    pub(crate) fn reply(
+        &self,
+        channel: Channel,
+        message: &str,
+        case_on_file: Option<&str>,
+    ) -> String {
+        if let Some(case) = find_case_ref(message) {
+            return match (channel, case_on_file) {
+                (Channel::Chat, Some(known)) if known == case => format!(
+                    "I can see case {case} on your account. Our technical team is working on it and will email you within 24 hours."
+                ),
+                (Channel::Chat, _) => format!(
+                    "I'm sorry, I couldn't find case {case} on your account. Could you check the reference?"
+                ),
+                // PLANTED: lost context, email has never heard of chat's cases.
+                (Channel::Email | Channel::Web, _) => format!(
+                    "I'm sorry, I couldn't find a case with the reference {case}. Could you send me your account number?"
+                ),
+            };
+        }
+        let answer = self.get(channel, classify(message));
+        match case_on_file {
+            Some(case) => answer.replace("{case}", case),
+            None => answer,
+        }
+    }
+}
+
+/// The topic whose keywords occur most often in `message`; ties go to the
+/// earlier topic, no match at all to [`Topic::Fallback`].
+pub fn classify(message: &str) -> Topic {
+    let text = normalise(message);
+    TOPICS
+        .into_iter()
+        .map(|topic| (keyword_hits(topic, &text), topic))
+        .filter(|(hits, _)| *hits > 0)
+        // max_by_key keeps the last maximum; reversing makes ties go to the earlier topic.
+        .rev()
+        .max_by_key(|(hits, _)| *hits)
+        .map_or(Topic::Fallback, |(_, topic)| topic)
+}
+
+/// How many of `topic`'s keywords occur in `normalised` text.
+pub(crate) fn keyword_hits(topic: Topic, normalised: &str) -> usize {
+    topic
+        .keywords()
+        .iter()
+        .filter(|keyword| normalised.contains(&format!(" {keyword}")))
+        .count()
+}
+
+/// Lowercase words separated by single spaces, with a leading space so that
+/// `" keyword"` matches at the start of any word.
+pub(crate) fn normalise(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let words = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty());
+    words.fold(String::new(), |mut out, word| {
+        out.push(' ');
+        out.push_str(word);
+        out
+    })
+}
+
+/// The case reference a chat agent opens for a customer's fault: fixed by
+/// the seed and the customer's email, so re-runs see the same reference.
+pub(crate) fn case_ref(seed: u64, customer_email: &str) -> String {
+    let email = customer_email.trim().to_lowercase();
+    format!(
+        "CASE-{}",
+        super::seed::between(seed, &["case", &email], 10_000, 99_999)
+    )
+}
+
+/// The first `CASE-#####` reference in `text` (any letter case).
+pub(crate) fn find_case_ref(text: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    upper.match_indices("CASE-").find_map(|(start, _)| {
+        let digits = &upper.as_bytes()[start + 5..];
+        let five = digits.len() >= 5 && digits[..5].iter().all(u8::is_ascii_digit);
+        let exact = digits.get(5).map_or(true, |next| !next.is_ascii_digit());
+        (five && exact).then(|| upper[start..start + 10].to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_keywords() {
+        assert_eq!(
+            classify("How long do I have to RETURN my router?"),
+            Topic::Refunds
+        );
+        assert_eq!(classify("How much is it per month?"), Topic::Pricing);
+        assert_eq!(classify("When can I call you?"), Topic::Contact);
+        assert_eq!(classify("My internet is not working"), Topic::Faults);
+        assert_eq!(classify("I'd like to repay you"), Topic::Fallback);
+        assert_eq!(classify("Tell me a joke"), Topic::Fallback);
+    }
+
+    #[test]
+    fn finds_case_refs() {
+        assert_eq!(
+            find_case_ref("about case-48213, please"),
+            Some("CASE-48213".into())
+        );
+        assert_eq!(find_case_ref("CASE-4821 or CASE-482134"), None);
+        assert_eq!(find_case_ref("CASE-"), None);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for topic in TOPICS {
+            assert_eq!(topic.slug().parse::<Topic>(), Ok(topic));
+        }
+        let err = "chta".parse::<Channel>().unwrap_err().to_string();
+        assert!(err.contains("chat, email, web"), "{err}");
+    }
+}

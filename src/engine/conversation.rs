@@ -1,0 +1,396 @@
+//! One conversation on one channel: the single, generic mechanism that runs
+//! any channel from its configuration — open once, send each message,
+//! receive the reply in the response, by polling or by webhook. There is no
+//! per-vendor code: everything specific lives in `channels.toml`.
+
+use super::http::{Body, Outcome, Prepared, Response};
+use super::webhook::Callback;
+use super::Shared;
+use crate::extract::{self, Source};
+use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
+use crate::suite::channel::{Channel, Extract, Extractor, ReceiveMode, RequestSpec};
+use crate::template;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// What one message produced.
+#[derive(Debug, Default)]
+pub struct StepOutcome {
+    pub t_sent_us: u64,
+    pub http: Vec<Http>,
+    pub reply: Option<Reply>,
+    pub captures: BTreeMap<String, String>,
+    pub error: Option<StepError>,
+}
+
+/// State kept across the messages of one conversation.
+pub struct Conversation {
+    pub channel_name: String,
+    channel: Arc<Channel>,
+    /// Captured values and the poll cursor: the template context of this conversation.
+    vars: Map<String, Value>,
+    opened: bool,
+    hook: Option<(String, mpsc::UnboundedReceiver<Callback>)>,
+}
+
+/// The message being sent, for templates.
+pub struct Message<'a> {
+    pub text: &'a str,
+    pub subject: &'a str,
+    /// Values the walk captured on earlier steps (any channel).
+    pub walk_vars: &'a Map<String, Value>,
+    /// The persona etc.: the walk's base context.
+    pub base: &'a Map<String, Value>,
+}
+
+fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
+    StepError { kind, message: message.into() }
+}
+
+impl Conversation {
+    pub fn new(channel_name: &str, channel: Arc<Channel>, shared: &Shared) -> Self {
+        let mut vars = Map::new();
+        vars.insert("cursor".into(), Value::String(channel.receive.cursor_start.clone()));
+        let hook = (channel.receive.mode == ReceiveMode::Webhook).then(|| shared.webhook.as_ref().map(|h| h.register())).flatten();
+        Conversation { channel_name: channel_name.to_string(), channel, vars, opened: false, hook }
+    }
+
+    /// Releases the webhook URL.
+    pub fn close(self, shared: &Shared) {
+        if let (Some((url, _)), Some(hub)) = (&self.hook, &shared.webhook) {
+            hub.release(url);
+        }
+    }
+
+    fn context(&self, msg: &Message<'_>) -> Value {
+        let mut ctx = msg.base.clone();
+        for (k, v) in msg.walk_vars {
+            ctx.insert(k.clone(), v.clone());
+        }
+        for (k, v) in &self.vars {
+            ctx.insert(k.clone(), v.clone());
+        }
+        ctx.insert("message".into(), Value::String(msg.text.to_string()));
+        ctx.insert("subject".into(), Value::String(msg.subject.to_string()));
+        if let Some((url, _)) = &self.hook {
+            ctx.insert("webhook_url".into(), Value::String(url.clone()));
+        }
+        Value::Object(ctx)
+    }
+
+    /// Sends one customer message and waits for the reply.
+    pub async fn exchange(&mut self, shared: &Shared, msg: &Message<'_>) -> StepOutcome {
+        let mut out = StepOutcome { t_sent_us: shared.clock.us(), ..Default::default() };
+        if let Err(e) = self.exchange_inner(shared, msg, &mut out).await {
+            out.error = Some(e);
+        }
+        out
+    }
+
+    async fn exchange_inner(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<(), StepError> {
+        let channel = self.channel.clone();
+        if !self.opened {
+            if let Some(open) = &channel.open {
+                let resp = self.request(shared, open, Purpose::Open, msg, &mut out.http).await?;
+                self.capture(&open.capture, &resp, msg, &mut out.captures)?;
+            }
+            self.opened = true;
+        }
+        let mut last = None;
+        for (i, spec) in channel.send.as_slice().iter().enumerate() {
+            let resp = self.request(shared, spec, Purpose::Send, msg, &mut out.http).await?;
+            if i == 0 {
+                out.t_sent_us = resp.t_start_us;
+            }
+            self.capture(&spec.capture, &resp, msg, &mut out.captures)?;
+            last = Some(resp);
+        }
+        let reply = match channel.receive.mode {
+            ReceiveMode::Response => {
+                let resp = last.ok_or_else(|| fail(ErrorKind::Request, "the channel sends nothing"))?;
+                self.reply_from_response(&resp, msg)?
+            }
+            ReceiveMode::Poll => self.poll(shared, msg, out).await?,
+            ReceiveMode::Webhook => self.await_callback(shared, msg, out).await?,
+        };
+        out.reply = Some(reply);
+        Ok(())
+    }
+
+    /// Renders and sends one request; a non-2xx final status is an error.
+    async fn request(&self, shared: &Shared, spec: &RequestSpec, purpose: Purpose, msg: &Message<'_>, log: &mut Vec<Http>) -> Result<Response, StepError> {
+        let ctx = self.context(msg);
+        let prepared = prepare(shared, &self.channel, spec, &ctx)?;
+        let sender = shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
+        match sender.send(&prepared, purpose, &shared.clock, &shared.redactor, log).await {
+            Outcome::Response(r) if (200..300).contains(&r.status) => Ok(r),
+            Outcome::Response(r) => Err(fail(
+                ErrorKind::Status,
+                format!("{} {} answered HTTP {}{}", prepared.method, shared.redactor.redact(&prepared.url), r.status, status_hint(r.status)),
+            )),
+            Outcome::Failed { message, timeout } => Err(fail(if timeout { ErrorKind::Timeout } else { ErrorKind::Connect }, message)),
+        }
+    }
+
+    fn capture(&mut self, captures: &BTreeMap<String, Extract>, resp: &Response, msg: &Message<'_>, out: &mut BTreeMap<String, String>) -> Result<(), StepError> {
+        if captures.is_empty() {
+            return Ok(());
+        }
+        let json: Option<Value> = serde_json::from_str(&resp.body).ok();
+        let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
+        for (name, ex) in captures {
+            let ex = self.resolve(ex, msg)?;
+            let value = extract::extract_first(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+            let value = value.ok_or_else(|| {
+                fail(ErrorKind::Malformed, format!("capture `{name}` found nothing ({}) in the HTTP {} response: {}", describe(&ex), resp.status, preview(&resp.body)))
+            })?;
+            self.vars.insert(name.clone(), Value::String(value.clone()));
+            out.insert(name.clone(), value);
+        }
+        Ok(())
+    }
+
+    /// Resolves an extraction, rendering a templated JSONPath (`{{ message_id }}` in a filter).
+    fn resolve(&self, ex: &Extract, msg: &Message<'_>) -> Result<Extractor, StepError> {
+        let ex = ex.resolve().map_err(|e| fail(ErrorKind::Request, e))?;
+        Ok(match ex {
+            Extractor::JsonPath(p) if template::is_template(&p) => {
+                let ctx = minijinja::Value::from_serialize(self.context(msg));
+                Extractor::JsonPath(template::render(&template::environment(), &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?)
+            }
+            other => other,
+        })
+    }
+
+    fn reply_from_response(&mut self, resp: &Response, msg: &Message<'_>) -> Result<Reply, StepError> {
+        let json: Option<Value> = serde_json::from_str(&resp.body).ok();
+        let item = match &self.channel.receive.reply {
+            Some(ex) => {
+                let ex = self.resolve(ex, msg)?;
+                let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
+                let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+                Some(items.into_iter().next().ok_or_else(|| fail(ErrorKind::Malformed, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body))))?)
+            }
+            None => None,
+        };
+        let text = self.reply_text(item.as_ref(), resp, json.as_ref(), msg)?;
+        Ok(Reply { text, item, t_earliest_us: resp.t_end_us, t_latest_us: resp.t_end_us })
+    }
+
+    /// The reply's text: `text` applied to the reply item (or the body).
+    fn reply_text(&mut self, item: Option<&Value>, resp: &Response, json: Option<&Value>, msg: &Message<'_>) -> Result<String, StepError> {
+        let rx = &self.channel.receive;
+        let empty = BTreeMap::new();
+        let text = match (&rx.text, item) {
+            (Some(ex), item) => {
+                let ex = self.resolve(ex, msg)?;
+                let item_body;
+                let src = match item {
+                    Some(v) => {
+                        item_body = extract::value_text(v);
+                        Source { body: &item_body, json: Some(v), headers: &empty }
+                    }
+                    None => Source { body: &resp.body, json, headers: &resp.headers },
+                };
+                extract::extract_all(&ex, &src)
+                    .map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?
+                    .iter()
+                    .map(extract::value_text)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+            (None, Some(v)) => extract::value_text(v),
+            (None, None) => resp.body.clone(),
+        };
+        if let Some(v) = item {
+            let captures = rx.capture.clone();
+            let src = Source { body: &text, json: Some(v), headers: &empty };
+            for (name, ex) in &captures {
+                let ex = self.resolve(ex, msg)?;
+                if let Ok(Some(value)) = extract::extract_first(&ex, &src) {
+                    self.vars.insert(name.clone(), Value::String(value));
+                }
+            }
+        }
+        Ok(text)
+    }
+
+    async fn poll(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<Reply, StepError> {
+        let channel = self.channel.clone();
+        let rx = &channel.receive;
+        let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Request, "poll mode without a request"))?;
+        let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
+        let deadline = tokio::time::Instant::now() + max_wait;
+        let mut every = rx.every.or(std::time::Duration::from_millis(250));
+        let max_every = rx.max_every.or(std::time::Duration::from_secs(2));
+        // Before the first poll, the reply can at the earliest come right after sending.
+        let mut known_absent_us = out.t_sent_us;
+        let mut stop = shared.stop.clone();
+        loop {
+            if *stop.borrow() {
+                return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));
+            }
+            let resp = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await?;
+            let json: Value = serde_json::from_str(&resp.body).map_err(|e| {
+                fail(ErrorKind::Malformed, format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body)))
+            })?;
+            if let Some(cursor) = &rx.cursor {
+                let ex = self.resolve(cursor, msg)?;
+                let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
+                if let Ok(Some(c)) = extract::extract_first(&ex, &src) {
+                    self.vars.insert("cursor".into(), Value::String(c));
+                }
+            }
+            let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Request, "poll mode without `reply`"))?;
+            let ex = self.resolve(reply_ex, msg)?;
+            let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
+            let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+            if let Some(item) = items.into_iter().next() {
+                let text = self.reply_text(Some(&item), &resp, Some(&json), msg)?;
+                return Ok(Reply { text, item: Some(item), t_earliest_us: known_absent_us, t_latest_us: resp.t_first_byte_us });
+            }
+            // The server answered "not yet" somewhere between sending the poll and its first byte.
+            known_absent_us = resp.t_start_us;
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(fail(ErrorKind::NoReply, format!("no reply within {} (max_wait); polled {} times", humantime::format_duration(max_wait), out.http.iter().filter(|h| h.purpose == Purpose::Poll).count())));
+            }
+            let pause = every.min(deadline - now);
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = stop.changed() => {}
+            }
+            every = every.mul_f64(rx.backoff.max(1.0)).min(max_every);
+        }
+    }
+
+    async fn await_callback(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<Reply, StepError> {
+        let channel = self.channel.clone();
+        let rx = &channel.receive;
+        let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
+        let deadline = tokio::time::Instant::now() + max_wait;
+        let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Request, "webhook mode without `reply`"))?;
+        let ex = self.resolve(reply_ex, msg)?;
+        let mut stop = shared.stop.clone();
+        let mut received: Vec<Value> = Vec::new();
+        loop {
+            let next = {
+                let Some((_, inbox)) = self.hook.as_mut() else {
+                    return Err(fail(ErrorKind::Request, "webhook mode but the webhook receiver is not running"));
+                };
+                tokio::select! {
+                    cb = inbox.recv() => cb,
+                    _ = tokio::time::sleep_until(deadline) => {
+                        return Err(fail(ErrorKind::NoReply, format!("no callback within {} (max_wait); {} callbacks did not match `reply`", humantime::format_duration(max_wait), received.len())));
+                    }
+                    _ = stop.changed() => return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply")),
+                }
+            };
+            let Some(cb) = next else { return Err(fail(ErrorKind::NoReply, "the webhook receiver closed")) };
+            out.http.push(Http {
+                purpose: Purpose::Webhook,
+                attempt: 1,
+                method: "POST".into(),
+                url: self.hook.as_ref().map(|(u, _)| u.clone()).unwrap_or_default(),
+                request_headers: BTreeMap::new(),
+                request_body: None,
+                t_start_us: cb.t_us,
+                t_first_byte_us: Some(cb.t_us),
+                t_end_us: cb.t_us,
+                status: None,
+                headers: BTreeMap::new(),
+                body: Some(shared.redactor.redact(&cb.body)),
+                body_bytes: cb.body.len() as u64,
+                truncated: false,
+                error: None,
+            });
+            let Ok(value) = serde_json::from_str::<Value>(&cb.body) else { continue };
+            received.push(value);
+            // `reply` selects from the list of callbacks received so far.
+            let all = Value::Array(received.clone());
+            let empty = BTreeMap::new();
+            let src = Source { body: &cb.body, json: Some(&all), headers: &empty };
+            let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+            if let Some(item) = items.into_iter().next() {
+                let resp = Response { status: 200, headers: BTreeMap::new(), body: cb.body.clone(), truncated: false, t_first_byte_us: cb.t_us, t_end_us: cb.t_us, t_start_us: cb.t_us };
+                let text = self.reply_text(Some(&item), &resp, Some(&all), msg)?;
+                return Ok(Reply { text, item: Some(item), t_earliest_us: cb.t_us, t_latest_us: cb.t_us });
+            }
+        }
+    }
+}
+
+/// Renders a request spec into something to send.
+pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Value) -> Result<Prepared, StepError> {
+    let env = &shared.templates;
+    let mctx = minijinja::Value::from_serialize(ctx);
+    let render = |s: &str| template::render(env, s, &mctx).map_err(|e| fail(ErrorKind::Request, e));
+    let base = render(&channel.base_url)?;
+    let path = render(&spec.url)?;
+    let joined = if path.starts_with("http://") || path.starts_with("https://") { path } else { format!("{}{}", base.trim_end_matches('/'), path) };
+    let mut url = reqwest::Url::parse(&joined).map_err(|e| fail(ErrorKind::Request, format!("`{}` is not a URL ({e}); check `base_url` and `--target`", shared.redactor.redact(&joined))))?;
+    if !spec.query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in &spec.query {
+            pairs.append_pair(k, &render(v)?);
+        }
+    }
+    let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
+    let mut headers = Vec::new();
+    for (k, v) in channel.headers.iter().chain(spec.headers.iter()) {
+        headers.push((k.clone(), render(v)?));
+    }
+    let body = if let Some(j) = &spec.json {
+        Some(Body::Json(render_json(j, &render)?))
+    } else if let Some(f) = &spec.form {
+        Some(Body::Form(f.iter().map(|(k, v)| Ok((k.clone(), render(v)?))).collect::<Result<_, StepError>>()?))
+    } else if let Some(b) = &spec.body {
+        Some(Body::Raw(render(b)?))
+    } else {
+        None
+    };
+    Ok(Prepared { method, url: url.to_string(), headers, body })
+}
+
+fn render_json(v: &toml::Value, render: &dyn Fn(&str) -> Result<String, StepError>) -> Result<Value, StepError> {
+    Ok(match v {
+        toml::Value::String(s) => Value::String(render(s)?),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => Value::from(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.iter().map(|x| render_json(x, render)).collect::<Result<_, _>>()?),
+        toml::Value::Table(t) => Value::Object(t.iter().map(|(k, x)| Ok((k.clone(), render_json(x, render)?))).collect::<Result<_, StepError>>()?),
+    })
+}
+
+fn describe(ex: &Extractor) -> String {
+    match ex {
+        Extractor::JsonPath(p) => format!("JSONPath `{p}`"),
+        Extractor::Css { selector, .. } => format!("CSS `{selector}`"),
+        Extractor::Regex(r) => format!("regex `{r}`"),
+        Extractor::Header(h) => format!("header `{h}`"),
+    }
+}
+
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 | 403 => "; check the channel's credentials (environment variables in `headers`)",
+        404 => "; check the channel's `url` templates and the captured ids",
+        429 => "; the target is rate limiting: lower `rate_limit` or `--concurrency`",
+        500..=599 => "; the target failed (retried as configured)",
+        _ => "",
+    }
+}
+
+/// The start of a body, for error messages (never the whole of a hostile 5 MB body).
+pub fn preview(body: &str) -> String {
+    let p: String = body.chars().take(120).collect();
+    if body.len() > p.len() {
+        format!("{p:?}…")
+    } else {
+        format!("{p:?}")
+    }
+}

@@ -1,0 +1,223 @@
+//! One HTTP request with retries, a body-size cap and raw timings. Every
+//! attempt becomes an [`Http`] record; faults are returned, never raised.
+
+use super::clock::Clock;
+use super::ratelimit::RateLimit;
+use crate::record::{Http, Purpose};
+use crate::redact::Redactor;
+use futures_util::StreamExt;
+use reqwest::header::HeaderMap;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A request ready to send (templates already rendered).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: reqwest::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Body>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Json(serde_json::Value),
+    Form(Vec<(String, String)>),
+    Raw(String),
+}
+
+/// What came back from the last attempt.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+    pub truncated: bool,
+    pub t_first_byte_us: u64,
+    pub t_end_us: u64,
+    pub t_start_us: u64,
+}
+
+/// How a channel sends: its client, limits and retry policy.
+pub struct Sender {
+    pub client: reqwest::Client,
+    pub max_body: usize,
+    pub attempts: u32,
+    pub retry_on: Vec<u16>,
+    pub backoff: Duration,
+    pub rate: Option<RateLimit>,
+}
+
+/// Headers worth keeping in the record: the ones a reader of the evidence needs.
+const KEPT_HEADERS: &[&str] = &["content-type", "retry-after", "location", "content-length", "x-request-id", "date"];
+
+/// The longest `Retry-After` honoured; longer ones are capped (the run must end).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+pub enum Outcome {
+    /// A response arrived (any status; the caller decides what is acceptable).
+    Response(Response),
+    /// Every attempt failed without a response; the message says why.
+    Failed { message: String, timeout: bool },
+}
+
+impl Sender {
+    /// Sends with retries on connection errors, timeouts and the configured
+    /// statuses, honouring `Retry-After`. Appends one `Http` per attempt.
+    pub async fn send(&self, req: &Prepared, purpose: Purpose, clock: &Clock, redactor: &Redactor, log: &mut Vec<Http>) -> Outcome {
+        let mut last = Outcome::Failed { message: "not sent".into(), timeout: false };
+        for attempt in 1..=self.attempts.max(1) {
+            if let Some(rate) = &self.rate {
+                rate.acquire().await;
+            }
+            let (record, outcome) = self.attempt(req, purpose, attempt, clock, redactor).await;
+            log.push(record);
+            let pause = match &outcome {
+                Outcome::Response(r) if self.retry_on.contains(&r.status) => retry_after(&r.headers).unwrap_or(self.backoff * 2u32.pow(attempt - 1)),
+                Outcome::Response(_) => return outcome,
+                Outcome::Failed { .. } => self.backoff * 2u32.pow(attempt - 1),
+            };
+            last = outcome;
+            if attempt < self.attempts {
+                tokio::time::sleep(pause.min(MAX_RETRY_AFTER)).await;
+            }
+        }
+        last
+    }
+
+    async fn attempt(&self, req: &Prepared, purpose: Purpose, attempt: u32, clock: &Clock, redactor: &Redactor) -> (Http, Outcome) {
+        let mut builder = self.client.request(req.method.clone(), &req.url);
+        for (k, v) in &req.headers {
+            builder = builder.header(k, v);
+        }
+        let request_body = match &req.body {
+            Some(Body::Json(v)) => {
+                builder = builder.json(v);
+                Some(v.to_string())
+            }
+            Some(Body::Form(f)) => {
+                builder = builder.form(f);
+                Some(f.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"))
+            }
+            Some(Body::Raw(s)) => {
+                builder = builder.body(s.clone());
+                Some(s.clone())
+            }
+            None => None,
+        };
+        let mut record = Http {
+            purpose,
+            attempt,
+            method: req.method.to_string(),
+            url: redactor.redact(&req.url),
+            request_headers: req.headers.iter().map(|(k, v)| (k.clone(), redactor.redact(v))).collect(),
+            request_body: request_body.map(|b| redactor.redact(&b)),
+            t_start_us: clock.us(),
+            t_first_byte_us: None,
+            t_end_us: 0,
+            status: None,
+            headers: BTreeMap::new(),
+            body: None,
+            body_bytes: 0,
+            truncated: false,
+            error: None,
+        };
+        let result = builder.send().await;
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                record.t_end_us = clock.us();
+                let timeout = e.is_timeout();
+                let message = describe(&e);
+                record.error = Some(message.clone());
+                return (record, Outcome::Failed { message, timeout });
+            }
+        };
+        record.t_first_byte_us = Some(clock.us());
+        record.status = Some(resp.status().as_u16());
+        record.headers = kept_headers(resp.headers());
+        let status = resp.status().as_u16();
+        let headers = record.headers.clone();
+        // Read the body in chunks so a huge body stops at the cap.
+        let mut buf: Vec<u8> = Vec::new();
+        let mut total: u64 = 0;
+        let mut truncated = false;
+        let mut stream = resp.bytes_stream();
+        let mut read_error = None;
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    total += bytes.len() as u64;
+                    let room = self.max_body.saturating_sub(buf.len());
+                    buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+                    if bytes.len() > room {
+                        truncated = true;
+                        break;
+                    }
+                }
+                Err(e) => {
+                    read_error = Some(describe(&e));
+                    break;
+                }
+            }
+        }
+        record.t_end_us = clock.us();
+        let body = redactor.redact(&String::from_utf8_lossy(&buf));
+        record.body = Some(body.clone());
+        record.body_bytes = total;
+        record.truncated = truncated;
+        if let Some(message) = read_error {
+            let timeout = message.contains("timed out");
+            record.error = Some(message.clone());
+            return (record, Outcome::Failed { message, timeout });
+        }
+        let response = Response {
+            status,
+            headers,
+            body,
+            truncated,
+            t_first_byte_us: record.t_first_byte_us.unwrap_or(record.t_end_us),
+            t_end_us: record.t_end_us,
+            t_start_us: record.t_start_us,
+        };
+        (record, Outcome::Response(response))
+    }
+}
+
+fn kept_headers(h: &HeaderMap) -> BTreeMap<String, String> {
+    h.iter()
+        .filter(|(k, _)| KEPT_HEADERS.contains(&k.as_str()))
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect()
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &BTreeMap<String, String>) -> Option<Duration> {
+    let v = headers.get("retry-after")?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    delta.to_std().ok()
+}
+
+/// A transport error in words a user can act on.
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut root = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        root = s.to_string();
+        source = s.source();
+    }
+    if e.is_timeout() {
+        format!("timed out ({root}); raise the channel's `timeout` if the target is just slow")
+    } else if e.is_connect() {
+        format!("could not connect ({root}); is the target running and `base_url` right?")
+    } else if e.is_body() || e.is_decode() {
+        format!("the connection broke while reading the body ({root})")
+    } else {
+        format!("request failed ({root})")
+    }
+}

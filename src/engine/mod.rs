@@ -1,0 +1,280 @@
+//! The engine: walks every planned persona through its steps over the real
+//! channels, concurrently, and records each exchange as it completes. The
+//! only async part of touchpoint besides the demo server.
+//!
+//! Invariants: a fault from the target (status, timeout, garbage) is recorded
+//! on its step and never ends the run; every completed exchange is on disk
+//! before the next one is counted; a stop (Ctrl-C, SIGTERM) finishes the file.
+
+pub mod clock;
+pub mod conversation;
+pub mod http;
+pub mod progress;
+pub mod ratelimit;
+pub mod walk;
+pub mod webhook;
+
+use crate::plan::{self, PlanOptions, Walk};
+use crate::record::{self, End, EndStatus, Header, Record, RecordWriter};
+use crate::redact::Redactor;
+use crate::suite::channel::ReceiveMode;
+use crate::suite::duration::{parse_rate, parse_size};
+use crate::suite::{Persona, Suite};
+use clock::Clock;
+use progress::Progress;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Semaphore};
+
+/// Everything a run needs to know; built by the CLI from flags.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Where `<run-id>/` folders go (`reports/`).
+    pub out_dir: PathBuf,
+    /// The base URL under test, `{{ target }}` in templates.
+    pub target: String,
+    pub concurrency: usize,
+    pub repeat: u32,
+    pub seed: u64,
+    pub only: Option<String>,
+    /// Continue this earlier run: re-send only steps it never recorded.
+    pub resume: Option<PathBuf>,
+    /// No progress bar or log lines.
+    pub quiet: bool,
+    /// Extra headers on every request (marks test traffic).
+    pub extra_headers: Vec<(String, String)>,
+}
+
+/// What a finished run left behind.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub run_id: String,
+    pub dir: PathBuf,
+    pub walks: usize,
+    pub exchanges: u64,
+    pub errors: u64,
+    pub interrupted: bool,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot write the run record in {path}: {source}; check the folder is writable or pass --out")]
+    Io { path: String, source: std::io::Error },
+    #[error("cannot resume: {0}")]
+    Resume(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+/// State shared by every walk of a run.
+pub struct Shared {
+    pub suite: Arc<Suite>,
+    pub clock: Clock,
+    pub templates: minijinja::Environment<'static>,
+    pub senders: BTreeMap<String, http::Sender>,
+    pub redactor: Redactor,
+    pub writer: RecordWriter,
+    pub webhook: Option<webhook::Hub>,
+    /// Becomes true when the run must stop (Ctrl-C, SIGTERM, stop file).
+    pub stop: watch::Receiver<bool>,
+    pub progress: Progress,
+    /// Template context common to every walk: env, target, run.
+    pub base_context: Map<String, Value>,
+    /// Resumed runs: captures recorded per (walk key, step).
+    pub resumed_captures: BTreeMap<(String, usize), BTreeMap<String, String>>,
+    seq: AtomicU64,
+    write_errors: AtomicU64,
+}
+
+impl Shared {
+    pub fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Appends a record; a failed write is counted and reported at the end
+    /// rather than killing every persona mid-conversation.
+    pub fn record(&self, r: Record) {
+        if let Err(e) = self.writer.append(&r) {
+            self.write_errors.fetch_add(1, Ordering::Relaxed);
+            tracing::error!("could not append to run.jsonl: {e}");
+        }
+    }
+}
+
+pub fn persona_value(p: &Persona) -> Value {
+    json!({
+        "id": p.id, "name": p.name, "first_name": p.first_name(), "email": p.email,
+        "segment": p.segment, "vars": p.vars,
+    })
+}
+
+/// A sortable, readable run id: `20261125-173005-a1b2`.
+pub fn new_run_id(seed: u64) -> String {
+    let now = chrono::Utc::now();
+    let salt = plan::stable_hash(&[&now.timestamp_nanos_opt().unwrap_or_default().to_string(), &seed.to_string()]);
+    format!("{}-{:04x}", now.format("%Y%m%d-%H%M%S"), salt & 0xffff)
+}
+
+/// Runs the suite. `stop` turning true stops the run cleanly: steps in
+/// flight are recorded as interrupted and the file is finished.
+pub async fn run(suite: Arc<Suite>, opts: RunOptions, stop: watch::Receiver<bool>) -> Result<RunResult, EngineError> {
+    let clock = Clock::start();
+    let walks = plan::plan(&suite, &PlanOptions { seed: opts.seed, repeat: opts.repeat, only: opts.only.clone() });
+
+    // Resuming: the same run folder; steps already recorded are skipped.
+    let (run_id, dir, done, resumed_captures, resumed_from) = match &opts.resume {
+        Some(path) => {
+            let prev = record::read_run(path).map_err(|e| EngineError::Resume(e.to_string()))?;
+            let dir = if path.is_dir() { path.clone() } else { path.parent().map(PathBuf::from).unwrap_or_default() };
+            let mut done: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+            let mut caps = BTreeMap::new();
+            for x in &prev.exchanges {
+                if x.error.as_ref().is_some_and(|e| e.kind == record::ErrorKind::Interrupted) {
+                    continue;
+                }
+                done.entry(x.task.key()).or_default().insert(x.step);
+                caps.insert((x.task.key(), x.step), x.captures.clone());
+            }
+            (prev.header.run_id.clone(), dir, done, caps, Some(prev.header.run_id))
+        }
+        None => {
+            let id = new_run_id(opts.seed);
+            (id.clone(), opts.out_dir.join(&id), BTreeMap::new(), BTreeMap::new(), None)
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io { path: dir.display().to_string(), source })?;
+    let jsonl = dir.join("run.jsonl");
+    let writer = RecordWriter::open(&jsonl).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
+
+    let redactor = Redactor::from_env(suite.env_names.iter());
+    let senders = build_senders(&suite, &opts)?;
+    let needs_hook = suite.channels.values().any(|c| c.receive.mode == ReceiveMode::Webhook);
+    let webhook = if needs_hook {
+        Some(webhook::Hub::start(clock).await.map_err(|source| EngineError::Io { path: "webhook listener".into(), source })?)
+    } else {
+        None
+    };
+    let env: Map<String, Value> = suite.env_names.iter().filter_map(|n| std::env::var(n).ok().map(|v| (n.clone(), Value::String(v)))).collect();
+    let mut base_context = Map::new();
+    base_context.insert("env".into(), Value::Object(env));
+    base_context.insert("target".into(), Value::String(opts.target.trim_end_matches('/').to_string()));
+    base_context.insert("run".into(), json!({ "id": run_id, "seed": opts.seed }));
+
+    let header = Header {
+        schema: record::SCHEMA,
+        run_id: run_id.clone(),
+        suite: suite.root.display().to_string(),
+        company: suite.map.name.clone(),
+        suite_digest: suite.digest.clone(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: opts.seed,
+        started_at: chrono::Utc::now(),
+        target: redactor.redact(&opts.target),
+        concurrency: opts.concurrency,
+        repeat: opts.repeat,
+        planned_tasks: walks.len(),
+        resumed_from,
+    };
+    writer.append(&Record::Header(header)).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
+
+    let shared = Arc::new(Shared {
+        suite: suite.clone(),
+        clock,
+        templates: crate::template::environment(),
+        senders,
+        redactor,
+        writer,
+        webhook,
+        stop: stop.clone(),
+        progress: Progress::new(walks.len() as u64, opts.quiet),
+        base_context,
+        resumed_captures,
+        seq: AtomicU64::new(0),
+        write_errors: AtomicU64::new(0),
+    });
+
+    let (exchanges, errors) = drive(shared.clone(), walks.clone(), done, opts.concurrency).await;
+    shared.progress.finish();
+    let interrupted = *stop.borrow();
+    let end = End {
+        finished_at: chrono::Utc::now(),
+        status: if interrupted { EndStatus::Interrupted } else { EndStatus::Complete },
+        exchanges,
+        errors,
+        t_end_us: clock.us(),
+    };
+    shared.record(Record::End(end));
+    let _ = shared.writer.sync();
+    let lost = shared.write_errors.load(Ordering::Relaxed);
+    if lost > 0 {
+        return Err(EngineError::Io { path: jsonl.display().to_string(), source: std::io::Error::other(format!("{lost} records could not be written")) });
+    }
+    Ok(RunResult { run_id, dir, walks: walks.len(), exchanges, errors, interrupted, elapsed: Duration::from_micros(clock.us()) })
+}
+
+/// Runs every walk, at most `concurrency` at once.
+async fn drive(shared: Arc<Shared>, walks: Vec<Walk>, done: BTreeMap<String, BTreeSet<usize>>, concurrency: usize) -> (u64, u64) {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for walk in walks {
+        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+        if *shared.stop.borrow() {
+            break;
+        }
+        let shared = shared.clone();
+        let done_steps = done.get(&walk.task.key()).cloned().unwrap_or_default();
+        set.spawn(async move {
+            let r = walk::run_walk(&shared, &walk, &done_steps).await;
+            shared.progress.walk_done();
+            drop(permit);
+            r
+        });
+        // Reap finished walks as we go so the set stays small on huge plans.
+        while let Some(Ok(_)) = set.try_join_next() {}
+    }
+    while let Some(r) = set.join_next().await {
+        if let Err(err) = r {
+            tracing::error!("a persona's walk panicked: {err}");
+        }
+    }
+    // Counted from what was recorded, so walks reaped early are included.
+    (shared.seq.load(Ordering::Relaxed), shared.progress.errors())
+}
+
+fn build_senders(suite: &Suite, opts: &RunOptions) -> Result<BTreeMap<String, http::Sender>, EngineError> {
+    let mut out = BTreeMap::new();
+    for (name, ch) in &suite.channels {
+        let mut default_headers = reqwest::header::HeaderMap::new();
+        for (k, v) in &opts.extra_headers {
+            if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.as_bytes()), reqwest::header::HeaderValue::from_str(v)) {
+                default_headers.insert(k, v);
+            }
+        }
+        let client = reqwest::Client::builder()
+            .timeout(ch.timeout.or(Duration::from_secs(10)))
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("touchpoint/", env!("CARGO_PKG_VERSION")))
+            .default_headers(default_headers)
+            .pool_max_idle_per_host(opts.concurrency.max(8))
+            .build()
+            .map_err(|e| EngineError::Client(e.to_string()))?;
+        let rate = ch.rate_limit.as_deref().and_then(|r| parse_rate(r).ok()).map(|(n, p)| ratelimit::RateLimit::new(n, p));
+        out.insert(
+            name.clone(),
+            http::Sender {
+                client,
+                max_body: parse_size(&ch.max_body).unwrap_or(1 << 20) as usize,
+                attempts: ch.retry.attempts.max(1),
+                retry_on: ch.retry.on.clone(),
+                backoff: ch.retry.backoff.or(Duration::from_millis(200)),
+                rate,
+            },
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,115 @@
+//! One walk: a persona through the steps of a scenario (or one sweep cell).
+//! Conversations stay open per channel for the whole walk, so a chat
+//! conversation continues across steps and an email thread is kept.
+
+use super::conversation::{Conversation, Message};
+use super::Shared;
+use crate::extract::{self, Source};
+use crate::plan::Walk;
+use crate::record::{ErrorKind, Exchange, Record, StepError};
+use crate::suite::scenario::OnError;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Runs a walk, appending one record per step. Returns (exchanges, errors).
+pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeSet<usize>) -> (u64, u64) {
+    let Some(persona) = shared.suite.persona(&walk.task.persona) else { return (0, 0) };
+    let mut base = shared.base_context.clone();
+    base.insert("persona".into(), super::persona_value(persona));
+    let mut walk_vars: Map<String, Value> = Map::new();
+    let mut conversations: BTreeMap<String, Conversation> = BTreeMap::new();
+    let (mut exchanges, mut errors) = (0, 0);
+    let mut stop = shared.stop.clone();
+    for step in &walk.steps {
+        if *stop.borrow() {
+            break;
+        }
+        if !step.think.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(step.think) => {}
+                _ = stop.changed() => break,
+            }
+        }
+        if done_steps.contains(&step.index) {
+            // Resumed run: this step was recorded before; skip it but keep what it captured.
+            if let Some(prev) = shared.resumed_captures.get(&(walk.task.key(), step.index)) {
+                for (k, v) in prev {
+                    walk_vars.insert(k.clone(), Value::String(v.clone()));
+                }
+            }
+            continue;
+        }
+        let Some(channel) = shared.suite.channels.get(&step.channel) else { continue };
+        let conv = conversations.entry(step.channel.clone()).or_insert_with(|| Conversation::new(&step.channel, std::sync::Arc::new(channel.clone()), shared));
+        let ctx = {
+            let mut c = base.clone();
+            c.extend(walk_vars.clone());
+            minijinja::Value::from_serialize(Value::Object(c))
+        };
+        let rendered = crate::template::render(&shared.templates, &step.message, &ctx);
+        let subject = step.subject.as_deref().map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string())).unwrap_or_default();
+        let (message, mut outcome) = match rendered {
+            Ok(m) => {
+                let msg = Message { text: &m, subject: &subject, walk_vars: &walk_vars, base: &base };
+                let outcome = conv.exchange(shared, &msg).await;
+                (m, outcome)
+            }
+            Err(e) => (step.message.clone(), super::conversation::StepOutcome { error: Some(StepError { kind: ErrorKind::Request, message: e }), t_sent_us: shared.clock.us(), ..Default::default() }),
+        };
+        // Step captures read the reply text (a case reference the agent issued).
+        if let Some(reply) = &outcome.reply {
+            let empty = BTreeMap::new();
+            let src = Source { body: &reply.text, json: reply.item.as_ref(), headers: &empty };
+            for (name, ex) in &step.capture {
+                if let Ok(ex) = ex.resolve() {
+                    if let Ok(Some(v)) = extract::extract_first(&ex, &src) {
+                        outcome.captures.insert(name.clone(), v);
+                    }
+                }
+            }
+        }
+        for (k, v) in &outcome.captures {
+            walk_vars.insert(k.clone(), Value::String(v.clone()));
+        }
+        let recognises = step.recognises.as_ref().map(|name| {
+            let v = walk_vars.get(name).map(extract::value_text).unwrap_or_default();
+            (name.clone(), v)
+        });
+        let failed = outcome.error.is_some();
+        let exchange = Exchange {
+            seq: shared.next_seq(),
+            task: walk.task.clone(),
+            step: step.index,
+            journey: walk.journey.clone(),
+            stage: step.stage.clone(),
+            channel: step.channel.clone(),
+            persona_segment: walk.segment.clone(),
+            question: step.question.clone(),
+            expects: step.expects.clone(),
+            recognises,
+            message: shared.redactor.redact(&message),
+            t_sent_us: outcome.t_sent_us,
+            http: outcome.http,
+            reply: outcome.reply.map(|mut r| {
+                r.text = shared.redactor.redact(&r.text);
+                r
+            }),
+            captures: outcome.captures.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
+            error: outcome.error,
+        };
+        shared.record(Record::Exchange(Box::new(exchange)));
+        exchanges += 1;
+        if failed {
+            errors += 1;
+            shared.progress.error();
+            if walk.on_error == OnError::Stop {
+                break;
+            }
+        }
+        shared.progress.exchange();
+    }
+    for (_, c) in conversations {
+        c.close(shared);
+    }
+    (exchanges, errors)
+}

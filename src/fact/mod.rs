@@ -1,0 +1,325 @@
+//! Fact kinds: parsing the map's expected values and finding values in answers.
+//!
+//! A *fact* is one true thing the business holds ("refunds within 30 days").
+//! Answers state facts in endless surface forms, so every kind here reduces
+//! text to a normalised [`FactValue`] and compares values by *meaning*:
+//! "£29.99/mo" and "29.99 GBP per month" are the same price.
+//!
+//! One file per kind (`money`, `duration`, `phone`, `hours`, `percent`,
+//! `date`, `yesno`, `url`, `email`, `text`), plus `numbers` for number words
+//! and `judge` for deciding whether an answer states the expected value.
+//!
+//! Invariants: everything here is pure (no I/O, no global mutable state);
+//! [`extract`] never panics on any input and every [`Found::span`] is a valid
+//! slice of the text it was found in, whose text equals [`Found::excerpt`].
+
+mod date;
+mod duration;
+mod email;
+mod hours;
+mod judge;
+mod money;
+mod numbers;
+mod percent;
+mod phone;
+mod text;
+mod url;
+pub(crate) mod words;
+mod yesno;
+
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub use duration::DurationUnit;
+pub use hours::OpenSpan;
+pub use judge::{judge, Judgement};
+pub use money::Period;
+
+/// The kind of a fact: decides how its value is parsed, found and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FactKind {
+    Money,
+    Duration,
+    Phone,
+    Hours,
+    Percent,
+    Date,
+    YesNo,
+    Url,
+    Email,
+    Text,
+}
+
+impl FactKind {
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [FactKind; 10] = [
+        FactKind::Money,
+        FactKind::Duration,
+        FactKind::Phone,
+        FactKind::Hours,
+        FactKind::Percent,
+        FactKind::Date,
+        FactKind::YesNo,
+        FactKind::Url,
+        FactKind::Email,
+        FactKind::Text,
+    ];
+
+    /// The name used in the map (`kind = "yesno"`) and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            FactKind::Money => "money",
+            FactKind::Duration => "duration",
+            FactKind::Phone => "phone",
+            FactKind::Hours => "hours",
+            FactKind::Percent => "percent",
+            FactKind::Date => "date",
+            FactKind::YesNo => "yesno",
+            FactKind::Url => "url",
+            FactKind::Email => "email",
+            FactKind::Text => "text",
+        }
+    }
+}
+
+impl fmt::Display for FactKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for FactKind {
+    type Err = String;
+
+    /// Accepts the canonical names case-insensitively, plus `yes/no` and `yes_no`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        let wanted = match wanted.as_str() {
+            "yes/no" | "yes_no" | "yes-no" | "bool" | "boolean" => "yesno",
+            "e-mail" => "email",
+            other => other,
+        };
+        FactKind::ALL.into_iter().find(|k| k.name() == wanted).ok_or_else(|| {
+            let names: Vec<&str> = FactKind::ALL.iter().map(|k| k.name()).collect();
+            format!("`{s}` is not a fact kind; use one of {}", names.join(", "))
+        })
+    }
+}
+
+/// Locale defaults used when text omits them (the map's currency and the
+/// country calling code for national phone numbers).
+#[derive(Debug, Clone)]
+pub struct Locale {
+    /// ISO 4217 code assumed for "$"-less amounts such as "99p" or a bare "29.99".
+    pub currency: String,
+    /// Calling code (digits, no `+`) for numbers written nationally, "0800 …".
+    pub country_code: String,
+}
+
+impl Default for Locale {
+    fn default() -> Self {
+        Locale { currency: "GBP".to_string(), country_code: "44".to_string() }
+    }
+}
+
+/// What a fact is about. Keywords let yes/no and free-text facts find the
+/// sentence that talks about them ("installation", "free").
+#[derive(Debug, Clone)]
+pub struct FactSpec {
+    pub kind: FactKind,
+    pub keywords: Vec<String>,
+}
+
+impl FactSpec {
+    /// A spec with no keywords, enough for every kind except yes/no and text.
+    pub fn new(kind: FactKind) -> Self {
+        FactSpec { kind, keywords: Vec::new() }
+    }
+}
+
+/// A normalised value; compare with [`FactValue::agrees`], which compares by
+/// meaning (derived `PartialEq` is structural, for tests and storage).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FactValue {
+    /// An amount in minor units (pence, cents); `per` is set only when stated.
+    Money { minor: i64, currency: String, per: Option<Period> },
+    /// Calendar time in seconds, working days, or months (see [`DurationUnit`]).
+    Duration { amount: i64, unit: DurationUnit },
+    /// E.164 with the leading `+`, e.g. `+448001234567`.
+    Phone { e164: String },
+    /// Opening times: sorted, one span per day and opening (closed days absent).
+    Hours { week: Vec<OpenSpan> },
+    /// Hundredths of a percent: 5% is 500.
+    Percent { basis_points: i64 },
+    Date(chrono::NaiveDate),
+    YesNo(bool),
+    /// Host lowercased without `www.`, no scheme, no trailing slash: `acme.com/returns`.
+    Url(String),
+    /// Lowercased address.
+    Email(String),
+    /// Lowercased words separated by single spaces, punctuation removed.
+    Text(String),
+}
+
+impl FactValue {
+    pub fn kind(&self) -> FactKind {
+        match self {
+            FactValue::Money { .. } => FactKind::Money,
+            FactValue::Duration { .. } => FactKind::Duration,
+            FactValue::Phone { .. } => FactKind::Phone,
+            FactValue::Hours { .. } => FactKind::Hours,
+            FactValue::Percent { .. } => FactKind::Percent,
+            FactValue::Date(_) => FactKind::Date,
+            FactValue::YesNo(_) => FactKind::YesNo,
+            FactValue::Url(_) => FactKind::Url,
+            FactValue::Email(_) => FactKind::Email,
+            FactValue::Text(_) => FactKind::Text,
+        }
+    }
+
+    /// Whether two values mean the same thing. Values are normalised on
+    /// construction, so this is equality except where a detail may be left
+    /// unstated: a money period stated on one side only is not a
+    /// disagreement, and free text agrees when every significant word of
+    /// `self` appears in `other`.
+    pub fn agrees(&self, other: &FactValue) -> bool {
+        match (self, other) {
+            (
+                FactValue::Money { minor: a, currency: ca, per: pa },
+                FactValue::Money { minor: b, currency: cb, per: pb },
+            ) => money::agrees(*a, ca, *pa, *b, cb, *pb),
+            (FactValue::Text(a), FactValue::Text(b)) => text::agrees(a, b),
+            _ => self == other,
+        }
+    }
+
+    /// Human, canonical form: "£29.99 per month", "30 days", "+44 800 123 4567",
+    /// "Mon–Fri 08:00–20:00".
+    pub fn display(&self) -> String {
+        match self {
+            FactValue::Money { minor, currency, per } => money::display(*minor, currency, *per),
+            FactValue::Duration { amount, unit } => duration::display(*amount, *unit),
+            FactValue::Phone { e164 } => phone::display(e164),
+            FactValue::Hours { week } => hours::display(week),
+            FactValue::Percent { basis_points } => percent::display(*basis_points),
+            FactValue::Date(d) => d.format("%-d %B %Y").to_string(),
+            FactValue::YesNo(true) => "yes".to_string(),
+            FactValue::YesNo(false) => "no".to_string(),
+            FactValue::Url(u) => u.clone(),
+            FactValue::Email(e) => e.clone(),
+            FactValue::Text(t) => t.clone(),
+        }
+    }
+}
+
+impl fmt::Display for FactValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+/// One value found in an answer, with its byte span in the (cleaned) text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Found {
+    pub value: FactValue,
+    pub span: Range<usize>,
+    /// Exactly `text[span]`: the evidence shown to the reader.
+    pub excerpt: String,
+}
+
+impl Found {
+    /// Builds a `Found` for `text[span]`; `None` if the span is not a valid slice,
+    /// so a bug in a matcher drops a value instead of panicking.
+    fn new(text: &str, span: Range<usize>, value: FactValue) -> Option<Found> {
+        let excerpt = text.get(span.clone())?.to_string();
+        Some(Found { value, span, excerpt })
+    }
+}
+
+/// Parses the map's value for a fact of this kind. The error is a short
+/// explanation with a hint, e.g. "`30 dayz` is not a duration; write e.g.
+/// `30 days` or `2 weeks`".
+pub fn parse_expected(spec: &FactSpec, text: &str, locale: &Locale) -> Result<FactValue, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(format!("the value is empty; {}", hint(spec.kind)));
+    }
+    let parsed = match spec.kind {
+        FactKind::Money => money::parse(trimmed, locale),
+        FactKind::Duration => single(spec.kind, trimmed, duration::extract(trimmed)),
+        FactKind::Phone => phone::parse(trimmed, locale),
+        FactKind::Hours => hours::parse(trimmed),
+        FactKind::Percent => percent::parse(trimmed),
+        FactKind::Date => single(spec.kind, trimmed, date::extract(trimmed, locale)),
+        FactKind::YesNo => yesno::parse(trimmed),
+        FactKind::Url => single(spec.kind, trimmed, url::extract(trimmed)),
+        FactKind::Email => single(spec.kind, trimmed, email::extract(trimmed)),
+        FactKind::Text => text::parse(trimmed),
+    };
+    parsed.map_err(|why| format!("{why}; {}", hint(spec.kind)))
+}
+
+/// Every value of this kind stated in `text`, in text order.
+pub fn extract(spec: &FactSpec, text: &str, locale: &Locale) -> Vec<Found> {
+    match spec.kind {
+        FactKind::Money => money::extract(text, locale),
+        FactKind::Duration => duration::extract(text),
+        FactKind::Phone => phone::extract(text, locale),
+        FactKind::Hours => hours::extract(text),
+        FactKind::Percent => percent::extract(text),
+        FactKind::Date => date::extract(text, locale),
+        FactKind::YesNo => yesno::extract(text, &spec.keywords),
+        FactKind::Url => url::extract(text),
+        FactKind::Email => email::extract(text),
+        FactKind::Text => text::extract(text, &spec.keywords),
+    }
+}
+
+/// The one value a map entry must hold: none or several is an error.
+fn single(kind: FactKind, text: &str, found: Vec<Found>) -> Result<FactValue, String> {
+    let mut found = found.into_iter();
+    match (found.next(), found.next()) {
+        (Some(one), None) => Ok(one.value),
+        (None, _) => Err(format!("`{text}` is not {}", article(kind))),
+        (Some(first), Some(second)) => Err(format!(
+            "`{text}` states more than one {} (`{}` and `{}`); a fact holds one value",
+            kind.name(),
+            first.excerpt,
+            second.excerpt
+        )),
+    }
+}
+
+fn article(kind: FactKind) -> &'static str {
+    match kind {
+        FactKind::Money => "an amount of money",
+        FactKind::Duration => "a duration",
+        FactKind::Phone => "a phone number",
+        FactKind::Hours => "a set of opening hours",
+        FactKind::Percent => "a percentage",
+        FactKind::Date => "a date",
+        FactKind::YesNo => "yes or no",
+        FactKind::Url => "a web address",
+        FactKind::Email => "an email address",
+        FactKind::Text => "text",
+    }
+}
+
+fn hint(kind: FactKind) -> &'static str {
+    match kind {
+        FactKind::Money => "write e.g. `£29.99`, `29.99 GBP per month` or `£5 one-off`",
+        FactKind::Duration => "write e.g. `30 days`, `2 weeks` or `5 working days`",
+        FactKind::Phone => "write e.g. `0800 123 4567` or `+44 800 123 4567`",
+        FactKind::Hours => "write e.g. `Mon–Fri 8am–8pm, Sat 9am–5pm`",
+        FactKind::Percent => "write e.g. `5%` or `2.5 percent`",
+        FactKind::Date => "write e.g. `1 March 2027` or `2027-03-01`",
+        FactKind::YesNo => "write `yes` or `no`",
+        FactKind::Url => "write e.g. `https://acme.com/returns`",
+        FactKind::Email => "write e.g. `help@acme.com`",
+        FactKind::Text => "write the words a correct answer contains",
+    }
+}

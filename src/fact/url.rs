@@ -1,0 +1,58 @@
+//! Web addresses. Two addresses agree when they lead to the same page for a
+//! customer: scheme, `www.` and host case are ignored, as are a trailing
+//! slash and a default port; the path and query are compared exactly.
+//! Held as `host/path?query`, e.g. `acme.com/returns`.
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+
+use super::{FactValue, Found};
+
+/// With a scheme or `www.`, anything up to whitespace; bare domains only
+/// with a common top-level domain, so "e.g." and "29.99" are not addresses.
+static URL: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(
+        r"(?i)\b(?:https?://|www\.)[^\s<>\x22'()\[\]{}]+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|co\.uk|org\.uk|uk|ie|eu|de|fr|es|it|nl|au|ca|us|info|biz|app|dev|help)\b(?:/[^\s<>\x22'()\[\]{}]*)?",
+    )
+    .expect("valid url regex")
+});
+
+pub(crate) fn extract(text: &str) -> Vec<Found> {
+    URL.find_iter(text)
+        .filter_map(|m| {
+            // The domain of an email address is not a web address.
+            if text[..m.start()].ends_with(|c: char| c == '@' || c == '.' || c.is_alphanumeric()) {
+                return None;
+            }
+            let raw = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            if text[m.start() + raw.len()..].starts_with('@') {
+                return None;
+            }
+            let normalised = normalise(raw)?;
+            Found::new(text, m.start()..m.start() + raw.len(), FactValue::Url(normalised))
+        })
+        .collect()
+}
+
+fn normalise(raw: &str) -> Option<String> {
+    let lower_scheme = raw.to_ascii_lowercase();
+    let rest = ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| lower_scheme.starts_with(scheme).then(|| &raw[scheme.len()..]))
+        .unwrap_or(raw);
+    let (host, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let host = host.strip_suffix(":80").or_else(|| host.strip_suffix(":443")).unwrap_or(host);
+    if host.is_empty() {
+        return None;
+    }
+    // The fragment never changes which page is served.
+    let path = path.split('#').next().unwrap_or("");
+    let path = path.trim_end_matches('/');
+    let path = path.replace("/?", "?");
+    Some(format!("{host}{path}"))
+}

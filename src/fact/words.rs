@@ -1,0 +1,132 @@
+//! Sentences and words: the shared plumbing for facts that are found by
+//! *what a sentence talks about* (yes/no, free text) rather than by a
+//! pattern of their own.
+
+use std::ops::Range;
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+
+/// Letters and digits, with inner apostrophes kept so "isn't" is one word.
+static WORD: Lazy<Regex> = Lazy::new(|| Regex::new(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)*").expect("valid regex"));
+
+/// Byte ranges of the sentences of `text`, trimmed, in order. A sentence ends
+/// at `.`, `!` or `?` followed by whitespace (so "29.99" and "acme.com" do
+/// not split), or at a line break.
+pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let end = match c {
+            '\n' => Some(i),
+            '.' | '!' | '?' => {
+                // A closing quote or bracket stays with its sentence: "…14 days?' Then".
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, close)) = chars.peek() {
+                    if !matches!(close, '\'' | '"' | '’' | '”' | ')' | ']') {
+                        break;
+                    }
+                    end = j + close.len_utf8();
+                    chars.next();
+                }
+                match chars.peek() {
+                    None => Some(end),
+                    Some((_, next)) if next.is_whitespace() => Some(end),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(end) = end {
+            push_trimmed(text, start..end, &mut out);
+            start = end;
+        }
+    }
+    push_trimmed(text, start..text.len(), &mut out);
+    out
+}
+
+fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
+    let Some(slice) = text.get(range.clone()) else { return };
+    let lead = slice.len() - slice.trim_start().len();
+    let trail = slice.len() - slice.trim_end().len();
+    if lead + trail < slice.len() {
+        out.push(range.start + lead..range.end - trail);
+    }
+}
+
+/// The words of `text`, lowercased, with their byte ranges.
+pub(crate) fn words(text: &str) -> Vec<(Range<usize>, String)> {
+    WORD.find_iter(text).map(|m| (m.range(), m.as_str().to_lowercase().replace('’', "'"))).collect()
+}
+
+/// A crude English stem, so "installation" finds "install" and "refunds"
+/// finds "refund". Deliberately conservative: only common suffixes, and a
+/// stem is never shorter than four letters.
+pub(crate) fn stem(word: &str) -> String {
+    let word = word.to_lowercase();
+    for suffix in ["ations", "ation", "ings", "ing", "ions", "ion", "ies", "ed", "es", "s"] {
+        if let Some(base) = word.strip_suffix(suffix) {
+            // "process" and "address" are not plurals.
+            if base.chars().count() >= 4 && !(suffix == "s" && base.ends_with('s')) {
+                return base.to_string();
+            }
+        }
+    }
+    word
+}
+
+/// Whether a word in `haystack` (already lowercased words) matches `keyword`:
+/// same stem, or the word starts with the keyword's stem.
+pub(crate) fn mentions(haystack: &[(Range<usize>, String)], keyword: &str) -> bool {
+    let wanted: Vec<String> = words(keyword).into_iter().map(|(_, w)| stem(&w)).collect();
+    if wanted.is_empty() {
+        return false;
+    }
+    // A multi-word keyword ("free of charge") must appear as a run.
+    haystack.windows(wanted.len()).any(|window| {
+        window.iter().zip(&wanted).all(|((_, word), want)| {
+            let s = stem(word);
+            s == *want || (want.chars().count() >= 4 && s.starts_with(want.as_str()))
+        })
+    })
+}
+
+/// Negating words: "not", "no", "never" and the n't contractions.
+pub(crate) fn is_negation(word: &str) -> bool {
+    matches!(word, "not" | "no" | "never" | "cannot" | "nor" | "neither" | "none" | "nothing" | "non")
+        || word.ends_with("n't")
+}
+
+/// Words too common to say what a sentence is about.
+pub(crate) fn is_stopword(word: &str) -> bool {
+    matches!(
+        word,
+        "a" | "an" | "the" | "and" | "or" | "of" | "to" | "in" | "on" | "at" | "for" | "by" | "with"
+            | "is" | "are" | "was" | "were" | "be" | "been" | "it" | "its" | "it's" | "this" | "that"
+            | "these" | "those" | "we" | "our" | "you" | "your" | "i" | "my" | "me" | "us" | "they"
+            | "their" | "can" | "will" | "do" | "does" | "as" | "from" | "if" | "so" | "but" | "all"
+            | "any" | "please" | "just" | "also" | "there" | "here" | "have" | "has" | "had"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_do_not_split_decimals_or_domains() {
+        let text = "It costs £29.99. See acme.com for more!\nThanks";
+        let got: Vec<&str> = sentences(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(got, ["It costs £29.99.", "See acme.com for more!", "Thanks"]);
+    }
+
+    #[test]
+    fn stems_match_related_words() {
+        let hay = words("We install routers for free");
+        assert!(mentions(&hay, "installation"));
+        assert!(mentions(&hay, "free"));
+        assert!(!mentions(&hay, "refund"));
+    }
+}

@@ -1,0 +1,155 @@
+//! Yes/no facts ("installation is free"), found by the sentence that talks
+//! about the spec's keywords and read with its negation:
+//! "Yes, installation is free" is yes; "Installation isn't free" and
+//! "No, we charge for installation" are no.
+//!
+//! A sentence mentioning every keyword is read by its own polarity — even
+//! after a leading "No", which may answer the customer's framing ("Do I pay
+//! for installation?" "No, installation is free."). A sentence mentioning
+//! only some keywords is read by a leading yes/no, its own or a bare "No."
+//! just before it.
+
+use std::ops::Range;
+
+use super::words::{self, is_negation, mentions};
+use super::{FactValue, Found};
+
+type Words = Vec<(Range<usize>, String)>;
+
+pub(crate) fn parse(text: &str) -> Result<FactValue, String> {
+    let word = text.trim().trim_end_matches(['.', '!']).to_lowercase();
+    match word.as_str() {
+        "yes" | "y" | "true" | "yep" | "1" => Ok(FactValue::YesNo(true)),
+        "no" | "n" | "false" | "nope" | "0" => Ok(FactValue::YesNo(false)),
+        _ => Err(format!("`{text}` is not yes or no")),
+    }
+}
+
+pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
+    let keywords: Vec<&str> = keywords.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
+    let mut out = Vec::new();
+    // A sentence that is only "No." or "Yes!", waiting for the sentence it answers about.
+    let mut bare_answer: Option<(bool, usize)> = None;
+    for range in words::sentences(text) {
+        let sentence = &text[range.clone()];
+        let words = rewrite(words::words(sentence), keywords.iter().any(|k| k.eq_ignore_ascii_case("free")));
+        let (leading, used) = leading_answer(&words);
+        let body = &words[used..];
+        if keywords.is_empty() {
+            if let Some(answer) = leading {
+                out.extend(Found::new(text, range, FactValue::YesNo(answer)));
+            }
+            continue;
+        }
+        if body.is_empty() {
+            bare_answer = leading.map(|answer| (answer, range.start));
+            continue;
+        }
+        let hits = keywords.iter().filter(|k| mentions(body, k)).count();
+        let value = if hits == keywords.len() {
+            Some(polarity(sentence, body, &keywords))
+        } else if hits > 0 {
+            leading.or(bare_answer.map(|(answer, _)| answer))
+        } else {
+            None
+        };
+        if let Some(value) = value {
+            let start = match (leading, bare_answer) {
+                (None, Some((_, start))) if hits < keywords.len() => start,
+                _ => range.start,
+            };
+            out.extend(Found::new(text, start..range.end, FactValue::YesNo(value)));
+        }
+        bare_answer = None;
+    }
+    out
+}
+
+/// A leading "Yes", "No", "Of course", "Unfortunately not": the answer and
+/// how many words it took.
+fn leading_answer(words: &[(Range<usize>, String)]) -> (Option<bool>, usize) {
+    let first = words.first().map(|(_, w)| w.as_str()).unwrap_or("");
+    let second = words.get(1).map(|(_, w)| w.as_str()).unwrap_or("");
+    match (first, second) {
+        ("of", "course") | ("that's", "right") => (Some(true), 2),
+        ("unfortunately" | "sadly" | "afraid" | "i'm", "not") => (Some(false), 2),
+        ("yes" | "yeah" | "yep" | "yup" | "absolutely" | "certainly" | "definitely" | "correct" | "indeed"
+        | "sure", _) => (Some(true), 1),
+        ("no" | "nope", _) => (Some(false), 1),
+        _ => (None, 0),
+    }
+}
+
+/// True unless the clause holding the keywords is negated an odd number of
+/// times ("isn't free" is no; "won't be charged" — not, not free — is yes).
+fn polarity(sentence: &str, body: &[(Range<usize>, String)], keywords: &[&str]) -> bool {
+    let clauses = clauses(sentence, body);
+    let scope = clauses
+        .iter()
+        .find(|clause| keywords.iter().all(|k| mentions(clause, k)))
+        .map(Vec::as_slice)
+        .unwrap_or(body);
+    scope.iter().filter(|(_, w)| is_negation(w)).count() % 2 == 0
+}
+
+/// Splits words into clauses at commas, semicolons and "but"/"however",
+/// so "there's no charge, and installation is free" negates nothing.
+fn clauses(sentence: &str, words: &[(Range<usize>, String)]) -> Vec<Words> {
+    let mut out: Vec<Words> = vec![Vec::new()];
+    let mut previous_end = words.first().map(|(r, _)| r.start).unwrap_or(0);
+    for (range, word) in words {
+        let gap = sentence.get(previous_end..range.start).unwrap_or("");
+        let breaks = gap.contains([',', ';', ':', '—', '–']) || matches!(word.as_str(), "but" | "however" | "although");
+        if breaks && out.last().is_some_and(|c| !c.is_empty()) {
+            out.push(Vec::new());
+        }
+        if let Some(clause) = out.last_mut() {
+            clause.push((range.clone(), word.clone()));
+        }
+        previous_end = range.end;
+    }
+    out
+}
+
+/// Rewrites phrases meaning "free" / "not free" when the fact is about
+/// being free, so "no charge" is not read as a negation and "we charge for
+/// it" is read as one.
+fn rewrite(words: Words, about_free: bool) -> Words {
+    if !about_free {
+        return words;
+    }
+    const FREE: [&[&str]; 9] = [
+        &["free", "of", "charge"],
+        &["no", "extra", "cost"],
+        &["no", "additional", "cost"],
+        &["no", "extra", "charge"],
+        &["at", "no", "cost"],
+        &["no", "charge"],
+        &["no", "cost"],
+        &["no", "fee"],
+        &["complimentary"],
+    ];
+    const NOT_FREE: [&str; 8] = ["charge", "charges", "charged", "chargeable", "fee", "fees", "costs", "paid"];
+    let mut out = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let phrase = FREE.iter().find(|p| {
+            words.len() >= i + p.len() && words[i..i + p.len()].iter().zip(p.iter()).all(|((_, w), want)| w == want)
+        });
+        if let Some(p) = phrase {
+            let range = words[i].0.start..words[i + p.len() - 1].0.end;
+            out.push((range, "free".to_string()));
+            i += p.len();
+            continue;
+        }
+        let (range, word) = &words[i];
+        if NOT_FREE.contains(&word.as_str()) {
+            out.push((range.clone(), "not".to_string()));
+            out.push((range.clone(), "free".to_string()));
+        } else {
+            out.push((range.clone(), word.clone()));
+        }
+        i += 1;
+    }
+    out
+}

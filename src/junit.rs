@@ -1,0 +1,148 @@
+//! `junit.xml` for CI: a testsuite per journey (and one for consistency), a
+//! testcase per checked answer and per consistency check. A check fails when
+//! it has a finding at or above `--fail-on`; the failure carries the
+//! findings' summaries and evidence, lower findings go to `system-out`.
+//!
+//! Answers are hostile input: everything is escaped, characters XML cannot
+//! carry at all (NUL, most C0 controls) are replaced, and no CDATA is used,
+//! so `]]>` in an answer is just text.
+
+use crate::verdict::{Check, Finding, Verdict};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Writes the verdict's checks as JUnit XML.
+pub fn write_junit(verdict: &Verdict, out: &mut impl Write) -> io::Result<()> {
+    let by_id: HashMap<&str, &Finding> = verdict.findings.iter().map(|f| (f.id.as_str(), f)).collect();
+    let mut groups: Vec<(&str, Vec<&Check>)> = Vec::new();
+    for check in &verdict.checks {
+        match groups.iter_mut().find(|(g, _)| *g == check.group) {
+            Some((_, list)) => list.push(check),
+            None => groups.push((&check.group, vec![check])),
+        }
+    }
+    let failures = verdict.checks.iter().filter(|c| !c.passed).count();
+    let seconds = |cs: &[&Check]| cs.iter().filter_map(|c| c.time_ms).sum::<f64>() / 1000.0;
+
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="{}" tests="{}" failures="{}" errors="0" time="{:.3}" timestamp="{}">"#,
+        attr(&format!("touchpoint: {}", verdict.company)),
+        verdict.checks.len(),
+        failures,
+        verdict.duration_ms / 1000.0,
+        verdict.started_at.format("%Y-%m-%dT%H:%M:%S"),
+    )?;
+    for (group, checks) in &groups {
+        let failed = checks.iter().filter(|c| !c.passed).count();
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="0" time="{:.3}">"#,
+            attr(group),
+            checks.len(),
+            failed,
+            seconds(checks),
+        )?;
+        for check in checks {
+            write_case(out, check, &by_id, verdict)?;
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")?;
+    Ok(())
+}
+
+fn write_case(out: &mut impl Write, check: &Check, by_id: &HashMap<&str, &Finding>, verdict: &Verdict) -> io::Result<()> {
+    let time = check.time_ms.map(|ms| format!(r#" time="{:.3}""#, ms / 1000.0)).unwrap_or_default();
+    write!(out, r#"    <testcase name="{}" classname="{}"{time}"#, attr(&check.name), attr(&check.class))?;
+    let findings: Vec<&Finding> = check.findings.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
+    let (failing, notes): (Vec<&Finding>, Vec<&Finding>) = findings.into_iter().partition(|f| f.severity >= verdict.fail_on);
+    if failing.is_empty() && notes.is_empty() {
+        writeln!(out, "/>")?;
+        return Ok(());
+    }
+    writeln!(out, ">")?;
+    if let Some(first) = failing.first() {
+        let kind = format!("{:?}", first.kind);
+        writeln!(
+            out,
+            r#"      <failure message="{}" type="{}">{}</failure>"#,
+            attr(&first.summary),
+            attr(&kind),
+            text(&describe(&failing))
+        )?;
+    }
+    if !notes.is_empty() {
+        writeln!(out, "      <system-out>{}</system-out>", text(&describe(&notes)))?;
+    }
+    writeln!(out, "    </testcase>")?;
+    Ok(())
+}
+
+/// Each finding's severity, summary, id and evidence excerpts, as plain text.
+fn describe(findings: &[&Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let _ = writeln!(s, "[{}] {} (finding {})", f.severity, f.summary, f.id);
+        for e in &f.evidence {
+            let _ = writeln!(s, "  #{} {} as {}: {}", e.seq, e.channel, e.persona, e.excerpt);
+        }
+        if f.occurrences as usize > f.evidence.len() {
+            let _ = writeln!(s, "  ({} occurrences in all)", f.occurrences);
+        }
+    }
+    s
+}
+
+/// Escapes for element content.
+pub fn text(s: &str) -> String {
+    escape(s, false)
+}
+
+/// Escapes for a double-quoted attribute value (newlines and tabs too, which
+/// attribute normalisation would otherwise turn into spaces).
+pub fn attr(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, in_attr: bool) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' if in_attr => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' if in_attr => out.push_str("&#9;"),
+            '\n' | '\t' => out.push(c),
+            // Not allowed in XML 1.0 at all, not even as references.
+            c if allowed(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
+/// XML 1.0 `Char`, minus what is handled above.
+fn allowed(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_hostile_text() {
+        assert_eq!(text("<script>alert('x')</script>"), "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;");
+        assert_eq!(text("a]]>b"), "a]]&gt;b");
+        assert_eq!(text("nul\u{0}bell\u{7}"), "nul\u{FFFD}bell\u{FFFD}");
+        assert_eq!(attr("two\nlines \"q\""), "two&#10;lines &quot;q&quot;");
+        assert_eq!(text("\u{FFFE}"), "\u{FFFD}");
+    }
+}

@@ -1,0 +1,34 @@
+//! touchpoint — a mystery shopper for contact centres.
+//!
+//! A map of the intended customer journey goes in; scripted customers walk it
+//! over real chat, email and web channels; the answers are checked against the
+//! map and against each other; an audit report comes out.
+//!
+//! The pure core (no network, no async):
+//! - [`suite`]: loading and validating a suite folder, rustc-style diagnostics.
+//! - [`fact`]: fact kinds — parsing values and finding them in answers by meaning.
+//! - [`template`]: the minijinja environment for suite templates.
+//! - [`plan`]: scenarios and sweeps expanded into seeded walks.
+//! - [`record`]: the append-only run record (`run.jsonl`), writer and reader.
+//! - [`extract`]: JSONPath / CSS / regex / header extraction.
+//! - [`redact`]: keeping secrets out of records and reports.
+//! - [`analysis`]: from a recorded run and the map to findings and scores.
+//!
+//! The async shell:
+//! - [`engine`]: runs walks concurrently over the channels, records every exchange.
+//! - [`demo`]: the embedded demo contact centre (chat, email, web).
+//! - [`cli`]: the command line.
+
+pub mod analysis;
+pub mod cli;
+pub mod demo;
+pub mod engine;
+pub mod extract;
+pub mod fact;
+pub mod junit;
+pub mod plan;
+pub mod record;
+pub mod redact;
+pub mod suite;
+pub mod template;
+pub mod verdict;

@@ -1,0 +1,218 @@
+//! The run record: `run.jsonl`, one JSON object per line, appended and
+//! flushed as each exchange completes. It holds the raw facts of a run —
+//! what was sent, what came back, when — and nothing derived, so analysis
+//! and reports can always be rebuilt from it alone.
+//!
+//! Times are microseconds since the run started (`t_*_us`), taken from a
+//! monotonic clock; the header holds the wall-clock start.
+
+pub mod reader;
+pub mod writer;
+
+pub use reader::{read_run, RecordedRun};
+pub use writer::RecordWriter;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Bumped when a field changes meaning; readers refuse newer schemas.
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Header(Header),
+    Exchange(Box<Exchange>),
+    End(End),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub schema: u32,
+    pub run_id: String,
+    /// The suite folder as given, its company name and content digest.
+    pub suite: String,
+    pub company: String,
+    pub suite_digest: String,
+    pub tool_version: String,
+    pub seed: u64,
+    pub started_at: DateTime<Utc>,
+    /// The base URL under test (`{{ target }}`).
+    pub target: String,
+    pub concurrency: usize,
+    pub repeat: u32,
+    /// How many walks (scenario × persona × repeat, and sweep cells) were planned.
+    pub planned_tasks: usize,
+    /// Set when this run continues an interrupted one (`--resume`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<String>,
+}
+
+/// Which walk an exchange belongs to: one persona through one scenario (or
+/// one sweep cell), one repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Task {
+    pub kind: TaskKind,
+    /// Scenario id, or sweep id.
+    pub id: String,
+    pub persona: String,
+    pub repeat: u32,
+    /// Sweep cells: the question asked (scenarios: None).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// Sweep cells: the channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    Scenario,
+    Sweep,
+}
+
+impl Task {
+    /// A stable key: `scenario:refund-handoff/new-customer#0`.
+    pub fn key(&self) -> String {
+        let kind = match self.kind {
+            TaskKind::Scenario => "scenario",
+            TaskKind::Sweep => "sweep",
+        };
+        let mut k = format!("{kind}:{}/{}#{}", self.id, self.persona, self.repeat);
+        if let (Some(q), Some(c)) = (&self.question, &self.channel) {
+            k.push_str(&format!("/{q}@{c}"));
+        }
+        k
+    }
+}
+
+/// One customer message and what came of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// Completion order within the run.
+    pub seq: u64,
+    pub task: Task,
+    /// Index of the step within the scenario (0 for a sweep cell).
+    pub step: usize,
+    pub journey: Option<String>,
+    pub stage: Option<String>,
+    pub channel: String,
+    pub persona_segment: String,
+    /// The question asked, if the step asked one.
+    pub question: Option<String>,
+    /// Facts the answer must state.
+    pub expects: Vec<String>,
+    /// A captured value this answer must recognise: (name, value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recognises: Option<(String, String)>,
+    /// What the customer said, rendered.
+    pub message: String,
+    /// When the customer's message was sent.
+    pub t_sent_us: u64,
+    /// Every HTTP request made for this message: open, send, polls, with retries.
+    pub http: Vec<Http>,
+    pub reply: Option<Reply>,
+    /// Values captured from this exchange (channel and step captures).
+    pub captures: BTreeMap<String, String>,
+    pub error: Option<StepError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    Open,
+    Send,
+    Poll,
+    Webhook,
+}
+
+/// One HTTP attempt. A retry is another `Http` with `attempt` + 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Http {
+    pub purpose: Purpose,
+    pub attempt: u32,
+    pub method: String,
+    /// Secrets replaced by `***`.
+    pub url: String,
+    pub request_headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    pub t_start_us: u64,
+    pub t_first_byte_us: Option<u64>,
+    pub t_end_us: u64,
+    pub status: Option<u16>,
+    /// Headers that matter (content-type, retry-after, location, …).
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    /// Bytes received (may exceed the recorded body when truncated).
+    pub body_bytes: u64,
+    pub truncated: bool,
+    pub error: Option<String>,
+}
+
+/// The reply the customer got. Polling only bounds when it arrived, so the
+/// latency is an interval `[t_earliest_us, t_latest_us]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The reply text as extracted by the channel configuration (raw, uncleaned).
+    pub text: String,
+    /// The reply item (poll/webhook JSON) as received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<serde_json::Value>,
+    /// The last moment the reply was known not to be there yet.
+    pub t_earliest_us: u64,
+    /// The moment the reply was seen.
+    pub t_latest_us: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request could not be built (template, URL).
+    Request,
+    Connect,
+    Timeout,
+    /// An HTTP status the channel does not accept.
+    Status,
+    /// The body was not what the channel expects (not JSON, nothing at the path).
+    Malformed,
+    TooLarge,
+    /// No reply within `max_wait`.
+    NoReply,
+    /// The run was stopped (Ctrl-C, stop file) before the step finished.
+    Interrupted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct End {
+    pub finished_at: DateTime<Utc>,
+    pub status: EndStatus,
+    pub exchanges: u64,
+    pub errors: u64,
+    pub t_end_us: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndStatus {
+    Complete,
+    Interrupted,
+}
+
+impl Exchange {
+    /// Reply latency bounds in milliseconds, from sending to the reply.
+    pub fn latency_ms(&self) -> Option<(f64, f64)> {
+        let r = self.reply.as_ref()?;
+        let lo = r.t_earliest_us.saturating_sub(self.t_sent_us) as f64 / 1000.0;
+        let hi = r.t_latest_us.saturating_sub(self.t_sent_us) as f64 / 1000.0;
+        Some((lo, hi))
+    }
+}

@@ -1,0 +1,393 @@
+//! The journey map: for each journey, a swimlane per scripted walk — stages
+//! as columns, channels as rows, one card per touchpoint — and a summary
+//! grid for the many one-question walks of a sweep.
+//!
+//! Cards are placed on the grid here, and the connectors between consecutive
+//! touchpoints are computed as percentages of the lane's stage area, so the
+//! template can draw them as an SVG overlay without knowing any geometry.
+
+use super::labels::Labels;
+use super::text;
+use super::view::FeelingView;
+use crate::record::{RecordedRun, TaskKind};
+use crate::verdict::{FactOutcome, Feeling, JourneyView, SlaStatus, Touchpoint, Walk};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Walks drawn as full swimlanes per journey; the rest join the summary grid.
+const MAX_LANES: usize = 8;
+/// Touchpoints drawn per lane: a scenario is a handful of steps, a runaway one is not.
+const MAX_CARDS: usize = 24;
+/// What the customer said, as shown on a card.
+const MESSAGE_MAX: usize = 160;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JourneyMap {
+    pub anchor: String,
+    pub id: String,
+    pub name: String,
+    pub score: Option<String>,
+    pub feeling: Option<FeelingView>,
+    pub stages: Vec<StageHead>,
+    pub channels: Vec<String>,
+    pub lanes: Vec<Lane>,
+    /// Walks in the summary grid rather than drawn as lanes.
+    pub summarised: u64,
+    pub summary: Option<Summary>,
+    /// Walks the verdict counted but did not list (its detail limit).
+    pub walks_omitted: u64,
+    pub walks_total: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageHead {
+    pub name: String,
+    /// A moment of truth.
+    pub critical: bool,
+    pub feeling: Option<FeelingView>,
+    /// "3.8 / 5".
+    pub score: Option<String>,
+    pub touchpoints: u64,
+}
+
+/// One persona's walk through the journey.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lane {
+    pub persona: String,
+    pub segment: String,
+    pub task: String,
+    pub score: Option<String>,
+    pub feeling: Option<FeelingView>,
+    /// One per channel, in the journey's channel order.
+    pub rows: Vec<LaneRow>,
+    pub connectors: Vec<Connector>,
+    pub cards_omitted: usize,
+    pub handoffs_lost: usize,
+    /// A short sentence for screen readers and the lane caption.
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LaneRow {
+    pub channel: String,
+    /// One per stage column; most hold zero or one card.
+    pub cells: Vec<Vec<Card>>,
+}
+
+/// A line from one touchpoint to the next, in percent of the stage area.
+#[derive(Debug, Clone, Serialize)]
+pub struct Connector {
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+    /// `next` (same channel), `handoff` (channel changed) or `lost` (the
+    /// next channel did not recognise what the customer was given).
+    pub kind: &'static str,
+}
+
+/// One touchpoint as a card on the swimlane.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub step: usize,
+    pub transcript: String,
+    pub question: Option<String>,
+    pub message: String,
+    pub feeling: Option<FeelingView>,
+    pub critical: bool,
+    pub handoff: Option<HandoffMark>,
+    pub facts: Vec<FactChip>,
+    pub latency: Option<String>,
+    pub sla: Mark,
+    pub error: Option<String>,
+    pub findings: usize,
+}
+
+/// "Handoff from chat", and whether the context survived it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HandoffMark {
+    pub from: Option<String>,
+    /// The customer quoted something the new channel did not recognise.
+    pub lost: bool,
+    pub text: String,
+}
+
+/// A fact as the card shows it: icon key, and words.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactChip {
+    /// `correct`, `wrong`, `missing`, `unchecked`.
+    pub key: &'static str,
+    pub text: String,
+}
+
+/// A status with a styling key and the words that carry its meaning.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mark {
+    pub key: &'static str,
+    pub label: String,
+}
+
+/// Feelings tallied per stage and channel, for walks not drawn as lanes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub walks: u64,
+    pub rows: Vec<SummaryRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryRow {
+    pub channel: String,
+    pub cells: Vec<Tally>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tally {
+    pub touchpoints: u64,
+    pub satisfied: u64,
+    pub neutral: u64,
+    pub frustrated: u64,
+    /// The most common feeling, for the cell's icon.
+    pub typical: Option<FeelingView>,
+}
+
+impl Tally {
+    fn add(&mut self, f: Option<Feeling>) {
+        self.touchpoints += 1;
+        match f {
+            Some(Feeling::Satisfied) => self.satisfied += 1,
+            Some(Feeling::Neutral) => self.neutral += 1,
+            Some(Feeling::Frustrated) => self.frustrated += 1,
+            None => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        let all = [(Feeling::Frustrated, self.frustrated), (Feeling::Neutral, self.neutral), (Feeling::Satisfied, self.satisfied)];
+        // Ties go to the worse feeling: the report should not flatter.
+        self.typical = all.into_iter().filter(|&(_, n)| n > 0).max_by_key(|&(_, n)| n).map(|(f, _)| f.into());
+    }
+}
+
+/// Builds the map of the `index`-th journey.
+pub fn build(index: usize, j: &JourneyView, run: &RecordedRun, labels: &Labels) -> JourneyMap {
+    let kinds: HashMap<String, TaskKind> = run.exchanges.iter().map(|x| (x.task.key(), x.task.kind)).collect();
+    let is_sweep = |w: &Walk| {
+        j.sweep || kinds.get(&w.task).map_or(w.task.starts_with("sweep:"), |k| *k == TaskKind::Sweep)
+    };
+    let grid = Grid::new(j);
+    let (scripted, swept): (Vec<&Walk>, Vec<&Walk>) = j.walks.iter().partition(|w| !is_sweep(w));
+    let lanes: Vec<Lane> = scripted.iter().take(MAX_LANES).map(|w| lane(w, &grid, labels, j)).collect();
+    let summarised: Vec<&Walk> = scripted.iter().skip(MAX_LANES).chain(swept.iter()).copied().collect();
+    let summary = (!summarised.is_empty()).then(|| summary(&summarised, &grid));
+    JourneyMap {
+        anchor: format!("journey-{}", index + 1),
+        id: j.id.clone(),
+        name: j.name.clone(),
+        score: j.score.map(|s| format!("{s:.0}")),
+        feeling: j.feeling.map(FeelingView::from),
+        stages: grid
+            .stages
+            .iter()
+            .map(|id| {
+                let s = j.stages.iter().find(|s| &s.id == id);
+                StageHead {
+                    name: s.map_or_else(|| text::humanize(id), |s| s.name.clone()),
+                    critical: s.is_some_and(|s| s.critical),
+                    feeling: s.and_then(|s| s.feeling).map(FeelingView::from),
+                    score: s.and_then(|s| s.score).map(|x| format!("{x:.1} / 5")),
+                    touchpoints: s.map_or(0, |s| s.touchpoints),
+                }
+            })
+            .collect(),
+        channels: grid.channels.clone(),
+        lanes,
+        summarised: summarised.len() as u64,
+        summary,
+        walks_omitted: j.walks_omitted,
+        walks_total: j.walks.len() as u64 + j.walks_omitted,
+    }
+}
+
+/// The columns (stages) and rows (channels) of a journey's swimlanes.
+struct Grid {
+    stages: Vec<String>,
+    channels: Vec<String>,
+}
+
+/// The column for touchpoints whose stage is not one of the journey's.
+const OTHER_STAGE: &str = "other";
+
+impl Grid {
+    fn new(j: &JourneyView) -> Grid {
+        let mut stages: Vec<String> = j.stages.iter().map(|s| s.id.clone()).collect();
+        let mut channels = j.channels.clone();
+        for t in j.walks.iter().flat_map(|w| &w.touchpoints) {
+            let known = t.stage.as_ref().is_some_and(|s| stages.contains(s));
+            if !known && !stages.iter().any(|s| s == OTHER_STAGE) {
+                stages.push(OTHER_STAGE.into());
+            }
+            if !channels.contains(&t.channel) {
+                channels.push(t.channel.clone());
+            }
+        }
+        Grid { stages, channels }
+    }
+
+    /// (column, row) of a touchpoint.
+    fn place(&self, t: &Touchpoint) -> (usize, usize) {
+        let col = t
+            .stage
+            .as_ref()
+            .and_then(|s| self.stages.iter().position(|x| x == s))
+            .or_else(|| self.stages.iter().position(|x| x == OTHER_STAGE))
+            .unwrap_or(0);
+        let row = self.channels.iter().position(|c| c == &t.channel).unwrap_or(0);
+        (col, row)
+    }
+
+    /// The centre of a cell, in percent of the stage area.
+    fn centre(&self, (col, row): (usize, usize)) -> (f64, f64) {
+        let pct = |i: usize, n: usize| ((i as f64 + 0.5) * 1000.0 / n.max(1) as f64).round() / 10.0;
+        (pct(col, self.stages.len()), pct(row, self.channels.len()))
+    }
+}
+
+fn lane(w: &Walk, grid: &Grid, labels: &Labels, j: &JourneyView) -> Lane {
+    let mut rows: Vec<LaneRow> = grid
+        .channels
+        .iter()
+        .map(|c| LaneRow { channel: c.clone(), cells: vec![Vec::new(); grid.stages.len()] })
+        .collect();
+    let mut steps: Vec<&Touchpoint> = w.touchpoints.iter().collect();
+    steps.sort_by_key(|t| (t.step, t.seq));
+    let shown = &steps[..steps.len().min(MAX_CARDS)];
+    let mut connectors = Vec::new();
+    let mut previous: Option<((usize, usize), &Touchpoint)> = None;
+    for t in shown {
+        let at = grid.place(t);
+        if let Some((from, prev)) = previous {
+            if from != at {
+                let ((x1, y1), (x2, y2)) = (grid.centre(from), grid.centre(at));
+                let kind = if lost(t) {
+                    "lost"
+                } else if prev.channel != t.channel {
+                    "handoff"
+                } else {
+                    "next"
+                };
+                connectors.push(Connector { x1, y1, x2, y2, kind });
+            }
+        }
+        previous = Some((at, t));
+        if let Some(row) = rows.get_mut(at.1) {
+            if let Some(cell) = row.cells.get_mut(at.0) {
+                cell.push(card(t, labels));
+            }
+        }
+    }
+    let handoffs_lost = shown.iter().filter(|t| lost(t)).count();
+    let persona = labels.persona(&w.persona);
+    let feeling = w.feeling.map(FeelingView::from);
+    let description = format!(
+        "{persona} ({}) through {}: {} touchpoints{}{}.",
+        w.segment,
+        j.name,
+        w.touchpoints.len(),
+        feeling.map_or(String::new(), |f| format!(", overall {}", f.label.to_lowercase())),
+        if handoffs_lost > 0 { format!(", {handoffs_lost} handoff lost context") } else { String::new() },
+    );
+    Lane {
+        persona,
+        segment: w.segment.clone(),
+        task: w.task.clone(),
+        score: w.score.map(|s| format!("{s:.0}")),
+        feeling,
+        rows,
+        connectors,
+        cards_omitted: steps.len() - shown.len(),
+        handoffs_lost,
+        description,
+    }
+}
+
+fn lost(t: &Touchpoint) -> bool {
+    t.handoff.as_ref().is_some_and(|h| !h.recognised)
+}
+
+fn card(t: &Touchpoint, labels: &Labels) -> Card {
+    let handoff = match (&t.handoff, &t.handoff_from) {
+        (Some(h), from) => {
+            let from = h.from_channel.clone().or_else(|| from.clone());
+            let origin = from.as_ref().map_or(String::new(), |c| format!(" from {c}"));
+            let text = if h.recognised {
+                format!("Handoff{origin}: recognised {}", h.value)
+            } else {
+                let why = h.reason.as_ref().map_or(String::new(), |r| format!(" — {r}"));
+                format!("Lost context{origin}: did not recognise {}{why}", h.value)
+            };
+            Some(HandoffMark { from, lost: !h.recognised, text })
+        }
+        (None, Some(from)) => Some(HandoffMark { from: Some(from.clone()), lost: false, text: format!("Handoff from {from}") }),
+        (None, None) => None,
+    };
+    Card {
+        step: t.step + 1,
+        transcript: format!("x-{}", t.seq),
+        question: t.question.as_deref().map(|q| labels.question(q)),
+        message: text::clip(&t.message, MESSAGE_MAX),
+        feeling: t.feeling.map(FeelingView::from),
+        critical: t.critical,
+        handoff,
+        facts: t.facts.iter().map(|f| fact_chip(f, labels)).collect(),
+        latency: t.latency.map(|l| text::interval_ms(l.earliest_ms, l.latest_ms)),
+        sla: sla_mark(t.sla, t.sla_ms),
+        error: t.error.as_ref().map(|e| text::clip(&format!("{}: {}", e.kind, e.message), 200)),
+        findings: t.findings.len(),
+    }
+}
+
+fn fact_chip(f: &crate::verdict::FactCheck, labels: &Labels) -> FactChip {
+    let label = labels.fact(&f.fact);
+    let found = f.found.as_deref().map(|v| text::clip(v, 60));
+    match f.outcome {
+        FactOutcome::Correct => FactChip { key: "correct", text: format!("{label}: {}", found.unwrap_or_default()) },
+        FactOutcome::Wrong => FactChip {
+            key: "wrong",
+            text: format!(
+                "{label}: said {} (map: {})",
+                found.unwrap_or_else(|| "?".into()),
+                f.expected.as_deref().unwrap_or("?")
+            ),
+        },
+        FactOutcome::NotStated => FactChip { key: "missing", text: format!("{label}: not stated") },
+        FactOutcome::Unchecked => FactChip { key: "unchecked", text: format!("{label}: {} (not checked)", found.unwrap_or_default()) },
+    }
+}
+
+/// The reply time against the channel's service level, in words.
+pub fn sla_mark(status: SlaStatus, sla_ms: Option<f64>) -> Mark {
+    let sla = sla_ms.map(text::duration_ms).unwrap_or_default();
+    match status {
+        SlaStatus::Met => Mark { key: "met", label: format!("within SLA ({sla})") },
+        SlaStatus::PossibleBreach => Mark { key: "possible", label: format!("possibly over SLA ({sla})") },
+        SlaStatus::Breach => Mark { key: "breach", label: format!("over SLA ({sla})") },
+        SlaStatus::NoSla => Mark { key: "none", label: "no SLA set".into() },
+        SlaStatus::NoReply => Mark { key: "noreply", label: "no reply".into() },
+    }
+}
+
+fn summary(walks: &[&Walk], grid: &Grid) -> Summary {
+    let mut rows: Vec<SummaryRow> = grid
+        .channels
+        .iter()
+        .map(|c| SummaryRow { channel: c.clone(), cells: vec![Tally::default(); grid.stages.len()] })
+        .collect();
+    for t in walks.iter().flat_map(|w| &w.touchpoints) {
+        let (col, row) = grid.place(t);
+        if let Some(cell) = rows.get_mut(row).and_then(|r| r.cells.get_mut(col)) {
+            cell.add(t.feeling);
+        }
+    }
+    rows.iter_mut().flat_map(|r| r.cells.iter_mut()).for_each(Tally::finish);
+    Summary { walks: walks.len() as u64, rows }
+}

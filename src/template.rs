@@ -1,0 +1,61 @@
+//! Minijinja templates in suite files: one environment, configured the same
+//! way for checking (`touchpoint check`) and for rendering (the engine).
+
+use minijinja::{Environment, UndefinedBehavior};
+use std::collections::BTreeSet;
+
+/// The environment every suite template is compiled in. Templates render
+/// request parts, not HTML, so there is no autoescape here; HTML output goes
+/// through the report's own environment, which escapes.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    // Channel templates may mention values that a later exchange captures
+    // (`{{ thread | default('') }}`); undefined renders empty, and `check`
+    // reports names that nothing defines.
+    env.set_undefined_behavior(UndefinedBehavior::Lenient);
+    env
+}
+
+/// True when the text contains template syntax at all.
+pub fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// Compiles `source`; on error returns the message and the byte range inside
+/// the template that minijinja blames, when it knows.
+pub fn compile_check(env: &Environment<'_>, source: &str) -> Result<Variables, (String, Option<std::ops::Range<usize>>)> {
+    match env.template_from_str(source) {
+        Ok(t) => Ok(Variables { names: t.undeclared_variables(true).into_iter().collect() }),
+        Err(e) => {
+            let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
+            Err((detail, e.range()))
+        }
+    }
+}
+
+/// The variables a template reads from its context, dotted (`persona.name`, `env.TOKEN`).
+pub struct Variables {
+    pub names: BTreeSet<String>,
+}
+
+impl Variables {
+    /// The top-level names (`persona`, `case_ref`).
+    pub fn roots(&self) -> BTreeSet<&str> {
+        self.names.iter().map(|n| n.split('.').next().unwrap_or(n)).collect()
+    }
+    /// Environment variables referenced as `env.NAME`.
+    pub fn env_names(&self) -> BTreeSet<&str> {
+        self.names.iter().filter_map(|n| n.strip_prefix("env.")).map(|n| n.split('.').next().unwrap_or(n)).collect()
+    }
+}
+
+/// Renders a one-off template string with a context.
+pub fn render(env: &Environment<'_>, source: &str, ctx: &minijinja::Value) -> Result<String, String> {
+    if !is_template(source) {
+        return Ok(source.to_string());
+    }
+    env.render_str(source, ctx).map_err(|e| {
+        let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
+        format!("template `{source}` failed: {detail}")
+    })
+}

@@ -1,0 +1,162 @@
+//! `touchpoint check`: the example suite passes; broken suites give located,
+//! rustc-style errors — all of them in one pass — and exit code 2.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_touchpoint"))
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/acme")
+}
+
+/// A copy of the example suite in a temp dir, to break on purpose.
+fn copy_suite() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&example(), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let p = dir.join(file);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{file} does not contain {from:?}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Runs `check`, returns (exit code, stderr with the temp path masked).
+fn check(dir: &Path) -> (i32, String) {
+    let out = bin().arg("check").arg(dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "<suite>");
+    (out.status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn the_example_suite_is_valid() {
+    let out = bin().arg("check").arg(example()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("ok"), "{stdout}");
+    assert!(stdout.contains("4 scenarios"), "{stdout}");
+}
+
+#[test]
+fn a_typo_in_a_key_is_located_with_a_suggestion() {
+    let dir = copy_suite();
+    edit(dir.path(), "scenarios/renewal.toml", "channel = \"chat\"", "chanel = \"chat\"");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown key `chanel`"), "{err}");
+    assert!(err.contains("did you mean `channel`?"), "{err}");
+    assert!(err.contains("<suite>/scenarios/renewal.toml:5:"), "{err}");
+}
+
+#[test]
+fn an_unknown_fact_is_located() {
+    let dir = copy_suite();
+    edit(dir.path(), "map.toml", "expects = [\"refund_window\"]", "expects = [\"refund_windw\"]");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown fact `refund_windw`"), "{err}");
+    assert!(err.contains("did you mean `refund_window`?"), "{err}");
+    assert!(err.contains("<suite>/map.toml:"), "{err}");
+}
+
+#[test]
+fn a_bad_duration_is_located() {
+    let dir = copy_suite();
+    edit(dir.path(), "map.toml", "chat = \"2s\"", "chat = \"2 parsecs\"");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`2 parsecs` is not a duration"), "{err}");
+}
+
+#[test]
+fn a_fact_value_that_does_not_fit_its_kind_is_an_error() {
+    let dir = copy_suite();
+    edit(dir.path(), "map.toml", "value = \"30 days\"", "value = \"thirty dayz\"");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("fact `refund_window` is not a valid duration"), "{err}");
+}
+
+#[test]
+fn a_template_syntax_error_is_located() {
+    let dir = copy_suite();
+    edit(dir.path(), "scenarios/support-handoff.toml", "About {{ case_ref }}", "About {{ case_ref }");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("template does not compile"), "{err}");
+    assert!(err.contains("support-handoff.toml:"), "{err}");
+}
+
+#[test]
+fn invalid_toml_is_located() {
+    let dir = copy_suite();
+    edit(dir.path(), "personas.toml", "name = \"Jane Doe\"", "name = \"Jane Doe");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("<suite>/personas.toml:"), "{err}");
+}
+
+#[test]
+fn a_value_used_before_it_is_captured_is_an_error() {
+    let dir = copy_suite();
+    edit(dir.path(), "scenarios/support-handoff.toml", "say = \"Hi, my broadband", "say = \"{{ case_ref }} my broadband");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`case_ref` is used before it is captured"), "{err}");
+}
+
+/// Several mistakes in several files: every one is reported in one pass,
+/// rendered rustc-style. Compared with a golden file.
+#[test]
+fn all_errors_at_once_match_the_golden_file() {
+    let dir = copy_suite();
+    edit(dir.path(), "scenarios/renewal.toml", "channel = \"chat\"", "chanel = \"chat\"");
+    edit(dir.path(), "map.toml", "expects = [\"refund_window\"]", "expects = [\"refund_windw\"]");
+    edit(dir.path(), "map.toml", "email = \"1s\"", "email = \"soon\"");
+    edit(dir.path(), "channels.toml", "timeout = \"5s\"\nrate_limit", "timout = \"5s\"\nrate_limit");
+    edit(dir.path(), "scenarios/purchase.toml", "channel = \"web\"", "channel = \"webb\"");
+    edit(dir.path(), "personas.toml", "patience = \"low\"", "patience = \"low\"\nmood = \"grumpy\"");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/check_errors.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &err).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert_eq!(err, expected, "diagnostics changed; rerun with UPDATE_GOLDEN=1 if intended");
+}
+
+#[test]
+fn a_missing_folder_says_what_to_pass() {
+    let out = bin().args(["check", "/nonexistent/suite"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a suite folder"), "{err}");
+    assert!(err.contains("help:"), "{err}");
+}
+
+#[test]
+fn a_bad_flag_is_a_usage_error() {
+    let out = bin().args(["run", "--concurrency", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = bin().args(["frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

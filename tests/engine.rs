@@ -1,0 +1,267 @@
+//! The engine against a fault-injecting server on 127.0.0.1:0: every fault
+//! becomes a recorded error on its step, and the run always finishes.
+
+mod common;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use touchpoint::record::{read_run, ErrorKind, Purpose};
+
+/// Serves the faults; returns its base URL.
+async fn fault_server() -> String {
+    let flaky = Arc::new(AtomicUsize::new(0));
+    let app = Router::new()
+        .route("/ok", post(|| async { axum::Json(serde_json::json!({"answer": "Refunds within 30 days."})) }))
+        .route(
+            "/flaky",
+            post(move || {
+                let n = flaky.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n == 0 {
+                        let mut h = HeaderMap::new();
+                        h.insert("retry-after", "1".parse().unwrap());
+                        (StatusCode::SERVICE_UNAVAILABLE, h, "busy").into_response()
+                    } else {
+                        axum::Json(serde_json::json!({"answer": "Refunds within 30 days."})).into_response()
+                    }
+                }
+            }),
+        )
+        .route("/down", post(|| async { (StatusCode::SERVICE_UNAVAILABLE, "still down") }))
+        .route("/malformed", post(|| async { ([("content-type", "application/json")], "{\"answer\": \"trunc") }))
+        .route("/html", post(|| async { ([("content-type", "text/html")], "<html><body><h1>Maintenance</h1><script>alert(1)</script></body></html>") }))
+        .route("/hang", post(|| async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            "never"
+        }))
+        .route("/huge", post(|| async { "x".repeat(5 * 1024 * 1024) }))
+        .route("/never/start", post(|| async { axum::Json(serde_json::json!({"id": "c1"})) }))
+        .route("/never/events", get(|| async { axum::Json(serde_json::json!({"events": [], "next": 0})) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// A server that accepts connections and drops them at once (reset / closed).
+async fn reset_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let _ = sock.set_linger(Some(Duration::ZERO));
+            drop(sock);
+        }
+    });
+    format!("http://{addr}")
+}
+
+const MAP: &str = r#"
+name = "Faulty Inc"
+[facts.refund_window]
+kind = "duration"
+value = "30 days"
+[[questions]]
+id = "refund"
+asks = ["How long do I have to return it?"]
+expects = ["refund_window"]
+[[journeys]]
+id = "support"
+stages = [{ id = "ask" }]
+[sla]
+api = "2s"
+"#;
+
+const PERSONAS: &str = r#"
+[[personas]]
+id = "p"
+name = "Pat Doe"
+email = "pat@example.com"
+"#;
+
+/// A suite with one channel `api` posting to `path`, reply at `$.answer`.
+fn suite_for(path: &str, extra: &str) -> tempfile::TempDir {
+    let channels = format!(
+        r#"
+[api]
+timeout = "700ms"
+max_body = "64KB"
+retry = {{ attempts = 2, on = [503], backoff = "50ms" }}
+{extra}
+[api.send]
+method = "POST"
+url = "{path}"
+json = {{ text = "{{{{ message }}}}" }}
+[api.receive]
+reply = "$.answer"
+"#
+    );
+    common::write_suite(&[
+        ("map.toml", MAP),
+        ("channels.toml", &channels),
+        ("personas.toml", PERSONAS),
+        ("scenarios/ask.toml", "persona = \"p\"\njourney = \"support\"\nsteps = [{ stage = \"ask\", channel = \"api\", ask = \"refund\" }]\n"),
+    ])
+}
+
+async fn run_one(target: &str, path: &str) -> touchpoint::record::RecordedRun {
+    let suite_dir = suite_for(path, "");
+    let out = tempfile::tempdir().unwrap();
+    let suite = common::load(suite_dir.path());
+    let result = common::run(suite, common::options(out.path(), target)).await;
+    assert!(!result.interrupted);
+    let run = read_run(&result.dir).unwrap();
+    assert!(run.end.is_some(), "the run must finish its file");
+    assert_eq!(run.exchanges.len(), 1);
+    run
+}
+
+#[tokio::test]
+async fn a_good_answer_is_recorded_with_timings() {
+    let target = fault_server().await;
+    let run = run_one(&target, "/ok").await;
+    let x = &run.exchanges[0];
+    assert!(x.error.is_none(), "{:?}", x.error);
+    assert_eq!(x.reply.as_ref().unwrap().text, "Refunds within 30 days.");
+    let h = &x.http[0];
+    assert_eq!(h.status, Some(200));
+    assert!(h.t_first_byte_us.unwrap() >= h.t_start_us && h.t_end_us >= h.t_first_byte_us.unwrap());
+    assert!(h.request_body.as_ref().unwrap().contains("How long do I have to return it?"));
+}
+
+#[tokio::test]
+async fn a_503_with_retry_after_is_retried_and_recorded() {
+    let target = fault_server().await;
+    let run = run_one(&target, "/flaky").await;
+    let x = &run.exchanges[0];
+    assert!(x.error.is_none(), "{:?}", x.error);
+    assert_eq!(x.http.len(), 2, "one 503, one retry");
+    assert_eq!(x.http[0].status, Some(503));
+    assert_eq!(x.http[0].headers.get("retry-after").map(String::as_str), Some("1"));
+    assert_eq!(x.http[1].attempt, 2);
+    // Retry-After: 1 was honoured.
+    assert!(x.http[1].t_start_us - x.http[0].t_end_us >= 900_000);
+}
+
+#[tokio::test]
+async fn a_503_that_persists_is_a_status_error() {
+    let target = fault_server().await;
+    let run = run_one(&target, "/down").await;
+    let e = run.exchanges[0].error.as_ref().unwrap();
+    assert_eq!(e.kind, ErrorKind::Status);
+    assert!(e.message.contains("503"), "{}", e.message);
+    assert_eq!(run.exchanges[0].http.len(), 2);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_malformed_error_with_the_body_as_evidence() {
+    let target = fault_server().await;
+    let run = run_one(&target, "/malformed").await;
+    let x = &run.exchanges[0];
+    assert_eq!(x.error.as_ref().unwrap().kind, ErrorKind::Malformed);
+    assert_eq!(x.http[0].body.as_deref(), Some("{\"answer\": \"trunc"));
+}
+
+#[tokio::test]
+async fn html_where_json_was_expected_is_malformed() {
+    let target = fault_server().await;
+    let run = run_one(&target, "/html").await;
+    let e = run.exchanges[0].error.as_ref().unwrap();
+    assert_eq!(e.kind, ErrorKind::Malformed);
+    assert!(e.message.contains("not JSON"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn a_hung_connection_times_out() {
+    let target = fault_server().await;
+    let started = std::time::Instant::now();
+    let run = run_one(&target, "/hang").await;
+    assert_eq!(run.exchanges[0].error.as_ref().unwrap().kind, ErrorKind::Timeout);
+    // Two attempts of 700 ms plus backoff: bounded, never an hour.
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn a_5mb_body_is_truncated_and_marked() {
+    let target = fault_server().await;
+    let run = run_one(&target, "/huge").await;
+    let x = &run.exchanges[0];
+    let h = &x.http[0];
+    assert!(h.truncated);
+    assert_eq!(h.body.as_ref().unwrap().len(), 64 * 1024);
+    assert_eq!(x.error.as_ref().unwrap().kind, ErrorKind::Malformed);
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_a_connect_error() {
+    let target = reset_server().await;
+    let run = run_one(&target, "/ok").await;
+    let e = run.exchanges[0].error.as_ref().unwrap();
+    assert!(matches!(e.kind, ErrorKind::Connect | ErrorKind::Malformed), "{e:?}");
+    assert_eq!(run.exchanges[0].http.len(), 2, "retried once");
+}
+
+#[tokio::test]
+async fn a_reply_that_never_arrives_is_no_reply_after_max_wait() {
+    let target = fault_server().await;
+    let channels = r#"
+[api]
+timeout = "1s"
+[api.open]
+method = "POST"
+url = "/never/start"
+capture = { conversation = "$.id" }
+[api.send]
+method = "POST"
+url = "/ok"
+json = { text = "{{ message }}" }
+[api.receive]
+mode = "poll"
+request = { url = "/never/events", query = { after = "{{ cursor }}" } }
+every = "50ms"
+max_every = "100ms"
+max_wait = "600ms"
+reply = "$.events[?@.role == 'agent']"
+text = "$.text"
+cursor = "$.next"
+"#;
+    let suite_dir = common::write_suite(&[
+        ("map.toml", MAP),
+        ("channels.toml", channels),
+        ("personas.toml", PERSONAS),
+        ("scenarios/ask.toml", "persona = \"p\"\njourney = \"support\"\nsteps = [{ stage = \"ask\", channel = \"api\", ask = \"refund\" }]\n"),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let result = common::run(common::load(suite_dir.path()), common::options(out.path(), &target)).await;
+    let run = read_run(&result.dir).unwrap();
+    let x = &run.exchanges[0];
+    assert_eq!(x.error.as_ref().unwrap().kind, ErrorKind::NoReply);
+    let polls = x.http.iter().filter(|h| h.purpose == Purpose::Poll).count();
+    assert!(polls >= 3, "polled {polls} times");
+    assert!(run.end.is_some());
+}
+
+#[tokio::test]
+async fn other_personas_go_on_when_one_fails() {
+    let target = fault_server().await;
+    let personas = "[[personas]]\nid = \"a\"\nname = \"A\"\nemail = \"a@x.com\"\n[[personas]]\nid = \"b\"\nname = \"B\"\nemail = \"b@x.com\"\n";
+    let channels = "[good]\nsend = { method = \"POST\", url = \"/ok\" }\nreceive = { reply = \"$.answer\" }\n[bad]\nretry = { attempts = 1 }\nsend = { method = \"POST\", url = \"/down\" }\nreceive = { reply = \"$.answer\" }\n";
+    let map = MAP.replace("api = \"2s\"", "good = \"2s\"");
+    let suite_dir = common::write_suite(&[
+        ("map.toml", &map),
+        ("channels.toml", channels),
+        ("personas.toml", personas),
+        ("sweeps.toml", "[[sweeps]]\nid = \"all\"\n"),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let result = common::run(common::load(suite_dir.path()), common::options(out.path(), &target)).await;
+    let run = read_run(&result.dir).unwrap();
+    assert_eq!(run.exchanges.len(), 4);
+    assert_eq!(run.exchanges.iter().filter(|x| x.error.is_some()).count(), 2);
+    assert_eq!(result.errors, 2);
+}
