@@ -7,6 +7,7 @@ use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
 use touchpoint::analysis::{analyze, summary_lines, AnalyzeOptions};
 use touchpoint::junit::write_junit;
 use touchpoint::record::{
@@ -87,14 +88,29 @@ id = "audit"
 const SCENARIO: &str = r#"
 persona = "sam"
 journey = "support"
-steps = [
-  { stage = "explanation", channel = "chat", ask = "refund-policy", capture = { case_ref = "CASE-\\d+" } },
-  { stage = "resolution", channel = "email", say = "About {{ case_ref }}: can I still send the router back?",
-    expects = ["refund_window"], recognises = "case_ref" },
-]
+
+[[steps]]
+stage = "explanation"
+channel = "chat"
+ask = "refund-policy"
+capture = { case_ref = "CASE-\\d+" }
+
+[[steps]]
+stage = "resolution"
+channel = "email"
+say = "About {{ case_ref }}: can I still send the router back?"
+expects = ["refund_window"]
+recognises = "case_ref"
 "#;
 
-fn suite() -> (tempfile::TempDir, Suite) {
+/// The suite, loaded once for all tests (the folder lives as long as the process).
+fn suite() -> (&'static tempfile::TempDir, &'static Suite) {
+    static SUITE: OnceLock<(tempfile::TempDir, Suite)> = OnceLock::new();
+    let (dir, suite) = SUITE.get_or_init(write_suite);
+    (dir, suite)
+}
+
+fn write_suite() -> (tempfile::TempDir, Suite) {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = [
         ("map.toml", MAP),
@@ -251,7 +267,7 @@ fn run(exchanges: Vec<X>) -> RecordedRun {
 
 fn verdict(exchanges: Vec<X>) -> Verdict {
     let (_dir, suite) = suite();
-    analyze(&suite, &run(exchanges), &AnalyzeOptions::default())
+    analyze(suite, &run(exchanges), &AnalyzeOptions::default())
 }
 
 fn of_kind(v: &Verdict, kind: FindingKind) -> Vec<&Finding> {
@@ -324,8 +340,8 @@ fn channels_that_disagree_are_one_finding() {
     assert_eq!(d.len(), 1, "{:#?}", v.findings);
     assert!(d[0].summary.contains("chat says 21 days") && d[0].summary.contains("email says 14 days"), "{}", d[0].summary);
     assert_eq!(d[0].evidence.len(), 2);
-    // Both are wrong against the map, each on its own channel.
-    assert_eq!(of_kind(&v, FindingKind::WrongFact).len(), 2);
+    // Both are wrong against the map: one finding per channel and segment.
+    assert_eq!(of_kind(&v, FindingKind::WrongFact).len(), 4);
     // Consistent within each channel: no segment or stability finding.
     assert!(of_kind(&v, FindingKind::SegmentDifference).is_empty());
     assert!(of_kind(&v, FindingKind::Unstable).is_empty());
@@ -521,7 +537,7 @@ fn junit_escapes_hostile_answers() {
 fn a_torn_or_empty_run_analyses() {
     let (_dir, suite) = suite();
     let empty = RecordedRun { header: header(), exchanges: vec![], end: None, torn_tail: true };
-    let v = analyze(&suite, &empty, &AnalyzeOptions::default());
+    let v = analyze(suite, &empty, &AnalyzeOptions::default());
     assert!(!v.complete && v.torn_tail);
     assert_eq!(v.score, None);
     assert!(v.findings.is_empty());
@@ -537,7 +553,7 @@ fn a_torn_or_empty_run_analyses() {
     stray.0.recognises = Some(("ref".into(), String::new()));
     let mut r = run(vec![stray]);
     r.end = None;
-    let v = analyze(&suite, &r, &AnalyzeOptions::default());
+    let v = analyze(suite, &r, &AnalyzeOptions::default());
     assert!(!v.complete);
     assert_eq!(v.counts.exchanges, 1);
 }
@@ -547,7 +563,7 @@ fn detail_beyond_the_limit_is_counted_not_listed() {
     let (_dir, suite) = suite();
     let many: Vec<X> = (0..50).map(|i| ask("chat", "sam", "refund-policy", "14 days").repeat(i)).collect();
     let options = AnalyzeOptions { detail_limit: 10, max_evidence: 3, ..AnalyzeOptions::default() };
-    let v = analyze(&suite, &run(many), &options);
+    let v = analyze(suite, &run(many), &options);
     let wrong = of_kind(&v, FindingKind::WrongFact);
     assert_eq!(wrong[0].occurrences, 50);
     assert_eq!(wrong[0].evidence.len(), 3);
@@ -574,7 +590,7 @@ proptest! {
             .collect();
         xs.extend(handoff(&html));
         xs.push(ask("web", "sam", "monthly-price", &html));
-        let v = analyze(&suite, &run(xs), &AnalyzeOptions::default());
+        let v = analyze(suite, &run(xs), &AnalyzeOptions::default());
         let mut out = Vec::new();
         write_junit(&v, &mut out).expect("written");
         prop_assert!(serde_json::to_string(&v).is_ok());

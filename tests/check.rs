@@ -63,7 +63,8 @@ fn a_typo_in_a_key_is_located_with_a_suggestion() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown key `chanel`"), "{err}");
     assert!(err.contains("did you mean `channel`?"), "{err}");
-    assert!(err.contains("<suite>/scenarios/renewal.toml:5:"), "{err}");
+    assert!(err.contains("<suite>/scenarios/renewal.toml:6:30"), "{err}");
+    assert!(!err.contains("missing field"), "the typo explains the missing key: {err}");
 }
 
 #[test]

@@ -330,7 +330,7 @@ fn row(ctx: &Context<'_>, question: &str, fact: &str, cells: &[(CellKey<'_>, Cla
                 .iter()
                 .map(|v| ValueCount { value: v.display.clone(), count: v.count, matches_map: v.matches_map })
                 .collect();
-            values.sort_by(|a, b| b.count.cmp(&a.count));
+            values.sort_by_key(|v| std::cmp::Reverse(v.count));
             if c.overflow > 0 {
                 values.push(ValueCount { value: "(other values)".into(), count: c.overflow, matches_map: None });
             }

@@ -135,6 +135,6 @@ mod tests {
         assert_eq!(human_ms(850.0), "850 ms");
         assert_eq!(human_ms(2400.0), "2.4 s");
         assert_eq!(human_ms(200_000.0), "3 min 20 s");
-        assert_eq!(human_ms(4.0 * 3600_000.0 + 12.0 * 60_000.0), "4 h 12 min");
+        assert_eq!(human_ms(4.0 * 3_600_000.0 + 12.0 * 60_000.0), "4 h 12 min");
     }
 }

@@ -62,18 +62,33 @@ pub fn parse_text<T: DeserializeOwned>(
             Some((id, value))
         }
         Err(e) => {
-            let span = e.span().unwrap_or(0..0);
             let message = e.message().to_string();
-            let hint = shape_hint(&message);
-            diags.push(
-                Diagnostic::error(first_line(&message), Place::Span(id, span))
-                    .label(label_for(&message))
-                    .maybe_hint(hint),
-            );
+            // Unknown keys seen before the failure usually explain it: a
+            // misspelt required key also makes that key "missing".
+            let mut explained = false;
+            for path in unknown {
+                let d = unknown_key(id, path, kind);
+                if let (Some(missing), Some(hint)) = (missing_field(&message), &d.hint) {
+                    explained |= hint.contains(&format!("`{missing}`"));
+                }
+                diags.push(d);
+            }
+            if !explained {
+                let span = e.span().unwrap_or(0..0);
+                diags.push(
+                    Diagnostic::error(first_line(&message), Place::Span(id, span))
+                        .label(label_for(&message))
+                        .maybe_hint(shape_hint(&message)),
+                );
+            }
             let _ = sources;
             None
         }
     }
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 fn first_line(s: &str) -> String {

@@ -1,0 +1,184 @@
+//! Findings as the reader sees them: a plain-language summary, where it
+//! happened, and the evidence from each channel side by side with the
+//! value highlighted and a link to the full transcript.
+
+use super::labels::Labels;
+use super::text::{self, Marked};
+use super::transcript::Transcripts;
+use super::view::severity_label;
+use crate::record::RecordedRun;
+use crate::verdict::{Evidence, Finding, Verdict};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Findings listed in full; a hostile target can produce many, and the
+/// report must still open quickly. All are counted in the headline.
+const MAX_FINDINGS: usize = 200;
+/// Evidence items per finding.
+const MAX_EVIDENCE: usize = 6;
+/// Bytes of answer shown either side of the highlighted value.
+const CONTEXT: usize = 240;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingList {
+    pub items: Vec<FindingView>,
+    pub total: usize,
+    pub omitted: usize,
+    /// Severities present, most severe first, for the filter buttons.
+    pub severities: Vec<Facet>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Facet {
+    pub key: &'static str,
+    pub label: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    pub id: String,
+    pub anchor: String,
+    pub severity: &'static str,
+    pub severity_label: String,
+    pub kind: String,
+    pub summary: String,
+    /// Journey, stage, channel, persona, …: only those that apply.
+    pub context: Vec<Field>,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+    pub occurrences: u64,
+    pub evidence: Vec<EvidenceView>,
+    /// Occurrences without an evidence item here.
+    pub more: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceView {
+    pub seq: u64,
+    pub channel: String,
+    pub persona: String,
+    pub step: Option<usize>,
+    pub at: String,
+    pub clock: String,
+    pub message: String,
+    /// The answer around the value, split for `<mark>`.
+    pub answer: Marked,
+    /// Shown when there is nothing to highlight (errors, missing facts).
+    pub excerpt: Option<String>,
+    pub attempts: Vec<String>,
+    pub transcript: String,
+    /// False when the exchange is not in the transcripts (not in this run record).
+    pub linked: bool,
+}
+
+impl FindingList {
+    /// Exchanges the findings point at: the transcripts always include them.
+    pub fn pinned_seqs(&self) -> BTreeSet<u64> {
+        self.items.iter().flat_map(|f| &f.evidence).map(|e| e.seq).collect()
+    }
+
+    /// Disables links to exchanges the transcripts do not show.
+    pub fn link_transcripts(mut self, t: &Transcripts) -> FindingList {
+        let shown = t.shown_seqs();
+        for e in self.items.iter_mut().flat_map(|f| &mut f.evidence) {
+            e.linked = shown.contains(&e.seq);
+        }
+        self
+    }
+}
+
+pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
+    let mut sorted: Vec<&Finding> = v.findings.iter().collect();
+    // Stable: within a severity, the analysis's order stands.
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let steps: std::collections::HashMap<u64, usize> = run.exchanges.iter().map(|x| (x.seq, x.step)).collect();
+    let items: Vec<FindingView> = sorted
+        .iter()
+        .take(MAX_FINDINGS)
+        .map(|f| {
+            let evidence: Vec<EvidenceView> = f
+                .evidence
+                .iter()
+                .take(MAX_EVIDENCE)
+                .map(|e| evidence(e, run, labels, steps.get(&e.seq).copied()))
+                .collect();
+            FindingView {
+                id: f.id.clone(),
+                anchor: format!("f-{}", f.id),
+                severity: f.severity.name(),
+                severity_label: severity_label(f.severity),
+                kind: text::humanize(f.kind.title()),
+                summary: f.summary.clone(),
+                context: context(f, labels),
+                expected: f.expected.clone(),
+                found: f.found.as_deref().map(|s| text::clip(s, 200)),
+                occurrences: f.occurrences,
+                more: f.occurrences.saturating_sub(evidence.len() as u64),
+                evidence,
+            }
+        })
+        .collect();
+    let mut severities: Vec<Facet> = Vec::new();
+    for f in &sorted {
+        match severities.last_mut() {
+            Some(s) if s.key == f.severity.name() => s.count += 1,
+            _ => severities.push(Facet { key: f.severity.name(), label: severity_label(f.severity), count: 1 }),
+        }
+    }
+    FindingList { total: sorted.len(), omitted: sorted.len().saturating_sub(items.len()), items, severities }
+}
+
+fn context(f: &Finding, labels: &Labels) -> Vec<Field> {
+    let journey = f.journey.as_deref();
+    [
+        ("Journey", journey.map(|j| labels.journey(j))),
+        ("Stage", f.stage.as_deref().map(|s| labels.stage(journey, s))),
+        ("Channel", f.channel.clone()),
+        ("Persona", f.persona.as_deref().map(|p| labels.persona(p))),
+        ("Segment", f.segment.clone()),
+        ("Question", f.question.as_deref().map(|q| labels.question(q))),
+        ("Fact", f.fact.as_deref().map(|x| labels.fact(x))),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|value| Field { label, value }))
+    .collect()
+}
+
+fn evidence(e: &Evidence, run: &RecordedRun, labels: &Labels, step: Option<usize>) -> EvidenceView {
+    let span = e.highlight.map(|s| (s.start, s.end));
+    let answer = Marked::new(&e.answer, span, CONTEXT);
+    let attempts = e
+        .http
+        .iter()
+        .map(|a| {
+            let outcome = match (a.status, &a.error) {
+                (_, Some(err)) => text::clip(err, 160),
+                (Some(s), None) => format!("HTTP {s}"),
+                (None, None) => "no response".into(),
+            };
+            format!("{} #{}: {} {} → {} ({})", a.purpose, a.attempt, a.method, text::clip(&a.url, 120), outcome, text::duration_ms(a.ms))
+        })
+        .collect();
+    EvidenceView {
+        seq: e.seq,
+        channel: e.channel.clone(),
+        persona: labels.persona(&e.persona),
+        step: step.map(|s| s + 1),
+        at: text::offset_us(e.t_sent_us),
+        clock: text::clock(&run.header.started_at, e.t_sent_us),
+        message: text::clip(&e.message, 300),
+        // Errors and missing facts have nothing to highlight: their excerpt says why.
+        excerpt: (!e.excerpt.is_empty() && !e.answer.contains(e.excerpt.as_str())).then(|| text::clip(&e.excerpt, 500)),
+        answer,
+        attempts,
+        transcript: format!("x-{}", e.seq),
+        linked: true,
+    }
+}

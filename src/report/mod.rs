@@ -1,0 +1,96 @@
+//! The HTML audit report: `reports/<run-id>/report.html`.
+//!
+//! One self-contained file — inline CSS, inline SVG, a few lines of inline
+//! script — that a contact-centre manager can open from disk, read without
+//! JavaScript, print, and forward. It never loads anything: a
+//! Content-Security-Policy forbids every network request and every script
+//! but our own (pinned by hash), so even a rendering bug cannot let a
+//! hostile answer run code or phone home.
+//!
+//! Two steps, as in Hurl's report writers:
+//! - [`build_view`] turns the verdict and the run record into a
+//!   [`ReportView`]: plain data, already worded and cut to size. Pure, so it
+//!   is golden-tested.
+//! - [`render_html`] lays the view out with minijinja templates from
+//!   `templates/report/`, autoescape on. Text from the system under test is
+//!   only ever output through escaping expressions.
+//!
+//! Modules, one concept each: [`view`] (the top of the view model and the
+//! headline), `journey` (swimlanes), `matrix` (consistency), `timing` and
+//! `svg` (reply-time charts), `finding`, `transcript`, `labels` (names for
+//! people), `text` (durations, truncation, highlights), `csp`.
+
+mod csp;
+mod finding;
+mod journey;
+mod labels;
+mod matrix;
+mod svg;
+mod text;
+mod timing;
+mod transcript;
+pub mod view;
+
+pub use view::{build_view, ReportView};
+
+use crate::record::RecordedRun;
+use crate::verdict::Verdict;
+use minijinja::{context, AutoEscape, Environment, Value};
+use std::path::{Path, PathBuf};
+
+/// The report's file name inside the run folder.
+pub const FILE_NAME: &str = "report.html";
+
+/// Our own CSS and script: constants, inlined as they are.
+const STYLE: &str = include_str!("../../templates/report/style.css");
+const SCRIPT: &str = include_str!("../../templates/report/report.js");
+
+/// The templates, by the names they include each other with.
+const TEMPLATES: [(&str, &str); 8] = [
+    ("report.html.j2", include_str!("../../templates/report/report.html.j2")),
+    ("macros.html.j2", include_str!("../../templates/report/macros.html.j2")),
+    ("headline.html.j2", include_str!("../../templates/report/headline.html.j2")),
+    ("journeys.html.j2", include_str!("../../templates/report/journeys.html.j2")),
+    ("matrix.html.j2", include_str!("../../templates/report/matrix.html.j2")),
+    ("timings.html.j2", include_str!("../../templates/report/timings.html.j2")),
+    ("findings.html.j2", include_str!("../../templates/report/findings.html.j2")),
+    ("transcripts.html.j2", include_str!("../../templates/report/transcripts.html.j2")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot render the HTML report: {0:#}")]
+    Render(#[from] minijinja::Error),
+    #[error("cannot write the HTML report to {path}: {source}; check the run folder is writable")]
+    Io { path: String, source: std::io::Error },
+}
+
+/// Renders the report. Every template escapes HTML, whatever its name.
+pub fn render_html(view: &ReportView) -> Result<String, ReportError> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    // Missing fields are template bugs: fail the render rather than print nothing.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    let html = env.get_template("report.html.j2")?.render(context! {
+        view => view,
+        style => Value::from_safe_string(STYLE.to_string()),
+        script => Value::from_safe_string(SCRIPT.to_string()),
+        csp => csp::policy(SCRIPT),
+    })?;
+    Ok(html)
+}
+
+/// Builds, renders and writes `dir/report.html`; returns its path. Written
+/// to a temporary name first, so a crash never leaves half a report behind.
+pub fn write_report(dir: &Path, verdict: &Verdict, run: &RecordedRun) -> Result<PathBuf, ReportError> {
+    let html = render_html(&build_view(verdict, run))?;
+    let path = dir.join(FILE_NAME);
+    let partial = dir.join(format!("{FILE_NAME}.partial"));
+    let io = |source| ReportError::Io { path: path.display().to_string(), source };
+    std::fs::write(&partial, html).map_err(io)?;
+    std::fs::rename(&partial, &path).map_err(io)?;
+    Ok(path)
+}
