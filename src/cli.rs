@@ -2,7 +2,9 @@
 //! command a small function returning an exit code with a meaning.
 
 use crate::engine::{self, RunOptions};
+use crate::analysis::AnalyzeOptions;
 use crate::suite::{self, Suite};
+use crate::verdict::Severity;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -63,6 +65,27 @@ pub enum Command {
     /// loopback port and the suite runs against it.
     Run(RunArgs),
     /// Serve the embedded demo contact centre (chat, email and web) on 127.0.0.1.
+    /// Re-analyse a recorded run offline (e.g. after correcting the map); sends nothing.
+    ///
+    /// Rewrites verdict.json, junit.xml and report.html in the run folder.
+    Analyze {
+        /// The run folder (reports/<run-id>).
+        run: PathBuf,
+        /// The suite to check against; default: the one the run recorded.
+        #[arg(long)]
+        suite: Option<PathBuf>,
+        /// Exit 4 when a finding is at or above this severity.
+        #[arg(long, default_value = "high")]
+        fail_on: Severity,
+    },
+    /// Re-render report.html (and verdict.json, junit.xml) from a recorded run without re-running.
+    Report {
+        /// The run folder (reports/<run-id>).
+        run: PathBuf,
+        /// The suite; default: the one the run recorded.
+        #[arg(long)]
+        suite: Option<PathBuf>,
+    },
     Demo {
         /// Port to listen on; 0 picks a free one and prints the URL.
         #[arg(long, default_value_t = 8080)]
@@ -105,6 +128,9 @@ pub struct RunArgs {
     /// Continue an interrupted run (its folder): re-send only steps it never recorded.
     #[arg(long, value_name = "RUN_DIR")]
     pub resume: Option<PathBuf>,
+    /// Exit 4 when a finding is at or above this severity (critical, high, medium, low, info).
+    #[arg(long, default_value = "high")]
+    pub fail_on: Severity,
     /// Header marking test traffic, `Name: value`; repeatable.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
@@ -139,6 +165,8 @@ pub async fn dispatch(cmd: Command) -> u8 {
         Command::Check { suite } => check(&suite),
         Command::Run(args) => run(args).await,
         Command::Demo { port, seed } => demo(port, seed).await,
+        Command::Analyze { run, suite, fail_on } => analyze(&run, suite.as_deref(), fail_on, true),
+        Command::Report { run, suite } => analyze(&run, suite.as_deref(), Severity::Critical, false),
     }
 }
 
@@ -299,8 +327,55 @@ async fn run(args: RunArgs) -> u8 {
         result.elapsed.as_secs_f64(),
         if result.interrupted { " (stopped early)" } else { "" }
     );
-    eprintln!("  record: {}", result.dir.join("run.jsonl").display());
-    exit::OK
+    derive(&result.dir, &suite, args.fail_on, true)
+}
+
+/// Analyses the run in `dir` and writes its derived files; prints the summary.
+fn derive(dir: &Path, suite: &Suite, fail_on: Severity, summary: bool) -> u8 {
+    let options = AnalyzeOptions { fail_on, ..Default::default() };
+    match crate::artifacts::write_all(dir, suite, &options) {
+        Ok(w) => {
+            if summary {
+                for line in crate::analysis::summary::summary_lines(&w.verdict) {
+                    eprintln!("{line}");
+                }
+            }
+            for f in &w.files {
+                eprintln!("  wrote {}", f.display());
+            }
+            eprintln!("  record: {}", dir.join("run.jsonl").display());
+            if w.verdict.worst_at_or_above(fail_on) {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::RUNTIME
+        }
+    }
+}
+
+fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: bool) -> u8 {
+    let header = match crate::record::read_run(dir) {
+        Ok(r) => r.header,
+        Err(e) => {
+            eprintln!("error: {e}\n  help: pass a run folder such as reports/<run-id>");
+            return exit::RUNTIME;
+        }
+    };
+    let suite_dir = suite.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&header.suite));
+    let Some(suite) = load_suite(&suite_dir) else { return exit::INVALID_SUITE };
+    if suite.digest != header.suite_digest {
+        eprintln!("touchpoint: note: the suite changed since this run was recorded; analysing against the suite as it is now");
+    }
+    let code = derive(dir, &suite, fail_on, summary);
+    if !summary && code == exit::FINDINGS {
+        // `report` renders; it does not judge.
+        return exit::OK;
+    }
+    code
 }
 
 fn dry_run(suite: &Suite, args: &RunArgs, target: &str) -> u8 {

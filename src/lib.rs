@@ -20,6 +20,7 @@
 //! - [`cli`]: the command line.
 
 pub mod analysis;
+pub mod artifacts;
 pub mod cli;
 pub mod demo;
 pub mod engine;

@@ -596,3 +596,43 @@ proptest! {
         prop_assert!(serde_json::to_string(&v).is_ok());
     }
 }
+
+/// Scale check (run with `--ignored --nocapture`, ideally `--release`): the
+/// target is a million exchanges in ≤ 10 s and ≤ 1 GB.
+#[test]
+#[ignore]
+fn scale() {
+    let (_dir, suite) = suite();
+    let n: usize = std::env::var("SCALE_N").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let channels = ["chat", "email", "web"];
+    let replies = ["You can return it within 30 days.", "Refunds within 14 days of delivery.", "<p>It's £29.99 a month.</p>"];
+    let questions = ["refund-policy", "refund-policy", "monthly-price"];
+    let xs: Vec<X> = (0..n)
+        .map(|i| {
+            let q = i % 3;
+            ask(channels[i % 3], if i % 2 == 0 { "sam" } else { "lee" }, questions[q], replies[(i / 7) % 3])
+                .repeat((i / 6) as u32)
+                .latency((i % 3000) as u64, (i % 3000) as u64 + 250)
+        })
+        .collect();
+    let r = run(xs);
+    // The share of the time spent in cleaning and fact judging (not analysis's own).
+    let t = std::time::Instant::now();
+    let locale = suite.locale();
+    let mut stated = 0usize;
+    for x in &r.exchanges {
+        let ch = &suite.channels[&x.channel];
+        let text = touchpoint::analysis::clean::clean(&x.reply.as_ref().expect("reply").text, ch.answer_format(), None, &x.message).text;
+        for f in &x.expects {
+            let (spec, value) = suite.expected(f).expect("fact");
+            stated += usize::from(!matches!(touchpoint::fact::judge(&value, &spec, &text, &locale), touchpoint::fact::Judgement::NotStated));
+        }
+    }
+    eprintln!("clean + judge alone: {:?} ({stated} stated)", t.elapsed());
+    let t = std::time::Instant::now();
+    let v = analyze(suite, &r, &AnalyzeOptions::default());
+    eprintln!("{n} exchanges analysed in {:?}: {} findings, {} checks", t.elapsed(), v.findings.len(), v.checks.len());
+    let t = std::time::Instant::now();
+    let json = serde_json::to_vec(&v).expect("json");
+    eprintln!("verdict.json {} MB in {:?}", json.len() / 1_000_000, t.elapsed());
+}

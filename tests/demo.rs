@@ -292,6 +292,33 @@ async fn chat_answers_every_topic_with_its_own_wording() {
 }
 
 #[tokio::test]
+async fn chat_replies_in_the_order_asked() {
+    let demo = start_fast().await;
+    let client = Client::new();
+    let mut chat = Chat::open(&client, &demo.url(), "quick@example.com").await;
+    let questions = [
+        "What are your opening hours?",
+        "What does it cost?",
+        "How do I cancel?",
+    ];
+    for question in questions {
+        chat.send(&client, question).await;
+    }
+    let mut replies = Vec::new();
+    while replies.len() < questions.len() {
+        let events = chat.until_agent_replies(&client).await;
+        let agent = events
+            .iter()
+            .filter(|e| e["type"] == "message" && e["role"] == "agent");
+        replies.extend(agent.map(|e| e["text"].as_str().unwrap().to_owned()));
+    }
+    assert!(replies[0].contains("8am to 8pm"), "{replies:?}");
+    assert!(replies[1].contains("£29.99"), "{replies:?}");
+    assert!(replies[2].contains("notice"), "{replies:?}");
+    demo.shutdown().await;
+}
+
+#[tokio::test]
 async fn chat_remembers_its_case_reference_but_email_does_not() {
     let demo = start_fast().await;
     let client = Client::new();

@@ -36,7 +36,12 @@ pub struct Cleaned {
 
 /// What analysis calls: the answer in `body`, without chrome, quotes,
 /// signature or the customer's own words.
-pub fn clean(body: &str, format: AnswerFormat, region: Option<&str>, customer_message: &str) -> Cleaned {
+pub fn clean(
+    body: &str,
+    format: AnswerFormat,
+    region: Option<&str>,
+    customer_message: &str,
+) -> Cleaned {
     let text = match format {
         AnswerFormat::Text => body.replace("\r\n", "\n"),
         AnswerFormat::Html => html_to_text(body, region),
@@ -49,20 +54,55 @@ pub fn clean(body: &str, format: AnswerFormat, region: Option<&str>, customer_me
             strip_email_quotes_and_signature(&plain)
         }
     };
-    Cleaned { text: tidy(&remove_echo(&text, customer_message)) }
+    Cleaned {
+        text: tidy(&remove_echo(&text, customer_message)),
+    }
 }
 
 // ---------------------------------------------------------------- HTML
 
 /// Elements whose text is never part of an answer.
-const NEVER_TEXT: [&str; 10] =
-    ["script", "style", "noscript", "template", "head", "svg", "iframe", "object", "canvas", "select"];
+const NEVER_TEXT: [&str; 10] = [
+    "script", "style", "noscript", "template", "head", "svg", "iframe", "object", "canvas",
+    "select",
+];
 /// Page chrome: menus, banners, footers with the switchboard number.
 const CHROME: [&str; 3] = ["nav", "header", "footer"];
 const BLOCKS: [&str; 34] = [
-    "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt", "fieldset",
-    "figcaption", "figure", "form", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p",
-    "pre", "section", "summary", "table", "tbody", "thead", "tr", "ul", "body",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "thead",
+    "tr",
+    "ul",
+    "body",
 ];
 
 /// Which elements to leave out while rendering.
@@ -87,7 +127,9 @@ fn render(doc: &Html, region: Option<&str>, skip: Skip) -> String {
         // A region inside a <script> is still script: never text.
         let readable = doc.select(&s).filter(|m| {
             std::iter::once(**m).chain(m.ancestors()).all(|n| {
-                n.value().as_element().map_or(true, |e| !NEVER_TEXT.contains(&e.name()))
+                n.value()
+                    .as_element()
+                    .map_or(true, |e| !NEVER_TEXT.contains(&e.name()))
             })
         });
         outermost(readable.collect())
@@ -114,19 +156,26 @@ fn render(doc: &Html, region: Option<&str>, skip: Skip) -> String {
 /// Drops matches nested in other matches, so their text is not repeated.
 fn outermost(matches: Vec<ElementRef<'_>>) -> Vec<ElementRef<'_>> {
     let ids: Vec<_> = matches.iter().map(|m| m.id()).collect();
-    matches.into_iter().filter(|m| !m.ancestors().any(|a| ids.contains(&a.id()))).collect()
+    matches
+        .into_iter()
+        .filter(|m| !m.ancestors().any(|a| ids.contains(&a.id())))
+        .collect()
 }
 
 fn write_text(node: ElementRef<'_>, skip: Skip, out: &mut String) {
     for child in node.children() {
         match child.value() {
-            Node::Text(text) => push_inline(&**text, out),
+            Node::Text(text) => push_inline(text, out),
             Node::Element(element) => {
                 let name = element.name();
-                let hidden = element.attr("hidden").is_some() || element.attr("aria-hidden") == Some("true");
+                let hidden =
+                    element.attr("hidden").is_some() || element.attr("aria-hidden") == Some("true");
                 let quoted = skip == Skip::EmailQuotes
                     && (name == "blockquote"
-                        || element.has_class("gmail_quote", scraper::CaseSensitivity::AsciiCaseInsensitive)
+                        || element.has_class(
+                            "gmail_quote",
+                            scraper::CaseSensitivity::AsciiCaseInsensitive,
+                        )
                         || element.id() == Some("divRplyFwdMsg"));
                 if NEVER_TEXT.contains(&name) || CHROME.contains(&name) || hidden || quoted {
                     continue;
@@ -167,13 +216,19 @@ fn push_inline(text: &str, out: &mut String) {
 }
 
 fn looks_like_html(body: &str) -> bool {
-    let lower = body.get(..body.len().min(2048)).unwrap_or(body).to_ascii_lowercase();
-    ["<html", "<body", "<div", "<p>", "<p ", "<br", "<table"].iter().any(|tag| lower.contains(tag))
+    let lower = body
+        .get(..body.len().min(2048))
+        .unwrap_or(body)
+        .to_ascii_lowercase();
+    ["<html", "<body", "<div", "<p>", "<p ", "<br", "<table"]
+        .iter()
+        .any(|tag| lower.contains(tag))
 }
 
 // ---------------------------------------------------------------- email
 
-static ON_WROTE: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)^\s*on\b.{0,300}\bwrote:\s*$").expect("valid regex"));
+static ON_WROTE: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"(?i)^\s*on\b.{0,300}\bwrote:\s*$").expect("valid regex"));
 static ON_START: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)^\s*on\s").expect("valid regex"));
 static WROTE_END: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)\bwrote:\s*$").expect("valid regex"));
 /// Lines after which nothing is the sender's answer.
@@ -183,7 +238,8 @@ static CUT: Lazy<Regex> = Lazy::new(|| {
     )
     .expect("valid regex")
 });
-static HEADER_FROM: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)^\s*from:\s*\S").expect("valid regex"));
+static HEADER_FROM: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"(?i)^\s*from:\s*\S").expect("valid regex"));
 static HEADER_OTHER: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"(?i)^\s*(?:sent|date|to|subject|cc):\s*").expect("valid regex"));
 static SIGN_OFF: Lazy<Regex> = Lazy::new(|| {
@@ -202,9 +258,14 @@ pub fn strip_email_quotes_and_signature(text: &str) -> String {
     let mut kept: Vec<&str> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let next = lines.get(i + 1).copied().unwrap_or("");
-        let quote_header = ON_WROTE.is_match(line) || (ON_START.is_match(line) && WROTE_END.is_match(next));
-        let outlook_header =
-            HEADER_FROM.is_match(line) && lines.iter().skip(i + 1).take(5).any(|l| HEADER_OTHER.is_match(l));
+        let quote_header =
+            ON_WROTE.is_match(line) || (ON_START.is_match(line) && WROTE_END.is_match(next));
+        let outlook_header = HEADER_FROM.is_match(line)
+            && lines
+                .iter()
+                .skip(i + 1)
+                .take(5)
+                .any(|l| HEADER_OTHER.is_match(l));
         if quote_header || outlook_header || CUT.is_match(line) {
             break;
         }
@@ -229,7 +290,9 @@ fn is_signature_block(lines: &[&str]) -> bool {
         .take_while(|l| !CUT.is_match(l) && !l.starts_with('>'))
         .collect();
     block.len() <= 6
-        && block.iter().all(|l| l.chars().count() <= 60 && !(l.ends_with('.') && l.split_whitespace().count() > 6))
+        && block.iter().all(|l| {
+            l.chars().count() <= 60 && !(l.ends_with('.') && l.split_whitespace().count() > 6)
+        })
 }
 
 // ---------------------------------------------------------------- echo
@@ -251,7 +314,10 @@ static ECHO_LEAD: Lazy<Regex> = Lazy::new(|| {
 /// too when little else is left ("You asked:"), so an answer sharing the
 /// sentence ("Regarding 'is it 14 days' — no, 30 days.") survives.
 pub fn remove_echo(text: &str, customer_message: &str) -> String {
-    let customer: Vec<String> = words(customer_message).into_iter().map(|(_, w)| w).collect();
+    let customer: Vec<String> = words(customer_message)
+        .into_iter()
+        .map(|(_, w)| w)
+        .collect();
     if customer.is_empty() || text.is_empty() {
         return text.to_string();
     }
@@ -262,7 +328,10 @@ pub fn remove_echo(text: &str, customer_message: &str) -> String {
         fragments.push(customer.clone());
     }
     for range in sentences(customer_message) {
-        let sentence: Vec<String> = words(&customer_message[range]).into_iter().map(|(_, w)| w).collect();
+        let sentence: Vec<String> = words(&customer_message[range])
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect();
         if sentence.len() >= 4 {
             fragments.push(sentence);
         }
@@ -272,7 +341,9 @@ pub fn remove_echo(text: &str, customer_message: &str) -> String {
     }
     for caps in QUOTED.captures_iter(text) {
         let inner = ["a", "b", "c", "d"].iter().find_map(|n| caps.name(n));
-        let (Some(inner), Some(quote)) = (inner, caps.name("quote")) else { continue };
+        let (Some(inner), Some(quote)) = (inner, caps.name("quote")) else {
+            continue;
+        };
         let quoted: Vec<String> = words(inner.as_str()).into_iter().map(|(_, w)| w).collect();
         if quoted.len() >= 4 && contains_run(&customer, &quoted) {
             echoes.push(quote.range());
@@ -280,8 +351,11 @@ pub fn remove_echo(text: &str, customer_message: &str) -> String {
     }
     for range in sentences(text) {
         if ECHO_LEAD.is_match(&text[range.clone()]) {
-            let inside: Vec<(Range<usize>, String)> =
-                text_words.iter().filter(|(r, _)| r.start >= range.start && r.end <= range.end).cloned().collect();
+            let inside: Vec<(Range<usize>, String)> = text_words
+                .iter()
+                .filter(|(r, _)| r.start >= range.start && r.end <= range.end)
+                .cloned()
+                .collect();
             if shares_run(&inside, &customer, 4) {
                 echoes.push(range);
             }
@@ -297,8 +371,10 @@ pub fn remove_echo(text: &str, customer_message: &str) -> String {
 fn cut(text: &str, echoes: &[Range<usize>]) -> String {
     let mut drop: Vec<Range<usize>> = echoes.to_vec();
     for sentence in sentences(text) {
-        let echoed: Vec<&Range<usize>> =
-            echoes.iter().filter(|e| e.start < sentence.end && e.end > sentence.start).collect();
+        let echoed: Vec<&Range<usize>> = echoes
+            .iter()
+            .filter(|e| e.start < sentence.end && e.end > sentence.start)
+            .collect();
         if echoed.is_empty() {
             continue;
         }

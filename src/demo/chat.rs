@@ -3,6 +3,7 @@
 //! event feed where the agent's typing indicator and reply appear later.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -11,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
 
 use super::api::{bearer_token, parse_json, ApiError};
 use super::knowledge::{case_ref, Channel};
@@ -61,6 +63,8 @@ struct Conversation {
     agent: &'static str,
     /// Customer messages so far; the n-th message seeds its reply delay.
     customer_messages: u64,
+    /// When the latest queued reply is due; later replies never overtake it.
+    last_reply_at: Option<Instant>,
     events: Feed<Event>,
 }
 
@@ -146,6 +150,7 @@ async fn open(
         customer_email: email,
         agent,
         customer_messages: 0,
+        last_reply_at: None,
         events: Feed::new(MAX_EVENTS),
     };
     chat.by_id.insert(id.clone(), conversation);
@@ -188,7 +193,7 @@ async fn send(
     }
 
     let seed = shared.config.seed;
-    let (n, reply) = {
+    let (message_id, reply, typing_at, reply_at) = {
         let mut chat = lock(&shared.chat);
         let conversation = authorised(&mut chat, &id, token)?;
         if conversation.customer_messages == 0 {
@@ -197,19 +202,26 @@ async fn send(
         }
         conversation.customer_messages += 1;
         conversation.push(EventKind::Message, Role::Customer, Some(text.clone()));
+
+        let n = conversation.customer_messages.to_string();
+        let message_id = format!("m_{}", seed::hex_id(seed, &["chat-message", &id, &n]));
+        let (low, high) = REPLY_AFTER_MS;
+        let reply_after = seed::between(seed, &["chat-delay", &id, &n], low, high);
+        let now = Instant::now();
+        let typing_at = now + shared.delay(TYPING_AFTER_MS);
+        let mut reply_at = (now + shared.delay(reply_after)).max(typing_at);
+        // Answer in the order asked, even when a later delay is shorter.
+        if let Some(previous) = conversation.last_reply_at {
+            reply_at = reply_at.max(previous + Duration::from_millis(1));
+        }
+        conversation.last_reply_at = Some(reply_at);
+
         // Worded now, from the answers in force when the customer asked.
         let case = case_ref(seed, &conversation.customer_email);
-        (
-            conversation.customer_messages,
-            shared.answers.reply(Channel::Chat, &text, Some(&case)),
-        )
+        let reply = shared.answers.reply(Channel::Chat, &text, Some(&case));
+        (message_id, reply, typing_at, reply_at)
     };
-
-    let n = n.to_string();
-    let message_id = format!("m_{}", seed::hex_id(seed, &["chat-message", &id, &n]));
-    let (low, high) = REPLY_AFTER_MS;
-    let reply_after = seed::between(seed, &["chat-delay", &id, &n], low, high);
-    tokio::spawn(answer(shared, id, reply, reply_after));
+    tokio::spawn(answer(shared, id, reply, typing_at, reply_at));
     Ok((
         StatusCode::ACCEPTED,
         Json(Queued {
@@ -220,16 +232,20 @@ async fn send(
 }
 
 /// The agent types, then replies; both land in the conversation's feed.
-async fn answer(shared: Arc<Shared>, id: String, reply: String, reply_after_ms: u64) {
-    let typing = shared.delay(TYPING_AFTER_MS);
-    let reply_at = shared.delay(reply_after_ms).max(typing);
-    if !shared.pause(typing).await {
+async fn answer(
+    shared: Arc<Shared>,
+    id: String,
+    reply: String,
+    typing_at: Instant,
+    reply_at: Instant,
+) {
+    if !shared.pause_until(typing_at).await {
         return;
     }
     if let Some(conversation) = lock(&shared.chat).by_id.get_mut(&id) {
         conversation.push(EventKind::Typing, Role::Agent, None);
     }
-    if !shared.pause(reply_at - typing).await {
+    if !shared.pause_until(reply_at).await {
         return;
     }
     if let Some(conversation) = lock(&shared.chat).by_id.get_mut(&id) {

@@ -324,7 +324,7 @@ pub(crate) fn find_case_ref(text: &str) -> Option<String> {
     upper.match_indices("CASE-").find_map(|(start, _)| {
         let digits = &upper.as_bytes()[start + 5..];
         let five = digits.len() >= 5 && digits[..5].iter().all(u8::is_ascii_digit);
-        let exact = digits.get(5).map_or(true, |next| !next.is_ascii_digit());
+        let exact = !digits.get(5).is_some_and(u8::is_ascii_digit);
         (five && exact).then(|| upper[start..start + 10].to_owned())
     })
 }

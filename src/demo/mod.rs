@@ -207,9 +207,15 @@ impl Shared {
 
     /// Sleeps for `duration`; `false` if the demo is shutting down instead.
     async fn pause(&self, duration: Duration) -> bool {
+        self.pause_until(tokio::time::Instant::now() + duration)
+            .await
+    }
+
+    /// Sleeps until `deadline`; `false` if the demo is shutting down instead.
+    async fn pause_until(&self, deadline: tokio::time::Instant) -> bool {
         let mut stopped = self.stopped.clone();
         tokio::select! {
-            () = tokio::time::sleep(duration) => true,
+            () = tokio::time::sleep_until(deadline) => true,
             _ = stopped.wait_for(|stop| *stop) => false,
         }
     }

@@ -55,7 +55,9 @@ fn value(caps: &regex::Captures<'_>) -> Option<FactValue> {
     };
     let unit = caps.name("unit")?.as_str().to_lowercase();
     let kind = caps.name("kind").map(|k| k.as_str().to_lowercase());
-    let working = kind.as_deref().is_some_and(|k| k.starts_with("working") || k.starts_with("business"));
+    let working = kind
+        .as_deref()
+        .is_some_and(|k| k.starts_with("working") || k.starts_with("business"));
     let (per_unit, unit_kind) = match (unit.trim_end_matches('s'), working) {
         ("day", true) => (1, DurationUnit::WorkingDays),
         ("week" | "wk", true) => (5, DurationUnit::WorkingDays),
@@ -75,14 +77,27 @@ fn value(caps: &regex::Captures<'_>) -> Option<FactValue> {
     if scaled % SCALE != 0 {
         return None;
     }
-    Some(FactValue::Duration { amount: scaled / SCALE, unit: unit_kind })
+    Some(FactValue::Duration {
+        amount: scaled / SCALE,
+        unit: unit_kind,
+    })
 }
 
 pub(crate) fn display(amount: i64, unit: DurationUnit) -> String {
-    let plural = |n: i64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    let plural = |n: i64, one: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
     match unit {
         DurationUnit::WorkingDays => {
-            if amount == 1 { "1 working day".to_string() } else { format!("{amount} working days") }
+            if amount == 1 {
+                "1 working day".to_string()
+            } else {
+                format!("{amount} working days")
+            }
         }
         DurationUnit::Months if amount != 0 && amount % 12 == 0 => plural(amount / 12, "year"),
         DurationUnit::Months => plural(amount, "month"),

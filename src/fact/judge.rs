@@ -10,11 +10,16 @@ use super::{extract, hours, text, FactSpec, FactValue, Found, Locale};
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Judgement {
     /// A value agreeing with the expected one is stated.
-    Correct { found: Found },
+    Correct {
+        found: Found,
+    },
     /// Only other values are stated: `found` is the best candidate (the
     /// one closest in kind to the expected value), `others` the rest in
     /// text order.
-    Wrong { found: Found, others: Vec<Found> },
+    Wrong {
+        found: Found,
+        others: Vec<Found>,
+    },
     NotStated,
 }
 
@@ -25,7 +30,10 @@ pub fn judge(expected: &FactValue, spec: &FactSpec, text: &str, locale: &Locale)
     if let FactValue::Text(wanted) = expected {
         return text::judge(wanted, &spec.keywords, text);
     }
-    let spec = FactSpec { kind: expected.kind(), keywords: spec.keywords.clone() };
+    let spec = FactSpec {
+        kind: expected.kind(),
+        keywords: spec.keywords.clone(),
+    };
     let found = extract(&spec, text, locale);
     if let Some(hit) = found.iter().find(|f| expected.agrees(&f.value)) {
         return Judgement::Correct { found: hit.clone() };
@@ -33,10 +41,15 @@ pub fn judge(expected: &FactValue, spec: &FactSpec, text: &str, locale: &Locale)
     if let Some(whole_week) = hours_spread_over_sentences(expected, text, &found) {
         return Judgement::Correct { found: whole_week };
     }
-    let Some(best) = best_candidate(expected, &found) else { return Judgement::NotStated };
+    let Some(best) = best_candidate(expected, &found) else {
+        return Judgement::NotStated;
+    };
     let mut others = found;
     let chosen = others.remove(best);
-    Judgement::Wrong { found: chosen, others }
+    Judgement::Wrong {
+        found: chosen,
+        others,
+    }
 }
 
 /// "We're open 8am–8pm on weekdays. On Saturdays it's 9am–5pm." states one
@@ -70,10 +83,20 @@ fn best_candidate(expected: &FactValue, found: &[Found]) -> Option<usize> {
 fn likeness(expected: &FactValue, found: &FactValue) -> u8 {
     match (expected, found) {
         (
-            FactValue::Money { currency: ca, per: pa, .. },
-            FactValue::Money { currency: cb, per: pb, .. },
+            FactValue::Money {
+                currency: ca,
+                per: pa,
+                ..
+            },
+            FactValue::Money {
+                currency: cb,
+                per: pb,
+                ..
+            },
         ) => u8::from(ca == cb) * 2 + u8::from(pa.is_some() && pa == pb),
-        (FactValue::Duration { unit: a, .. }, FactValue::Duration { unit: b, .. }) => u8::from(a == b),
+        (FactValue::Duration { unit: a, .. }, FactValue::Duration { unit: b, .. }) => {
+            u8::from(a == b)
+        }
         _ => 0,
     }
 }

@@ -22,11 +22,33 @@ static CANDIDATE: Lazy<Regex> = Lazy::new(|| {
 
 /// Words that make a following number a reference rather than a phone number.
 const REFERENCE_WORDS: [&str; 14] = [
-    "case", "ref", "reference", "order", "ticket", "account", "invoice", "booking", "tracking",
-    "serial", "policy", "id", "customer", "membership",
+    "case",
+    "ref",
+    "reference",
+    "order",
+    "ticket",
+    "account",
+    "invoice",
+    "booking",
+    "tracking",
+    "serial",
+    "policy",
+    "id",
+    "customer",
+    "membership",
 ];
-const PHONE_WORDS: [&str; 10] =
-    ["phone", "call", "tel", "telephone", "ring", "mobile", "line", "fax", "helpline", "contact"];
+const PHONE_WORDS: [&str; 10] = [
+    "phone",
+    "call",
+    "tel",
+    "telephone",
+    "ring",
+    "mobile",
+    "line",
+    "fax",
+    "helpline",
+    "contact",
+];
 
 pub(crate) fn extract(text: &str, locale: &Locale) -> Vec<Found> {
     CANDIDATE
@@ -83,23 +105,33 @@ fn plausible_context(text: &str, range: &Range<usize>) -> bool {
     // "case 0123456789" is a reference; "call 0800 …" is not, even after "order".
     let tail: Vec<&str> = before.split_whitespace().rev().take(3).collect();
     let mentions_reference = tail.iter().any(|w| {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
         REFERENCE_WORDS.contains(&w.as_str())
     });
     let mentions_phone = tail.iter().any(|w| {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
         PHONE_WORDS.iter().any(|p| w.starts_with(p))
     });
-    !(mentions_reference && !mentions_phone)
+    !mentions_reference || mentions_phone
 }
 
 /// Tries the whole candidate, then shorter prefixes ending at a digit group,
 /// so "0800 123 4567 2027" still yields the phone number.
-fn longest_valid_prefix(text: &str, range: Range<usize>, locale: &Locale) -> Option<(Range<usize>, String)> {
+fn longest_valid_prefix(
+    text: &str,
+    range: Range<usize>,
+    locale: &Locale,
+) -> Option<(Range<usize>, String)> {
     let slice = &text[range.clone()];
     let mut ends: Vec<usize> = slice
         .char_indices()
-        .filter(|(i, c)| c.is_ascii_digit() && !slice[i + 1..].starts_with(|n: char| n.is_ascii_digit()))
+        .filter(|(i, c)| {
+            c.is_ascii_digit() && !slice[i + 1..].starts_with(|n: char| n.is_ascii_digit())
+        })
         .map(|(i, _)| i + 1)
         .collect();
     ends.reverse();
@@ -120,7 +152,11 @@ fn normalise(candidate: &str, locale: &Locale) -> Option<String> {
         return None;
     }
     let international = if let Some(rest) = cleaned.strip_prefix('+') {
-        Some(rest.chars().filter(|c| c.is_ascii_digit()).collect::<String>())
+        Some(
+            rest.chars()
+                .filter(|c| c.is_ascii_digit())
+                .collect::<String>(),
+        )
     } else {
         digits.strip_prefix("00").map(str::to_string)
     };
@@ -128,10 +164,11 @@ fn normalise(candidate: &str, locale: &Locale) -> Option<String> {
     let full = match international {
         Some(mut number) => {
             // "+44 0800 …": drop a trunk 0 written after our own country code.
-            if let Some(rest) = number.strip_prefix(country) {
-                if rest.starts_with('0') {
-                    number = format!("{country}{}", &rest[1..]);
-                }
+            if let Some(national) = number
+                .strip_prefix(country)
+                .and_then(|rest| rest.strip_prefix('0'))
+            {
+                number = format!("{country}{national}");
             }
             if !(8..=15).contains(&number.len()) {
                 return None;
@@ -167,7 +204,9 @@ pub(crate) fn display(e164: &str) -> String {
     let cc_len = country_code_len(digits);
     let (cc, national) = digits.split_at(cc_len.min(digits.len()));
     let groups: Vec<&str> = match (cc, national.len()) {
-        ("44", 10) if national.starts_with('2') => vec![&national[..2], &national[2..6], &national[6..]],
+        ("44", 10) if national.starts_with('2') => {
+            vec![&national[..2], &national[2..6], &national[6..]]
+        }
         ("44", 10) if national.starts_with('7') => vec![&national[..4], &national[4..]],
         (_, 10) => vec![&national[..3], &national[3..6], &national[6..]],
         _ => chunk(national),

@@ -8,7 +8,8 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 
 /// Letters and digits, with inner apostrophes kept so "isn't" is one word.
-static WORD: Lazy<Regex> = Lazy::new(|| Regex::new(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)*").expect("valid regex"));
+static WORD: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)*").expect("valid regex"));
 
 /// Byte ranges of the sentences of `text`, trimmed, in order. A sentence ends
 /// at `.`, `!` or `?` followed by whitespace (so "29.99" and "acme.com" do
@@ -48,7 +49,9 @@ pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
 }
 
 fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
-    let Some(slice) = text.get(range.clone()) else { return };
+    let Some(slice) = text.get(range.clone()) else {
+        return;
+    };
     let lead = slice.len() - slice.trim_start().len();
     let trail = slice.len() - slice.trim_end().len();
     if lead + trail < slice.len() {
@@ -58,7 +61,9 @@ fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
 
 /// The words of `text`, lowercased, with their byte ranges.
 pub(crate) fn words(text: &str) -> Vec<(Range<usize>, String)> {
-    WORD.find_iter(text).map(|m| (m.range(), m.as_str().to_lowercase().replace('’', "'"))).collect()
+    WORD.find_iter(text)
+        .map(|m| (m.range(), m.as_str().to_lowercase().replace('’', "'")))
+        .collect()
 }
 
 /// A crude English stem, so "installation" finds "install" and "refunds"
@@ -66,7 +71,9 @@ pub(crate) fn words(text: &str) -> Vec<(Range<usize>, String)> {
 /// stem is never shorter than four letters.
 pub(crate) fn stem(word: &str) -> String {
     let word = word.to_lowercase();
-    for suffix in ["ations", "ation", "ings", "ing", "ions", "ion", "ies", "ed", "es", "s"] {
+    for suffix in [
+        "ations", "ation", "ings", "ing", "ions", "ion", "ies", "ed", "es", "s",
+    ] {
         if let Some(base) = word.strip_suffix(suffix) {
             // "process" and "address" are not plurals.
             if base.chars().count() >= 4 && !(suffix == "s" && base.ends_with('s')) {
@@ -95,19 +102,70 @@ pub(crate) fn mentions(haystack: &[(Range<usize>, String)], keyword: &str) -> bo
 
 /// Negating words: "not", "no", "never" and the n't contractions.
 pub(crate) fn is_negation(word: &str) -> bool {
-    matches!(word, "not" | "no" | "never" | "cannot" | "nor" | "neither" | "none" | "nothing" | "non")
-        || word.ends_with("n't")
+    matches!(
+        word,
+        "not" | "no" | "never" | "cannot" | "nor" | "neither" | "none" | "nothing" | "non"
+    ) || word.ends_with("n't")
 }
 
 /// Words too common to say what a sentence is about.
 pub(crate) fn is_stopword(word: &str) -> bool {
     matches!(
         word,
-        "a" | "an" | "the" | "and" | "or" | "of" | "to" | "in" | "on" | "at" | "for" | "by" | "with"
-            | "is" | "are" | "was" | "were" | "be" | "been" | "it" | "its" | "it's" | "this" | "that"
-            | "these" | "those" | "we" | "our" | "you" | "your" | "i" | "my" | "me" | "us" | "they"
-            | "their" | "can" | "will" | "do" | "does" | "as" | "from" | "if" | "so" | "but" | "all"
-            | "any" | "please" | "just" | "also" | "there" | "here" | "have" | "has" | "had"
+        "a" | "an"
+            | "the"
+            | "and"
+            | "or"
+            | "of"
+            | "to"
+            | "in"
+            | "on"
+            | "at"
+            | "for"
+            | "by"
+            | "with"
+            | "is"
+            | "are"
+            | "was"
+            | "were"
+            | "be"
+            | "been"
+            | "it"
+            | "its"
+            | "it's"
+            | "this"
+            | "that"
+            | "these"
+            | "those"
+            | "we"
+            | "our"
+            | "you"
+            | "your"
+            | "i"
+            | "my"
+            | "me"
+            | "us"
+            | "they"
+            | "their"
+            | "can"
+            | "will"
+            | "do"
+            | "does"
+            | "as"
+            | "from"
+            | "if"
+            | "so"
+            | "but"
+            | "all"
+            | "any"
+            | "please"
+            | "just"
+            | "also"
+            | "there"
+            | "here"
+            | "have"
+            | "has"
+            | "had"
     )
 }
 
@@ -119,7 +177,10 @@ mod tests {
     fn sentences_do_not_split_decimals_or_domains() {
         let text = "It costs £29.99. See acme.com for more!\nThanks";
         let got: Vec<&str> = sentences(text).into_iter().map(|r| &text[r]).collect();
-        assert_eq!(got, ["It costs £29.99.", "See acme.com for more!", "Thanks"]);
+        assert_eq!(
+            got,
+            ["It costs £29.99.", "See acme.com for more!", "Thanks"]
+        );
     }
 
     #[test]

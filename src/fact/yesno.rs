@@ -3,11 +3,12 @@
 //! "Yes, installation is free" is yes; "Installation isn't free" and
 //! "No, we charge for installation" are no.
 //!
-//! A sentence mentioning every keyword is read by its own polarity — even
-//! after a leading "No", which may answer the customer's framing ("Do I pay
-//! for installation?" "No, installation is free."). A sentence mentioning
-//! only some keywords is read by a leading yes/no, its own or a bare "No."
-//! just before it.
+//! Keywords are often alternatives (`["installation", "free", "charge"]`),
+//! so a sentence is *about* the fact when it mentions two of them (or the
+//! only one). Such a sentence is read by its own polarity — even after a
+//! leading "No", which may answer the customer's framing ("Is there a
+//! charge?" "No, installation is free."). A sentence mentioning fewer is
+//! read by a leading yes/no, its own or a bare "No." just before it.
 
 use std::ops::Range;
 
@@ -26,15 +27,22 @@ pub(crate) fn parse(text: &str) -> Result<FactValue, String> {
 }
 
 pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
-    let keywords: Vec<&str> = keywords.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
+    let keywords: Vec<&str> = keywords
+        .iter()
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let needed = keywords.len().min(2);
+    let about_free = keywords.iter().any(|k| k.eq_ignore_ascii_case("free"));
     let mut out = Vec::new();
     // A sentence that is only "No." or "Yes!", waiting for the sentence it answers about.
     let mut bare_answer: Option<(bool, usize)> = None;
     for range in words::sentences(text) {
         let sentence = &text[range.clone()];
-        let words = rewrite(words::words(sentence), keywords.iter().any(|k| k.eq_ignore_ascii_case("free")));
-        let (leading, used) = leading_answer(&words);
-        let body = &words[used..];
+        let original = words::words(sentence);
+        let rewritten = rewrite(original.clone(), about_free);
+        let (leading, used) = leading_answer(&rewritten);
+        let body = &rewritten[used..];
         if keywords.is_empty() {
             if let Some(answer) = leading {
                 out.extend(Found::new(text, range, FactValue::YesNo(answer)));
@@ -45,17 +53,17 @@ pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
             bare_answer = leading.map(|answer| (answer, range.start));
             continue;
         }
-        let hits = keywords.iter().filter(|k| mentions(body, k)).count();
-        let value = if hits == keywords.len() {
-            Some(polarity(sentence, body, &keywords))
-        } else if hits > 0 {
+        let hit = hits(&keywords, &original, body);
+        let value = if hit >= needed {
+            Some(polarity(sentence, &original, body, &keywords, needed))
+        } else if hit > 0 {
             leading.or(bare_answer.map(|(answer, _)| answer))
         } else {
             None
         };
         if let Some(value) = value {
             let start = match (leading, bare_answer) {
-                (None, Some((_, start))) if hits < keywords.len() => start,
+                (None, Some((_, start))) if hit < needed => start,
                 _ => range.start,
             };
             out.extend(Found::new(text, start..range.end, FactValue::YesNo(value)));
@@ -63,6 +71,27 @@ pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
         bare_answer = None;
     }
     out
+}
+
+/// How many keywords `part` mentions, in its rewritten words or in the
+/// original words it covers ("no charge" mentions both "free" and "charge").
+fn hits(
+    keywords: &[&str],
+    original: &[(Range<usize>, String)],
+    part: &[(Range<usize>, String)],
+) -> usize {
+    let (Some(first), Some(last)) = (part.first(), part.last()) else {
+        return 0;
+    };
+    let covered: Words = original
+        .iter()
+        .filter(|(r, _)| r.start >= first.0.start && r.end <= last.0.end)
+        .cloned()
+        .collect();
+    keywords
+        .iter()
+        .filter(|k| mentions(part, k) || mentions(&covered, k))
+        .count()
 }
 
 /// A leading "Yes", "No", "Of course", "Unfortunately not": the answer and
@@ -73,22 +102,41 @@ fn leading_answer(words: &[(Range<usize>, String)]) -> (Option<bool>, usize) {
     match (first, second) {
         ("of", "course") | ("that's", "right") => (Some(true), 2),
         ("unfortunately" | "sadly" | "afraid" | "i'm", "not") => (Some(false), 2),
-        ("yes" | "yeah" | "yep" | "yup" | "absolutely" | "certainly" | "definitely" | "correct" | "indeed"
-        | "sure", _) => (Some(true), 1),
+        (
+            "yes" | "yeah" | "yep" | "yup" | "absolutely" | "certainly" | "definitely" | "correct"
+            | "indeed" | "sure",
+            _,
+        ) => (Some(true), 1),
         ("no" | "nope", _) => (Some(false), 1),
         _ => (None, 0),
     }
 }
 
-/// True unless the clause holding the keywords is negated an odd number of
+/// True unless the clause about the fact is negated an odd number of
 /// times ("isn't free" is no; "won't be charged" — not, not free — is yes).
-fn polarity(sentence: &str, body: &[(Range<usize>, String)], keywords: &[&str]) -> bool {
+fn polarity(
+    sentence: &str,
+    original: &[(Range<usize>, String)],
+    body: &[(Range<usize>, String)],
+    keywords: &[&str],
+    needed: usize,
+) -> bool {
     let clauses = clauses(sentence, body);
-    let scope = clauses
+    let best = clauses
         .iter()
-        .find(|clause| keywords.iter().all(|k| mentions(clause, k)))
-        .map(Vec::as_slice)
-        .unwrap_or(body);
+        .map(|clause| (hits(keywords, original, clause), clause))
+        .fold(
+            None,
+            |best: Option<(usize, &Words)>, (n, clause)| match best {
+                Some((m, _)) if m >= n => best,
+                _ => Some((n, clause)),
+            },
+        );
+    // Keywords spread over clauses ("Installation, I'm afraid, isn't free"): read it all.
+    let scope = match best {
+        Some((n, clause)) if n >= needed => clause.as_slice(),
+        _ => body,
+    };
     scope.iter().filter(|(_, w)| is_negation(w)).count() % 2 == 0
 }
 
@@ -99,7 +147,8 @@ fn clauses(sentence: &str, words: &[(Range<usize>, String)]) -> Vec<Words> {
     let mut previous_end = words.first().map(|(r, _)| r.start).unwrap_or(0);
     for (range, word) in words {
         let gap = sentence.get(previous_end..range.start).unwrap_or("");
-        let breaks = gap.contains([',', ';', ':', '—', '–']) || matches!(word.as_str(), "but" | "however" | "although");
+        let breaks = gap.contains([',', ';', ':', '—', '–'])
+            || matches!(word.as_str(), "but" | "however" | "although");
         if breaks && out.last().is_some_and(|c| !c.is_empty()) {
             out.push(Vec::new());
         }
@@ -129,12 +178,25 @@ fn rewrite(words: Words, about_free: bool) -> Words {
         &["no", "fee"],
         &["complimentary"],
     ];
-    const NOT_FREE: [&str; 8] = ["charge", "charges", "charged", "chargeable", "fee", "fees", "costs", "paid"];
+    const NOT_FREE: [&str; 8] = [
+        "charge",
+        "charges",
+        "charged",
+        "chargeable",
+        "fee",
+        "fees",
+        "costs",
+        "paid",
+    ];
     let mut out = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
         let phrase = FREE.iter().find(|p| {
-            words.len() >= i + p.len() && words[i..i + p.len()].iter().zip(p.iter()).all(|((_, w), want)| w == want)
+            words.len() >= i + p.len()
+                && words[i..i + p.len()]
+                    .iter()
+                    .zip(p.iter())
+                    .all(|((_, w), want)| w == want)
         });
         if let Some(p) = phrase {
             let range = words[i].0.start..words[i + p.len() - 1].0.end;

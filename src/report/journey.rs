@@ -117,6 +117,8 @@ pub struct HandoffMark {
 pub struct FactChip {
     /// `correct`, `wrong`, `missing`, `unchecked`.
     pub key: &'static str,
+    /// The outcome in a word, for the icon's label.
+    pub label: &'static str,
     pub text: String,
 }
 
@@ -350,17 +352,18 @@ fn fact_chip(f: &crate::verdict::FactCheck, labels: &Labels) -> FactChip {
     let label = labels.fact(&f.fact);
     let found = f.found.as_deref().map(|v| text::clip(v, 60));
     match f.outcome {
-        FactOutcome::Correct => FactChip { key: "correct", text: format!("{label}: {}", found.unwrap_or_default()) },
+        FactOutcome::Correct => FactChip { key: "correct", label: "correct", text: format!("{label}: {}", found.unwrap_or_default()) },
         FactOutcome::Wrong => FactChip {
             key: "wrong",
+            label: "wrong",
             text: format!(
                 "{label}: said {} (map: {})",
                 found.unwrap_or_else(|| "?".into()),
                 f.expected.as_deref().unwrap_or("?")
             ),
         },
-        FactOutcome::NotStated => FactChip { key: "missing", text: format!("{label}: not stated") },
-        FactOutcome::Unchecked => FactChip { key: "unchecked", text: format!("{label}: {} (not checked)", found.unwrap_or_default()) },
+        FactOutcome::NotStated => FactChip { key: "missing", label: "not stated", text: format!("{label}: not stated") },
+        FactOutcome::Unchecked => FactChip { key: "unchecked", label: "not checked", text: format!("{label}: {} (not checked)", found.unwrap_or_default()) },
     }
 }
 

@@ -11,7 +11,7 @@ const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 210.0;
 const LEFT: f64 = 44.0;
 const RIGHT: f64 = 18.0;
-const TOP: f64 = 34.0;
+const TOP: f64 = 46.0;
 const BOTTOM: f64 = 38.0;
 /// Bars in a histogram: fine enough to show a shape, coarse enough to read.
 const BINS: usize = 24;
@@ -63,7 +63,8 @@ pub struct Tick {
 pub struct Marker {
     pub x: f64,
     pub label: String,
-    /// Label line above the plot (0 or 1), so close markers do not overlap.
+    /// Label line above the plot (0 or 1), so close markers do not overlap;
+    /// the SLA's label sits on a line of its own above both.
     pub row: u8,
     /// Label anchored to the line's end rather than its start, near the right edge.
     pub anchor_end: bool,
@@ -147,8 +148,9 @@ pub fn histogram(values_ms: &[f64], sla_ms: Option<f64>, markers: &[(&str, f64)]
     let mut placed: Vec<Marker> = Vec::new();
     for (name, ms) in markers.iter().filter(|(_, ms)| ms.is_finite()) {
         let x = x_of(*ms);
-        // Alternate rows when labels would collide with the previous one or the SLA's.
-        let crowded = placed.last().into_iter().chain(sla.as_ref()).any(|m| (m.x - x).abs() < 70.0 && m.row == 0);
+        // The SLA label has its own line; percentile labels alternate between
+        // two lines below it when they would collide with the previous one.
+        let crowded = placed.last().is_some_and(|m| (m.x - x).abs() < 70.0 && m.row == 0);
         placed.push(Marker { x, label: format!("{name} {}", duration_ms(*ms)), row: u8::from(crowded), anchor_end: near_right(x) });
     }
     let description = format!(

@@ -8,6 +8,7 @@
 //! and stays in `run.jsonl`.
 
 use super::journey::{sla_mark, Mark};
+use super::labels::Labels;
 use super::text::{self, Body};
 use crate::record::{Exchange, Purpose, RecordedRun, TaskKind};
 use crate::verdict::{SlaStatus, Verdict};
@@ -31,6 +32,7 @@ pub struct Transcripts {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonaTranscripts {
+    pub id: String,
     pub persona: String,
     pub segment: String,
     pub conversations: Vec<Conversation>,
@@ -77,7 +79,7 @@ impl Transcripts {
 /// What groups exchanges into one conversation.
 type Key = (String, TaskKind, String, u32);
 
-pub fn build(v: &Verdict, run: &RecordedRun, pinned: &BTreeSet<u64>) -> Transcripts {
+pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels, pinned: &BTreeSet<u64>) -> Transcripts {
     let sla: HashMap<&str, Option<f64>> = v.sla.iter().map(|s| (s.channel.as_str(), s.sla_ms)).collect();
     let segments: HashMap<&str, &str> =
         run.exchanges.iter().map(|x| (x.task.persona.as_str(), x.persona_segment.as_str())).collect();
@@ -95,7 +97,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, pinned: &BTreeSet<u64>) -> Transcri
             let keep = pinned.contains(&x.seq) || (i < PER_CONVERSATION && budget > 0);
             if keep {
                 budget = budget.saturating_sub(1);
-                shown.push(exchange(x, &run.header.started_at, sla.get(x.channel.as_str()).copied().flatten()));
+                shown.push(exchange(x, &run.header.started_at, sla.get(x.channel.as_str()).copied().flatten(), labels));
             }
         }
         let channels: BTreeSet<&str> = xs.iter().map(|x| x.channel.as_str()).collect();
@@ -106,7 +108,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, pinned: &BTreeSet<u64>) -> Transcri
         let conversation = Conversation {
             anchor: format!("t-{}", n + 1),
             title: if repeat > 0 { format!("{title}, repeat {}", repeat + 1) } else { title },
-            journey: xs.first().and_then(|x| x.journey.as_deref()).map(text::humanize),
+            journey: xs.first().and_then(|x| x.journey.as_deref()).map(|j| labels.journey(j)),
             channels: channels.into_iter().map(String::from).collect(),
             total: xs.len(),
             omitted: xs.len() - shown.len(),
@@ -114,9 +116,10 @@ pub fn build(v: &Verdict, run: &RecordedRun, pinned: &BTreeSet<u64>) -> Transcri
             exchanges: shown,
         };
         match personas.last_mut() {
-            Some(p) if p.persona == text::humanize(&persona) => p.conversations.push(conversation),
+            Some(p) if p.id == persona => p.conversations.push(conversation),
             _ => personas.push(PersonaTranscripts {
-                persona: text::humanize(&persona),
+                persona: labels.persona(&persona),
+                id: persona.clone(),
                 segment: segments.get(persona.as_str()).copied().unwrap_or_default().to_string(),
                 conversations: vec![conversation],
             }),
@@ -126,7 +129,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, pinned: &BTreeSet<u64>) -> Transcri
     Transcripts { personas, total: run.exchanges.len(), shown }
 }
 
-fn exchange(x: &Exchange, started: &chrono::DateTime<chrono::Utc>, sla_ms: Option<f64>) -> ExchangeView {
+fn exchange(x: &Exchange, started: &chrono::DateTime<chrono::Utc>, sla_ms: Option<f64>, labels: &Labels) -> ExchangeView {
     let latency = x.latency_ms();
     let status = match (latency, sla_ms) {
         (None, _) => SlaStatus::NoReply,
@@ -139,9 +142,9 @@ fn exchange(x: &Exchange, started: &chrono::DateTime<chrono::Utc>, sla_ms: Optio
         anchor: format!("x-{}", x.seq),
         seq: x.seq,
         step: x.step + 1,
-        stage: x.stage.as_deref().map(text::humanize),
+        stage: x.stage.as_deref().map(|s| labels.stage(x.journey.as_deref(), s)),
         channel: x.channel.clone(),
-        question: x.question.as_deref().map(text::humanize),
+        question: x.question.as_deref().map(|q| labels.question(q)),
         at: text::offset_us(x.t_sent_us),
         clock: text::clock(started, x.t_sent_us),
         message: Body::new(&x.message, PREVIEW, REST),

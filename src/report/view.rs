@@ -11,6 +11,7 @@
 
 use super::finding::{self, FindingList};
 use super::journey::{self, JourneyMap};
+use super::labels::Labels;
 use super::matrix::{self, Matrix};
 use super::text;
 use super::timing::{self, ChannelTiming};
@@ -116,9 +117,9 @@ pub fn severity_label(s: Severity) -> String {
 
 /// Builds the view. Pure: the same verdict and run always give the same view.
 pub fn build_view(verdict: &Verdict, run: &RecordedRun) -> ReportView {
-    let labels = journey::Labels::from_verdict(verdict);
+    let labels = Labels::from_verdict(verdict);
     let findings = finding::build(verdict, run, &labels);
-    let transcripts = transcript::build(verdict, run, &findings.pinned_seqs());
+    let transcripts = transcript::build(verdict, run, &labels, &findings.pinned_seqs());
     let findings = findings.link_transcripts(&transcripts);
     ReportView {
         title: format!("{} — customer journey audit", verdict.company),

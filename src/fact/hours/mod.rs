@@ -3,15 +3,19 @@
 //!
 //! A value is the whole weekly schedule: one [`OpenSpan`] per day and
 //! opening, sorted, closed days absent. Statements joined only by
-//! punctuation, "and", or closed days ("Sat closed") form one value; a time
-//! range with no days ("open 8am to 8pm") means every day.
+//! punctuation, "and", or closed days ("Sat closed") form one value. A time
+//! range with no days ("open 8am to 8pm") means every day — unless the text
+//! names days elsewhere, when it is ignored as a fragment.
 //!
 //! Schedules agree only when equal: "Mon–Fri 8am–8pm" when the map also
 //! opens on Saturday is reported, because a customer would infer the
 //! Saturday closure. (`judge` also tries the union of every hours statement
 //! in an answer, for answers that spread the week over several sentences.)
 
+mod display;
 mod tokens;
+
+pub(crate) use display::display;
 
 use std::ops::Range;
 
@@ -51,9 +55,19 @@ pub(crate) fn extract(text: &str) -> Vec<Found> {
     for segment in &segments {
         if let Some(last) = group.last() {
             let covered = group.iter().fold(0u8, |mask, s| mask | s.days);
-            let joined = tokens[last.tokens.end..segment.tokens.start].iter().all(|t| {
-                matches!(t.tok, Tok::List { .. } | Tok::Punct | Tok::Filler | Tok::Closed | Tok::Day(_) | Tok::Days(_))
-            });
+            let joined = tokens[last.tokens.end..segment.tokens.start]
+                .iter()
+                .all(|t| {
+                    matches!(
+                        t.tok,
+                        Tok::List { .. }
+                            | Tok::Punct
+                            | Tok::Filler
+                            | Tok::Closed
+                            | Tok::Day(_)
+                            | Tok::Days(_)
+                    )
+                });
             if !joined || covered & segment.days != 0 {
                 out.extend(found(text, &tokens, &group));
                 group.clear();
@@ -79,7 +93,9 @@ pub(crate) fn parse(text: &str) -> Result<FactValue, String> {
 pub(crate) fn union(values: &[&FactValue]) -> Option<FactValue> {
     let mut week: Vec<OpenSpan> = Vec::new();
     for value in values {
-        let FactValue::Hours { week: more } = value else { return None };
+        let FactValue::Hours { week: more } = value else {
+            return None;
+        };
         for day in 0..7u8 {
             let theirs: Vec<&OpenSpan> = more.iter().filter(|s| s.day == day).collect();
             if theirs.is_empty() {
@@ -104,9 +120,13 @@ fn found(text: &str, tokens: &[Token], group: &[&Segment]) -> Option<Found> {
     let mut week: Vec<OpenSpan> = group
         .iter()
         .flat_map(|s| {
-            (0..7u8).filter(move |d| s.days & (1 << d) != 0).flat_map(move |day| {
-                s.times.iter().map(move |&(open, close)| OpenSpan { day, open, close })
-            })
+            (0..7u8)
+                .filter(move |d| s.days & (1 << d) != 0)
+                .flat_map(move |day| {
+                    s.times
+                        .iter()
+                        .map(move |&(open, close)| OpenSpan { day, open, close })
+                })
         })
         .collect();
     week.sort();
@@ -120,8 +140,10 @@ fn segments(tokens: &[Token]) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        let starts_statement =
-            matches!(tokens[i].tok, Tok::Days(_) | Tok::Day(_) | Tok::Time(_) | Tok::AllWeek | Tok::AllDay);
+        let starts_statement = matches!(
+            tokens[i].tok,
+            Tok::Days(_) | Tok::Day(_) | Tok::Time(_) | Tok::AllWeek | Tok::AllDay
+        );
         if !starts_statement {
             i += 1;
             continue;
@@ -139,7 +161,12 @@ fn segments(tokens: &[Token]) -> Vec<Segment> {
 
 fn segment_at(tokens: &[Token], i: usize) -> Option<Segment> {
     if tokens[i].tok == Tok::AllWeek {
-        return Some(Segment { days: ALL_DAYS, implied_days: false, times: vec![(0, 1440)], tokens: i..i + 1 });
+        return Some(Segment {
+            days: ALL_DAYS,
+            implied_days: false,
+            times: vec![(0, 1440)],
+            tokens: i..i + 1,
+        });
     }
     if let Some((days, after_days)) = days_at(tokens, i) {
         let j = skip_filler(tokens, after_days);
@@ -148,26 +175,48 @@ fn segment_at(tokens: &[Token], i: usize) -> Option<Segment> {
         // next range belongs to days written after it ("…, 10am–2pm Sat").
         loop {
             let k = skip_filler(tokens, end);
-            let Some((more, next)) = times_at(tokens, k, true) else { break };
+            let Some((more, next)) = times_at(tokens, k, true) else {
+                break;
+            };
             if days_at(tokens, skip_filler(tokens, next)).is_some() {
                 break;
             }
             times.extend(more);
             end = next;
         }
-        return Some(Segment { days, implied_days: false, times, tokens: i..end });
+        return Some(Segment {
+            days,
+            implied_days: false,
+            times,
+            tokens: i..end,
+        });
     }
     let (times, after_times) = times_at(tokens, i, false)?;
     let j = skip_filler(tokens, after_times);
     match days_at(tokens, j) {
-        Some((days, end)) => Some(Segment { days, implied_days: false, times, tokens: i..end }),
-        None => Some(Segment { days: ALL_DAYS, implied_days: true, times, tokens: i..after_times }),
+        Some((days, end)) => Some(Segment {
+            days,
+            implied_days: false,
+            times,
+            tokens: i..end,
+        }),
+        None => Some(Segment {
+            days: ALL_DAYS,
+            implied_days: true,
+            times,
+            tokens: i..after_times,
+        }),
     }
 }
 
 fn skip_filler(tokens: &[Token], mut i: usize) -> usize {
     let mut skipped = 0;
-    while skipped < 4 && matches!(tokens.get(i).map(|t| t.tok), Some(Tok::Filler | Tok::List { .. })) {
+    while skipped < 4
+        && matches!(
+            tokens.get(i).map(|t| t.tok),
+            Some(Tok::Filler | Tok::List { .. })
+        )
+    {
         i += 1;
         skipped += 1;
     }
@@ -202,9 +251,10 @@ fn day_item(tokens: &[Token], i: usize) -> Option<(u8, usize)> {
     match tokens.get(i)?.tok {
         Tok::Days(mask) => Some((mask, i + 1)),
         Tok::Day(first) => {
-            if let (Some(Tok::RangeSep), Some(Tok::Day(last))) =
-                (tokens.get(i + 1).map(|t| t.tok), tokens.get(i + 2).map(|t| t.tok))
-            {
+            if let (Some(Tok::RangeSep), Some(Tok::Day(last))) = (
+                tokens.get(i + 1).map(|t| t.tok),
+                tokens.get(i + 2).map(|t| t.tok),
+            ) {
                 // "Fri–Mon" wraps around the weekend.
                 let mut mask = 0u8;
                 let mut d = first;
@@ -229,13 +279,15 @@ fn day_item(tokens: &[Token], i: usize) -> Option<(u8, usize)> {
 fn times_at(tokens: &[Token], i: usize, with_days: bool) -> Option<(Vec<(u16, u16)>, usize)> {
     let i = skip_filler(tokens, i);
     match tokens.get(i)?.tok {
-        Tok::AllDay => return Some((vec![(0, 1440)], i + 1)),
+        Tok::AllDay => Some((vec![(0, 1440)], i + 1)),
         Tok::Time(open) => {
-            let sep_ok = match tokens.get(i + 1)?.tok {
-                Tok::RangeSep | Tok::List { and: true } => true,
-                _ => false,
+            let sep_ok = matches!(
+                tokens.get(i + 1)?.tok,
+                Tok::RangeSep | Tok::List { and: true }
+            );
+            let Tok::Time(close) = tokens.get(i + 2)?.tok else {
+                return None;
             };
-            let Tok::Time(close) = tokens.get(i + 2)?.tok else { return None };
             if !sep_ok || !(with_days || is_precise(open) || is_precise(close)) {
                 return None;
             }
@@ -260,16 +312,29 @@ fn resolve(open: Clock, close: Clock) -> Option<(u16, u16)> {
     let close_min = match close {
         Clock::Noon => 720,
         Clock::Midnight => 1440,
-        Clock::At { hour, minute, pm, .. } => minutes(hour, minute, pm),
+        Clock::At {
+            hour, minute, pm, ..
+        } => minutes(hour, minute, pm),
     };
     let open_min = match open {
         Clock::Noon => 720,
         Clock::Midnight => 0,
-        Clock::At { hour, minute, pm: None, .. } if close_pm && hour < 12 => {
+        Clock::At {
+            hour,
+            minute,
+            pm: None,
+            ..
+        } if close_pm && hour < 12 => {
             let as_pm = minutes(hour, minute, Some(true));
-            if as_pm < close_min { as_pm } else { minutes(hour, minute, None) }
+            if as_pm < close_min {
+                as_pm
+            } else {
+                minutes(hour, minute, None)
+            }
         }
-        Clock::At { hour, minute, pm, .. } => minutes(hour, minute, pm),
+        Clock::At {
+            hour, minute, pm, ..
+        } => minutes(hour, minute, pm),
     };
     let mut close_min = close_min;
     if let Clock::At { hour, pm: None, .. } = close {
@@ -283,7 +348,10 @@ fn resolve(open: Clock, close: Clock) -> Option<(u16, u16)> {
     if open_min >= 1440 || close_min > 2880 || close_min <= open_min {
         return None;
     }
-    Some((u16::try_from(open_min).ok()?, u16::try_from(close_min).ok()?))
+    Some((
+        u16::try_from(open_min).ok()?,
+        u16::try_from(close_min).ok()?,
+    ))
 }
 
 fn minutes(hour: u32, minute: u32, pm: Option<bool>) -> u32 {
@@ -293,39 +361,4 @@ fn minutes(hour: u32, minute: u32, pm: Option<bool>) -> u32 {
         None => hour,
     };
     hour * 60 + minute
-}
-
-const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
-/// "Mon–Fri 08:00–20:00, Sat 09:00–17:00"; "24/7" for always open.
-pub(crate) fn display(week: &[OpenSpan]) -> String {
-    let per_day: Vec<Vec<(u16, u16)>> = (0..7u8)
-        .map(|d| week.iter().filter(|s| s.day == d).map(|s| (s.open, s.close)).collect())
-        .collect();
-    if per_day.iter().all(|spans| spans.as_slice() == [(0, 1440)]) {
-        return "24/7".to_string();
-    }
-    let mut parts = Vec::new();
-    let mut d = 0;
-    while d < 7 {
-        if per_day[d].is_empty() {
-            d += 1;
-            continue;
-        }
-        let mut last = d;
-        while last + 1 < 7 && per_day[last + 1] == per_day[d] {
-            last += 1;
-        }
-        let days = if last == d { DAY_NAMES[d].to_string() } else { format!("{}–{}", DAY_NAMES[d], DAY_NAMES[last]) };
-        let times: Vec<String> =
-            per_day[d].iter().map(|&(o, c)| format!("{}–{}", clock(o), clock(c))).collect();
-        parts.push(format!("{days} {}", times.join(" & ")));
-        d = last + 1;
-    }
-    if parts.is_empty() { "closed".to_string() } else { parts.join(", ") }
-}
-
-fn clock(minutes: u16) -> String {
-    let minutes = if minutes > 1440 { minutes - 1440 } else { minutes };
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
