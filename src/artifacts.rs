@@ -1,6 +1,8 @@
 //! The files of a run folder derived from `run.jsonl`: `verdict.json`,
 //! `junit.xml` and `report.html`. Always rebuilt from the record, so
 //! `touchpoint analyze` and `touchpoint report` give what `run` gave.
+//! Each run is also indexed in the reports folder's history (upserted, so
+//! re-deriving is idempotent).
 
 use crate::analysis::{self, AnalyzeOptions};
 use crate::record::{read_run, RecordedRun};
@@ -24,13 +26,23 @@ pub struct Written {
     pub verdict: Verdict,
     pub run: RecordedRun,
     pub files: Vec<PathBuf>,
+    /// Problems that did not stop the files being written (the run history
+    /// could not be updated), for the caller to show.
+    pub warnings: Vec<String>,
 }
 
 /// Reads the run in `dir`, analyses it against `suite` and writes every derived file.
 pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<Written, ArtifactError> {
     let run = read_run(dir)?;
-    let verdict = analysis::analyze(suite, &run, options);
+    let mut verdict = analysis::analyze(suite, &run, options);
     let mut files = Vec::new();
+    // Index the run in the reports folder's history and learn what changed,
+    // before verdict.json is written. A locked or damaged history must not
+    // cost the user the run's own report, so it is a warning here.
+    let mut warnings = Vec::new();
+    if let Err(e) = crate::history::index(&crate::history::reports_dir(dir), &mut verdict) {
+        warnings.push(e.to_string());
+    }
 
     let path = dir.join("verdict.json");
     let json = serde_json::to_vec_pretty(&verdict).map_err(|e| ArtifactError::Write { path: path.display().to_string(), source: e.into() })?;
@@ -44,7 +56,7 @@ pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<
     files.push(path);
 
     // REPORT-HOOK (enabled when the report module lands)
-    Ok(Written { verdict, run, files })
+    Ok(Written { verdict, run, files, warnings })
 }
 
 /// Writes via a temporary file and a rename, so a reader never sees half a file.

@@ -1,6 +1,7 @@
 //! The command line: flags parsed by clap, resolved into options, each
 //! command a small function returning an exit code with a meaning.
 
+use crate::engine::guard::{Guards, QuietHours};
 use crate::engine::{self, RunOptions};
 use crate::analysis::AnalyzeOptions;
 use crate::suite::{self, Suite};
@@ -30,14 +31,20 @@ Exit codes:
   0  no finding at or above --fail-on
   1  usage error
   2  invalid suite (diagnostics printed)
-  3  runtime failure (could not write, could not start the demo, unreadable run)
-  4  findings at or above --fail-on
+  3  runtime failure (could not write, could not start the demo, unreadable run;
+     run: inside --quiet-hours or the --stop-file exists)
+  4  findings at or above --fail-on (diff: a new finding at or above --fail-on)
 
 Examples:
   touchpoint run                          run the example suite against the embedded demo
   touchpoint check scenarios/acme         validate a suite without sending anything
   touchpoint run scenarios/acme --target https://staging.example.com
   touchpoint demo --port 8080             serve the demo contact centre
+  touchpoint audit --every \"0 */4 * * *\" --keep 30 --quiet-hours 22:00-07:00 --alert-webhook URL
+                                          audit every 4 hours; alert when findings are new or fixed
+  touchpoint run --resume reports/<run-id>   continue a killed run, re-sending only unfinished steps
+  touchpoint history --suite scenarios/acme   past runs with new and fixed findings
+  touchpoint diff reports/<before> reports/<after>   compare a run with a baseline (exit 4 on a regression)
 
 Set RUST_LOG=touchpoint=debug for detailed logs.";
 
@@ -64,7 +71,13 @@ pub enum Command {
     /// Without --target, the embedded demo contact centre is started on a free
     /// loopback port and the suite runs against it.
     Run(RunArgs),
-    /// Serve the embedded demo contact centre (chat, email and web) on 127.0.0.1.
+    /// Run the suite on a schedule, as a long-running process: every run written to --out like
+    /// `run`, the newest --keep runs kept, an alert to --alert-webhook when findings are new or fixed.
+    ///
+    /// Logs one line per event to stdout. SIGTERM or Ctrl-C stops it cleanly, also mid-run (the
+    /// run's record is finished with an interrupted end). Without --target, the embedded demo is
+    /// started once for the whole audit.
+    Audit(AuditArgs),
     /// Re-analyse a recorded run offline (e.g. after correcting the map); sends nothing.
     ///
     /// Rewrites verdict.json, junit.xml and report.html in the run folder.
@@ -86,6 +99,35 @@ pub enum Command {
         #[arg(long)]
         suite: Option<PathBuf>,
     },
+    /// List the runs indexed in the reports folder, newest first, with what changed in each.
+    History {
+        /// The reports folder (holds history.sqlite).
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Only runs of this suite (its path as given to `run`, or its company name).
+        #[arg(long)]
+        suite: Option<String>,
+        /// How many runs to list.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Compare a run with a baseline run: changed answers, new and fixed findings, reply times.
+    ///
+    /// Writes <run-b>/diff-<run-a-id>.html and .json. Exits 4 when run B has a
+    /// new finding at or above --fail-on (a regression).
+    Diff {
+        /// The baseline run folder (e.g. staging before the release).
+        a: PathBuf,
+        /// The run folder compared with it (after the release).
+        b: PathBuf,
+        /// Re-analyse both runs against this suite instead of reading their verdict.json.
+        #[arg(long)]
+        suite: Option<PathBuf>,
+        /// Exit 4 when a new finding is at or above this severity.
+        #[arg(long, default_value = "high")]
+        fail_on: Severity,
+    },
+    /// Serve the embedded demo contact centre (chat, email and web) on 127.0.0.1.
     Demo {
         /// Port to listen on; 0 picks a free one and prints the URL.
         #[arg(long, default_value_t = 8080)]
@@ -131,9 +173,82 @@ pub struct RunArgs {
     /// Exit 4 when a finding is at or above this severity (critical, high, medium, low, info).
     #[arg(long, default_value = "high")]
     pub fail_on: Severity,
-    /// Header marking test traffic, `Name: value`; repeatable.
+    /// Header marking test traffic, `Name: value`; repeatable. Added to the suite's `test_header`.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
+    #[command(flatten)]
+    pub guards: GuardArgs,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("when").required(true).args(["every", "interval"])))]
+pub struct AuditArgs {
+    /// The suite folder.
+    #[arg(default_value = DEFAULT_SUITE)]
+    pub suite: PathBuf,
+    /// Cron expression in local time: 5 fields (`0 */4 * * *`) or 6 with seconds first.
+    #[arg(long, value_name = "CRON", value_parser = |s: &str| crate::audit::schedule::Schedule::cron(s))]
+    pub every: Option<crate::audit::schedule::Schedule>,
+    /// Run at once, then at this interval (`10m`, `4h`).
+    #[arg(long, value_name = "DURATION", value_parser = crate::audit::schedule::parse_interval)]
+    pub interval: Option<std::time::Duration>,
+    /// Keep only the newest N run folders of this suite in --out (older ones are deleted).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep: Option<u64>,
+    /// POST a Slack-compatible JSON alert here when findings are new or fixed since the previous run.
+    #[arg(long, value_name = "URL", env = "TOUCHPOINT_ALERT_WEBHOOK", hide_env_values = true)]
+    pub alert_webhook: Option<String>,
+    /// Base URL where --out is served, for the report link in alerts (default: the file's path).
+    #[arg(long, value_name = "URL")]
+    pub report_url: Option<String>,
+    /// Stop after N runs (skipped runs do not count).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_runs: Option<u64>,
+    /// Base URL of the system under test. Default: the embedded demo.
+    #[arg(long, env = "TOUCHPOINT_TARGET")]
+    pub target: Option<String>,
+    /// How many personas walk at once.
+    #[arg(long, short = 'c', default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub concurrency: u64,
+    /// Run each scenario and sweep cell K times.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+    /// Seeds the personas' choice of phrasing and think time (and the demo).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Only walks whose key matches, e.g. `sweep:*`.
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Where run folders are written.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Checks failing at or above this severity in junit.xml.
+    #[arg(long, default_value = "high")]
+    pub fail_on: Severity,
+    /// Header marking test traffic, `Name: value`; repeatable. Added to the suite's `test_header`.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    #[command(flatten)]
+    pub guards: GuardArgs,
+}
+
+/// Keeping a run polite towards production: shared by `run` and `audit`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GuardArgs {
+    /// Local-time window in which nothing is sent, e.g. `22:00-07:00`: `run` refuses to start in it,
+    /// `audit` skips runs in it, a run that reaches it stops.
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub quiet_hours: Option<QuietHours>,
+    /// While this file exists nothing is sent: a run in progress halts at once (its record is
+    /// finished), `run` refuses to start, `audit` skips runs until it is removed.
+    #[arg(long, value_name = "PATH")]
+    pub stop_file: Option<PathBuf>,
+}
+
+impl GuardArgs {
+    pub fn guards(&self) -> Guards {
+        Guards { quiet_hours: self.quiet_hours, stop_file: self.stop_file.clone(), budgets: None }
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -164,9 +279,12 @@ pub async fn dispatch(cmd: Command) -> u8 {
     match cmd {
         Command::Check { suite } => check(&suite),
         Command::Run(args) => run(args).await,
+        Command::Audit(args) => audit(args).await,
         Command::Demo { port, seed } => demo(port, seed).await,
         Command::Analyze { run, suite, fail_on } => analyze(&run, suite.as_deref(), fail_on, true),
         Command::Report { run, suite } => analyze(&run, suite.as_deref(), Severity::Critical, false),
+        Command::History { out, suite, limit } => history(&out, suite.as_deref(), limit),
+        Command::Diff { a, b, suite, fail_on } => diff(&a, &b, suite.as_deref(), fail_on),
     }
 }
 
@@ -222,14 +340,7 @@ async fn demo(port: u16, seed: u64) -> u8 {
 }
 
 fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
-    raw.iter()
-        .map(|h| {
-            h.split_once(':')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                .filter(|(k, _)| !k.is_empty())
-                .ok_or_else(|| format!("--header `{h}` must look like `Name: value`"))
-        })
-        .collect()
+    raw.iter().map(|h| crate::suite::channel::parse_header(h).map_err(|e| format!("--header: {e}"))).collect()
 }
 
 /// A stop signal: Ctrl-C or SIGTERM flips it once.
@@ -274,6 +385,13 @@ async fn run(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    let guards = args.guards.guards();
+    if !args.dry_run {
+        if let Some(halt) = guards.halt_now() {
+            eprintln!("error: not starting: {halt}; nothing was sent\n  help: wait, remove the stop file, or change --quiet-hours");
+            return exit::RUNTIME;
+        }
+    }
     let Some(suite) = load_suite(&args.suite) else { return exit::INVALID_SUITE };
     let suite = Arc::new(suite);
     // No target: serve the embedded demo on a free loopback port.
@@ -306,6 +424,7 @@ async fn run(args: RunArgs) -> u8 {
         resume: args.resume.clone(),
         quiet: args.quiet,
         extra_headers,
+        guards,
     };
     let result = engine::run(suite.clone(), opts, stop_signal()).await;
     if let Some(d) = demo {
@@ -325,9 +444,77 @@ async fn run(args: RunArgs) -> u8 {
         result.exchanges,
         result.errors,
         result.elapsed.as_secs_f64(),
-        if result.interrupted { " (stopped early)" } else { "" }
+        match &result.halt {
+            Some(halt) => format!(" (stopped early: {halt}; continue with --resume {})", result.dir.display()),
+            None if result.interrupted => " (stopped early)".to_string(),
+            None => String::new(),
+        }
     );
     derive(&result.dir, &suite, args.fail_on, true)
+}
+
+async fn audit(args: AuditArgs) -> u8 {
+    let extra_headers = match parse_headers(&args.headers) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let schedule = match (args.every, args.interval) {
+        (Some(cron), _) => cron,
+        (None, Some(interval)) => crate::audit::schedule::Schedule::Every(interval),
+        // clap requires one of them.
+        (None, None) => return exit::USAGE,
+    };
+    let Some(suite) = load_suite(&args.suite) else { return exit::INVALID_SUITE };
+    let suite = Arc::new(suite);
+    let mut demo = None;
+    let target = match &args.target {
+        Some(t) => t.clone(),
+        None => match crate::demo::start(([127, 0, 0, 1], 0).into(), crate::demo::DemoConfig { seed: args.seed, ..Default::default() }).await {
+            Ok(h) => {
+                let url = h.url();
+                demo = Some(h);
+                url
+            }
+            Err(e) => {
+                eprintln!("error: cannot start the embedded demo: {e}");
+                return exit::RUNTIME;
+            }
+        },
+    };
+    let options = crate::audit::AuditOptions {
+        run: RunOptions {
+            out_dir: args.out,
+            target,
+            concurrency: args.concurrency as usize,
+            repeat: args.repeat,
+            seed: args.seed,
+            only: args.only,
+            resume: None,
+            quiet: true,
+            extra_headers,
+            guards: args.guards.guards(),
+        },
+        schedule,
+        keep: args.keep.map(|k| k as usize),
+        alert_webhook: args.alert_webhook,
+        report_url: args.report_url,
+        max_runs: args.max_runs,
+        fail_on: args.fail_on,
+    };
+    let result = crate::audit::run(suite, options, stop_signal(), &crate::audit::EventLog::stdout()).await;
+    if let Some(d) = demo {
+        d.shutdown().await;
+    }
+    match result {
+        Ok(_) => exit::OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::RUNTIME
+        }
+    }
 }
 
 /// Analyses the run in `dir` and writes its derived files; prints the summary.
@@ -342,6 +529,9 @@ fn derive(dir: &Path, suite: &Suite, fail_on: Severity, summary: bool) -> u8 {
             }
             for f in &w.files {
                 eprintln!("  wrote {}", f.display());
+            }
+            for warning in &w.warnings {
+                eprintln!("touchpoint: warning: {warning}");
             }
             eprintln!("  record: {}", dir.join("run.jsonl").display());
             if w.verdict.worst_at_or_above(fail_on) {
@@ -376,6 +566,64 @@ fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: bool) -
         return exit::OK;
     }
     code
+}
+
+/// `touchpoint history`: the runs indexed in `out`, as a table on stdout.
+fn history(out: &Path, suite: Option<&str>, limit: usize) -> u8 {
+    match crate::history::list(out, suite, limit) {
+        Ok(entries) => {
+            let mut stdout = std::io::stdout().lock();
+            match crate::history::write_table(&entries, &mut stdout) {
+                Ok(()) => exit::OK,
+                // A closed pipe (`| head`) is not a failure worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+                Err(e) => {
+                    eprintln!("error: cannot write the table: {e}");
+                    exit::RUNTIME
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::RUNTIME
+        }
+    }
+}
+
+/// `touchpoint diff`: run `b` compared with the baseline `a`; exit 4 on a regression.
+fn diff(a: &Path, b: &Path, suite: Option<&Path>, fail_on: Severity) -> u8 {
+    use crate::history::{diff, diff_report};
+    let suite = match suite {
+        Some(dir) => match load_suite(dir) {
+            Some(s) => Some(s),
+            None => return exit::INVALID_SUITE,
+        },
+        None => None,
+    };
+    let verdicts = diff_report::load_verdict(a, suite.as_ref(), fail_on).and_then(|va| Ok((va, diff_report::load_verdict(b, suite.as_ref(), fail_on)?)));
+    let (va, vb) = match verdicts {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    let d = diff::diff(&va, &vb, fail_on);
+    for line in diff::summary_lines(&d) {
+        eprintln!("{line}");
+    }
+    match diff_report::write(&d, a, b) {
+        Ok(files) => files.iter().for_each(|f| eprintln!("  wrote {}", f.display())),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::RUNTIME;
+        }
+    }
+    if d.regressed() {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
 }
 
 fn dry_run(suite: &Suite, args: &RunArgs, target: &str) -> u8 {

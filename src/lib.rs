@@ -15,21 +15,29 @@
 //! - [`analysis`]: from a recorded run and the map to findings and scores.
 //!
 //! The async shell:
-//! - [`engine`]: runs walks concurrently over the channels, records every exchange.
+//! - [`engine`]: runs walks concurrently over the channels, records every exchange;
+//!   guards (quiet hours, stop file, request budgets) keep it polite.
+//! - [`audit`]: scheduled runs with retention and change alerts to a webhook.
 //! - [`demo`]: the embedded demo contact centre (chat, email, web).
 //! - [`cli`]: the command line.
+//!
+//! Around runs: [`history`] indexes every run in `<reports>/history.sqlite`,
+//! says what changed since the previous run, and compares two runs (`diff`).
 
 pub mod analysis;
 pub mod artifacts;
+pub mod audit;
 pub mod cli;
 pub mod demo;
 pub mod engine;
 pub mod extract;
 pub mod fact;
+pub mod history;
 pub mod junit;
 pub mod plan;
 pub mod record;
 pub mod redact;
+pub mod report;
 pub mod suite;
 pub mod template;
 pub mod verdict;

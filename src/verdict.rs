@@ -51,6 +51,10 @@ pub struct Verdict {
     pub findings: Vec<Finding>,
     /// One per answer and one per consistency check, for JUnit.
     pub checks: Vec<Check>,
+    /// What changed since the previous comparable run; set by
+    /// [`crate::history::index`], never by analysis. None on a first run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::history::Changes>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -150,6 +150,7 @@ fn header() -> Header {
         concurrency: 1,
         repeat: 1,
         planned_tasks: 0,
+        only: None,
         resumed_from: None,
     }
 }
@@ -367,6 +368,8 @@ fn sla_breach_needs_the_earliest_time_over_the_sla() {
     let chat = v.sla.iter().find(|s| s.channel == "chat").expect("chat stats");
     assert_eq!((chat.replies, chat.breaches, chat.possible_breaches), (2, 1, 1));
     assert_eq!(chat.sla_ms, Some(2000.0));
+    let p95 = chat.p95.expect("a p95");
+    assert!((p95.earliest_ms - 2100.0).abs() < 5.0 && (p95.latest_ms - 2500.0).abs() < 5.0, "{p95:?}");
     let max = chat.max.expect("a max");
     assert_eq!((max.earliest_ms, max.latest_ms), (2100.0, 2500.0));
     let web = v.sla.iter().find(|s| s.channel == "web").expect("web stats");
@@ -594,6 +597,26 @@ proptest! {
         let mut out = Vec::new();
         write_junit(&v, &mut out).expect("written");
         prop_assert!(serde_json::to_string(&v).is_ok());
+        // Every span handed to a renderer slices its text.
+        for e in v.findings.iter().flat_map(|f| &f.evidence) {
+            if let Some(h) = e.highlight {
+                prop_assert!(e.answer.get(h.start..h.end).is_some(), "{:?} in {:?}", h, e.answer);
+            }
+        }
+        for t in v.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| &w.touchpoints) {
+            let answer = t.answer.as_deref().unwrap_or("");
+            for span in t.facts.iter().filter_map(|f| f.span).chain(t.handoff.as_ref().and_then(|h| h.span)) {
+                prop_assert!(answer.get(span.start..span.end).is_some(), "{:?} in {:?}", span, answer);
+            }
+        }
+    }
+
+    #[test]
+    fn handoff_check_never_panics(answer in any::<String>(), value in "[A-Za-z0-9 -]{0,12}|\\PC{0,6}") {
+        let o = touchpoint::analysis::handoff::check(&answer, &value);
+        if let Some(span) = o.span {
+            prop_assert!(answer.get(span).is_some());
+        }
     }
 }
 

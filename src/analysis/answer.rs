@@ -34,10 +34,20 @@ pub fn facts(suite: &Suite) -> HashMap<&str, FactInfo> {
             let spec = FactSpec { kind: f.kind, keywords: f.keywords.clone() };
             let expected = fact::parse_expected(&spec, &f.value, &locale).ok();
             let expected_display = expected.as_ref().map(FactValue::display).or_else(|| Some(f.value.clone()));
-            let label = f.label.clone().unwrap_or_else(|| id.replace(['_', '-'], " ")).to_lowercase();
+            let label = lower_first(&f.label.clone().unwrap_or_else(|| id.replace(['_', '-'], " ")));
             (id.as_str(), FactInfo { spec, expected, expected_display, label })
         })
         .collect()
+}
+
+/// "Refund window" → "refund window", for the middle of a sentence; the
+/// rest is left alone ("Acme Care price" keeps its capitals).
+fn lower_first(label: &str) -> String {
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// The value an answer stated for a fact, for the consistency matrix.

@@ -210,10 +210,12 @@ impl<'a> Matrix<'a> {
                     ));
                     ids.push(i);
                 }
-                let all_stated = cells.iter().all(|(_, c)| c.overflow == 0);
+                // A channel whose answers already vary (by repeat or segment) is
+                // reported for that; only consistent channels are compared.
                 let explained = !ids.is_empty();
+                let overflowed = cells.iter().any(|(_, c)| c.overflow > 0);
                 let merged = group(cells.iter().flat_map(|(_, c)| c.list.iter().map(|one| (vec![channel], one))).collect());
-                if !explained && all_stated && merged.len() == 1 {
+                if !explained && !overflowed && merged.len() == 1 {
                     stable.push((vec![channel], merged[0].1));
                 }
                 out.checks.push(check(
@@ -321,6 +323,7 @@ fn check<'f>(
 }
 
 fn row(ctx: &Context<'_>, question: &str, fact: &str, cells: &[(CellKey<'_>, Classes)]) -> MatrixRow {
+    let overflow = cells.iter().any(|(_, c)| c.overflow > 0);
     let mut all: Vec<&Class> = Vec::new();
     let cells: Vec<MatrixCell> = cells
         .iter()
@@ -342,7 +345,6 @@ fn row(ctx: &Context<'_>, question: &str, fact: &str, cells: &[(CellKey<'_>, Cla
             MatrixCell { channel: k.channel.to_string(), segment: k.segment.to_string(), values, not_stated: c.not_stated }
         })
         .collect();
-    let overflow = cells.iter().any(|c| c.values.iter().any(|v| v.matches_map.is_none() && v.value == "(other values)"));
     MatrixRow {
         question: question.to_string(),
         fact: fact.to_string(),

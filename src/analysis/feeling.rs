@@ -31,9 +31,9 @@ pub struct Inputs {
 }
 
 /// The 1–5 score, rounded to a tenth; None when the step was cut short by
-/// the run stopping (not the target's doing).
+/// the run stopping or was never sent (budget): not the target's doing.
 pub fn touchpoint(i: &Inputs) -> Option<f64> {
-    if i.error == Some(ErrorKind::Interrupted) {
+    if i.error.is_some_and(ErrorKind::not_attempted) {
         return None;
     }
     if !i.has_reply {

@@ -219,14 +219,15 @@ pub fn severity(kind: FindingKind, critical: bool) -> Severity {
 
 /// Errors by what the customer got: nothing at all is high; a problem that
 /// is probably the suite's own (a request that could not be built, a body
-/// the channel configuration cannot read) is medium; a stopped run is info.
+/// the channel configuration cannot read) is medium; a stopped run or a
+/// step not sent because the budget ran out is info.
 pub fn error_severity(kind: crate::record::ErrorKind, critical: bool) -> Severity {
     use crate::record::ErrorKind as E;
     let base = match kind {
         E::Connect | E::Timeout | E::Status | E::NoReply => Severity::High,
         E::Request | E::Malformed => Severity::Medium,
         E::TooLarge => Severity::Low,
-        E::Interrupted => return Severity::Info,
+        E::Interrupted | E::Budget => return Severity::Info,
     };
     if critical {
         raise(base)
@@ -242,4 +243,25 @@ fn raise(s: Severity) -> Severity {
         Severity::Medium => Severity::High,
         Severity::High | Severity::Critical => Severity::Critical,
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids are compared across runs and releases: changing how they are
+    /// computed makes every known problem look new. Change this on purpose only.
+    #[test]
+    fn fingerprints_are_fixed() {
+        let key = Key { channel: Some("email"), question: Some("refund-policy"), fact: Some("refund_window"), ..Key::new(FindingKind::WrongFact) };
+        assert_eq!(key.fingerprint(), key.fingerprint());
+        assert_eq!(key.fingerprint().len(), 16);
+        let moved = Key { channel: Some("chat"), ..key };
+        assert_ne!(key.fingerprint(), moved.fingerprint());
+        let empty = Key { segment: Some(""), ..key };
+        assert_ne!(key.fingerprint(), empty.fingerprint(), "None and \"\" differ");
+        assert_eq!(key.fingerprint(), FIXED);
+    }
+
+    const FIXED: &str = "ee78b2e06fb3f64c";
 }

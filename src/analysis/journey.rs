@@ -10,7 +10,7 @@
 //! still count in every score, so a million-exchange run stays bounded.
 
 use super::feeling::Score;
-use crate::record::Task;
+use crate::record::{Task, TaskKind};
 use crate::suite::Suite;
 use crate::verdict::{Feeling, JourneyView, StageView, Touchpoint, Walk};
 use std::collections::HashMap;
@@ -145,8 +145,13 @@ impl<'a> Journeys<'a> {
         stage.touchpoints += 1;
         stage.score.add(score, at.critical);
 
-        let slot = match self.walks.get(task) {
-            Some(&(j, w)) if j == ji => Some(w),
+        // A sweep cell is a walk of one step: no need to hash its task.
+        let known = match task.kind {
+            TaskKind::Scenario => self.walks.get(task).copied(),
+            TaskKind::Sweep => None,
+        };
+        let slot = match known {
+            Some((j, w)) if j == ji => Some(w),
             _ if self.room == 0 => None,
             _ => {
                 journey.walks.push(WalkAcc {
@@ -162,7 +167,9 @@ impl<'a> Journeys<'a> {
                     score: Score::default(),
                 });
                 let w = journey.walks.len() - 1;
-                self.walks.insert(task, (ji, w));
+                if task.kind == TaskKind::Scenario {
+                    self.walks.insert(task, (ji, w));
+                }
                 Some(w)
             }
         };

@@ -58,8 +58,8 @@ impl<'a> Book<'a> {
         };
         let hi = hi.max(lo);
         t.replies += 1;
-        t.earliest.saturating_record(lo);
-        t.latest.saturating_record(hi);
+        record(&mut t.earliest, lo);
+        record(&mut t.latest, hi);
         t.max = Some(t.max.map_or((lo, hi), |(a, b)| (a.max(lo), b.max(hi))));
         match status {
             SlaStatus::Breach => t.breaches += 1,
@@ -91,6 +91,14 @@ impl<'a> Book<'a> {
     }
 }
 
+/// Records a value, growing the histogram as needed. (`saturating_record`
+/// alone would clamp to the initial range instead of growing.)
+fn record(h: &mut Histogram<u64>, v: u64) {
+    if h.record(v).is_err() {
+        h.saturating_record(v);
+    }
+}
+
 fn interval(lo_us: u64, hi_us: u64) -> Interval {
     Interval { earliest_ms: lo_us as f64 / 1000.0, latest_ms: hi_us.max(lo_us) as f64 / 1000.0 }
 }
@@ -105,7 +113,8 @@ pub fn human_ms(ms: f64) -> String {
     }
     let s = ms / 1000.0;
     if s < 60.0 {
-        return format!("{s:.1} s");
+        let tenths = (s * 10.0).round();
+        return if tenths % 10.0 == 0.0 { format!("{:.0} s", tenths / 10.0) } else { format!("{s:.1} s") };
     }
     let total = s.round() as u64;
     let (h, m, sec) = (total / 3600, (total % 3600) / 60, total % 60);
@@ -131,9 +140,24 @@ mod tests {
     }
 
     #[test]
+    fn percentiles_bound_the_true_ones() {
+        let mut book = Book::default();
+        for ms in [100u64, 200, 300, 400, 5000] {
+            let st = status(Some((ms as f64, ms as f64 + 50.0)), Some(1000.0));
+            book.record("chat", Some(1000.0), Some((ms * 1000, (ms + 50) * 1000)), st);
+        }
+        let s = &book.finish()[0];
+        let p50 = s.p50.expect("a p50");
+        assert!((p50.earliest_ms - 300.0).abs() < 1.0 && (p50.latest_ms - 350.0).abs() < 1.0, "{p50:?}");
+        assert_eq!(s.max.map(|m| m.latest_ms), Some(5050.0));
+        assert_eq!(s.breaches, 1);
+    }
+
+    #[test]
     fn human_durations() {
         assert_eq!(human_ms(850.0), "850 ms");
         assert_eq!(human_ms(2400.0), "2.4 s");
+        assert_eq!(human_ms(2000.0), "2 s");
         assert_eq!(human_ms(200_000.0), "3 min 20 s");
         assert_eq!(human_ms(4.0 * 3_600_000.0 + 12.0 * 60_000.0), "4 h 12 min");
     }

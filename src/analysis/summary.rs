@@ -50,7 +50,7 @@ fn capitalise(s: &str) -> String {
 }
 
 /// The summary of a per-answer finding, from its key and what was seen.
-pub fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &ChannelValues<'_>) -> String {
+pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &ChannelValues<'_>) -> String {
     let k = &acc.key;
     let channel = ctx.channel_name(k.channel.unwrap_or("a channel"));
     let fact = k.fact.map(|f| ctx.fact_label(f)).unwrap_or_else(|| "a fact".into());
@@ -65,10 +65,10 @@ pub fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &ChannelValues
             format!("{channel} says {fact} is {found}{asked}; {who} {expected}.")
         }
         FindingKind::NotStated => format!("{channel} does not state {fact}{asked}; the map says {expected}."),
-        FindingKind::LostContext => {
-            let what = acc.note.as_deref().unwrap_or(found);
-            format!("{channel} lost the customer's context: the {} {what}.", k.fact.unwrap_or("reference").replace(['_', '-'], " "))
-        }
+        FindingKind::LostContext => match acc.note.as_deref() {
+            Some(note) => format!("{channel} {note}."),
+            None => format!("{channel} did not recognise a value the customer was given earlier."),
+        },
         FindingKind::SlaBreach | FindingKind::PossibleSlaBreach => {
             let sla = k.channel.and_then(|c| ctx.sla_ms.get(c)).map(|&ms| human_ms(ms)).unwrap_or_else(|| "?".into());
             let (lo, hi) = acc.worst_ms.unwrap_or((0.0, 0.0));
@@ -92,6 +92,7 @@ pub fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &ChannelValues
                 "too_large" => "sent a reply too large to keep whole",
                 "request" => "could not be sent the message (check the channel configuration)",
                 "interrupted" => "was still answering when the run stopped",
+                "budget" => "was not asked: its request budget was used up",
                 _ => "failed",
             };
             let note = acc.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
@@ -134,6 +135,10 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
         "findings: {} critical, {} high, {} medium, {} low, {} info; checks: {} passed, {} failed (fail on {})",
         s.critical, s.high, s.medium, s.low, s.info, c.checks_passed, c.checks_failed, v.fail_on
     ));
+    // Set by the run history when there is an earlier run to compare with.
+    if let Some(changes) = &v.changes {
+        out.push(changes.line());
+    }
     for f in v.findings.iter().take(SHOWN) {
         out.push(format!("  {:<8} {}  [{}]", f.severity.name().to_uppercase(), one_line(&f.summary), f.id));
     }

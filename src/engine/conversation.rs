@@ -131,6 +131,10 @@ impl Conversation {
                 format!("{} {} answered HTTP {}{}", prepared.method, shared.redactor.redact(&prepared.url), r.status, status_hint(r.status)),
             )),
             Outcome::Failed { message, timeout } => Err(fail(if timeout { ErrorKind::Timeout } else { ErrorKind::Connect }, message)),
+            Outcome::Refused { kind: ErrorKind::Budget, message } => {
+                Err(fail(ErrorKind::Budget, format!("not sent: channel `{}` has {message}", self.channel_name)))
+            }
+            Outcome::Refused { kind, message } => Err(fail(kind, message)),
         }
     }
 

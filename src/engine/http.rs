@@ -1,14 +1,17 @@
 //! One HTTP request with retries, a body-size cap and raw timings. Every
 //! attempt becomes an [`Http`] record; faults are returned, never raised.
 
+use super::budget::Budget;
 use super::clock::Clock;
 use super::ratelimit::RateLimit;
-use crate::record::{Http, Purpose};
+use crate::record::{ErrorKind, Http, Purpose};
 use crate::redact::Redactor;
 use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// A request ready to send (templates already rendered).
 #[derive(Debug, Clone)]
@@ -46,6 +49,10 @@ pub struct Sender {
     pub retry_on: Vec<u16>,
     pub backoff: Duration,
     pub rate: Option<RateLimit>,
+    /// The channel's request budget (`budget = "500/h"`), shared across runs of an audit.
+    pub budget: Option<Arc<Budget>>,
+    /// The run's stop signal: no attempt starts once it is true.
+    pub stop: watch::Receiver<bool>,
 }
 
 /// Headers worth keeping in the record: the ones a reader of the evidence needs.
@@ -59,6 +66,9 @@ pub enum Outcome {
     Response(Response),
     /// Every attempt failed without a response; the message says why.
     Failed { message: String, timeout: bool },
+    /// Not sent: the run was stopped (`Interrupted`) or the channel's budget
+    /// is used up (`Budget`).
+    Refused { kind: ErrorKind, message: String },
 }
 
 impl Sender {
@@ -66,9 +76,23 @@ impl Sender {
     /// statuses, honouring `Retry-After`. Appends one `Http` per attempt.
     pub async fn send(&self, req: &Prepared, purpose: Purpose, clock: &Clock, redactor: &Redactor, log: &mut Vec<Http>) -> Outcome {
         let mut last = Outcome::Failed { message: "not sent".into(), timeout: false };
+        let mut stop = self.stop.clone();
         for attempt in 1..=self.attempts.max(1) {
             if let Some(rate) = &self.rate {
-                rate.acquire().await;
+                tokio::select! {
+                    _ = rate.acquire() => {}
+                    _ = super::guard::stopped(&mut stop) => {}
+                }
+            }
+            // Checked after the rate limit's wait, right before sending: a stop
+            // (signal, stop file, quiet hours) halts even a retry in progress.
+            if *stop.borrow() {
+                return Outcome::Refused { kind: ErrorKind::Interrupted, message: "not sent: the run was stopped".into() };
+            }
+            if let Some(budget) = &self.budget {
+                if let Err(why) = budget.take(tokio::time::Instant::now()) {
+                    return Outcome::Refused { kind: ErrorKind::Budget, message: why.to_string() };
+                }
             }
             let (record, outcome) = self.attempt(req, purpose, attempt, clock, redactor).await;
             log.push(record);
@@ -76,10 +100,14 @@ impl Sender {
                 Outcome::Response(r) if self.retry_on.contains(&r.status) => retry_after(&r.headers).unwrap_or(self.backoff * 2u32.pow(attempt - 1)),
                 Outcome::Response(_) => return outcome,
                 Outcome::Failed { .. } => self.backoff * 2u32.pow(attempt - 1),
+                Outcome::Refused { .. } => return outcome,
             };
             last = outcome;
             if attempt < self.attempts {
-                tokio::time::sleep(pause.min(MAX_RETRY_AFTER)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(pause.min(MAX_RETRY_AFTER)) => {}
+                    _ = super::guard::stopped(&mut stop) => {}
+                }
             }
         }
         last

@@ -6,8 +6,10 @@
 //! on its step and never ends the run; every completed exchange is on disk
 //! before the next one is counted; a stop (Ctrl-C, SIGTERM) finishes the file.
 
+pub mod budget;
 pub mod clock;
 pub mod conversation;
+pub mod guard;
 pub mod http;
 pub mod progress;
 pub mod ratelimit;
@@ -23,7 +25,7 @@ use crate::suite::{Persona, Suite};
 use clock::Clock;
 use progress::Progress;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -45,8 +47,11 @@ pub struct RunOptions {
     pub resume: Option<PathBuf>,
     /// No progress bar or log lines.
     pub quiet: bool,
-    /// Extra headers on every request (marks test traffic).
+    /// Extra headers on every request (marks test traffic), after the
+    /// suite's `test_header`; a name given twice keeps the last value.
     pub extra_headers: Vec<(String, String)>,
+    /// Quiet hours, stop file and request budgets.
+    pub guards: guard::Guards,
 }
 
 /// What a finished run left behind.
@@ -58,6 +63,8 @@ pub struct RunResult {
     pub exchanges: u64,
     pub errors: u64,
     pub interrupted: bool,
+    /// Why the run stopped early, when it did.
+    pub halt: Option<guard::Halt>,
     pub elapsed: Duration,
 }
 
@@ -80,13 +87,11 @@ pub struct Shared {
     pub redactor: Redactor,
     pub writer: RecordWriter,
     pub webhook: Option<webhook::Hub>,
-    /// Becomes true when the run must stop (Ctrl-C, SIGTERM, stop file).
+    /// Becomes true when the run must stop (Ctrl-C, SIGTERM, stop file, quiet hours).
     pub stop: watch::Receiver<bool>,
     pub progress: Progress,
     /// Template context common to every walk: env, target, run.
     pub base_context: Map<String, Value>,
-    /// Resumed runs: captures recorded per (walk key, step).
-    pub resumed_captures: BTreeMap<(String, usize), BTreeMap<String, String>>,
     seq: AtomicU64,
     write_errors: AtomicU64,
 }
@@ -121,38 +126,43 @@ pub fn new_run_id(seed: u64) -> String {
 }
 
 /// Runs the suite. `stop` turning true stops the run cleanly: steps in
-/// flight are recorded as interrupted and the file is finished.
-pub async fn run(suite: Arc<Suite>, opts: RunOptions, stop: watch::Receiver<bool>) -> Result<RunResult, EngineError> {
+/// flight are recorded as interrupted and the file is finished. The guards in
+/// `opts` (quiet hours, stop file) flip the same signal.
+pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<bool>) -> Result<RunResult, EngineError> {
     let clock = Clock::start();
+    let resumed = match &opts.resume {
+        Some(path) => Some(resume_from(path)?),
+        None => None,
+    };
+    if let Some(r) = &resumed {
+        // The plan must be the one the interrupted run followed, whatever
+        // flags were given this time.
+        opts.seed = r.header.seed;
+        opts.repeat = r.header.repeat;
+        opts.only = r.header.only.clone();
+        if r.header.suite_digest != suite.digest {
+            tracing::warn!("resuming {} with a suite that changed since it was recorded; steps are matched by walk and step number", r.header.run_id);
+        }
+    }
     let walks = plan::plan(&suite, &PlanOptions { seed: opts.seed, repeat: opts.repeat, only: opts.only.clone() });
 
     // Resuming: the same run folder; steps already recorded are skipped.
-    let (run_id, dir, done, resumed_captures, resumed_from) = match &opts.resume {
-        Some(path) => {
-            let prev = record::read_run(path).map_err(|e| EngineError::Resume(e.to_string()))?;
-            let dir = if path.is_dir() { path.clone() } else { path.parent().map(PathBuf::from).unwrap_or_default() };
-            let mut done: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
-            let mut caps = BTreeMap::new();
-            for x in &prev.exchanges {
-                if x.error.as_ref().is_some_and(|e| e.kind == record::ErrorKind::Interrupted) {
-                    continue;
-                }
-                done.entry(x.task.key()).or_default().insert(x.step);
-                caps.insert((x.task.key(), x.step), x.captures.clone());
-            }
-            (prev.header.run_id.clone(), dir, done, caps, Some(prev.header.run_id))
-        }
+    let (run_id, dir, done, first_seq) = match resumed {
+        Some(r) => (r.header.run_id, r.dir, r.done, r.next_seq),
         None => {
             let id = new_run_id(opts.seed);
-            (id.clone(), opts.out_dir.join(&id), BTreeMap::new(), BTreeMap::new(), None)
+            (id.clone(), opts.out_dir.join(&id), BTreeMap::new(), 0)
         }
     };
+    let resumed_from = opts.resume.is_some().then(|| run_id.clone());
     std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io { path: dir.display().to_string(), source })?;
     let jsonl = dir.join("run.jsonl");
     let writer = RecordWriter::open(&jsonl).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
 
     let redactor = Redactor::from_env(suite.env_names.iter());
-    let senders = build_senders(&suite, &opts)?;
+    let guard = guard::watch(&opts.guards, stop);
+    let stop = guard.stop.clone();
+    let senders = build_senders(&suite, &opts, &stop)?;
     let needs_hook = suite.channels.values().any(|c| c.receive.mode == ReceiveMode::Webhook);
     let webhook = if needs_hook {
         Some(webhook::Hub::start(clock).await.map_err(|source| EngineError::Io { path: "webhook listener".into(), source })?)
@@ -178,6 +188,7 @@ pub async fn run(suite: Arc<Suite>, opts: RunOptions, stop: watch::Receiver<bool
         concurrency: opts.concurrency,
         repeat: opts.repeat,
         planned_tasks: walks.len(),
+        only: opts.only.clone(),
         resumed_from,
     };
     writer.append(&Record::Header(header)).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
@@ -193,18 +204,18 @@ pub async fn run(suite: Arc<Suite>, opts: RunOptions, stop: watch::Receiver<bool
         stop: stop.clone(),
         progress: Progress::new(walks.len() as u64, opts.quiet),
         base_context,
-        resumed_captures,
-        seq: AtomicU64::new(0),
+        seq: AtomicU64::new(first_seq),
         write_errors: AtomicU64::new(0),
     });
 
     let (exchanges, errors) = drive(shared.clone(), walks.clone(), done, opts.concurrency).await;
     shared.progress.finish();
     let interrupted = *stop.borrow();
+    let halt = if interrupted { guard.halted() } else { None };
     let end = End {
         finished_at: chrono::Utc::now(),
         status: if interrupted { EndStatus::Interrupted } else { EndStatus::Complete },
-        exchanges,
+        exchanges: exchanges - first_seq,
         errors,
         t_end_us: clock.us(),
     };
@@ -214,11 +225,42 @@ pub async fn run(suite: Arc<Suite>, opts: RunOptions, stop: watch::Receiver<bool
     if lost > 0 {
         return Err(EngineError::Io { path: jsonl.display().to_string(), source: std::io::Error::other(format!("{lost} records could not be written")) });
     }
-    Ok(RunResult { run_id, dir, walks: walks.len(), exchanges, errors, interrupted, elapsed: Duration::from_micros(clock.us()) })
+    Ok(RunResult { run_id, dir, walks: walks.len(), exchanges: exchanges - first_seq, errors, interrupted, halt, elapsed: Duration::from_micros(clock.us()) })
+}
+
+/// What an earlier, interrupted run left to build on.
+struct Resumed {
+    header: Header,
+    dir: PathBuf,
+    /// Per walk key, the steps that completed (or failed on the target's
+    /// side) and so must not be sent again.
+    done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>>,
+    /// Sequence numbers continue after the earlier run's, so `seq` stays unique in the file.
+    next_seq: u64,
+}
+
+/// Reads an earlier run for `--resume`. A step counts as done unless it
+/// never completed for reasons of our own (interrupted, budget used up).
+fn resume_from(path: &std::path::Path) -> Result<Resumed, EngineError> {
+    let dir = if path.is_dir() { path.to_path_buf() } else { path.parent().map(PathBuf::from).unwrap_or_default() };
+    let prev = record::read_run(path).map_err(|e| EngineError::Resume(e.to_string()))?;
+    // A run killed mid-write may end in half a line; appending after it
+    // would make the file unreadable.
+    let jsonl = dir.join("run.jsonl");
+    record::writer::repair_tail(&jsonl).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
+    let mut done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>> = BTreeMap::new();
+    for x in &prev.exchanges {
+        if x.error.as_ref().is_some_and(|e| e.kind.not_attempted()) {
+            continue;
+        }
+        done.entry(x.task.key()).or_default().insert(x.step, walk::DoneStep { captures: x.captures.clone(), failed: x.error.is_some() });
+    }
+    let next_seq = prev.exchanges.iter().map(|x| x.seq + 1).max().unwrap_or(0);
+    Ok(Resumed { header: prev.header, dir, done, next_seq })
 }
 
 /// Runs every walk, at most `concurrency` at once.
-async fn drive(shared: Arc<Shared>, walks: Vec<Walk>, done: BTreeMap<String, BTreeSet<usize>>, concurrency: usize) -> (u64, u64) {
+async fn drive(shared: Arc<Shared>, walks: Vec<Walk>, done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>>, concurrency: usize) -> (u64, u64) {
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut set = tokio::task::JoinSet::new();
     for walk in walks {
@@ -246,11 +288,13 @@ async fn drive(shared: Arc<Shared>, walks: Vec<Walk>, done: BTreeMap<String, BTr
     (shared.seq.load(Ordering::Relaxed), shared.progress.errors())
 }
 
-fn build_senders(suite: &Suite, opts: &RunOptions) -> Result<BTreeMap<String, http::Sender>, EngineError> {
+fn build_senders(suite: &Suite, opts: &RunOptions, stop: &watch::Receiver<bool>) -> Result<BTreeMap<String, http::Sender>, EngineError> {
     let mut out = BTreeMap::new();
+    let budgets = opts.guards.budgets.clone().unwrap_or_else(|| Arc::new(budget::Budgets::from_suite(suite)));
+    let test_header = suite.map.test_header.as_deref().and_then(|h| crate::suite::channel::parse_header(h).ok());
     for (name, ch) in &suite.channels {
         let mut default_headers = reqwest::header::HeaderMap::new();
-        for (k, v) in &opts.extra_headers {
+        for (k, v) in test_header.iter().chain(&opts.extra_headers) {
             if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.as_bytes()), reqwest::header::HeaderValue::from_str(v)) {
                 default_headers.insert(k, v);
             }
@@ -273,6 +317,8 @@ fn build_senders(suite: &Suite, opts: &RunOptions) -> Result<BTreeMap<String, ht
                 retry_on: ch.retry.on.clone(),
                 backoff: ch.retry.backoff.or(Duration::from_millis(200)),
                 rate,
+                budget: budgets.get(name),
+                stop: stop.clone(),
             },
         );
     }

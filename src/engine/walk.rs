@@ -1,6 +1,13 @@
 //! One walk: a persona through the steps of a scenario (or one sweep cell).
 //! Conversations stay open per channel for the whole walk, so a chat
 //! conversation continues across steps and an email thread is kept.
+//!
+//! Resumed walks (`--resume`) skip the steps the earlier run recorded and
+//! restore the values those steps captured (a case reference, an email's
+//! message id), so later steps quote them as before. The conversations
+//! themselves cannot be restored: a later step opens a fresh chat
+//! conversation, and the target sees a new conversation that quotes an old
+//! reference — just as a customer coming back the next day would.
 
 use super::conversation::{Conversation, Message};
 use super::Shared;
@@ -9,10 +16,19 @@ use crate::plan::Walk;
 use crate::record::{ErrorKind, Exchange, Record, StepError};
 use crate::suite::scenario::OnError;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+/// A step an earlier run recorded, as `--resume` needs it.
+#[derive(Debug, Clone, Default)]
+pub struct DoneStep {
+    /// The values it captured (redacted as recorded).
+    pub captures: BTreeMap<String, String>,
+    /// It failed on the target's side; with `on_error = "stop"` the walk ended there.
+    pub failed: bool,
+}
 
 /// Runs a walk, appending one record per step. Returns (exchanges, errors).
-pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeSet<usize>) -> (u64, u64) {
+pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize, DoneStep>) -> (u64, u64) {
     let Some(persona) = shared.suite.persona(&walk.task.persona) else { return (0, 0) };
     let mut base = shared.base_context.clone();
     base.insert("persona".into(), super::persona_value(persona));
@@ -24,20 +40,22 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeSet<usize>
         if *stop.borrow() {
             break;
         }
+        if let Some(done) = done_steps.get(&step.index) {
+            // Resumed run: this step was recorded before; skip it (and its
+            // think time) but keep what it captured.
+            for (k, v) in &done.captures {
+                walk_vars.insert(k.clone(), Value::String(v.clone()));
+            }
+            if done.failed && walk.on_error == OnError::Stop {
+                break;
+            }
+            continue;
+        }
         if !step.think.is_zero() {
             tokio::select! {
                 _ = tokio::time::sleep(step.think) => {}
-                _ = stop.changed() => break,
+                _ = super::guard::stopped(&mut stop) => break,
             }
-        }
-        if done_steps.contains(&step.index) {
-            // Resumed run: this step was recorded before; skip it but keep what it captured.
-            if let Some(prev) = shared.resumed_captures.get(&(walk.task.key(), step.index)) {
-                for (k, v) in prev {
-                    walk_vars.insert(k.clone(), Value::String(v.clone()));
-                }
-            }
-            continue;
         }
         let Some(channel) = shared.suite.channels.get(&step.channel) else { continue };
         let conv = conversations.entry(step.channel.clone()).or_insert_with(|| Conversation::new(&step.channel, std::sync::Arc::new(channel.clone()), shared));

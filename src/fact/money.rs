@@ -63,8 +63,9 @@ pub(crate) fn extract(text: &str, locale: &Locale) -> Vec<Found> {
         .filter_map(|caps| {
             let whole = caps.get(0)?;
             // "£29.999" or "A12": the amount runs into more digits or letters.
+            // "£29.999", "£5k", "£1.5m": the amount runs on into more than we read.
             let rest = &text[whole.end()..];
-            if rest.starts_with(|c: char| c.is_ascii_digit()) {
+            if rest.starts_with(|c: char| c.is_alphanumeric()) {
                 return None;
             }
             // "10 p.m." is a time, not ten pence.

@@ -44,6 +44,9 @@ pub struct Header {
     pub repeat: u32,
     /// How many walks (scenario × persona × repeat, and sweep cells) were planned.
     pub planned_tasks: usize,
+    /// `--only`, so `--resume` plans the same walks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<String>,
     /// Set when this run continues an interrupted one (`--resume`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_from: Option<String>,
@@ -181,8 +184,18 @@ pub enum ErrorKind {
     TooLarge,
     /// No reply within `max_wait`.
     NoReply,
-    /// The run was stopped (Ctrl-C, stop file) before the step finished.
+    /// The run was stopped (Ctrl-C, SIGTERM, stop file, quiet hours) before the step finished.
     Interrupted,
+    /// Not sent: the channel's request budget (`budget = "500/h"`) was used up.
+    Budget,
+}
+
+impl ErrorKind {
+    /// Whether the step never completed through no fault of the target (the
+    /// run stopped, the budget ran out): `--resume` sends such steps again.
+    pub fn not_attempted(self) -> bool {
+        matches!(self, ErrorKind::Interrupted | ErrorKind::Budget)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use super::text::{self, Marked};
 use super::transcript::Transcripts;
 use super::view::severity_label;
 use crate::record::RecordedRun;
-use crate::verdict::{Evidence, Finding, Verdict};
+use crate::verdict::{Evidence, Finding, FindingKind, Verdict};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -47,6 +47,9 @@ pub struct FindingView {
     pub context: Vec<Field>,
     pub expected: Option<String>,
     pub found: Option<String>,
+    /// What `expected` and `found` are, in this kind of finding's words.
+    pub expected_label: &'static str,
+    pub found_label: &'static str,
     pub occurrences: u64,
     pub evidence: Vec<EvidenceView>,
     /// Occurrences without an evidence item here.
@@ -109,6 +112,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
                 .take(MAX_EVIDENCE)
                 .map(|e| evidence(e, run, labels, steps.get(&e.seq).copied()))
                 .collect();
+            let (expected_label, found_label) = compare_labels(f.kind);
             FindingView {
                 id: f.id.clone(),
                 anchor: format!("f-{}", f.id),
@@ -119,6 +123,8 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
                 context: context(f, labels),
                 expected: f.expected.clone(),
                 found: f.found.as_deref().map(|s| text::clip(s, 200)),
+                expected_label,
+                found_label,
                 occurrences: f.occurrences,
                 more: f.occurrences.saturating_sub(evidence.len() as u64),
                 evidence,
@@ -135,6 +141,16 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
     FindingList { total: sorted.len(), omitted: sorted.len().saturating_sub(items.len()), items, severities }
 }
 
+/// "The map says … / The channel said …", except where the expected value
+/// is not the map's: a reference the customer quoted, a service level.
+fn compare_labels(kind: FindingKind) -> (&'static str, &'static str) {
+    match kind {
+        FindingKind::LostContext => ("The customer quoted", "The channel answered"),
+        FindingKind::SlaBreach | FindingKind::PossibleSlaBreach => ("Service level", "Replied in"),
+        _ => ("The map says", "The channel said"),
+    }
+}
+
 fn context(f: &Finding, labels: &Labels) -> Vec<Field> {
     let journey = f.journey.as_deref();
     [
@@ -144,7 +160,10 @@ fn context(f: &Finding, labels: &Labels) -> Vec<Field> {
         ("Persona", f.persona.as_deref().map(|p| labels.persona(p))),
         ("Segment", f.segment.clone()),
         ("Question", f.question.as_deref().map(|q| labels.question(q))),
-        ("Fact", f.fact.as_deref().map(|x| labels.fact(x))),
+        (
+            if f.kind == FindingKind::LostContext { "Reference" } else { "Fact" },
+            f.fact.as_deref().map(|x| labels.fact(x)),
+        ),
     ]
     .into_iter()
     .filter_map(|(label, value)| value.map(|value| Field { label, value }))

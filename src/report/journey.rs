@@ -12,7 +12,7 @@ use super::view::FeelingView;
 use crate::record::{RecordedRun, TaskKind};
 use crate::verdict::{FactOutcome, Feeling, JourneyView, SlaStatus, Touchpoint, Walk};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Walks drawn as full swimlanes per journey; the rest join the summary grid.
 const MAX_LANES: usize = 8;
@@ -96,6 +96,8 @@ pub struct Card {
     pub feeling: Option<FeelingView>,
     pub critical: bool,
     pub handoff: Option<HandoffMark>,
+    /// "Gave the customer a case ref: CASE-83265" — what a later step relies on.
+    pub issued: Vec<String>,
     pub facts: Vec<FactChip>,
     pub latency: Option<String>,
     pub sla: Mark,
@@ -170,15 +172,33 @@ impl Tally {
     }
 }
 
+/// Whether each walk (by task key) was scripted or a sweep cell: scripted
+/// walks are drawn as lanes, sweep cells summarised.
+fn task_kinds(run: &RecordedRun) -> HashMap<String, TaskKind> {
+    run.exchanges.iter().map(|x| (x.task.key(), x.task.kind)).collect()
+}
+
+/// What the journey map needs from the run record besides the verdict.
+pub struct Recorded<'a> {
+    pub kinds: HashMap<String, TaskKind>,
+    /// Values captured per exchange (`seq`): a case reference issued on chat.
+    pub captures: HashMap<u64, &'a BTreeMap<String, String>>,
+}
+
+impl<'a> Recorded<'a> {
+    pub fn new(run: &'a RecordedRun) -> Self {
+        Recorded { kinds: task_kinds(run), captures: run.exchanges.iter().map(|x| (x.seq, &x.captures)).collect() }
+    }
+}
+
 /// Builds the map of the `index`-th journey.
-pub fn build(index: usize, j: &JourneyView, run: &RecordedRun, labels: &Labels) -> JourneyMap {
-    let kinds: HashMap<String, TaskKind> = run.exchanges.iter().map(|x| (x.task.key(), x.task.kind)).collect();
+pub fn build(index: usize, j: &JourneyView, recorded: &Recorded, labels: &Labels) -> JourneyMap {
     let is_sweep = |w: &Walk| {
-        j.sweep || kinds.get(&w.task).map_or(w.task.starts_with("sweep:"), |k| *k == TaskKind::Sweep)
+        j.sweep || recorded.kinds.get(&w.task).map_or(w.task.starts_with("sweep:"), |k| *k == TaskKind::Sweep)
     };
     let grid = Grid::new(j);
     let (scripted, swept): (Vec<&Walk>, Vec<&Walk>) = j.walks.iter().partition(|w| !is_sweep(w));
-    let lanes: Vec<Lane> = scripted.iter().take(MAX_LANES).map(|w| lane(w, &grid, labels, j)).collect();
+    let lanes: Vec<Lane> = scripted.iter().take(MAX_LANES).map(|w| lane(w, &grid, recorded, labels, j)).collect();
     let summarised: Vec<&Walk> = scripted.iter().skip(MAX_LANES).chain(swept.iter()).copied().collect();
     let summary = (!summarised.is_empty()).then(|| summary(&summarised, &grid));
     JourneyMap {
@@ -254,7 +274,9 @@ impl Grid {
     }
 }
 
-fn lane(w: &Walk, grid: &Grid, labels: &Labels, j: &JourneyView) -> Lane {
+fn lane(w: &Walk, grid: &Grid, recorded: &Recorded, labels: &Labels, j: &JourneyView) -> Lane {
+    // Values a later step must recognise: the cards that issued them say so.
+    let handed_on: BTreeSet<&str> = w.touchpoints.iter().filter_map(|t| t.handoff.as_ref()).map(|h| h.name.as_str()).collect();
     let mut rows: Vec<LaneRow> = grid
         .channels
         .iter()
@@ -283,7 +305,15 @@ fn lane(w: &Walk, grid: &Grid, labels: &Labels, j: &JourneyView) -> Lane {
         previous = Some((at, t));
         if let Some(row) = rows.get_mut(at.1) {
             if let Some(cell) = row.cells.get_mut(at.0) {
-                cell.push(card(t, labels));
+                let mut c = card(t, labels);
+                if let Some(captured) = recorded.captures.get(&t.seq) {
+                    c.issued = captured
+                        .iter()
+                        .filter(|(name, _)| handed_on.contains(name.as_str()))
+                        .map(|(name, value)| format!("Gave the customer a {}: {}", text::humanize(name).to_lowercase(), text::clip(value, 60)))
+                        .collect();
+                }
+                cell.push(c);
             }
         }
     }
@@ -340,6 +370,7 @@ fn card(t: &Touchpoint, labels: &Labels) -> Card {
         feeling: t.feeling.map(FeelingView::from),
         critical: t.critical,
         handoff,
+        issued: Vec::new(),
         facts: t.facts.iter().map(|f| fact_chip(f, labels)).collect(),
         latency: t.latency.map(|l| text::interval_ms(l.earliest_ms, l.latest_ms)),
         sla: sla_mark(t.sla, t.sla_ms),

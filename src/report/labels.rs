@@ -2,7 +2,7 @@
 //! `refund-policy`, `new-customer`); the report shows the map's labels where
 //! the verdict has them and readable forms of the ids where it does not.
 
-use super::text::humanize;
+use super::text::{capitalise, humanize};
 use crate::verdict::Verdict;
 use std::collections::HashMap;
 
@@ -33,9 +33,11 @@ impl Labels {
         l
     }
 
-    /// "Refund window" for `refund_window`.
+    /// "Refund window" for `refund_window`. The verdict's labels are worded
+    /// for sentences ("the refund window"); headings and chips want them
+    /// capitalised.
     pub fn fact(&self, id: &str) -> String {
-        self.facts.get(id).cloned().unwrap_or_else(|| humanize(id))
+        self.facts.get(id).map_or_else(|| humanize(id), |label| capitalise(label.strip_prefix("the ").unwrap_or(label)))
     }
 
     /// The verdict has no question labels; the id reads well enough

@@ -125,7 +125,7 @@ pub fn build(v: &Verdict, labels: &Labels) -> Matrix {
             Row {
                 question: labels.question(&r.question),
                 question_span: 1,
-                fact: if r.label.is_empty() { labels.fact(&r.fact) } else { r.label.clone() },
+                fact: labels.fact(&r.fact),
                 expected: r.expected.clone(),
                 status,
                 cells,

@@ -20,6 +20,7 @@
 //! `svg` (reply-time charts), `finding`, `transcript`, `labels` (names for
 //! people), `text` (durations, truncation, highlights), `csp`.
 
+mod changes;
 mod csp;
 mod finding;
 mod journey;

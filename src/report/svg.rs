@@ -7,8 +7,8 @@ use super::text::duration_ms;
 use serde::Serialize;
 
 /// The drawing size in SVG user units; the SVG scales to its container.
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 210.0;
+const WIDTH: f64 = 540.0;
+const HEIGHT: f64 = 200.0;
 const LEFT: f64 = 44.0;
 const RIGHT: f64 = 18.0;
 const TOP: f64 = 46.0;

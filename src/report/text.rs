@@ -19,7 +19,9 @@ pub fn duration_ms(ms: f64) -> String {
     }
     let s = ms / 1000.0;
     if s < 60.0 {
-        return format!("{s:.1} s");
+        // "2 s" for a round service level, "2.4 s" for a measured time.
+        let text = format!("{s:.1} s");
+        return text.strip_suffix(".0 s").map_or(text.clone(), |whole| format!("{whole} s"));
     }
     let total = s.round() as u64;
     let (h, m, sec) = (total / 3600, (total % 3600) / 60, total % 60);
@@ -64,7 +66,12 @@ pub fn clock(start: &DateTime<Utc>, us: u64) -> String {
 /// "refund-policy" → "Refund policy": ids read as words when no label is known.
 pub fn humanize(id: &str) -> String {
     let spaced: String = id.chars().map(|c| if c == '-' || c == '_' { ' ' } else { c }).collect();
-    let mut chars = spaced.chars();
+    capitalise(&spaced)
+}
+
+/// The first letter in upper case: "the refund window" → "The refund window".
+pub fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
@@ -154,6 +161,8 @@ mod tests {
     fn durations_read_like_words() {
         assert_eq!(duration_ms(850.0), "850 ms");
         assert_eq!(duration_ms(2400.0), "2.4 s");
+        assert_eq!(duration_ms(2000.0), "2 s");
+        assert_eq!(duration_ms(1999.0), "2 s");
         assert_eq!(duration_ms(200_000.0), "3 min 20 s");
         assert_eq!(interval_ms(1200.0, 1400.0), "1.2–1.4 s");
         assert_eq!(interval_ms(1200.0, 1210.0), "1.2 s");
@@ -165,7 +174,7 @@ mod tests {
         assert_eq!(clip("££££", 3), "£…");
         let b = Body::new("héllo wörld and more", 8, 4);
         assert_eq!(b.preview, "héllo");
-        assert_eq!(b.rest.as_deref(), Some(" wör"));
+        assert_eq!(b.rest.as_deref(), Some(" wö"));
         assert!(b.hidden_bytes > 0);
     }
 

@@ -103,7 +103,15 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels, pinned: &BTreeSet<
         let channels: BTreeSet<&str> = xs.iter().map(|x| x.channel.as_str()).collect();
         let title = match kind {
             TaskKind::Scenario => format!("Scenario “{}”", text::humanize(&id)),
-            TaskKind::Sweep => format!("Sweep “{}”: {} questions and channels", text::humanize(&id), xs.len()),
+            TaskKind::Sweep => {
+                let questions: BTreeSet<Option<&str>> = xs.iter().map(|x| x.question.as_deref()).collect();
+                format!(
+                    "Sweep “{}”: {} questions × {} channels",
+                    text::humanize(&id),
+                    questions.len(),
+                    xs.iter().map(|x| x.channel.as_str()).collect::<BTreeSet<_>>().len()
+                )
+            }
         };
         let conversation = Conversation {
             anchor: format!("t-{}", n + 1),

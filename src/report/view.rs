@@ -66,6 +66,9 @@ pub struct Headline {
     /// Anchor of that problem's finding.
     pub top_anchor: Option<String>,
     pub figures: Vec<Figure>,
+    /// What changed since the previous comparable run; shown first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<super::changes::ChangesView>,
 }
 
 /// Pass or fail, in words and as a styling key.
@@ -121,11 +124,12 @@ pub fn build_view(verdict: &Verdict, run: &RecordedRun) -> ReportView {
     let findings = finding::build(verdict, run, &labels);
     let transcripts = transcript::build(verdict, run, &labels, &findings.pinned_seqs());
     let findings = findings.link_transcripts(&transcripts);
+    let recorded = journey::Recorded::new(run);
     ReportView {
         title: format!("{} — customer journey audit", verdict.company),
         meta: meta(verdict, run),
         headline: headline(verdict, &findings),
-        journeys: verdict.journeys.iter().enumerate().map(|(i, j)| journey::build(i, j, run, &labels)).collect(),
+        journeys: verdict.journeys.iter().enumerate().map(|(i, j)| journey::build(i, j, &recorded, &labels)).collect(),
         matrix: matrix::build(verdict, &labels),
         timings: timing::build(verdict, run),
         findings,
@@ -228,6 +232,7 @@ fn headline(v: &Verdict, findings: &FindingList) -> Headline {
         top_problem,
         top_anchor: top.map(|f| f.anchor.clone()),
         figures,
+        changes: super::changes::build(v, findings),
     }
 }
 

@@ -32,6 +32,11 @@ pub struct Channel {
     /// `"10/s"`, `"600/min"`: requests per period on this channel, all personas together.
     #[serde(default)]
     pub rate_limit: Option<String>,
+    /// `"500/h"`: the most requests (opens, sends, polls, retries) this channel
+    /// may send in any sliding period; beyond it steps fail as not sent. A
+    /// safety net for audits against production, shared across scheduled runs.
+    #[serde(default)]
+    pub budget: Option<String>,
     /// How to read a reply's text: plain, HTML (region by `region`) or email (quotes stripped).
     #[serde(default)]
     pub format: Option<AnswerFormat>,
@@ -74,6 +79,20 @@ impl Channel {
             _ => AnswerFormat::Text,
         })
     }
+}
+
+/// Reads a header line, `Name: value` (`--header`, `test_header`), checking
+/// that the name and value can be sent.
+pub fn parse_header(line: &str) -> Result<(String, String), String> {
+    let (name, value) = line.split_once(':').ok_or_else(|| format!("`{line}` must look like `Name: value`, e.g. `X-Touchpoint: audit`"))?;
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+        return Err(format!("`{name}` is not a valid header name; use letters, digits and `-`, e.g. `X-Touchpoint`"));
+    }
+    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+        return Err(format!("the value of header `{name}` contains control characters"));
+    }
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// Accepts a single table or an array of tables.

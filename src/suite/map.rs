@@ -22,6 +22,11 @@ pub struct Map {
     /// Service level per channel: the longest acceptable wait for a reply.
     #[serde(default)]
     pub sla: BTreeMap<String, Dur>,
+    /// `"X-Touchpoint: audit"`: a header sent on every request of every
+    /// channel, so the company can tell touchpoint's traffic from customers'
+    /// (agreed with the company, like its name). `--header` adds to it.
+    #[serde(default)]
+    pub test_header: Option<String>,
 }
 
 /// Defaults for values that answers leave implicit ("29.99" means pounds here).

@@ -104,6 +104,11 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        if let Some(line) = &map.test_header {
+            if let Err(why) = super::channel::parse_header(line) {
+                self.err(file, path!["test_header"], "`test_header` is not a header".into(), "cannot send this header", Some(why));
+            }
+        }
         for (channel, dur) in &map.sla {
             if !channels.contains_key(channel) {
                 let hint = did_you_mean(channel, channels.keys().map(String::as_str));
@@ -260,6 +265,11 @@ impl<'a> Checker<'a> {
         if let Some(rate) = &ch.rate_limit {
             if let Err(why) = parse_rate(rate) {
                 self.err(file, path![name, "rate_limit"], format!("`{rate}` is not a rate"), "cannot read this rate", Some(why));
+            }
+        }
+        if let Some(budget) = &ch.budget {
+            if let Err(why) = parse_rate(budget) {
+                self.err(file, path![name, "budget"], format!("`{budget}` is not a budget"), "cannot read this budget", Some(format!("a budget is requests per period, e.g. `500/h`: {why}")));
             }
         }
         self.duration(file, path![name, "retry", "backoff"], &ch.retry.backoff);

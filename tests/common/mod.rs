@@ -39,6 +39,7 @@ pub fn options(out: &Path, target: &str) -> RunOptions {
         resume: None,
         quiet: true,
         extra_headers: vec![],
+        guards: Default::default(),
     }
 }
 

@@ -205,6 +205,16 @@ fn hours_forms_agree() {
         &["Monday to Friday 9am to 5pm"],
     );
     assert_agree(FactKind::Hours, "Sat 1pm-5pm", &["Saturday 1-5pm"]);
+    assert_agree(
+        FactKind::Hours,
+        "Mon-Fri 9am-5pm",
+        &["Open 9 till 5 on weekdays", "9:00am–5:00pm Monday–Friday"],
+    );
+    assert_agree(
+        FactKind::Hours,
+        "daily 8am-8pm",
+        &["We're open from 8am to 8pm."],
+    );
 }
 
 #[test]

@@ -34,13 +34,16 @@ pub struct OpenSpan {
     pub close: u16,
 }
 
+/// Opening and closing minutes of each opening in a statement.
+type Spans = Vec<(u16, u16)>;
+
 /// One "days + times" statement found in the tokens.
 struct Segment {
     days: u8,
     /// No days were written ("open 8am to 8pm"): every day, unless the
     /// text names days elsewhere, when it is more likely a fragment.
     implied_days: bool,
-    times: Vec<(u16, u16)>,
+    times: Spans,
     tokens: Range<usize>,
 }
 
@@ -170,12 +173,12 @@ fn segment_at(tokens: &[Token], i: usize) -> Option<Segment> {
     }
     if let Some((days, after_days)) = days_at(tokens, i) {
         let j = skip_filler(tokens, after_days);
-        let (mut times, mut end) = times_at(tokens, j, true)?;
+        let (mut times, mut end, _) = times_at(tokens, j)?;
         // "9am–12pm and 1pm–5pm": more ranges for the same days, unless the
         // next range belongs to days written after it ("…, 10am–2pm Sat").
         loop {
             let k = skip_filler(tokens, end);
-            let Some((more, next)) = times_at(tokens, k, true) else {
+            let Some((more, next, _)) = times_at(tokens, k) else {
                 break;
             };
             if days_at(tokens, skip_filler(tokens, next)).is_some() {
@@ -191,7 +194,9 @@ fn segment_at(tokens: &[Token], i: usize) -> Option<Segment> {
             tokens: i..end,
         });
     }
-    let (times, after_times) = times_at(tokens, i, false)?;
+    // Times first: "8am–8pm Mon–Fri", "9 till 5 on weekdays"; without days,
+    // only unmistakable clock times count ("open 8am to 8pm", not "5-10").
+    let (times, after_times, precise) = times_at(tokens, i)?;
     let j = skip_filler(tokens, after_times);
     match days_at(tokens, j) {
         Some((days, end)) => Some(Segment {
@@ -200,12 +205,13 @@ fn segment_at(tokens: &[Token], i: usize) -> Option<Segment> {
             times,
             tokens: i..end,
         }),
-        None => Some(Segment {
+        None if precise => Some(Segment {
             days: ALL_DAYS,
             implied_days: true,
             times,
             tokens: i..after_times,
         }),
+        None => None,
     }
 }
 
@@ -273,13 +279,14 @@ fn day_item(tokens: &[Token], i: usize) -> Option<(u8, usize)> {
     }
 }
 
-/// "8am–8pm", "08:00 to 20:00", "between 8am and 8pm", "24 hours".
-/// Bare numbers ("9–5") count only when `with_days`, where nothing else
-/// but hours is likely.
-fn times_at(tokens: &[Token], i: usize, with_days: bool) -> Option<(Vec<(u16, u16)>, usize)> {
+/// "8am–8pm", "08:00 to 20:00", "between 8am and 8pm", "24 hours": the
+/// spans, the token after them, and whether the times are unmistakably
+/// clock times (an am/pm, minutes, "noon") rather than bare numbers.
+fn times_at(tokens: &[Token], i: usize) -> Option<(Spans, usize, bool)> {
     let i = skip_filler(tokens, i);
     match tokens.get(i)?.tok {
-        Tok::AllDay => Some((vec![(0, 1440)], i + 1)),
+        // "within 24 hours" is a duration; only days make it opening hours.
+        Tok::AllDay => Some((vec![(0, 1440)], i + 1, false)),
         Tok::Time(open) => {
             let sep_ok = matches!(
                 tokens.get(i + 1)?.tok,
@@ -288,11 +295,11 @@ fn times_at(tokens: &[Token], i: usize, with_days: bool) -> Option<(Vec<(u16, u1
             let Tok::Time(close) = tokens.get(i + 2)?.tok else {
                 return None;
             };
-            if !sep_ok || !(with_days || is_precise(open) || is_precise(close)) {
+            if !sep_ok {
                 return None;
             }
             let span = resolve(open, close)?;
-            Some((vec![span], i + 3))
+            Some((vec![span], i + 3, is_precise(open) || is_precise(close)))
         }
         _ => None,
     }

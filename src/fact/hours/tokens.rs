@@ -131,7 +131,8 @@ fn classify_number<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usiz
             return (Tok::AllWeek, 3);
         }
         if hour == 24 && matches!(word(i + 1), "hours" | "hrs" | "hour") {
-            return (Tok::AllDay, 2);
+            let a_day = word(i + 2) == "a" && word(i + 3) == "day";
+            return (Tok::AllDay, if a_day { 4 } else { 2 });
         }
         if hour == 7 && word(i + 1) == "days" && word(i + 2) == "a" && word(i + 3) == "week" {
             return (Tok::Days(ALL_DAYS), 4);

@@ -1,0 +1,115 @@
+# Shared by the benchmark scripts (sourced, not run). See BENCHMARKS.md.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+TP=$TARGET_DIR/release/touchpoint
+EXAMPLES=$TARGET_DIR/release/examples
+
+# One release build of everything the scripts run.
+build() {
+    (cd "$ROOT" && cargo build --release --bin touchpoint --example static_server --example run_stats "$@") >&2
+}
+
+# write_suite DIR MODE PERSONAS — a one-question, one-channel sweep over
+# PERSONAS generated customers. MODE `fast`: the reply is in the response
+# (POST /answer). MODE `slow`: poll mode against /slow/events (the reply
+# appears after the server's --reply-after).
+write_suite() {
+    local dir=$1 mode=$2 n=$3
+    mkdir -p "$dir"
+    cat >"$dir/map.toml" <<'TOML'
+name = "Bench Inc"
+[facts.refund_window]
+kind = "duration"
+value = "30 days"
+[[questions]]
+id = "refund"
+asks = ["Hi, I'm {{ persona.first_name }} - how long do I have to return my router?"]
+expects = ["refund_window"]
+[[journeys]]
+id = "support"
+stages = [{ id = "ask" }]
+[sla]
+api = "2s"
+TOML
+    if [ "$mode" = fast ]; then
+        cat >"$dir/channels.toml" <<'TOML'
+[api]
+kind = "chat"
+timeout = "10s"
+[api.send]
+method = "POST"
+url = "/answer"
+json = { text = "{{ message }}", customer = "{{ persona.email }}" }
+[api.receive]
+reply = "$.answer"
+TOML
+    else
+        cat >"$dir/channels.toml" <<'TOML'
+[api]
+kind = "chat"
+timeout = "30s"
+[api.send]
+method = "POST"
+url = "/slow/messages"
+json = { text = "{{ message }}", customer = "{{ persona.email }}" }
+capture = { conversation = "$.conversation" }
+[api.receive]
+mode = "poll"
+request = { url = "/slow/events/{{ conversation }}", query = { after = "{{ cursor }}" } }
+every = "5s"
+backoff = 1.0
+max_every = "5s"
+max_wait = "90s"
+reply = "$.events[?@.type == 'message' && @.role == 'agent']"
+text = "$.text"
+cursor = "$.next"
+TOML
+    fi
+    cat >"$dir/sweeps.toml" <<'TOML'
+[[sweeps]]
+id = "bench"
+questions = ["refund"]
+channels = ["api"]
+personas = ["*"]
+journey = "support"
+stage = "ask"
+TOML
+    awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++) printf "[[personas]]\nid = \"p%06d\"\nname = \"Pat%06d Doe\"\nemail = \"pat%06d@example.com\"\n\n", i, i, i }' >"$dir/personas.toml"
+}
+
+# start_server ARGS... — starts static_server in the background; sets
+# SERVER_PID and SERVER_URL.
+start_server() {
+    local log
+    log=$(mktemp)
+    "$EXAMPLES/static_server" "$@" >"$log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 100); do
+        SERVER_URL=$(sed -n 's/^listening on //p' "$log")
+        [ -n "$SERVER_URL" ] && return 0
+        sleep 0.05
+    done
+    echo "static_server did not start:" >&2
+    cat "$log" >&2
+    return 1
+}
+
+stop_server() {
+    [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    SERVER_PID=
+}
+
+# median of the numbers on stdin
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# field KEY <<< "k=v k2=v2" — one value from run_stats output
+field() {
+    tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+machine() {
+    echo "$(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ { print $2 }') GB RAM, Linux $(uname -r), $(rustc --version)"
+}

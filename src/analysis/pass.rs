@@ -1,0 +1,410 @@
+//! The pass over a run: each exchange, in record order, is cleaned, its
+//! facts judged, its handoff, service level and error checked, scored, and
+//! placed on its journey; findings, matrix and timings accumulate. Nothing
+//! here looks at another exchange except through those accumulators, so the
+//! pass is linear in the size of the run.
+
+use super::consistency::{Matrix, Seen};
+use super::finding::{self, Findings, Key};
+use super::journey::{Journeys, Placement, SWEEP_JOURNEY};
+use super::{answer, evidence, feeling, handoff, sla, summary, Context};
+use crate::record::{EndStatus, ErrorKind, Exchange, Task, TaskKind};
+use crate::verdict::{
+    Check, Counts, ErrorView, FactCheck, FactOutcome, Feeling, FindingKind, HandoffCheck, Interval, SlaStatus, Span,
+    Touchpoint, Verdict, SCHEMA_VERSION,
+};
+use std::collections::HashMap;
+
+/// Cleaned answers longer than this are cut in touchpoint views.
+const ANSWER_VIEW_MAX: usize = 64 * 1024;
+
+/// Per walk (scenario task): where the customer was last, and which channel
+/// issued each captured value — to name the channel a handoff came from.
+#[derive(Default)]
+struct WalkState<'a> {
+    last_channel: Option<&'a str>,
+    issued: Vec<(&'a str, &'a str)>,
+}
+
+/// One exchange being analysed, with what every check needs to know.
+struct At<'a> {
+    idx: usize,
+    x: &'a Exchange,
+    /// The cleaned answer; None when no reply came.
+    answer: Option<String>,
+    critical: bool,
+    /// The finding key's fields common to every finding from this exchange.
+    base: Key<'a>,
+}
+
+impl<'a> At<'a> {
+    fn persona(&self) -> Option<&'a str> {
+        Some(self.x.task.persona.as_str())
+    }
+}
+
+pub(super) struct Pass<'c, 'a> {
+    ctx: &'c Context<'a>,
+    findings: Findings<'a>,
+    matrix: Matrix<'a>,
+    sla: sla::Book<'a>,
+    journeys: Journeys<'a>,
+    walks: HashMap<&'a Task, WalkState<'a>>,
+    overall: feeling::Score,
+    checks: Vec<Check>,
+    counts: Counts,
+    /// The last moment seen, for the run's duration when it has no end.
+    last_us: u64,
+}
+
+impl<'c, 'a> Pass<'c, 'a> {
+    pub(super) fn new(ctx: &'c Context<'a>) -> Self {
+        Pass {
+            ctx,
+            findings: Findings::new(ctx.options.max_evidence),
+            matrix: Matrix::default(),
+            sla: sla::Book::default(),
+            journeys: Journeys::new(ctx.suite, ctx.options.detail_limit),
+            walks: HashMap::new(),
+            overall: feeling::Score::default(),
+            checks: Vec::new(),
+            counts: Counts::default(),
+            last_us: 0,
+        }
+    }
+
+    pub(super) fn exchange(&mut self, idx: usize, x: &'a Exchange) {
+        let ctx = self.ctx;
+        let channel = x.channel.as_str();
+        let (journey, stage) = ctx.journey_of(x);
+        let critical = ctx.is_critical(journey, stage);
+        let base = Key {
+            journey,
+            stage,
+            channel: Some(channel),
+            segment: Some(x.persona_segment.as_str()),
+            question: x.question.as_deref(),
+            ..Key::new(FindingKind::Error)
+        };
+        let at = At { idx, x, answer: ctx.clean(x), critical, base };
+        self.count(x);
+
+        let mut linked: Vec<usize> = Vec::new();
+        let (facts, wrong, not_stated) = self.facts(&at, &mut linked);
+        let (handoff, handoff_from) = self.handoff(&at, &mut linked);
+        let sla_ms = ctx.sla_ms.get(channel).copied();
+        let sla_status = self.service_level(&at, sla_ms, &mut linked);
+        self.error(&at, &mut linked);
+
+        let latency = x.latency_ms();
+        let score = feeling::touchpoint(&feeling::Inputs {
+            wrong,
+            not_stated,
+            lost_context: handoff.as_ref().is_some_and(|h| !h.recognised),
+            error: x.error.as_ref().map(|e| e.kind),
+            has_reply: at.answer.is_some(),
+            latency_ms: latency,
+            sla_ms,
+            patience: ctx.personas.get(x.task.persona.as_str()).map_or(1.0, |p| p.patience.factor()),
+        });
+        self.overall.add(score, critical);
+
+        let place = Placement {
+            journey: journey.unwrap_or(SWEEP_JOURNEY),
+            // The pseudo-journey's columns are the questions asked.
+            stage: stage.or(if journey.is_none() { x.question.as_deref() } else { None }).unwrap_or("message"),
+            critical,
+        };
+        let ids = self.check(&at, &place, linked);
+
+        let answer = at.answer;
+        self.journeys.add(place, &x.task, x.step == 0, &x.persona_segment, channel, score, move || {
+            let (answer, facts) = cut_for_view(answer, facts);
+            Touchpoint {
+                seq: x.seq,
+                step: x.step,
+                stage: Some(place.stage.to_string()),
+                channel: channel.to_string(),
+                question: x.question.clone(),
+                message: x.message.clone(),
+                t_sent_us: x.t_sent_us,
+                answer,
+                facts,
+                handoff,
+                handoff_from,
+                latency: latency.map(|(lo, hi)| Interval { earliest_ms: lo, latest_ms: hi }),
+                sla_ms,
+                sla: sla_status,
+                error: x.error.as_ref().map(|e| ErrorView { kind: error_name(e.kind).to_string(), message: e.message.clone() }),
+                score,
+                feeling: score.map(Feeling::from_score),
+                critical,
+                findings: ids,
+            }
+        });
+    }
+
+    /// Judges each expected fact; returns the checks and the wrong and
+    /// not-stated counts.
+    fn facts(&mut self, at: &At<'a>, linked: &mut Vec<usize>) -> (Vec<FactCheck>, usize, usize) {
+        let (ctx, x) = (self.ctx, at.x);
+        let Some(answer) = at.answer.as_deref() else {
+            // No reply: the error finding says so; no fact noise on top.
+            return (Vec::new(), 0, 0);
+        };
+        let mut checks = Vec::with_capacity(x.expects.len());
+        let (mut wrong, mut not_stated) = (0, 0);
+        for fact_id in &x.expects {
+            let Some(info) = ctx.facts.get(fact_id.as_str()) else { continue };
+            let (check, stated) = answer::check(fact_id, info, answer, &ctx.locale);
+            self.counts.facts_checked += 1;
+            let kind = match check.outcome {
+                FactOutcome::Correct => {
+                    self.counts.facts_correct += 1;
+                    None
+                }
+                FactOutcome::Wrong => {
+                    wrong += 1;
+                    self.counts.facts_wrong += 1;
+                    Some(FindingKind::WrongFact)
+                }
+                FactOutcome::NotStated => {
+                    not_stated += 1;
+                    self.counts.facts_not_stated += 1;
+                    Some(FindingKind::NotStated)
+                }
+                FactOutcome::Unchecked => None,
+            };
+            if let Some(kind) = kind {
+                let key = Key { kind, fact: Some(fact_id.as_str()), ..at.base };
+                let span = stated.as_ref().map(|s| s.span.clone());
+                let i = self.findings.record(key, finding::severity(kind, at.critical), at.persona(), || {
+                    Some(evidence::from_answer(x, answer, span))
+                });
+                let acc = self.findings.get_mut(i);
+                if acc.expected.is_none() {
+                    acc.expected = info.expected_display.clone();
+                }
+                if let Some(found) = &check.found {
+                    acc.saw_value(found);
+                }
+                linked.push(i);
+            }
+            if let Some(question) = x.question.as_deref() {
+                let seen = Seen {
+                    question,
+                    channel: &x.channel,
+                    segment: &x.persona_segment,
+                    persona: &x.task.persona,
+                    idx: at.idx,
+                };
+                self.matrix.observe(&seen, fact_id, stated.as_ref());
+            }
+            checks.push(check);
+        }
+        (checks, wrong, not_stated)
+    }
+
+    /// Whether the answer kept the customer's context, and the channel the
+    /// customer came from when it changed at this step.
+    fn handoff(&mut self, at: &At<'a>, linked: &mut Vec<usize>) -> (Option<HandoffCheck>, Option<String>) {
+        let (ctx, x) = (self.ctx, at.x);
+        let channel = x.channel.as_str();
+        let walk = (x.task.kind == TaskKind::Scenario).then(|| self.walks.entry(&x.task).or_default());
+        let handoff_from = walk.as_ref().and_then(|w| w.last_channel).filter(|&c| c != channel).map(str::to_string);
+        let issued_by = walk
+            .as_ref()
+            .zip(x.recognises.as_ref())
+            .and_then(|(w, (name, _))| w.issued.iter().rev().find(|(n, _)| n == name).map(|(_, c)| c.to_string()));
+        if let Some(w) = walk {
+            w.last_channel = Some(channel);
+            w.issued.extend(x.captures.keys().map(|name| (name.as_str(), channel)));
+        }
+        let (Some((name, value)), Some(answer)) = (&x.recognises, at.answer.as_deref()) else {
+            return (None, handoff_from);
+        };
+        self.counts.handoffs_checked += 1;
+        let outcome = handoff::check(answer, value);
+        if !outcome.recognised {
+            self.counts.handoffs_lost += 1;
+            let key = Key { kind: FindingKind::LostContext, fact: Some(name.as_str()), ..at.base };
+            let span = outcome.span.clone();
+            let severity = finding::severity(FindingKind::LostContext, at.critical);
+            let i = self.findings.record(key, severity, at.persona(), || Some(evidence::from_answer(x, answer, span)));
+            let acc = self.findings.get_mut(i);
+            acc.expected.get_or_insert_with(|| value.clone());
+            if acc.note.is_none() {
+                let from = issued_by.as_deref().map(|c| format!(" issued on {}", ctx.channel_name(c).to_lowercase()));
+                acc.note = Some(format!(
+                    "did not recognise the {} {value}{}: it {}",
+                    name.replace(['_', '-'], " "),
+                    from.unwrap_or_default(),
+                    outcome.reason.unwrap_or("does not mention it"),
+                ));
+            }
+            linked.push(i);
+        }
+        let check = HandoffCheck {
+            name: name.clone(),
+            value: value.clone(),
+            from_channel: issued_by,
+            recognised: outcome.recognised,
+            reason: outcome.reason.map(str::to_string),
+            span: outcome.span.map(|s| Span { start: s.start, end: s.end }),
+        };
+        (Some(check), handoff_from)
+    }
+
+    /// Reply time against the channel's SLA.
+    fn service_level(&mut self, at: &At<'a>, sla_ms: Option<f64>, linked: &mut Vec<usize>) -> SlaStatus {
+        let x = at.x;
+        let latency = x.latency_ms();
+        let status = sla::status(latency, sla_ms);
+        let latency_us = x.reply.as_ref().map(|r| {
+            (r.t_earliest_us.saturating_sub(x.t_sent_us), r.t_latest_us.saturating_sub(x.t_sent_us))
+        });
+        self.sla.record(&x.channel, sla_ms, latency_us, status);
+        let kind = match status {
+            SlaStatus::Breach => FindingKind::SlaBreach,
+            SlaStatus::PossibleBreach => FindingKind::PossibleSlaBreach,
+            _ => return status,
+        };
+        let Some((lo, hi)) = latency else { return status };
+        let key = Key { kind, ..at.base };
+        let i = self.findings.record(key, finding::severity(kind, at.critical), at.persona(), || {
+            let mut e = evidence::from_answer(x, at.answer.as_deref().unwrap_or(""), None);
+            let sla = sla_ms.map(sla::human_ms).unwrap_or_default();
+            e.excerpt = format!("replied between {} and {} after sending (SLA {sla})", sla::human_ms(lo), sla::human_ms(hi));
+            Some(e)
+        });
+        let acc = self.findings.get_mut(i);
+        acc.worst_ms = Some(acc.worst_ms.map_or((lo, hi), |(a, b)| (a.max(lo), b.max(hi))));
+        linked.push(i);
+        status
+    }
+
+    /// No usable reply: a finding with the HTTP attempts as evidence.
+    fn error(&mut self, at: &At<'a>, linked: &mut Vec<usize>) {
+        let Some(err) = &at.x.error else { return };
+        let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), ..at.base };
+        let severity = finding::error_severity(err.kind, at.critical);
+        let i = self.findings.record(key, severity, at.persona(), || Some(evidence::from_error(at.x, at.answer.as_deref())));
+        let acc = self.findings.get_mut(i);
+        if acc.note.is_none() {
+            acc.note = Some(evidence::cut(&err.message, 0, 300).to_string());
+        }
+        linked.push(i);
+    }
+
+    /// The answer's pass/fail line for CI; returns the linked finding ids.
+    fn check(&mut self, at: &At<'a>, place: &Placement<'a>, mut linked: Vec<usize>) -> Vec<String> {
+        let (ctx, x) = (self.ctx, at.x);
+        linked.sort_unstable();
+        linked.dedup();
+        let ids: Vec<String> = linked.iter().map(|&i| self.findings.list[i].id.clone()).collect();
+        let passed = linked.iter().all(|&i| self.findings.list[i].severity < ctx.options.fail_on);
+        self.tally(passed);
+        if self.checks.len() >= ctx.options.detail_limit {
+            self.counts.checks_omitted += 1;
+            return ids;
+        }
+        let question = x.question.as_deref().unwrap_or("message");
+        self.checks.push(Check {
+            group: Journeys::name(ctx.suite, place.journey),
+            class: format!("{}.{}.{}", place.journey, place.stage, x.channel),
+            // Task key and step, not the sequence number: stable across runs for CI history.
+            name: format!("{} step {}: {question} on {}", x.task.key(), x.step, x.channel),
+            passed,
+            findings: ids.clone(),
+            time_ms: x.latency_ms().map(|(_, hi)| hi),
+        });
+        ids
+    }
+
+    fn count(&mut self, x: &Exchange) {
+        self.counts.exchanges += 1;
+        self.counts.replies += u64::from(x.reply.is_some());
+        self.counts.errors += u64::from(x.error.is_some());
+        let reply_end = x.reply.as_ref().map_or(0, |r| r.t_latest_us);
+        let http_end = x.http.iter().map(|h| h.t_end_us).max().unwrap_or(0);
+        self.last_us = self.last_us.max(x.t_sent_us).max(reply_end).max(http_end);
+    }
+
+    fn tally(&mut self, passed: bool) {
+        if passed {
+            self.counts.checks_passed += 1;
+        } else {
+            self.counts.checks_failed += 1;
+        }
+    }
+
+    pub(super) fn finish(mut self) -> Verdict {
+        let ctx = self.ctx;
+        let run = ctx.run;
+        let consistency = std::mem::take(&mut self.matrix).finish(ctx, &mut self.findings);
+        for c in &consistency.checks {
+            self.tally(c.passed);
+        }
+        self.checks.extend(consistency.checks);
+        let findings = std::mem::replace(&mut self.findings, Findings::new(0))
+            .finish(|acc| summary::describe(ctx, acc, &consistency.channel_values));
+        for f in &findings {
+            self.counts.findings.add(f.severity);
+        }
+        self.counts.touchpoints_omitted = self.journeys.touchpoints_omitted;
+        let end_us = run.end.as_ref().map_or(self.last_us, |e| e.t_end_us.max(self.last_us));
+        let score = self.overall.percent();
+        Verdict {
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            run_id: run.header.run_id.clone(),
+            suite: run.header.suite.clone(),
+            company: run.header.company.clone(),
+            suite_digest: run.header.suite_digest.clone(),
+            target: run.header.target.clone(),
+            started_at: run.header.started_at,
+            finished_at: run.end.as_ref().map(|e| e.finished_at),
+            duration_ms: end_us as f64 / 1000.0,
+            complete: run.end.as_ref().is_some_and(|e| e.status == EndStatus::Complete) && !run.torn_tail,
+            torn_tail: run.torn_tail,
+            fail_on: ctx.options.fail_on,
+            counts: self.counts,
+            score,
+            feeling: score.map(Feeling::from_percent),
+            journeys: self.journeys.finish(),
+            matrix: consistency.rows,
+            sla: self.sla.finish(),
+            findings,
+            checks: self.checks,
+            changes: None,
+        }
+    }
+}
+
+/// Cuts a huge answer for its view, dropping spans that no longer fit.
+fn cut_for_view(answer: Option<String>, mut facts: Vec<FactCheck>) -> (Option<String>, Vec<FactCheck>) {
+    let Some(mut a) = answer else { return (None, facts) };
+    if a.len() > ANSWER_VIEW_MAX {
+        a.truncate(evidence::floor(&a, ANSWER_VIEW_MAX));
+        let len = a.len();
+        for f in &mut facts {
+            f.span = f.span.filter(|s| s.end <= len);
+        }
+    }
+    (Some(a), facts)
+}
+
+/// The error kind as written in `run.jsonl` (`no_reply`).
+pub(super) fn error_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Request => "request",
+        ErrorKind::Connect => "connect",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Status => "status",
+        ErrorKind::Malformed => "malformed",
+        ErrorKind::TooLarge => "too_large",
+        ErrorKind::NoReply => "no_reply",
+        ErrorKind::Interrupted => "interrupted",
+        ErrorKind::Budget => "budget",
+    }
+}

@@ -1,0 +1,170 @@
+//! Run history: every run written to a reports folder is indexed in
+//! `<reports>/history.sqlite`, and each verdict says what changed since the
+//! previous comparable run — new findings, fixed ones, and those that
+//! persist (since when).
+//!
+//! - [`db`]: the SQLite index (runs and their findings by fingerprint).
+//! - [`changes`]: pure set arithmetic on finding fingerprints.
+//! - [`diff`]: comparing two runs' verdicts (a baseline and a candidate), pure.
+//! - [`diff_report`]: reading the two runs and writing `diff-<run>.json`/`.html`.
+//!
+//! Analysis never sees history: [`index`] runs after [`crate::analysis::analyze`]
+//! and only fills in [`Verdict::changes`]. Two runs are *comparable* when
+//! they ran the same suite (its path as given to `run`) against the same
+//! target; interrupted runs are indexed and listed but never serve as the
+//! baseline, because a question they never asked is not a fixed problem.
+
+pub mod changes;
+pub mod db;
+pub mod diff;
+pub mod diff_report;
+
+pub use changes::{Changes, FindingRef, Persisting, RunRef};
+pub use db::{Db, HistoryError, Lookup, RunRow};
+
+use crate::verdict::Verdict;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The reports folder a run folder belongs to: the history lives next to
+/// the run folders it indexes.
+pub fn reports_dir(run_dir: &Path) -> PathBuf {
+    let full = run_dir.canonicalize().unwrap_or_else(|_| run_dir.to_path_buf());
+    match full.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Indexes the verdict's run in the history of `reports` (replacing what an
+/// earlier indexing of the same run left) and sets `verdict.changes`.
+/// Reading the earlier runs and writing this one is one transaction.
+pub fn index(reports: &Path, verdict: &mut Verdict) -> Result<(), HistoryError> {
+    let mut db = Db::open(reports)?;
+    let writer = db.write()?;
+    let run = RunRow::from(&*verdict);
+    let changes = changes(&writer, &run, verdict.findings.iter().map(|f| f.id.as_str()), true)?;
+    verdict.changes = changes;
+    writer.upsert(verdict)?;
+    writer.commit()
+}
+
+/// What changed in `run` (whose finding ids are `current`) since the
+/// previous comparable run; None when there is none. With `streaks`, walks
+/// further back to date each persisting finding's first appearance.
+pub fn changes<'a>(
+    db: &impl Lookup,
+    run: &RunRow,
+    current: impl IntoIterator<Item = &'a str>,
+    streaks: bool,
+) -> Result<Option<Changes>, HistoryError> {
+    let past = db.comparable_before(run)?;
+    let Some((previous, older)) = past.split_first() else { return Ok(None) };
+    let mut changes = Changes::between(current, previous, &db.findings(&previous.run_id)?);
+    if streaks {
+        let mut open = changes.open_streaks();
+        for earlier in older {
+            if open.is_empty() {
+                break;
+            }
+            let ids = db.findings(&earlier.run_id)?.into_iter().map(|f| f.id).collect();
+            if !changes.extend_streaks(&mut open, earlier, &ids) {
+                break;
+            }
+        }
+    }
+    Ok(Some(changes))
+}
+
+/// One line of `touchpoint history`.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub run: RunRow,
+    /// Against the previous comparable run; None for the first one.
+    pub changes: Option<Changes>,
+}
+
+/// The runs indexed in `reports`, newest first, with what changed in each.
+/// `suite` matches a suite path or a company name.
+pub fn list(reports: &Path, suite: Option<&str>, limit: usize) -> Result<Vec<Entry>, HistoryError> {
+    let db = Db::open_existing(reports)?;
+    db.runs(suite, limit)?
+        .into_iter()
+        .map(|run| {
+            let current = db.findings(&run.run_id)?;
+            let changes = changes(&db, &run, current.iter().map(|f| f.id.as_str()), false)?;
+            Ok(Entry { run, changes })
+        })
+        .collect()
+}
+
+/// Writes the entries as an aligned table for a terminal.
+pub fn write_table(entries: &[Entry], out: &mut impl Write) -> io::Result<()> {
+    const HEADINGS: [&str; 9] = ["RUN", "STARTED (UTC)", "SUITE", "TARGET", "SCORE", "FINDINGS", "NEW", "FIXED", "SINCE"];
+    /// Numbers read best right-aligned.
+    const RIGHT: [bool; 9] = [false, false, false, false, true, true, true, true, false];
+    if entries.is_empty() {
+        return writeln!(out, "no runs indexed yet");
+    }
+    let rows: Vec<[String; 9]> = entries
+        .iter()
+        .map(|e| {
+            let r = &e.run;
+            let score = r.score.map_or_else(|| "-".to_string(), |s| format!("{s:.0}"));
+            let (new, fixed, since) = match &e.changes {
+                Some(c) => (c.new.len().to_string(), c.fixed.len().to_string(), c.since.run_id.clone()),
+                None => ("-".into(), "-".into(), "-".into()),
+            };
+            [
+                printable(&r.run_id),
+                r.started_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                printable(&r.suite),
+                printable(&r.target),
+                if r.complete { score } else { format!("{score}*") },
+                r.findings.to_string(),
+                new,
+                fixed,
+                printable(&since),
+            ]
+        })
+        .collect();
+    let mut widths = HEADINGS.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 9]| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            if i > 0 {
+                s.push_str("  ");
+            }
+            if RIGHT[i] {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                if i + 1 < cells.len() {
+                    s.push_str(&" ".repeat(pad));
+                }
+            }
+        }
+        s
+    };
+    writeln!(out, "{}", line(HEADINGS))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
+    }
+    if entries.iter().any(|e| !e.run.complete) {
+        writeln!(out, "* the run did not finish; it is never used as the baseline for \"new\" and \"fixed\"")?;
+    }
+    Ok(())
+}
+
+/// One terminal line: control characters (from a hand-edited database or
+/// an odd suite path) could move the cursor.
+fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
