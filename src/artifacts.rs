@@ -55,7 +55,7 @@ pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<
     write_file(&path, &xml)?;
     files.push(path);
 
-    // REPORT-HOOK (enabled when the report module lands)
+    files.push(crate::report::write_report(dir, &verdict, &run).map_err(|e| ArtifactError::Report(e.to_string()))?);
     Ok(Written { verdict, run, files, warnings })
 }
 

@@ -652,10 +652,19 @@ fn scale() {
         }
     }
     eprintln!("clean + judge alone: {:?} ({stated} stated)", t.elapsed());
+    let rss_before = rss_mb();
     let t = std::time::Instant::now();
     let v = analyze(suite, &r, &AnalyzeOptions::default());
     eprintln!("{n} exchanges analysed in {:?}: {} findings, {} checks", t.elapsed(), v.findings.len(), v.checks.len());
+    eprintln!("resident: {rss_before} MB with the run in memory, {} MB with the verdict too", rss_mb());
     let t = std::time::Instant::now();
     let json = serde_json::to_vec(&v).expect("json");
     eprintln!("verdict.json {} MB in {:?}", json.len() / 1_000_000, t.elapsed());
+}
+
+/// Resident memory in MB (Linux; 0 elsewhere).
+fn rss_mb() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096 / 1_000_000
 }

@@ -273,19 +273,64 @@ fn run_refuses_to_start_inside_quiet_hours() {
 
 /// The example suite with `budget` on the web channel.
 fn suite_with_web_budget(budget: &str) -> tempfile::TempDir {
+    edited_suite("channels.toml", "[web]\n", &format!("[web]\nbudget = \"{budget}\"\n"))
+}
+
+/// A copy of the example suite with one edit in one file.
+fn edited_suite(file: &str, from: &str, to: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = common::example_suite();
     for entry in walk(&src) {
         let rel = entry.strip_prefix(&src).unwrap();
-        let to = dir.path().join(rel);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        let dest = dir.path().join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         let mut text = std::fs::read_to_string(&entry).unwrap();
-        if rel == Path::new("channels.toml") {
-            text = text.replace("[web]\n", &format!("[web]\nbudget = \"{budget}\"\n"));
+        if rel == Path::new(file) {
+            assert!(text.contains(from), "{file} has no {from:?}");
+            text = text.replacen(from, to, 1);
         }
-        std::fs::write(&to, text).unwrap();
+        std::fs::write(&dest, text).unwrap();
     }
     dir
+}
+
+#[tokio::test]
+async fn every_request_carries_the_suites_test_header_and_extra_headers() {
+    let suite_dir = edited_suite("map.toml", "name = ", "test_header = \"X-Touchpoint: audit\"\nname = ");
+    let suite = common::load(suite_dir.path());
+    // A target that only notes the headers it is sent.
+    let seen: Arc<Mutex<Vec<axum::http::HeaderMap>>> = Arc::default();
+    let store = seen.clone();
+    let app = Router::new().fallback(move |headers: axum::http::HeaderMap| {
+        let store = store.clone();
+        async move {
+            store.lock().unwrap().push(headers);
+            axum::http::StatusCode::NOT_FOUND
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let out = tempfile::tempdir().unwrap();
+    let mut opts = common::options(out.path(), &target);
+    opts.only = Some("sweep:*@web".into());
+    opts.extra_headers = vec![("X-Audit-Run".into(), "nightly".into())];
+    common::run(suite, opts).await;
+    let seen = seen.lock().unwrap();
+    assert!(!seen.is_empty());
+    for h in seen.iter() {
+        assert_eq!(h.get("x-touchpoint").map(|v| v.to_str().unwrap()), Some("audit"));
+        assert_eq!(h.get("x-audit-run").map(|v| v.to_str().unwrap()), Some("nightly"));
+    }
+}
+
+#[test]
+fn a_bad_test_header_is_a_located_error() {
+    let suite_dir = edited_suite("map.toml", "name = ", "test_header = \"touchpoint audit\"\nname = ");
+    let loaded = touchpoint::suite::load(suite_dir.path());
+    let text = loaded.diagnostics.render_plain(&loaded.sources);
+    assert!(loaded.suite.is_none());
+    assert!(text.contains("`test_header` is not a header") && text.contains("map.toml") && text.contains("Name: value"), "{text}");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

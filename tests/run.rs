@@ -87,3 +87,71 @@ fn after_kill_9_every_complete_record_is_readable() {
         serde_json::from_str::<serde_json::Value>(line).unwrap();
     }
 }
+
+#[test]
+fn resume_after_kill_9_sends_every_planned_step_exactly_once() {
+    use std::collections::BTreeMap;
+    use std::io::Write;
+    use touchpoint::record::{EndStatus, ErrorKind};
+    // The demo runs here, so the killed run and its resumption talk to the same company.
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let demo = rt
+        .block_on(touchpoint::demo::start(([127, 0, 0, 1], 0).into(), touchpoint::demo::DemoConfig { seed: 42, time_scale: 0.2 }))
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["run", "--quiet", "--concurrency", "2", "--target", &demo.url(), "--out"])
+        .arg(out.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let lines = std::fs::read_dir(out.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("run.jsonl"))
+            .find_map(|f| std::fs::read_to_string(f).ok())
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if lines >= 8 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the run never wrote records");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let dir = only_run_dir(out.path());
+    let killed = read_run(&dir).unwrap();
+    assert!(killed.end.is_none());
+    // As if killed in the middle of writing a line: resuming must not append after it.
+    std::fs::OpenOptions::new().append(true).open(dir.join("run.jsonl")).unwrap().write_all(br#"{"type":"exchange","seq":99"#).unwrap();
+    assert!(read_run(&dir).unwrap().torn_tail);
+
+    let output = bin().args(["run", "--quiet", "--concurrency", "2", "--target", &demo.url(), "--resume"]).arg(&dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(matches!(output.status.code(), Some(0) | Some(4)), "exit {:?}: {stderr}", output.status.code());
+    assert_eq!(only_run_dir(out.path()), dir, "resuming writes into the same folder");
+
+    let run = read_run(&dir).unwrap();
+    assert!(!run.torn_tail);
+    assert_eq!(run.end.as_ref().map(|e| e.status), Some(EndStatus::Complete), "the resumed run has an end record");
+    let text = std::fs::read_to_string(dir.join("run.jsonl")).unwrap();
+    assert_eq!(text.lines().filter(|l| l.contains(r#""type":"header""#)).count(), 2, "one header per session");
+    let mut sent: BTreeMap<(String, usize), usize> = BTreeMap::new();
+    for x in run.exchanges.iter().filter(|x| x.error.as_ref().map_or(true, |e| e.kind != ErrorKind::Interrupted)) {
+        *sent.entry((x.task.key(), x.step)).or_default() += 1;
+    }
+    let twice: Vec<_> = sent.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "steps sent twice: {twice:?}");
+    let suite = common::load(&common::example_suite());
+    let plan = touchpoint::plan::plan(&suite, &touchpoint::plan::PlanOptions { seed: 42, repeat: 1, only: None });
+    let lost: Vec<_> = plan.iter().flat_map(|w| w.steps.iter().map(move |s| (w.task.key(), s.index))).filter(|k| !sent.contains_key(k)).collect();
+    assert!(lost.is_empty(), "planned steps never recorded: {lost:?}");
+    assert_eq!(sent.len(), plan.iter().map(|w| w.steps.len()).sum::<usize>());
+    let seqs: std::collections::BTreeSet<u64> = run.exchanges.iter().map(|x| x.seq).collect();
+    assert_eq!(seqs.len(), run.exchanges.len(), "seq stays unique across the two sessions");
+    rt.block_on(demo.shutdown());
+}

@@ -183,7 +183,10 @@ pub async fn run(suite: Arc<Suite>, mut opts: AuditOptions, mut stop: watch::Rec
             break;
         };
         if due > now {
-            log.event("next run", &[("at", due.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))]);
+            // While runs are being skipped, the skip line said it all.
+            if last_skip.is_none() {
+                log.event("next run", &[("at", due.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))]);
+            }
             let wait = (due - now).to_std().unwrap_or_default();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}

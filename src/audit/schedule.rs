@@ -11,8 +11,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub enum Schedule {
     /// At the times a cron expression names (local time). `expr` is as the
-    /// user wrote it, for logs.
-    Cron { expr: String, cron: cron::Schedule },
+    /// user wrote it, for logs. Boxed: a parsed schedule is large.
+    Cron { expr: String, cron: Box<cron::Schedule> },
     /// Every so often, the first run at once. Runs start on a fixed grid
     /// (first start + k × interval); a run that overruns skips the slots it
     /// missed rather than starting late runs back to back.
@@ -36,7 +36,7 @@ impl Schedule {
         let cron = cron::Schedule::from_str(&full).map_err(|e| {
             format!("`{expr}` is not a cron expression ({e}); e.g. `0 */4 * * *` (every 4 hours) or `30 8 * * Mon-Fri`; name weekdays (`Mon`), since numbered days count from Sunday = 1")
         })?;
-        Ok(Schedule::Cron { expr: expr.trim().to_string(), cron })
+        Ok(Schedule::Cron { expr: expr.trim().to_string(), cron: Box::new(cron) })
     }
 
     /// A fixed interval, at least one second.
@@ -61,7 +61,7 @@ impl Schedule {
                     // Skip the slots that passed while the last run overran.
                     let behind = (now.clone() - due.clone()).num_milliseconds().max(0) as u128;
                     let slots = behind.div_ceil(interval.as_millis().max(1));
-                    due = due + step * i32::try_from(slots).ok()?;
+                    due += step * i32::try_from(slots).ok()?;
                 }
                 Some(due)
             }

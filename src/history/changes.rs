@@ -9,7 +9,7 @@
 use crate::verdict::{Finding, FindingKind, Severity};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// A run, as history refers to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,11 +123,6 @@ impl Changes {
         self.persisting.iter().map(|p| p.id.clone()).collect()
     }
 
-    /// The persisting entry for a finding, by id.
-    pub fn persisting_since(&self) -> HashMap<&str, &Persisting> {
-        self.persisting.iter().map(|p| (p.id.as_str(), p)).collect()
-    }
-
     /// The terminal line: `since run X: N new, M fixed, K persisting`.
     pub fn line(&self) -> String {
         format!(
@@ -156,10 +151,6 @@ mod tests {
         }
     }
 
-    fn current<'a>(ids: &'a [&'a str]) -> impl Iterator<Item = &'a str> {
-        ids.iter().copied()
-    }
-
     fn run(id: &str, hour: u32) -> RunRef {
         use chrono::TimeZone;
         RunRef { run_id: id.into(), started_at: Utc.with_ymd_and_hms(2025, 1, 1, hour, 0, 0).single().unwrap_or_default() }
@@ -167,7 +158,7 @@ mod tests {
 
     #[test]
     fn new_fixed_and_persisting_are_set_differences() {
-        let c = Changes::between(&current(&["a", "b"]), &run("r2", 2), &[finding("b"), finding("c")]);
+        let c = Changes::between(["a", "b"], &run("r2", 2), &[finding("b"), finding("c")]);
         assert_eq!(c.new, vec!["a".to_string()]);
         assert_eq!(c.persisting.len(), 1);
         assert_eq!(c.persisting[0].id, "b");
@@ -178,16 +169,14 @@ mod tests {
 
     #[test]
     fn a_streak_ends_at_the_first_run_without_the_finding() {
-        let mut c = Changes::between(&current(&["a", "b"]), &run("r3", 3), &[finding("a"), finding("b")]);
+        let mut c = Changes::between(["a", "b"], &run("r3", 3), &[finding("a"), finding("b")]);
         let mut open = c.open_streaks();
         let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<HashSet<_>>();
         assert!(c.extend_streaks(&mut open, &run("r2", 2), &ids(&["a"])));
         // "a" vanished in r1, then came back in r2: its streak starts at r2.
         assert!(!c.extend_streaks(&mut open, &run("r1", 1), &ids(&["b"])));
-        let since = c.persisting_since();
-        assert_eq!(since["a"].since_run, "r2");
-        assert_eq!(since["a"].runs, 3);
-        assert_eq!(since["b"].since_run, "r3");
-        assert_eq!(since["b"].runs, 2);
+        let since = |id: &str| c.persisting.iter().find(|p| p.id == id).map(|p| (p.since_run.clone(), p.runs));
+        assert_eq!(since("a"), Some(("r2".into(), 3)));
+        assert_eq!(since("b"), Some(("r3".into(), 2)));
     }
 }

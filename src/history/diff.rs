@@ -177,7 +177,7 @@ fn cells(matrix: &[MatrixRow]) -> Cells<'_> {
         }
     }
     for (_, values) in out.values_mut() {
-        values.sort_by(|x, y| y.count.cmp(&x.count));
+        values.sort_by_key(|v| std::cmp::Reverse(v.count));
     }
     out
 }
@@ -298,10 +298,10 @@ pub fn ms_text(ms: Option<f64>) -> String {
 
 /// ` (+12%)`, ` (±0%)`, or nothing when unknown.
 pub fn pct_text(pct: Option<f64>) -> String {
-    match pct.map(f64::round) {
+    match pct {
         None => String::new(),
-        // Also catches -0, which would print as "-0%".
-        Some(p) if p == 0.0 => " (±0%)".into(),
+        // Whatever rounds to zero, so -0.3 does not print as "-0%".
+        Some(p) if p.abs() < 0.5 => " (±0%)".into(),
         Some(p) => format!(" ({p:+.0}%)"),
     }
 }

@@ -70,6 +70,9 @@ pub fn render_html(d: &Diff, a_report: Option<&str>) -> Result<String, DiffError
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.add_filter("ms", |ms: Option<f64>| diff::ms_text(ms));
     env.add_filter("pct", |pct: Option<f64>| diff::pct_text(pct).trim().to_string());
+    env.add_filter("when", |t: String| {
+        chrono::DateTime::parse_from_rfc3339(&t).map_or(t, |t| t.with_timezone(&chrono::Utc).format("%-d %b %Y, %H:%M:%S UTC").to_string())
+    });
     env.add_filter("score", |s: Option<f64>| s.map_or_else(|| "–".to_string(), |s| format!("{s:.0}")));
     env.add_template("diff.html.j2", TEMPLATE)?;
     let html = env.get_template("diff.html.j2")?.render(context! {

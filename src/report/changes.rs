@@ -1,73 +1,98 @@
-//! "What changed since the previous run", for the top of the headline: the
-//! scheduled audit's reader wants to hear first what is new and what was
-//! fixed. Built from [`Verdict::changes`], which the run history sets.
+//! What changed since the previous comparable run, for scheduled audits:
+//! a block at the top of the summary (new, fixed, still there) and a tag on
+//! each finding. Absent on a first run.
 
 use super::finding::FindingList;
 use super::text;
 use super::view::severity_label;
-use crate::verdict::{Severity, Verdict};
+use crate::history::Changes;
+use crate::verdict::Verdict;
 use serde::Serialize;
+use std::collections::HashMap;
 
-/// Items listed per group; the rest are counted.
-const MAX_LISTED: usize = 10;
+/// Findings listed per group; the rest are counted.
+const MAX_ITEMS: usize = 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangesView {
     pub since_run: String,
-    /// When that run started, for people.
     pub since: String,
     pub new: Group,
     pub fixed: Group,
     pub persisting: Group,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Group {
     pub count: usize,
-    pub items: Vec<ChangeItem>,
-    /// Counted but not listed.
+    pub items: Vec<Item>,
     pub more: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ChangeItem {
+pub struct Item {
     pub severity: &'static str,
     pub severity_label: String,
     pub summary: String,
-    /// The finding in this report, when it is listed here (fixed ones are not).
+    /// The finding in this report; None for fixed ones (they are not in it).
     pub anchor: Option<String>,
-    /// Persisting findings: "since run X, 12 Jan 09:00 (3 runs)".
+    /// "since 24 Nov 2025, 09:00 UTC (4 runs)" for persisting ones.
     pub since: Option<String>,
 }
 
-/// None on a first run, or when the history could not be read.
+/// A finding's place in the history: new, or how long it has been there.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// `new` or `persisting`.
+    pub key: &'static str,
+    pub label: String,
+}
+
+fn group(items: impl ExactSizeIterator<Item = Item>) -> Group {
+    let count = items.len();
+    let items: Vec<Item> = items.take(MAX_ITEMS).collect();
+    Group { count, more: count - items.len(), items }
+}
+
+/// The block for the summary; None on a first run.
 pub fn build(v: &Verdict, findings: &FindingList) -> Option<ChangesView> {
     let c = v.changes.as_ref()?;
-    let shown = |id: &str| findings.items.iter().find(|f| f.id == id).map(|f| f.anchor.clone());
-    let current = |id: &str| v.finding(id);
-    let item = |severity: Severity, summary: &str, id: &str, since: Option<String>| ChangeItem {
-        severity: severity.name(),
-        severity_label: severity_label(severity),
-        summary: text::clip(summary, 300),
-        anchor: shown(id),
-        since,
+    let shown: HashMap<&str, &super::finding::FindingView> = findings.items.iter().map(|f| (f.id.as_str(), f)).collect();
+    let current: HashMap<&str, &crate::verdict::Finding> = v.findings.iter().map(|f| (f.id.as_str(), f)).collect();
+    // A finding of this run, by id: its anchor when the report lists it.
+    let item = |id: &str, since: Option<String>| {
+        let f = current.get(id);
+        Item {
+            severity: f.map_or("info", |f| f.severity.name()),
+            severity_label: f.map_or_else(|| "Info".into(), |f| severity_label(f.severity)),
+            summary: f.map_or_else(|| id.to_string(), |f| f.summary.clone()),
+            anchor: shown.get(id).map(|f| f.anchor.clone()),
+            since,
+        }
     };
-    let new = c.new.iter().filter_map(|id| current(id).map(|f| item(f.severity, &f.summary, id, None)));
-    let fixed = c.fixed.iter().map(|f| ChangeItem { anchor: None, ..item(f.severity, &f.summary, &f.id, None) });
-    let persisting = c.persisting.iter().filter_map(|p| {
-        let since = format!("since run {}, {} ({} runs in a row)", p.since_run, text::date_time(&p.since), p.runs);
-        current(&p.id).map(|f| item(f.severity, &f.summary, &p.id, Some(since)))
-    });
     Some(ChangesView {
         since_run: c.since.run_id.clone(),
         since: text::date_time(&c.since.started_at),
-        new: group(c.new.len(), new),
-        fixed: group(c.fixed.len(), fixed),
-        persisting: group(c.persisting.len(), persisting),
+        new: group(c.new.iter().map(|id| item(id, None))),
+        fixed: group(c.fixed.iter().map(|f| Item {
+            severity: f.severity.name(),
+            severity_label: severity_label(f.severity),
+            summary: f.summary.clone(),
+            anchor: None,
+            since: None,
+        })),
+        persisting: group(
+            c.persisting.iter().map(|p| item(&p.id, Some(format!("since {} ({} runs)", text::date_time(&p.since), p.runs)))),
+        ),
     })
 }
 
-fn group(count: usize, items: impl Iterator<Item = ChangeItem>) -> Group {
-    let items: Vec<ChangeItem> = items.take(MAX_LISTED).collect();
-    Group { count, more: count.saturating_sub(items.len()), items }
+/// Each finding's status by id, for the tag beside it.
+pub fn statuses(c: &Changes) -> HashMap<&str, Status> {
+    let new = c.new.iter().map(|id| (id.as_str(), Status { key: "new", label: "New since the last run".into() }));
+    let persisting = c.persisting.iter().map(|p| {
+        let label = format!("Still there: {} runs in a row, since {}", p.runs, text::date_time(&p.since));
+        (p.id.as_str(), Status { key: "persisting", label })
+    });
+    new.chain(persisting).collect()
 }

@@ -2,6 +2,7 @@
 //! happened, and the evidence from each channel side by side with the
 //! value highlighted and a link to the full transcript.
 
+use super::changes::{self, Status};
 use super::labels::Labels;
 use super::text::{self, Marked};
 use super::transcript::Transcripts;
@@ -51,6 +52,8 @@ pub struct FindingView {
     pub expected_label: &'static str,
     pub found_label: &'static str,
     pub occurrences: u64,
+    /// New since the last run, or how long it has persisted (scheduled audits).
+    pub history: Option<Status>,
     pub evidence: Vec<EvidenceView>,
     /// Occurrences without an evidence item here.
     pub more: u64,
@@ -102,6 +105,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
     // Stable: within a severity, the analysis's order stands.
     sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let steps: std::collections::HashMap<u64, usize> = run.exchanges.iter().map(|x| (x.seq, x.step)).collect();
+    let history = v.changes.as_ref().map(changes::statuses).unwrap_or_default();
     let items: Vec<FindingView> = sorted
         .iter()
         .take(MAX_FINDINGS)
@@ -126,6 +130,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
                 expected_label,
                 found_label,
                 occurrences: f.occurrences,
+                history: history.get(f.id.as_str()).cloned(),
                 more: f.occurrences.saturating_sub(evidence.len() as u64),
                 evidence,
             }

@@ -7,10 +7,11 @@
 //! template can draw them as an SVG overlay without knowing any geometry.
 
 use super::labels::Labels;
+use super::summary::{self, Summary};
 use super::text;
 use super::view::FeelingView;
 use crate::record::{RecordedRun, TaskKind};
-use crate::verdict::{FactOutcome, Feeling, JourneyView, SlaStatus, Touchpoint, Walk};
+use crate::verdict::{FactOutcome, JourneyView, SlaStatus, Touchpoint, Walk};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -131,47 +132,6 @@ pub struct Mark {
     pub label: String,
 }
 
-/// Feelings tallied per stage and channel, for walks not drawn as lanes.
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub walks: u64,
-    pub rows: Vec<SummaryRow>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SummaryRow {
-    pub channel: String,
-    pub cells: Vec<Tally>,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Tally {
-    pub touchpoints: u64,
-    pub satisfied: u64,
-    pub neutral: u64,
-    pub frustrated: u64,
-    /// The most common feeling, for the cell's icon.
-    pub typical: Option<FeelingView>,
-}
-
-impl Tally {
-    fn add(&mut self, f: Option<Feeling>) {
-        self.touchpoints += 1;
-        match f {
-            Some(Feeling::Satisfied) => self.satisfied += 1,
-            Some(Feeling::Neutral) => self.neutral += 1,
-            Some(Feeling::Frustrated) => self.frustrated += 1,
-            None => {}
-        }
-    }
-
-    fn finish(&mut self) {
-        let all = [(Feeling::Frustrated, self.frustrated), (Feeling::Neutral, self.neutral), (Feeling::Satisfied, self.satisfied)];
-        // Ties go to the worse feeling: the report should not flatter.
-        self.typical = all.into_iter().filter(|&(_, n)| n > 0).max_by_key(|&(_, n)| n).map(|(f, _)| f.into());
-    }
-}
-
 /// Whether each walk (by task key) was scripted or a sweep cell: scripted
 /// walks are drawn as lanes, sweep cells summarised.
 fn task_kinds(run: &RecordedRun) -> HashMap<String, TaskKind> {
@@ -200,7 +160,7 @@ pub fn build(index: usize, j: &JourneyView, recorded: &Recorded, labels: &Labels
     let (scripted, swept): (Vec<&Walk>, Vec<&Walk>) = j.walks.iter().partition(|w| !is_sweep(w));
     let lanes: Vec<Lane> = scripted.iter().take(MAX_LANES).map(|w| lane(w, &grid, recorded, labels, j)).collect();
     let summarised: Vec<&Walk> = scripted.iter().skip(MAX_LANES).chain(swept.iter()).copied().collect();
-    let summary = (!summarised.is_empty()).then(|| summary(&summarised, &grid));
+    let summary = (!summarised.is_empty()).then(|| summary::build(&summarised, &grid));
     JourneyMap {
         anchor: format!("journey-{}", index + 1),
         id: j.id.clone(),
@@ -231,9 +191,9 @@ pub fn build(index: usize, j: &JourneyView, recorded: &Recorded, labels: &Labels
 }
 
 /// The columns (stages) and rows (channels) of a journey's swimlanes.
-struct Grid {
-    stages: Vec<String>,
-    channels: Vec<String>,
+pub(super) struct Grid {
+    pub(super) stages: Vec<String>,
+    pub(super) channels: Vec<String>,
 }
 
 /// The column for touchpoints whose stage is not one of the journey's.
@@ -256,7 +216,7 @@ impl Grid {
     }
 
     /// (column, row) of a touchpoint.
-    fn place(&self, t: &Touchpoint) -> (usize, usize) {
+    pub(super) fn place(&self, t: &Touchpoint) -> (usize, usize) {
         let col = t
             .stage
             .as_ref()
@@ -408,20 +368,4 @@ pub fn sla_mark(status: SlaStatus, sla_ms: Option<f64>) -> Mark {
         SlaStatus::NoSla => Mark { key: "none", label: "no SLA set".into() },
         SlaStatus::NoReply => Mark { key: "noreply", label: "no reply".into() },
     }
-}
-
-fn summary(walks: &[&Walk], grid: &Grid) -> Summary {
-    let mut rows: Vec<SummaryRow> = grid
-        .channels
-        .iter()
-        .map(|c| SummaryRow { channel: c.clone(), cells: vec![Tally::default(); grid.stages.len()] })
-        .collect();
-    for t in walks.iter().flat_map(|w| &w.touchpoints) {
-        let (col, row) = grid.place(t);
-        if let Some(cell) = rows.get_mut(row).and_then(|r| r.cells.get_mut(col)) {
-            cell.add(t.feeling);
-        }
-    }
-    rows.iter_mut().flat_map(|r| r.cells.iter_mut()).for_each(Tally::finish);
-    Summary { walks: walks.len() as u64, rows }
 }

@@ -16,9 +16,10 @@
 //!   only ever output through escaping expressions.
 //!
 //! Modules, one concept each: [`view`] (the top of the view model and the
-//! headline), `journey` (swimlanes), `matrix` (consistency), `timing` and
-//! `svg` (reply-time charts), `finding`, `transcript`, `labels` (names for
-//! people), `text` (durations, truncation, highlights), `csp`.
+//! headline), `journey` (swimlanes) and `summary` (tallies for sweeps),
+//! `matrix` (consistency), `timing` and `svg` (reply-time charts),
+//! `finding`, `changes` (since the last run), `transcript`, `labels` (names
+//! for people), `text` (durations, truncation, highlights), `csp`.
 
 mod changes;
 mod csp;
@@ -26,6 +27,7 @@ mod finding;
 mod journey;
 mod labels;
 mod matrix;
+mod summary;
 mod svg;
 mod text;
 mod timing;

@@ -66,8 +66,8 @@ pub struct Headline {
     /// Anchor of that problem's finding.
     pub top_anchor: Option<String>,
     pub figures: Vec<Figure>,
-    /// What changed since the previous comparable run; shown first.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// What changed since the previous comparable run; shown first. None
+    /// on a first run (serialised as null: the templates are strict).
     pub changes: Option<super::changes::ChangesView>,
 }
 

@@ -79,10 +79,8 @@ impl Browser {
                 return Err(e);
             }
         };
-        let mut config = WebSocketConfig::default();
         // A full-page screenshot arrives as one base64 message of many megabytes.
-        config.max_message_size = Some(512 << 20);
-        config.max_frame_size = Some(512 << 20);
+        let config = WebSocketConfig { max_message_size: Some(512 << 20), max_frame_size: Some(512 << 20), ..Default::default() };
         let ws = match tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), false).await {
             Ok((ws, _)) => ws,
             Err(e) => {
@@ -115,9 +113,11 @@ impl Browser {
         self.wait_for("Page.loadEventFired").await
     }
 
-    /// Evaluates a JavaScript expression in the page and returns its value.
+    /// Evaluates a JavaScript expression in the page and returns its value
+    /// (a promise's, once it settles).
     pub async fn eval(&mut self, expression: &str) -> Result<Value> {
-        let r = self.call("Runtime.evaluate", json!({ "expression": expression, "returnByValue": true })).await?;
+        let params = json!({ "expression": expression, "returnByValue": true, "awaitPromise": true });
+        let r = self.call("Runtime.evaluate", params).await?;
         if let Some(ex) = r.get("exceptionDetails") {
             return Err(format!("`{expression}` threw: {ex}").into());
         }
