@@ -576,23 +576,3 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
     (v, run)
 }
 
-#[test]
-#[ignore]
-fn zz_peek() {
-    let hash = std::env::var("PEEK_HASH").unwrap_or_default();
-    let path = manifest().join("tests/artifacts/report.html");
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    rt.block_on(async {
-        let mut b = browser::Browser::launch().await.unwrap();
-        b.open_page().await.unwrap();
-        b.call("Emulation.setDeviceMetricsOverride", serde_json::json!({"width":1280,"height":1300,"deviceScaleFactor":1,"mobile":false})).await.unwrap();
-        b.navigate(&format!("file://{}#{hash}", path.display())).await.unwrap();
-        b.settle(Duration::from_millis(500)).await.unwrap();
-        let y = b.eval("window.scrollY").await.unwrap();
-        eprintln!("scrollY {y}");
-        let shot = b.call("Page.captureScreenshot", serde_json::json!({"format":"png"})).await.unwrap();
-        let data = shot["data"].as_str().unwrap();
-        std::fs::write("/tmp/peek.b64", data).unwrap();
-        b.close().await;
-    });
-}

@@ -78,14 +78,11 @@ impl<'c, 'a> Pass<'c, 'a> {
         let channel = x.channel.as_str();
         let (journey, stage) = ctx.journey_of(x);
         let critical = ctx.is_critical(journey, stage);
-        let base = Key {
-            journey,
-            stage,
-            channel: Some(channel),
-            segment: Some(x.persona_segment.as_str()),
-            question: x.question.as_deref(),
-            ..Key::new(FindingKind::Error)
-        };
+        // One problem is one finding wherever it shows: "email says 14 days"
+        // is the same finding in the purchase journey, in the sweep and for
+        // every segment; each occurrence is evidence. (Differences *between*
+        // segments are their own kind, keyed in consistency.rs.)
+        let base = Key { channel: Some(channel), question: x.question.as_deref(), ..Key::new(FindingKind::Error) };
         let at = At { idx, x, answer: ctx.clean(x), critical, base };
         self.count(x);
 
@@ -227,7 +224,9 @@ impl<'c, 'a> Pass<'c, 'a> {
         let outcome = handoff::check(answer, value);
         if !outcome.recognised {
             self.counts.handoffs_lost += 1;
-            let key = Key { kind: FindingKind::LostContext, fact: Some(name.as_str()), ..at.base };
+            // A lost handoff belongs to its place in the journey.
+            let (journey, stage) = self.ctx.journey_of(at.x);
+            let key = Key { kind: FindingKind::LostContext, fact: Some(name.as_str()), journey, stage, ..at.base };
             let span = outcome.span.clone();
             let severity = finding::severity(FindingKind::LostContext, at.critical);
             let i = self.findings.record(key, severity, at.persona(), || Some(evidence::from_answer(x, answer, span)));
@@ -270,7 +269,8 @@ impl<'c, 'a> Pass<'c, 'a> {
             _ => return status,
         };
         let Some((lo, hi)) = latency else { return status };
-        let key = Key { kind, ..at.base };
+        // A service level belongs to the channel, not to one question.
+        let key = Key { kind, question: None, ..at.base };
         let i = self.findings.record(key, finding::severity(kind, at.critical), at.persona(), || {
             let mut e = evidence::from_answer(x, at.answer.as_deref().unwrap_or(""), None);
             let sla = sla_ms.map(sla::human_ms).unwrap_or_default();

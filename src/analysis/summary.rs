@@ -73,7 +73,7 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
             let sla = k.channel.and_then(|c| ctx.sla_ms.get(c)).map(|&ms| human_ms(ms)).unwrap_or_else(|| "?".into());
             let (lo, hi) = acc.worst_ms.unwrap_or((0.0, 0.0));
             if k.kind == FindingKind::SlaBreach {
-                format!("{channel} replied in {} at worst{asked}, over its {sla} service level.", human_ms(lo))
+                format!("{channel} took up to {}{asked} (at least {} even at the earliest moment the reply could have arrived), over its {sla} service level.", human_ms(hi), human_ms(lo))
             } else {
                 format!(
                     "{channel} may have missed its {sla} service level{asked}: the reply came between {} and {} (polling cannot tell closer).",
@@ -146,7 +146,16 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
         out.push(format!("  … and {} more in the report", v.findings.len() - SHOWN));
     }
     for st in &v.sla {
-        let p = |i: Option<crate::verdict::Interval>| i.map_or_else(|| "-".into(), |i| human_ms(i.latest_ms));
+        // Polling bounds each reply time to an interval; show both ends when they differ.
+        let p = |i: Option<crate::verdict::Interval>| {
+            i.map_or_else(|| "-".into(), |i| {
+                if (i.latest_ms - i.earliest_ms).abs() < 1.0 {
+                    human_ms(i.latest_ms)
+                } else {
+                    format!("{}–{}", human_ms(i.earliest_ms), human_ms(i.latest_ms))
+                }
+            })
+        };
         let sla = st.sla_ms.map_or_else(|| "no SLA".into(), |ms| format!("SLA {}", human_ms(ms)));
         out.push(format!(
             "  {}: p50 {} p95 {} max {} ({sla}; {} breached, {} possibly; {} without reply)",

@@ -288,7 +288,7 @@ impl From<&Verdict> for RunRow {
             suite: suite_key(&v.suite).to_string(),
             company: v.company.clone(),
             suite_digest: v.suite_digest.clone(),
-            target: v.target.clone(),
+            target: target_key(&v.target),
             started_at: v.started_at,
             finished_at: v.finished_at,
             complete: v.complete,
@@ -406,5 +406,29 @@ fn classify(path: &str, e: rusqlite::Error) -> HistoryError {
             HistoryError::Corrupt { path, detail: e.to_string() }
         }
         _ => HistoryError::Other { path, detail: e.to_string() },
+    }
+}
+
+/// The target as history compares it. A loopback target's port is dropped:
+/// the embedded demo and local test servers pick a free port on every start,
+/// and those runs are still runs against the same system.
+pub fn target_key(target: &str) -> String {
+    match reqwest::Url::parse(target) {
+        Ok(mut url) if url.host_str().is_some_and(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) || h == "[::1]") => {
+            let _ = url.set_port(None);
+            format!("{} (loopback, any port)", url.as_str().trim_end_matches('/'))
+        }
+        _ => target.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod target_tests {
+    use super::target_key;
+
+    #[test]
+    fn loopback_ports_are_ignored_other_targets_kept() {
+        assert_eq!(target_key("http://127.0.0.1:41234"), target_key("http://127.0.0.1:5555"));
+        assert_eq!(target_key("https://staging.example.com:8443"), "https://staging.example.com:8443");
     }
 }

@@ -69,5 +69,26 @@ pub fn read_from(reader: impl BufRead, shown: &str) -> Result<RecordedRun, ReadE
         torn_tail = true;
     }
     let header = header.ok_or_else(|| ReadError::NoHeader { path: shown.to_string() })?;
+    drop_superseded(&mut exchanges);
     Ok(RecordedRun { header, exchanges, end, torn_tail })
+}
+
+/// A resumed run re-sends steps that were interrupted; the file keeps both
+/// records (it is append-only), and readers see only the later one.
+fn drop_superseded(exchanges: &mut Vec<Exchange>) {
+    use std::collections::HashMap;
+    let interrupted = |x: &Exchange| x.error.as_ref().is_some_and(|e| e.kind == super::ErrorKind::Interrupted);
+    if !exchanges.iter().any(interrupted) {
+        return;
+    }
+    let mut last: HashMap<(String, usize), usize> = HashMap::new();
+    for (i, x) in exchanges.iter().enumerate() {
+        last.insert((x.task.key(), x.step), i);
+    }
+    let mut i = 0;
+    exchanges.retain(|x| {
+        let keep = !interrupted(x) || last.get(&(x.task.key(), x.step)) == Some(&i);
+        i += 1;
+        keep
+    });
 }

@@ -110,12 +110,15 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
         .iter()
         .take(MAX_FINDINGS)
         .map(|f| {
-            let evidence: Vec<EvidenceView> = f
+            // Side by side in a fixed order (channel, then persona), not in
+            // the order the concurrent walks happened to finish.
+            let mut evidence: Vec<EvidenceView> = f
                 .evidence
                 .iter()
                 .take(MAX_EVIDENCE)
                 .map(|e| evidence(e, run, labels, steps.get(&e.seq).copied()))
                 .collect();
+            evidence.sort_by(|a, b| (&a.channel, &a.persona, a.step, a.seq).cmp(&(&b.channel, &b.persona, b.step, b.seq)));
             let (expected_label, found_label) = compare_labels(f.kind);
             FindingView {
                 id: f.id.clone(),
@@ -124,7 +127,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
                 severity_label: severity_label(f.severity),
                 kind: text::humanize(f.kind.title()),
                 summary: f.summary.clone(),
-                context: context(f, labels),
+                context: context(f, &evidence, labels),
                 expected: f.expected.clone(),
                 found: f.found.as_deref().map(|s| text::clip(s, 200)),
                 expected_label,
@@ -152,17 +155,27 @@ fn compare_labels(kind: FindingKind) -> (&'static str, &'static str) {
     match kind {
         FindingKind::LostContext => ("The customer quoted", "The channel answered"),
         FindingKind::SlaBreach | FindingKind::PossibleSlaBreach => ("Service level", "Replied in"),
+        // Several channels (or segments, or repeats) are involved: `found` is only the commonest value.
+        FindingKind::ChannelDisagreement | FindingKind::SegmentDifference | FindingKind::Unstable => {
+            ("The map says", "Most often said")
+        }
         _ => ("The map says", "The channel said"),
     }
 }
 
-fn context(f: &Finding, labels: &Labels) -> Vec<Field> {
+fn context(f: &Finding, evidence: &[EvidenceView], labels: &Labels) -> Vec<Field> {
     let journey = f.journey.as_deref();
+    // Every persona the evidence shows, rather than whichever was seen first.
+    let mut personas: Vec<String> = evidence.iter().map(|e| e.persona.clone()).collect();
+    personas.extend(f.persona.as_deref().map(|p| labels.persona(p)));
+    personas.sort();
+    personas.dedup();
+    let persona_label = if personas.len() > 1 { "Personas" } else { "Persona" };
     [
         ("Journey", journey.map(|j| labels.journey(j))),
         ("Stage", f.stage.as_deref().map(|s| labels.stage(journey, s))),
         ("Channel", f.channel.clone()),
-        ("Persona", f.persona.as_deref().map(|p| labels.persona(p))),
+        (persona_label, (!personas.is_empty()).then(|| personas.join(", "))),
         ("Segment", f.segment.clone()),
         ("Question", f.question.as_deref().map(|q| labels.question(q))),
         (

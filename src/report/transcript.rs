@@ -161,8 +161,21 @@ fn exchange(x: &Exchange, started: &chrono::DateTime<chrono::Utc>, sla_ms: Optio
         sla: sla_mark(status, sla_ms),
         error: x.error.as_ref().map(|e| text::clip(&format!("{:?}: {}", e.kind, e.message), 500)),
         http: http_summary(x),
-        captures: x.captures.iter().map(|(k, v)| (k.clone(), text::clip(v, 120))).collect(),
+        captures: x.captures.iter().map(|(k, v)| (k.clone(), shown_capture(k, v))).collect(),
     }
+}
+
+/// Names of captured values that are credentials, not content: a session
+/// token in a report forwarded to managers is a leak, even to a test system.
+const SECRET_NAMES: [&str; 7] = ["token", "secret", "password", "passwd", "key", "auth", "cookie"];
+
+/// A captured value as shown: cut to size, and hidden when its name says it is a credential.
+fn shown_capture(name: &str, value: &str) -> String {
+    let name = name.to_ascii_lowercase();
+    if SECRET_NAMES.iter().any(|s| name.contains(s)) {
+        return "*** (hidden)".into();
+    }
+    text::clip(value, 120)
 }
 
 /// "4 HTTP requests: open 201, send 202, poll 200 ×2", "… 1 retry".
