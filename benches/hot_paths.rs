@@ -201,6 +201,27 @@ fn header_json() -> Value {
     })
 }
 
+/// The fields analysis needs from an exchange line, the HTTP attempts skipped.
+#[allow(dead_code)]
+#[derive(serde::Deserialize)]
+struct AnalysisView {
+    seq: u64,
+    task: touchpoint::record::Task,
+    step: usize,
+    journey: Option<String>,
+    stage: Option<String>,
+    channel: String,
+    persona_segment: String,
+    question: Option<String>,
+    expects: Vec<String>,
+    message: String,
+    t_sent_us: u64,
+    http: serde::de::IgnoredAny,
+    reply: Option<touchpoint::record::Reply>,
+    captures: BTreeMap<String, String>,
+    error: Option<touchpoint::record::StepError>,
+}
+
 fn records(c: &mut Criterion) {
     let record: Record = serde_json::from_value(exchange_json(7)).expect("the bench exchange matches the record schema");
     let line = serde_json::to_vec(&record).unwrap();
@@ -208,6 +229,11 @@ fn records(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(line.len() as u64));
     g.bench_function("serialize/exchange_3_http", |b| b.iter(|| serde_json::to_vec(black_box(&record)).unwrap()));
     g.bench_function("deserialize/exchange_3_http", |b| b.iter(|| serde_json::from_slice::<Record>(black_box(&line)).unwrap()));
+    // The same line read straight into `Exchange`: what skipping the
+    // internally tagged `Record` enum (which buffers the whole object) saves.
+    g.bench_function("deserialize/exchange_untagged", |b| b.iter(|| serde_json::from_slice::<touchpoint::record::Exchange>(black_box(&line)).unwrap()));
+    // Only what analysis reads: HTTP attempts skipped without allocating.
+    g.bench_function("deserialize/exchange_for_analysis", |b| b.iter(|| serde_json::from_slice::<AnalysisView>(black_box(&line)).unwrap()));
 
     // 10k lines: a header, 9,998 exchanges, an end.
     let mut file = Vec::new();

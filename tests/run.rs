@@ -41,6 +41,34 @@ fn run_with_no_arguments_walks_the_example_suite_against_the_embedded_demo() {
     assert_eq!(name, "case_ref");
     assert!(value.starts_with("CASE-"), "{value}");
     assert!(email_follow_up.message.contains(value.as_str()));
+
+    // The analysis finds exactly what the demo plants — and nothing in its
+    // correct-but-differently-worded answers ("thirty days", "29.99 GBP per
+    // month", "+44 800 123 4567", "weekdays 8am to 8pm", "ten per cent").
+    assert_eq!(output.status.code(), Some(4), "planted problems are at or above --fail-on high");
+    let dir = only_run_dir(out.path());
+    let verdict: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("verdict.json")).unwrap()).unwrap();
+    let mut found: Vec<String> = verdict["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {} {}", f["kind"].as_str().unwrap(), f["channel"].as_str().unwrap_or("-"), f["fact"].as_str().unwrap_or("-")))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "channel_disagreement - installation_time", // chat says 10 working days, the others 5
+            "channel_disagreement - refund_window",     // email says 14 days, the others 30
+            "lost_context email case_ref",              // the chat case reference is unknown to email
+            "sla_breach email -",                       // email replies after 1.5 s; its SLA is 1 s
+            "wrong_fact chat installation_time",
+            "wrong_fact email refund_window",
+        ],
+        "{:#}",
+        verdict["findings"]
+    );
+    assert!(dir.join("junit.xml").exists() && dir.join("report.html").exists());
 }
 
 #[test]

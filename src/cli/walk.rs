@@ -1,0 +1,145 @@
+//! The commands that send: `run` (once) and `audit` (on a schedule).
+
+use super::args::{AuditArgs, RunArgs};
+use super::{exit, load_suite, offline, stop_signal};
+use crate::demo::DemoHandle;
+use crate::engine;
+use crate::suite::Suite;
+use std::sync::Arc;
+
+/// The target URL: `--target`, or the embedded demo started on a free loopback port.
+async fn target(given: &Option<String>, seed: u64, announce: bool) -> Result<(String, Option<DemoHandle>), u8> {
+    if let Some(t) = given {
+        return Ok((t.clone(), None));
+    }
+    match crate::demo::start(([127, 0, 0, 1], 0).into(), crate::demo::DemoConfig { seed, ..Default::default() }).await {
+        Ok(h) => {
+            let url = h.url();
+            if announce {
+                eprintln!("touchpoint: no --target given; started the embedded demo contact centre at {url}");
+            }
+            Ok((url, Some(h)))
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the embedded demo: {e}");
+            Err(exit::RUNTIME)
+        }
+    }
+}
+
+pub async fn run(args: RunArgs) -> u8 {
+    let w = &args.walk;
+    let guards = w.guards.guards();
+    if !args.dry_run {
+        if let Some(halt) = guards.halt_now() {
+            eprintln!("error: not starting: {halt}; nothing was sent\n  help: wait, remove the stop file, or change --quiet-hours");
+            return exit::RUNTIME;
+        }
+    }
+    let Some(suite) = load_suite(&w.suite) else { return exit::INVALID_SUITE };
+    let suite = Arc::new(suite);
+    let (target, demo) = match target(&w.target, w.seed, true).await {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    if args.dry_run {
+        return dry_run(&suite, &args, &target);
+    }
+    let opts = match w.run_options(target, args.concurrency, args.quiet, args.resume.clone()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let result = engine::run(suite.clone(), opts, stop_signal()).await;
+    if let Some(d) = demo {
+        d.shutdown().await;
+    }
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    eprintln!(
+        "touchpoint: {} {} personas, {} exchanges, {} errors in {:.1}s{}",
+        if result.interrupted { "interrupted after" } else { "ran" },
+        result.walks,
+        result.exchanges,
+        result.errors,
+        result.elapsed.as_secs_f64(),
+        match &result.halt {
+            Some(halt) => format!(" (stopped early: {halt}; continue with --resume {})", result.dir.display()),
+            None if result.interrupted => " (stopped early)".to_string(),
+            None => String::new(),
+        }
+    );
+    offline::derive(&result.dir, &suite, w.fail_on, true)
+}
+
+pub async fn audit(args: AuditArgs) -> u8 {
+    let w = &args.walk;
+    let schedule = match (args.every, args.interval) {
+        (Some(cron), _) => cron,
+        (None, Some(interval)) => crate::audit::schedule::Schedule::Every(interval),
+        // clap requires one of them.
+        (None, None) => return exit::USAGE,
+    };
+    let Some(suite) = load_suite(&w.suite) else { return exit::INVALID_SUITE };
+    let suite = Arc::new(suite);
+    let (target, demo) = match target(&w.target, w.seed, false).await {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let run = match w.run_options(target, args.concurrency, true, None) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let options = crate::audit::AuditOptions {
+        run,
+        schedule,
+        keep: args.keep.map(|k| k as usize),
+        alert_webhook: args.alert_webhook,
+        report_url: args.report_url,
+        max_runs: args.max_runs,
+        fail_on: w.fail_on,
+    };
+    let result = crate::audit::run(suite, options, stop_signal(), &crate::audit::EventLog::stdout()).await;
+    if let Some(d) = demo {
+        d.shutdown().await;
+    }
+    match result {
+        Ok(_) => exit::OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::RUNTIME
+        }
+    }
+}
+
+fn dry_run(suite: &Suite, args: &RunArgs, target: &str) -> u8 {
+    let walks = crate::plan::plan(suite, &crate::plan::PlanOptions { seed: args.walk.seed, repeat: args.walk.repeat, only: args.walk.only.clone() });
+    let redactor = crate::redact::Redactor::from_env(suite.env_names.iter());
+    let env = crate::template::environment();
+    println!("# dry run: {} walks against {target}; nothing is sent", walks.len());
+    for walk in &walks {
+        println!("\n## {}", walk.task.key());
+        for step in &walk.steps {
+            let Some(channel) = suite.channels.get(&step.channel) else { continue };
+            let persona = suite.persona(&walk.task.persona).map(engine::persona_value).unwrap_or_default();
+            let ctx = minijinja::Value::from_serialize(serde_json::json!({"persona": persona, "target": target, "env": {}}));
+            let message = crate::template::render(&env, &step.message, &ctx).unwrap_or_else(|e| e);
+            println!("step {} [{}] on {}: {:?}", step.index + 1, step.stage.as_deref().unwrap_or("-"), step.channel, redactor.redact(&message));
+            for spec in channel.open.iter().chain(channel.send.as_slice()) {
+                let url = crate::template::render(&env, &format!("{}{}", channel.base_url, spec.url), &ctx).unwrap_or_else(|_| spec.url.clone());
+                println!("  {} {}", spec.method.to_ascii_uppercase(), redactor.redact(&url));
+            }
+        }
+    }
+    exit::OK
+}
