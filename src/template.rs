@@ -13,6 +13,23 @@ pub fn environment() -> Environment<'static> {
     // (`{{ thread | default('') }}`); undefined renders empty, and `check`
     // reports names that nothing defines.
     env.set_undefined_behavior(UndefinedBehavior::Lenient);
+    // Templates are named by their source text; a source ending in ".html"
+    // must not switch on HTML escaping of a URL or a JSON field.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env
+}
+
+/// An environment with every given template compiled once, looked up later
+/// by its own source text: the engine renders the same few templates for
+/// every persona, and compiling each time costs more than rendering.
+pub fn compiled(sources: impl IntoIterator<Item = String>) -> Environment<'static> {
+    let mut env = environment();
+    for source in sources {
+        if is_template(&source) && env.get_template(&source).is_err() {
+            // A template that does not compile is rendered (and reported) later.
+            let _ = env.add_template_owned(source.clone(), source);
+        }
+    }
     env
 }
 
@@ -54,7 +71,11 @@ pub fn render(env: &Environment<'_>, source: &str, ctx: &minijinja::Value) -> Re
     if !is_template(source) {
         return Ok(source.to_string());
     }
-    env.render_str(source, ctx).map_err(|e| {
+    let rendered = match env.get_template(source) {
+        Ok(t) => t.render(ctx),
+        Err(_) => env.render_str(source, ctx),
+    };
+    rendered.map_err(|e| {
         let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
         format!("template `{source}` failed: {detail}")
     })

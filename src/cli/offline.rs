@@ -38,8 +38,8 @@ pub fn derive(dir: &Path, suite: &Suite, fail_on: Severity, summary: bool) -> u8
 }
 
 pub fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: bool) -> u8 {
-    let header = match crate::record::read_run(dir) {
-        Ok(r) => r.header,
+    let header = match crate::record::reader::read_header(dir) {
+        Ok(h) => h,
         Err(e) => {
             eprintln!("error: {e}\n  help: pass a run folder such as reports/<run-id>");
             return exit::RUNTIME;

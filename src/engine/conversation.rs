@@ -43,6 +43,8 @@ pub struct Message<'a> {
     pub walk_vars: &'a Map<String, Value>,
     /// The persona etc.: the walk's base context.
     pub base: &'a Map<String, Value>,
+    /// The run's compiled templates (templated JSONPath filters render here).
+    pub templates: &'a minijinja::Environment<'static>,
 }
 
 fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
@@ -162,7 +164,7 @@ impl Conversation {
         Ok(match ex {
             Extractor::JsonPath(p) if template::is_template(&p) => {
                 let ctx = minijinja::Value::from_serialize(self.context(msg));
-                Extractor::JsonPath(template::render(&template::environment(), &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?)
+                Extractor::JsonPath(template::render(&msg.templates, &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?)
             }
             other => other,
         })

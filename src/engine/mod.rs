@@ -196,7 +196,7 @@ pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<
     let shared = Arc::new(Shared {
         suite: suite.clone(),
         clock,
-        templates: crate::template::environment(),
+        templates: crate::template::compiled(template_sources(&suite)),
         senders,
         redactor,
         writer,
@@ -288,6 +288,45 @@ async fn drive(shared: Arc<Shared>, walks: Vec<Walk>, done: BTreeMap<String, BTr
     (shared.seq.load(Ordering::Relaxed), shared.progress.errors())
 }
 
+/// Every template string a run renders, so each is compiled once.
+fn template_sources(suite: &Suite) -> Vec<String> {
+    use crate::suite::channel::{Extract, RequestSpec};
+    fn json(v: &toml::Value, out: &mut Vec<String>) {
+        match v {
+            toml::Value::String(s) => out.push(s.clone()),
+            toml::Value::Array(a) => a.iter().for_each(|x| json(x, out)),
+            toml::Value::Table(t) => t.values().for_each(|x| json(x, out)),
+            _ => {}
+        }
+    }
+    fn request(r: &RequestSpec, out: &mut Vec<String>) {
+        out.push(r.url.clone());
+        out.extend(r.headers.values().cloned());
+        out.extend(r.query.values().cloned());
+        out.extend(r.body.iter().cloned());
+        out.extend(r.form.iter().flat_map(|f| f.values().cloned()));
+        if let Some(j) = &r.json {
+            json(j, out);
+        }
+    }
+    let mut out = Vec::new();
+    for ch in suite.channels.values() {
+        out.push(ch.base_url.clone());
+        out.extend(ch.headers.values().cloned());
+        ch.open.iter().chain(ch.send.as_slice()).chain(ch.receive.request.iter()).for_each(|r| request(r, &mut out));
+        for ex in [&ch.receive.reply, &ch.receive.text, &ch.receive.cursor].into_iter().flatten() {
+            if let Extract::Short(s) = ex {
+                out.push(s.clone());
+            }
+        }
+    }
+    out.extend(suite.map.questions.iter().flat_map(|q| q.asks.iter().cloned()));
+    for sc in &suite.scenarios {
+        out.extend(sc.steps.iter().flat_map(|st| st.say.iter().chain(st.subject.iter()).cloned()));
+    }
+    out
+}
+
 fn build_senders(suite: &Suite, opts: &RunOptions, stop: &watch::Receiver<bool>) -> Result<BTreeMap<String, http::Sender>, EngineError> {
     let mut out = BTreeMap::new();
     let budgets = opts.guards.budgets.clone().unwrap_or_else(|| Arc::new(budget::Budgets::from_suite(suite)));
@@ -304,7 +343,10 @@ fn build_senders(suite: &Suite, opts: &RunOptions, stop: &watch::Receiver<bool>)
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("touchpoint/", env!("CARGO_PKG_VERSION")))
             .default_headers(default_headers)
-            .pool_max_idle_per_host(opts.concurrency.max(8))
+            // Idle connections cost ~36 KB each; with 10,000 personas waiting
+            // on polls, keeping one per persona would dominate memory.
+            .pool_max_idle_per_host(opts.concurrency.clamp(8, 256))
+            .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| EngineError::Client(e.to_string()))?;
         let rate = ch.rate_limit.as_deref().and_then(|r| parse_rate(r).ok()).map(|(n, p)| ratelimit::RateLimit::new(n, p));

@@ -35,6 +35,21 @@ pub fn read_run(path: &Path) -> Result<RecordedRun, ReadError> {
     read_from(BufReader::new(file), &shown)
 }
 
+/// Only the header (the first line): which suite and target a run used,
+/// without reading a possibly huge record.
+pub fn read_header(path: &Path) -> Result<Header, ReadError> {
+    let file_path = if path.is_dir() { path.join("run.jsonl") } else { path.to_path_buf() };
+    let shown = file_path.display().to_string();
+    let file = std::fs::File::open(&file_path).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
+    let mut first = Vec::new();
+    BufReader::new(file).read_until(b'\n', &mut first).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
+    match serde_json::from_slice::<Record>(&first) {
+        Ok(Record::Header(h)) if h.schema > SCHEMA => Err(ReadError::Schema { path: shown, found: h.schema }),
+        Ok(Record::Header(h)) => Ok(h),
+        _ => Err(ReadError::NoHeader { path: shown }),
+    }
+}
+
 pub fn read_from(reader: impl BufRead, shown: &str) -> Result<RecordedRun, ReadError> {
     let mut header = None;
     let mut exchanges = Vec::new();

@@ -32,7 +32,7 @@ use load::{parse_file, FileKind};
 use persona::PersonasFile;
 use scenario::SweepsFile;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// A loaded, valid suite.
@@ -48,6 +48,9 @@ pub struct Suite {
     pub sweeps: Vec<Sweep>,
     /// Environment variables the templates read; their values are secrets.
     pub env_names: BTreeSet<String>,
+    /// Persona id → index in `personas`: large simulations look personas up
+    /// once per walk, so this must not be a scan.
+    persona_index: HashMap<String, usize>,
 }
 
 /// The outcome of loading: the sources (for rendering diagnostics), every
@@ -75,7 +78,7 @@ impl Suite {
     }
 
     pub fn persona(&self, id: &str) -> Option<&Persona> {
-        self.personas.iter().find(|p| p.id == id)
+        self.persona_index.get(id).and_then(|&i| self.personas.get(i))
     }
 
     /// The name shown for a suite: the folder name.
@@ -145,6 +148,7 @@ pub fn load(dir: &Path) -> Loaded {
         digest,
         map: map.1,
         channels: channels.1,
+        persona_index: personas.1.personas.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect(),
         personas: personas.1.personas,
         scenarios: scenarios.into_iter().map(|(_, s)| s).collect(),
         sweeps: sweeps_list,
