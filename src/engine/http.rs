@@ -53,7 +53,14 @@ pub struct Sender {
     pub budget: Option<Arc<Budget>>,
     /// The run's stop signal: no attempt starts once it is true.
     pub stop: watch::Receiver<bool>,
+    /// Requests in flight on this channel. Personas waiting between polls
+    /// hold no permit, so 10,000 waiting personas share a few hundred
+    /// connections instead of opening one each (each costs ~40 KB).
+    pub in_flight: tokio::sync::Semaphore,
 }
+
+/// Default cap on a channel's requests in flight.
+pub const MAX_IN_FLIGHT: usize = 256;
 
 /// Headers worth keeping in the record: the ones a reader of the evidence needs.
 const KEPT_HEADERS: &[&str] = &["content-type", "retry-after", "location", "content-length", "x-request-id", "date"];
@@ -94,7 +101,11 @@ impl Sender {
                     return Outcome::Refused { kind: ErrorKind::Budget, message: why.to_string() };
                 }
             }
-            let (record, outcome) = self.attempt(req, purpose, attempt, clock, redactor).await;
+            let permit = self.in_flight.acquire().await;
+            // Boxed: reqwest's future is large, and inlined it would be
+            // reserved in every waiting persona's task, sending or not.
+            let (record, outcome) = Box::pin(self.attempt(req, purpose, attempt, clock, redactor)).await;
+            drop(permit);
             log.push(record);
             let pause = match &outcome {
                 Outcome::Response(r) if self.retry_on.contains(&r.status) => retry_after(&r.headers).unwrap_or(self.backoff * 2u32.pow(attempt - 1)),

@@ -361,6 +361,7 @@ fn build_senders(suite: &Suite, opts: &RunOptions, stop: &watch::Receiver<bool>)
                 rate,
                 budget: budgets.get(name),
                 stop: stop.clone(),
+                in_flight: tokio::sync::Semaphore::new(opts.concurrency.clamp(1, http::MAX_IN_FLIGHT)),
             },
         );
     }

@@ -69,7 +69,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let (message, mut outcome) = match rendered {
             Ok(m) => {
                 let msg = Message { text: &m, subject: &subject, walk_vars: &walk_vars, base: &base, templates: &shared.templates };
-                let outcome = conv.exchange(shared, &msg).await;
+                let outcome = Box::pin(conv.exchange(shared, &msg)).await;
                 (m, outcome)
             }
             Err(e) => (step.message.clone(), super::conversation::StepOutcome { error: Some(StepError { kind: ErrorKind::Request, message: e }), t_sent_us: shared.clock.us(), ..Default::default() }),
