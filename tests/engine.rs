@@ -265,3 +265,40 @@ async fn other_personas_go_on_when_one_fails() {
     assert_eq!(run.exchanges.iter().filter(|x| x.error.is_some()).count(), 2);
     assert_eq!(result.errors, 2);
 }
+
+/// Replies by webhook: the engine listens on loopback, gives each
+/// conversation its own `{{ webhook_url }}`, and the demo's email calls it back.
+#[tokio::test]
+async fn a_reply_by_webhook_is_correlated_to_its_conversation() {
+    let demo = touchpoint::demo::start(([127, 0, 0, 1], 0).into(), touchpoint::demo::DemoConfig { seed: 3, time_scale: 0.1 }).await.unwrap();
+    let map = MAP.replace("api = \"2s\"", "mail = \"2s\"");
+    let channels = r#"
+[mail]
+kind = "email"
+[mail.send]
+method = "POST"
+url = "/email/inbound"
+json = { from = "{{ persona.email }}", subject = "{{ subject }}", text = "{{ message }}", callback_url = "{{ webhook_url }}" }
+capture = { message_id = "$.message_id" }
+[mail.receive]
+mode = "webhook"
+max_wait = "10s"
+reply = "$[?@.in_reply_to == '{{ message_id }}' && @.auto_reply == false]"
+text = "$.text"
+"#;
+    let personas = "[[personas]]\nid = \"a\"\nname = \"Ann Lee\"\nemail = \"ann@example.com\"\n[[personas]]\nid = \"b\"\nname = \"Bo Chen\"\nemail = \"bo@example.com\"\n";
+    let suite_dir = common::write_suite(&[("map.toml", &map), ("channels.toml", channels), ("personas.toml", personas), ("sweeps.toml", "[[sweeps]]\nid = \"all\"\n")]);
+    let out = tempfile::tempdir().unwrap();
+    let result = common::run(common::load(suite_dir.path()), common::options(out.path(), &demo.url())).await;
+    let run = read_run(&result.dir).unwrap();
+    assert_eq!(run.exchanges.len(), 2);
+    for x in &run.exchanges {
+        assert!(x.error.is_none(), "{:?}", x.error);
+        let reply = x.reply.as_ref().unwrap();
+        assert!(reply.text.contains("14 days"), "{}", reply.text);
+        // The callback is recorded as evidence, and it is this conversation's.
+        let hook = x.http.iter().find(|h| h.purpose == Purpose::Webhook).expect("the callback is recorded");
+        assert!(hook.body.as_ref().unwrap().contains(&x.captures["message_id"]));
+    }
+    demo.shutdown().await;
+}

@@ -183,3 +183,36 @@ fn resume_after_kill_9_sends_every_planned_step_exactly_once() {
     assert_eq!(seqs.len(), run.exchanges.len(), "seq stays unique across the two sessions");
     rt.block_on(demo.shutdown());
 }
+
+#[test]
+fn sigterm_stops_a_run_cleanly_and_finishes_the_record() {
+    let out = tempfile::tempdir().unwrap();
+    let child = bin().args(["run", "--quiet", "--concurrency", "2", "--out"]).arg(out.path()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    loop {
+        let lines = std::fs::read_dir(out.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("run.jsonl"))
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .map(|t| t.lines().count())
+            .next()
+            .unwrap_or(0);
+        if lines >= 4 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the run never wrote records");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("stopping"), "{stderr}");
+    let run = read_run(&only_run_dir(out.path())).unwrap();
+    let end = run.end.expect("a stopped run still finishes its file");
+    assert_eq!(end.status, touchpoint::record::EndStatus::Interrupted);
+    assert!(!run.torn_tail);
+    // The derived files are still written for what was recorded.
+    assert!(only_run_dir(out.path()).join("report.html").exists(), "{stderr}");
+}
