@@ -33,6 +33,14 @@ async fn fault_server() -> String {
             }),
         )
         .route("/down", post(|| async { (StatusCode::SERVICE_UNAVAILABLE, "still down") }))
+        // Echoes the credentials back, as a careless target might.
+        .route(
+            "/echo",
+            post(|headers: HeaderMap| async move {
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                axum::Json(serde_json::json!({"answer": format!("Refunds within 30 days. Your token is {auth}.")}))
+            }),
+        )
         .route("/malformed", post(|| async { ([("content-type", "application/json")], "{\"answer\": \"trunc") }))
         .route("/html", post(|| async { ([("content-type", "text/html")], "<html><body><h1>Maintenance</h1><script>alert(1)</script></body></html>") }))
         .route("/hang", post(|| async {
@@ -301,4 +309,27 @@ text = "$.text"
         assert!(hook.body.as_ref().unwrap().contains(&x.captures["message_id"]));
     }
     demo.shutdown().await;
+}
+
+/// Secrets come from environment variables and never reach the record or
+/// the derived files, even when the target echoes them back.
+#[tokio::test]
+async fn secrets_from_the_environment_are_redacted_everywhere() {
+    let token = "s3cr3t-token-for-redaction-test";
+    std::env::set_var("TP_REDACTION_TEST_TOKEN", token);
+    let target = fault_server().await;
+    let suite_dir = suite_for("/echo", "headers = { Authorization = \"Bearer {{ env.TP_REDACTION_TEST_TOKEN }}\" }");
+    let out = tempfile::tempdir().unwrap();
+    let suite = common::load(suite_dir.path());
+    let result = common::run(suite.clone(), common::options(out.path(), &target)).await;
+    let run = read_run(&result.dir).unwrap();
+    let x = &run.exchanges[0];
+    assert!(x.error.is_none(), "{:?}", x.error);
+    assert_eq!(x.http[0].request_headers.get("Authorization").map(String::as_str), Some("Bearer ***"));
+    assert!(x.reply.as_ref().unwrap().text.contains("Bearer ***"));
+    touchpoint::artifacts::write_all(&result.dir, &suite, &Default::default()).unwrap();
+    for file in ["run.jsonl", "verdict.json", "junit.xml", "report.html"] {
+        let text = std::fs::read_to_string(result.dir.join(file)).unwrap();
+        assert!(!text.contains(token), "{file} leaks the secret");
+    }
 }
