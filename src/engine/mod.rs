@@ -84,6 +84,8 @@ pub struct Shared {
     pub clock: Clock,
     pub templates: minijinja::Environment<'static>,
     pub senders: BTreeMap<String, http::Sender>,
+    /// The channel configurations, shared by every conversation (not copied per persona).
+    pub channels: BTreeMap<String, Arc<crate::suite::Channel>>,
     pub redactor: Redactor,
     pub writer: RecordWriter,
     pub webhook: Option<webhook::Hub>,
@@ -198,6 +200,7 @@ pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<
         clock,
         templates: crate::template::compiled(template_sources(&suite)),
         senders,
+        channels: suite.channels.iter().map(|(k, c)| (k.clone(), Arc::new(c.clone()))).collect(),
         redactor,
         writer,
         webhook,

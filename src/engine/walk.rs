@@ -57,8 +57,8 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
                 _ = super::guard::stopped(&mut stop) => break,
             }
         }
-        let Some(channel) = shared.suite.channels.get(&step.channel) else { continue };
-        let conv = conversations.entry(step.channel.clone()).or_insert_with(|| Conversation::new(&step.channel, std::sync::Arc::new(channel.clone()), shared));
+        let Some(channel) = shared.channels.get(&step.channel) else { continue };
+        let conv = conversations.entry(step.channel.clone()).or_insert_with(|| Conversation::new(&step.channel, channel.clone(), shared));
         let ctx = {
             let mut c = base.clone();
             c.extend(walk_vars.clone());
