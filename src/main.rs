@@ -1,4 +1,10 @@
 //! The touchpoint binary: everything lives in the library.
+
+/// mimalloc keeps memory flat when thousands of personas wait at once
+/// (measured in BENCHMARKS.md); the library leaves the choice to its users.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     touchpoint::cli::main()
 }
