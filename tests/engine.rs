@@ -62,6 +62,8 @@ async fn reset_server() -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((sock, _)) = listener.accept().await {
+            // A zero linger makes close() send a reset; with zero it never blocks.
+            #[allow(deprecated)]
             let _ = sock.set_linger(Some(Duration::ZERO));
             drop(sock);
         }

@@ -4,7 +4,7 @@
 use super::budget::Budget;
 use super::clock::Clock;
 use super::ratelimit::RateLimit;
-use crate::record::{ErrorKind, Http, Purpose};
+use crate::record::{ErrorKind, Headers, Http, Purpose};
 use crate::redact::Redactor;
 use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
@@ -155,7 +155,7 @@ impl Sender {
             t_first_byte_us: None,
             t_end_us: 0,
             status: None,
-            headers: BTreeMap::new(),
+            headers: Headers::new(),
             body: None,
             body_bytes: 0,
             truncated: false,
@@ -174,9 +174,9 @@ impl Sender {
         };
         record.t_first_byte_us = Some(clock.us());
         record.status = Some(resp.status().as_u16());
-        record.headers = kept_headers(resp.headers());
+        let headers = kept_headers(resp.headers());
+        record.headers = headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let status = resp.status().as_u16();
-        let headers = record.headers.clone();
         // Read the body in chunks so a huge body stops at the cap.
         let mut buf: Vec<u8> = Vec::new();
         let mut total: u64 = 0;

@@ -6,8 +6,11 @@
 //! Times are microseconds since the run started (`t_*_us`), taken from a
 //! monotonic clock; the header holds the wall-clock start.
 
+pub mod headers;
 pub mod reader;
 pub mod writer;
+
+pub use headers::Headers;
 
 pub use reader::{read_run, RecordedRun};
 pub use writer::RecordWriter;
@@ -139,7 +142,7 @@ pub struct Http {
     pub method: String,
     /// Secrets replaced by `***`.
     pub url: String,
-    pub request_headers: BTreeMap<String, String>,
+    pub request_headers: Headers,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_body: Option<String>,
     pub t_start_us: u64,
@@ -147,7 +150,7 @@ pub struct Http {
     pub t_end_us: u64,
     pub status: Option<u16>,
     /// Headers that matter (content-type, retry-after, location, …).
-    pub headers: BTreeMap<String, String>,
+    pub headers: Headers,
     pub body: Option<String>,
     /// Bytes received (may exceed the recorded body when truncated).
     pub body_bytes: u64,

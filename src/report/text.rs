@@ -9,28 +9,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// "850 ms", "2.4 s", "3 min 20 s", "4 h 12 min".
+/// "850 ms", "2.4 s", "3 min 20 s", "4 h 12 min": the same words as the
+/// terminal summary uses.
 pub fn duration_ms(ms: f64) -> String {
-    if !ms.is_finite() || ms < 0.0 {
-        return "?".into();
-    }
-    if ms < 1000.0 {
-        return format!("{ms:.0} ms");
-    }
-    let s = ms / 1000.0;
-    if s < 60.0 {
-        // "2 s" for a round service level, "2.4 s" for a measured time.
-        let text = format!("{s:.1} s");
-        return text.strip_suffix(".0 s").map_or(text.clone(), |whole| format!("{whole} s"));
-    }
-    let total = s.round() as u64;
-    let (h, m, sec) = (total / 3600, (total % 3600) / 60, total % 60);
-    match (h, m, sec) {
-        (0, m, 0) => format!("{m} min"),
-        (0, m, s) => format!("{m} min {s} s"),
-        (h, 0, _) => format!("{h} h"),
-        (h, m, _) => format!("{h} h {m} min"),
-    }
+    crate::analysis::human_ms(ms)
 }
 
 /// A latency interval: "1.2 s" when both bounds round alike, else "1.2–1.4 s"
