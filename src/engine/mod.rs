@@ -211,7 +211,8 @@ pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<
         write_errors: AtomicU64::new(0),
     });
 
-    let (exchanges, errors) = drive(shared.clone(), walks.clone(), done, opts.concurrency).await;
+    let walk_count = walks.len();
+    let (exchanges, errors) = drive(shared.clone(), walks, done, opts.concurrency).await;
     shared.progress.finish();
     let interrupted = *stop.borrow();
     let halt = if interrupted { guard.halted() } else { None };
@@ -228,7 +229,7 @@ pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<
     if lost > 0 {
         return Err(EngineError::Io { path: jsonl.display().to_string(), source: std::io::Error::other(format!("{lost} records could not be written")) });
     }
-    Ok(RunResult { run_id, dir, walks: walks.len(), exchanges: exchanges - first_seq, errors, interrupted, halt, elapsed: Duration::from_micros(clock.us()) })
+    Ok(RunResult { run_id, dir, walks: walk_count, exchanges: exchanges - first_seq, errors, interrupted, halt, elapsed: Duration::from_micros(clock.us()) })
 }
 
 /// What an earlier, interrupted run left to build on.
