@@ -8,9 +8,11 @@
 
 mod decode;
 pub mod reader;
+pub mod stream;
 pub mod writer;
 
 pub use reader::{read_run, RecordedRun};
+pub use stream::{RunStream, RunTail};
 pub use writer::RecordWriter;
 
 use chrono::{DateTime, Utc};
