@@ -30,7 +30,7 @@ fn main() {
     let Some(suite) = loaded.suite else { fail(2, format!("{} is not a valid suite", suite_dir.display())) };
     let options = AnalyzeOptions::default();
     let t = Instant::now();
-    let mut stream = touchpoint::record::reader::open(run_dir).unwrap_or_else(|e| fail(3, e.to_string()));
+    let mut stream = touchpoint::record::reader::open_lean(run_dir).unwrap_or_else(|e| fail(3, e.to_string()));
     let header = stream.header().clone();
     let mut exchanges = 0u64;
     let analysed = analyze_stream(&suite, &header, stream.by_ref().inspect(|_| exchanges += 1), &options);

@@ -7,6 +7,7 @@
 //! monotonic clock; the header holds the wall-clock start.
 
 mod decode;
+mod lean;
 pub mod reader;
 pub mod stream;
 pub mod writer;
@@ -121,6 +122,7 @@ pub struct Exchange {
     /// When the customer's message was sent.
     pub t_sent_us: u64,
     /// Every HTTP request made for this message: open, send, polls, with retries.
+    #[serde(deserialize_with = "lean::http")]
     pub http: Vec<Http>,
     pub reply: Option<Reply>,
     /// Values captured from this exchange (channel and step captures).

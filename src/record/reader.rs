@@ -61,8 +61,20 @@ pub fn read_from(reader: impl BufRead, shown: &str) -> Result<RecordedRun, ReadE
 
 /// Opens a run for streaming. `path` may be the run folder or the jsonl file.
 pub fn open(path: &Path) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
+    let (file, shown) = open_file(path)?;
+    RunStream::new(file, &shown)
+}
+
+/// Opens a run for streaming into analysis: HTTP attempts come without
+/// headers and bodies, which analysis never reads (`record/lean.rs`).
+pub fn open_lean(path: &Path) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
+    let (file, shown) = open_file(path)?;
+    RunStream::lean(file, &shown)
+}
+
+fn open_file(path: &Path) -> Result<(BufReader<std::fs::File>, String), ReadError> {
     let file_path = if path.is_dir() { path.join("run.jsonl") } else { path.to_path_buf() };
     let shown = file_path.display().to_string();
     let file = std::fs::File::open(&file_path).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
-    RunStream::new(BufReader::with_capacity(1 << 20, file), &shown)
+    Ok((BufReader::with_capacity(1 << 20, file), shown))
 }

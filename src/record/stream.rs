@@ -37,6 +37,8 @@ struct Lines<R> {
     torn_tail: bool,
     error: Option<ReadError>,
     done: bool,
+    /// Skip HTTP headers and bodies (`lean.rs`).
+    lean: bool,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -61,7 +63,12 @@ impl<R: BufRead> Lines<R> {
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match serde_json::from_slice::<Record>(&self.buf) {
+            let decoded = if self.lean {
+                super::lean::decoding(|| serde_json::from_slice::<Record>(&self.buf))
+            } else {
+                serde_json::from_slice::<Record>(&self.buf)
+            };
+            match decoded {
                 Ok(Record::Header(h)) if h.schema > SCHEMA => {
                     return self.fail(ReadError::Schema { path: self.shown.clone(), found: h.schema })
                 }
@@ -99,6 +106,16 @@ pub struct RunStream<R> {
 impl<R: BufRead> RunStream<R> {
     /// Reads up to the header; `shown` names the file in errors.
     pub fn new(reader: R, shown: &str) -> Result<Self, ReadError> {
+        Self::with(reader, shown, false)
+    }
+
+    /// Like [`RunStream::new`], decoding exchanges for analysis only: HTTP
+    /// attempts without headers and bodies (`lean.rs`).
+    pub fn lean(reader: R, shown: &str) -> Result<Self, ReadError> {
+        Self::with(reader, shown, true)
+    }
+
+    fn with(reader: R, shown: &str, lean: bool) -> Result<Self, ReadError> {
         let mut lines = Lines {
             reader,
             shown: shown.to_string(),
@@ -110,6 +127,7 @@ impl<R: BufRead> RunStream<R> {
             torn_tail: false,
             error: None,
             done: false,
+            lean,
         };
         let mut early = VecDeque::new();
         while lines.header.is_none() {
