@@ -30,7 +30,9 @@ fn main() {
     let Some(suite) = loaded.suite else { fail(2, format!("{} is not a valid suite", suite_dir.display())) };
     let options = AnalyzeOptions::default();
     let t = Instant::now();
-    let mut stream = touchpoint::record::reader::open_lean(run_dir).unwrap_or_else(|e| fail(3, e.to_string()));
+    let stream = touchpoint::record::reader::open_lean(run_dir).unwrap_or_else(|e| fail(3, e.to_string()));
+    // Decoding on a second thread, as `touchpoint analyze` does.
+    let mut stream = touchpoint::record::Prefetch::new(stream);
     let header = stream.header().clone();
     let mut exchanges = 0u64;
     let analysed = analyze_stream(&suite, &header, stream.by_ref().inspect(|_| exchanges += 1), &options);

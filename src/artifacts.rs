@@ -6,7 +6,7 @@
 
 use crate::analysis::{self, AnalyzeOptions};
 use crate::record::reader::{self, ReadError};
-use crate::record::{read_run, Header, RecordedRun, RunTail};
+use crate::record::{read_run, Header, Prefetch, RecordedRun, RunTail};
 use crate::suite::Suite;
 use crate::verdict::Verdict;
 use std::collections::HashSet;
@@ -46,7 +46,7 @@ pub struct Written {
 /// Reads the run in `dir`, analyses it against `suite` and writes every derived file.
 /// The run is streamed through the analysis, never held whole.
 pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<Written, ArtifactError> {
-    let mut stream = reader::open_lean(dir)?;
+    let mut stream = Prefetch::new(reader::open_lean(dir)?);
     let header = stream.header().clone();
     let analysed = analysis::analyze_stream(suite, &header, stream.by_ref(), options);
     let (header, tail) = stream.finish()?;

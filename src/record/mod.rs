@@ -8,11 +8,13 @@
 
 mod decode;
 mod lean;
+pub mod prefetch;
 pub mod reader;
 pub mod stream;
 pub mod writer;
 
 pub use reader::{read_run, RecordedRun};
+pub use prefetch::Prefetch;
 pub use stream::{RunStream, RunTail};
 pub use writer::RecordWriter;
 
