@@ -79,7 +79,7 @@ pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<
 /// The run the HTML report is drawn from. Small runs are read whole. A large
 /// run is streamed again, keeping the exchanges the verdict cites (evidence
 /// and the touchpoints kept in journeys) and the first [`REPORT_SAMPLE`] in
-/// record order: transcripts, the journey map and the finding links need
+/// the file: transcripts, the journey map and the finding links need
 /// no more. Its latency charts are then drawn from those exchanges only.
 fn report_run(dir: &Path, verdict: &Verdict, header: Header, tail: RunTail) -> Result<RecordedRun, ReadError> {
     if verdict.counts.exchanges <= REPORT_WHOLE_RUN_MAX {
@@ -91,8 +91,13 @@ fn report_run(dir: &Path, verdict: &Verdict, header: Header, tail: RunTail) -> R
         .flat_map(|f| f.evidence.iter().map(|e| e.seq))
         .chain(verdict.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| w.touchpoints.iter().map(|t| t.seq)))
         .collect();
-    let mut stream = reader::open(dir)?;
-    let exchanges = stream.by_ref().enumerate().filter(|(i, x)| *i < REPORT_SAMPLE || cited.contains(&x.seq)).map(|(_, x)| x).collect();
+    // Lines are picked by their seq before decoding: the run was checked whole by the analysis.
+    let mut seen = 0usize;
+    let mut stream = reader::open_only(dir, move |seq| {
+        seen += 1;
+        seen <= REPORT_SAMPLE || cited.contains(&seq)
+    })?;
+    let exchanges = stream.by_ref().collect();
     stream.finish()?;
     Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail })
 }

@@ -72,6 +72,13 @@ pub fn open_lean(path: &Path) -> Result<RunStream<BufReader<std::fs::File>>, Rea
     RunStream::lean(file, &shown)
 }
 
+/// Opens a run for streaming only the exchanges whose `seq` `keep` picks
+/// (see [`RunStream::only`]).
+pub fn open_only(path: &Path, keep: impl FnMut(u64) -> bool + Send + 'static) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
+    let (file, shown) = open_file(path)?;
+    RunStream::only(file, &shown, keep)
+}
+
 fn open_file(path: &Path) -> Result<(BufReader<std::fs::File>, String), ReadError> {
     let file_path = if path.is_dir() { path.join("run.jsonl") } else { path.to_path_buf() };
     let shown = file_path.display().to_string();

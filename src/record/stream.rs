@@ -39,6 +39,22 @@ struct Lines<R> {
     done: bool,
     /// Skip HTTP headers and bodies (`lean.rs`).
     lean: bool,
+    /// Which exchanges (by `seq`) to decode at all; see [`RunStream::only`].
+    keep: Option<Keep>,
+}
+
+/// Picks exchanges by `seq` before they are decoded.
+type Keep = Box<dyn FnMut(u64) -> bool + Send>;
+
+/// The `seq` of an exchange line as the writer writes it
+/// (`{"type":"exchange","seq":42,…`), read without decoding the line.
+fn exchange_seq(line: &[u8]) -> Option<u64> {
+    let rest = line.strip_prefix(br#"{"type":"exchange","seq":"#.as_slice())?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if rest.get(digits) != Some(&b',') {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
 impl<R: BufRead> Lines<R> {
@@ -62,6 +78,11 @@ impl<R: BufRead> Lines<R> {
             }
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
+            }
+            if let (Some(keep), Some(seq)) = (self.keep.as_mut(), exchange_seq(&self.buf)) {
+                if !keep(seq) {
+                    continue;
+                }
             }
             let decoded = if self.lean {
                 super::lean::decoding(|| serde_json::from_slice::<Record>(&self.buf))
@@ -106,16 +127,24 @@ pub struct RunStream<R> {
 impl<R: BufRead> RunStream<R> {
     /// Reads up to the header; `shown` names the file in errors.
     pub fn new(reader: R, shown: &str) -> Result<Self, ReadError> {
-        Self::with(reader, shown, false)
+        Self::with(reader, shown, false, None)
     }
 
     /// Like [`RunStream::new`], decoding exchanges for analysis only: HTTP
     /// attempts without headers and bodies (`lean.rs`).
     pub fn lean(reader: R, shown: &str) -> Result<Self, ReadError> {
-        Self::with(reader, shown, true)
+        Self::with(reader, shown, true, None)
     }
 
-    fn with(reader: R, shown: &str, lean: bool) -> Result<Self, ReadError> {
+    /// Like [`RunStream::new`], decoding only the exchanges whose `seq`
+    /// `keep` picks; the others are skipped unread, so they are neither
+    /// checked nor seen superseding an interrupted record. For re-reading a
+    /// run already read whole (the report of a large run).
+    pub fn only(reader: R, shown: &str, keep: impl FnMut(u64) -> bool + Send + 'static) -> Result<Self, ReadError> {
+        Self::with(reader, shown, false, Some(Box::new(keep)))
+    }
+
+    fn with(reader: R, shown: &str, lean: bool, keep: Option<Keep>) -> Result<Self, ReadError> {
         let mut lines = Lines {
             reader,
             shown: shown.to_string(),
@@ -128,6 +157,7 @@ impl<R: BufRead> RunStream<R> {
             error: None,
             done: false,
             lean,
+            keep,
         };
         let mut early = VecDeque::new();
         while lines.header.is_none() {
@@ -183,5 +213,18 @@ impl<R: BufRead> Iterator for RunStream<R> {
             }
             return Some(x);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exchange_seq;
+
+    #[test]
+    fn seq_from_the_line_prefix() {
+        assert_eq!(exchange_seq(br#"{"type":"exchange","seq":42,"task":{}}"#), Some(42));
+        assert_eq!(exchange_seq(br#"{"type":"exchange","seq":42}"#), None);
+        assert_eq!(exchange_seq(br#"{"seq":42,"type":"exchange",}"#), None);
+        assert_eq!(exchange_seq(br#"{"type":"header","schema":1}"#), None);
     }
 }
