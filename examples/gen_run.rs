@@ -57,8 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     std::fs::create_dir_all(out.as_str())?;
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(PathBuf::from(out.as_str()).join("run.jsonl"))?);
-    serde_json::to_writer(&mut w, &header)?;
-    w.write_all(b"\n")?;
+    write_record(&mut w, header.clone())?;
     for i in 0..n {
         let (copy, k) = (i / per, (i % per) as usize);
         let mut x = exchanges[k].clone();
@@ -66,17 +65,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         x["seq"] = Value::from(i);
         x["task"]["repeat"] = Value::from(copy);
         shift_times(&mut x, shift);
-        serde_json::to_writer(&mut w, &x)?;
-        w.write_all(b"\n")?;
+        write_record(&mut w, x)?;
     }
     let end = serde_json::json!({
         "type": "end", "finished_at": header["started_at"], "status": "complete",
         "exchanges": n, "errors": 0, "t_end_us": span * n.div_ceil(per),
     });
-    serde_json::to_writer(&mut w, &end)?;
-    w.write_all(b"\n")?;
+    write_record(&mut w, end)?;
     w.flush()?;
     eprintln!("gen_run: wrote {n} exchanges ({per} seed exchanges x {} repeats) to {out}/run.jsonl", n.div_ceil(per));
+    Ok(())
+}
+
+/// Writes one line as the engine does (through `Record`, so `"type"` comes
+/// first and fields are in the writer's order, not sorted as in a `Value`).
+fn write_record(w: &mut impl Write, v: Value) -> Result<(), Box<dyn std::error::Error>> {
+    let record: touchpoint::record::Record = serde_json::from_value(v)?;
+    serde_json::to_writer(&mut *w, &record)?;
+    w.write_all(b"\n")?;
     Ok(())
 }
 

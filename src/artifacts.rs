@@ -5,9 +5,11 @@
 //! re-deriving is idempotent).
 
 use crate::analysis::{self, AnalyzeOptions};
-use crate::record::{read_run, RecordedRun};
+use crate::record::reader::{self, ReadError};
+use crate::record::{read_run, Header, Prefetch, RecordedRun, RunTail};
 use crate::suite::Suite;
 use crate::verdict::Verdict;
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -21,9 +23,19 @@ pub enum ArtifactError {
     Report(String),
 }
 
+/// Runs up to this many exchanges are read whole for the report, which then
+/// shows exactly what it always did. Larger ones are read again keeping only
+/// what the report can show (see [`report_run`]), so memory stays bounded.
+const REPORT_WHOLE_RUN_MAX: u64 = 20_000;
+/// Exchanges kept for a large run's report besides those the verdict cites:
+/// the report shows at most 600 in transcripts.
+const REPORT_SAMPLE: usize = 2_000;
+
 /// What was written.
 pub struct Written {
     pub verdict: Verdict,
+    /// The run as the report saw it: whole, or for a large run only the
+    /// exchanges the report shows.
     pub run: RecordedRun,
     pub files: Vec<PathBuf>,
     /// Problems that did not stop the files being written (the run history
@@ -32,9 +44,13 @@ pub struct Written {
 }
 
 /// Reads the run in `dir`, analyses it against `suite` and writes every derived file.
+/// The run is streamed through the analysis, never held whole.
 pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<Written, ArtifactError> {
-    let run = read_run(dir)?;
-    let mut verdict = analysis::analyze(suite, &run, options);
+    let mut stream = Prefetch::new(reader::open_lean(dir)?);
+    let header = stream.header().clone();
+    let analysed = analysis::analyze_stream(suite, &header, stream.by_ref(), options);
+    let (header, tail) = stream.finish()?;
+    let mut verdict = analysed.finish(&tail);
     let mut files = Vec::new();
     // Index the run in the reports folder's history and learn what changed,
     // before verdict.json is written. A locked or damaged history must not
@@ -55,8 +71,35 @@ pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<
     write_file(&path, &xml)?;
     files.push(path);
 
+    let run = report_run(dir, &verdict, header, tail)?;
     files.push(crate::report::write_report(dir, &verdict, &run).map_err(|e| ArtifactError::Report(e.to_string()))?);
     Ok(Written { verdict, run, files, warnings })
+}
+
+/// The run the HTML report is drawn from. Small runs are read whole. A large
+/// run is streamed again, keeping the exchanges the verdict cites (evidence
+/// and the touchpoints kept in journeys) and the first [`REPORT_SAMPLE`] in
+/// the file: transcripts, the journey map and the finding links need
+/// no more. Its latency charts are then drawn from those exchanges only.
+fn report_run(dir: &Path, verdict: &Verdict, header: Header, tail: RunTail) -> Result<RecordedRun, ReadError> {
+    if verdict.counts.exchanges <= REPORT_WHOLE_RUN_MAX {
+        return read_run(dir);
+    }
+    let cited: HashSet<u64> = verdict
+        .findings
+        .iter()
+        .flat_map(|f| f.evidence.iter().map(|e| e.seq))
+        .chain(verdict.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| w.touchpoints.iter().map(|t| t.seq)))
+        .collect();
+    // Lines are picked by their seq before decoding: the run was checked whole by the analysis.
+    let mut seen = 0usize;
+    let mut stream = reader::open_only(dir, move |seq| {
+        seen += 1;
+        seen <= REPORT_SAMPLE || cited.contains(&seq)
+    })?;
+    let exchanges = stream.by_ref().collect();
+    stream.finish()?;
+    Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail })
 }
 
 /// Writes via a temporary file and a rename, so a reader never sees half a file.

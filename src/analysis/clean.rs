@@ -314,13 +314,11 @@ static ECHO_LEAD: Lazy<Regex> = Lazy::new(|| {
 /// too when little else is left ("You asked:"), so an answer sharing the
 /// sentence ("Regarding 'is it 14 days' — no, 30 days.") survives.
 pub fn remove_echo(text: &str, customer_message: &str) -> String {
-    let customer: Vec<String> = words(customer_message)
-        .into_iter()
-        .map(|(_, w)| w)
-        .collect();
-    if customer.is_empty() || text.is_empty() {
+    let customer_words = words(customer_message);
+    if customer_words.is_empty() || text.is_empty() {
         return text.to_string();
     }
+    let customer: Vec<String> = customer_words.iter().map(|(_, w)| w.clone()).collect();
     let text_words = words(text);
     let mut echoes: Vec<Range<usize>> = Vec::new();
     let mut fragments: Vec<Vec<String>> = Vec::new();
@@ -328,9 +326,12 @@ pub fn remove_echo(text: &str, customer_message: &str) -> String {
         fragments.push(customer.clone());
     }
     for range in sentences(customer_message) {
-        let sentence: Vec<String> = words(&customer_message[range])
-            .into_iter()
-            .map(|(_, w)| w)
+        // Sentences start and end at word boundaries, so their words are
+        // the message's words inside them: no second scan.
+        let sentence: Vec<String> = customer_words
+            .iter()
+            .filter(|(r, _)| r.start >= range.start && r.end <= range.end)
+            .map(|(_, w)| w.clone())
             .collect();
         if sentence.len() >= 4 {
             fragments.push(sentence);

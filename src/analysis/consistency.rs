@@ -15,19 +15,14 @@ use super::answer::Stated;
 use super::finding::{self, Findings, Key};
 use super::Context;
 use crate::fact::FactValue;
-use crate::verdict::{Check, FindingKind, MatrixCell, MatrixRow, ValueCount};
+use crate::verdict::{Check, Evidence, FindingKind, MatrixCell, MatrixRow, ValueCount};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
+use std::rc::Rc;
 
 /// Distinct values kept per cell; hostile answers could produce many more.
 const MAX_CLASSES: usize = 16;
 
-/// Where a value was first seen: an exchange index in the run and the span.
-#[derive(Debug, Clone)]
-struct Example {
-    idx: usize,
-    span: Range<usize>,
-}
 
 /// Answers that agree with each other.
 #[derive(Debug)]
@@ -36,7 +31,10 @@ struct Class {
     display: String,
     count: u64,
     matches_map: Option<bool>,
-    example: Example,
+    /// Where the value was first seen. Taken when the class is made (at most
+    /// [`MAX_CLASSES`] per cell): a streamed exchange is gone by the time
+    /// the matrix is judged. Shared by the cell and the repeat that saw it.
+    example: Rc<Evidence>,
 }
 
 fn agree(a: &FactValue, b: &FactValue) -> bool {
@@ -53,7 +51,7 @@ struct Classes {
 }
 
 impl Classes {
-    fn add(&mut self, stated: &Stated, idx: usize) {
+    fn add(&mut self, stated: &Stated, example: &mut impl FnMut() -> Rc<Evidence>) {
         if let Some(c) = self.list.iter_mut().find(|c| agree(&c.value, &stated.value)) {
             c.count += 1;
         } else if self.list.len() < MAX_CLASSES {
@@ -62,7 +60,7 @@ impl Classes {
                 display: stated.value.display(),
                 count: 1,
                 matches_map: stated.matches_map,
-                example: Example { idx, span: stated.span.clone() },
+                example: example(),
             });
         } else {
             self.overflow += 1;
@@ -120,21 +118,23 @@ pub struct Seen<'a> {
     pub channel: &'a str,
     pub segment: &'a str,
     pub persona: &'a str,
-    pub idx: usize,
 }
 
 impl<'a> Matrix<'a> {
     /// Records what an answer said about `fact` (None: not stated).
-    pub fn observe(&mut self, at: &Seen<'a>, fact: &'a str, stated: Option<&Stated>) {
+    /// `evidence` makes the evidence for a span of the answer, if a new value needs it.
+    pub fn observe(&mut self, at: &Seen<'a>, fact: &'a str, stated: Option<&Stated>, evidence: impl Fn(Range<usize>) -> Evidence) {
         let cell = CellKey { question: at.question, fact, channel: at.channel, segment: at.segment };
         let classes = self.cells.entry(cell).or_default();
         let Some(stated) = stated else {
             classes.not_stated += 1;
             return;
         };
-        classes.add(stated, at.idx);
+        let mut made: Option<Rc<Evidence>> = None;
+        let mut example = || made.get_or_insert_with(|| Rc::new(evidence(stated.span.clone()))).clone();
+        classes.add(stated, &mut example);
         let key = RepeatKey { question: at.question, fact, channel: at.channel, persona: at.persona };
-        self.repeats.entry(key).or_insert_with(|| (at.segment, Classes::default())).1.add(stated, at.idx);
+        self.repeats.entry(key).or_insert_with(|| (at.segment, Classes::default())).1.add(stated, &mut example);
     }
 
     /// Turns what was seen into matrix rows, consistency findings and checks.
@@ -284,8 +284,8 @@ fn record<'a>(
     groups: &[(Vec<&str>, &Class)],
 ) -> usize {
     let severity = finding::severity(key.kind, false);
-    let first = groups.first().map(|(_, c)| c.example.clone());
-    let i = findings.record(key, severity, persona, || first.and_then(|e| ctx.evidence_at(e.idx, e.span)));
+    let first = groups.first().map(|(_, c)| Evidence::clone(&c.example));
+    let i = findings.record(key, severity, persona, || first);
     let room = findings.max_evidence();
     let acc = findings.get_mut(i);
     acc.expected = ctx.facts.get(key.fact.unwrap_or_default()).and_then(|f| f.expected_display.clone());
@@ -297,9 +297,7 @@ fn record<'a>(
         if acc.evidence.len() >= room {
             break;
         }
-        if let Some(e) = ctx.evidence_at(class.example.idx, class.example.span.clone()) {
-            acc.evidence.push(e);
-        }
+        acc.evidence.push(Evidence::clone(&class.example));
     }
     i
 }

@@ -109,11 +109,14 @@ impl<'a> Journeys<'a> {
     }
 
     /// Adds one touchpoint. `view` builds it only while there is room.
+    /// `kept` is the task interned for the pass, for scenario walks (a sweep
+    /// cell is a walk of one step, never looked up again).
     #[allow(clippy::too_many_arguments)]
     pub fn add(
         &mut self,
         at: Placement<'a>,
-        task: &'a Task,
+        task: &Task,
+        kept: Option<&'a Task>,
         first_step: bool,
         segment: &str,
         channel: &'a str,
@@ -167,8 +170,8 @@ impl<'a> Journeys<'a> {
                     score: Score::default(),
                 });
                 let w = journey.walks.len() - 1;
-                if task.kind == TaskKind::Scenario {
-                    self.walks.insert(task, (ji, w));
+                if let Some(kept) = kept {
+                    self.walks.insert(kept, (ji, w));
                 }
                 Some(w)
             }

@@ -28,6 +28,7 @@ mod evidence;
 mod feeling;
 mod finding;
 pub mod handoff;
+mod intern;
 mod journey;
 mod pass;
 mod sla;
@@ -38,13 +39,13 @@ pub use sla::human_ms;
 pub use summary::summary_lines;
 
 use crate::fact::Locale;
-use crate::record::{Exchange, RecordedRun, TaskKind};
+use crate::record::{EndStatus, Exchange, Header, RecordedRun, RunTail, TaskKind};
 use crate::suite::{Persona, Suite, Sweep};
-use crate::verdict::{Evidence, Severity, Verdict};
+use crate::verdict::{Severity, Verdict};
 use answer::FactInfo;
 use pass::Pass;
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
-use std::ops::Range;
 
 /// How to analyse.
 #[derive(Debug, Clone)]
@@ -66,18 +67,56 @@ impl Default for AnalyzeOptions {
 
 /// Analyses a recorded run against the suite's map.
 pub fn analyze(suite: &Suite, run: &RecordedRun, options: &AnalyzeOptions) -> Verdict {
-    let ctx = Context::new(suite, run, options);
-    let mut pass = Pass::new(&ctx);
-    for (idx, x) in run.exchanges.iter().enumerate() {
-        pass.exchange(idx, x);
+    let tail = RunTail { end: run.end.clone(), torn_tail: run.torn_tail };
+    analyze_stream(suite, &run.header, run.exchanges.iter(), options).finish(&tail)
+}
+
+/// Analyses exchanges as they come (from [`crate::record::RunStream`], say),
+/// holding only the accumulators, never the run: memory is bounded by the
+/// details kept, not by the size of the run. Feed them in record order.
+pub fn analyze_stream<X: Borrow<Exchange>>(
+    suite: &Suite,
+    header: &Header,
+    exchanges: impl Iterator<Item = X>,
+    options: &AnalyzeOptions,
+) -> Analysed {
+    let arenas = intern::Arenas::default();
+    let ctx = Context::new(suite, header, options);
+    let mut pass = Pass::new(&ctx, intern::Interner::new(&arenas));
+    for x in exchanges {
+        pass.exchange(x.borrow());
     }
     pass.finish()
 }
 
-/// The suite, hashed for lookups, and the run.
+/// A verdict waiting for the end of its record, which a streamed run only
+/// reaches after its last exchange.
+#[derive(Debug)]
+pub struct Analysed {
+    verdict: Verdict,
+    /// The last moment seen in any exchange.
+    last_us: u64,
+}
+
+impl Analysed {
+    /// The verdict, with whether and when the run ended.
+    pub fn finish(self, tail: &RunTail) -> Verdict {
+        let end = tail.end.as_ref();
+        let end_us = end.map_or(self.last_us, |e| e.t_end_us.max(self.last_us));
+        Verdict {
+            finished_at: end.map(|e| e.finished_at),
+            duration_ms: end_us as f64 / 1000.0,
+            complete: end.is_some_and(|e| e.status == EndStatus::Complete) && !tail.torn_tail,
+            torn_tail: tail.torn_tail,
+            ..self.verdict
+        }
+    }
+}
+
+/// The suite, hashed for lookups, and the run's header.
 pub(crate) struct Context<'a> {
     pub suite: &'a Suite,
-    pub run: &'a RecordedRun,
+    pub header: &'a Header,
     pub options: &'a AnalyzeOptions,
     pub locale: Locale,
     pub facts: HashMap<&'a str, FactInfo>,
@@ -88,10 +127,10 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(suite: &'a Suite, run: &'a RecordedRun, options: &'a AnalyzeOptions) -> Self {
+    fn new(suite: &'a Suite, header: &'a Header, options: &'a AnalyzeOptions) -> Self {
         Context {
             suite,
-            run,
+            header,
             options,
             locale: suite.locale(),
             facts: answer::facts(suite),
@@ -122,17 +161,9 @@ impl<'a> Context<'a> {
         Some(clean::clean(&reply.text, format, region, &x.message).text)
     }
 
-    /// Evidence for exchange `idx`, cleaning its answer again (consistency
-    /// findings are judged after the pass, and only a few need evidence).
-    pub fn evidence_at(&self, idx: usize, span: Range<usize>) -> Option<Evidence> {
-        let x = self.run.exchanges.get(idx)?;
-        let answer = self.clean(x)?;
-        Some(evidence::from_answer(x, &answer, Some(span)))
-    }
-
     /// The journey and stage an exchange belongs to: its own, else its
     /// sweep's. None when it has no journey.
-    fn journey_of(&self, x: &'a Exchange) -> (Option<&'a str>, Option<&'a str>) {
+    fn journey_of<'s>(&'s self, x: &'s Exchange) -> (Option<&'s str>, Option<&'s str>) {
         let sweep = match x.task.kind {
             TaskKind::Sweep => self.sweeps.get(x.task.id.as_str()),
             TaskKind::Scenario => None,

@@ -7,8 +7,9 @@
 use super::consistency::{Matrix, Seen};
 use super::finding::{self, Findings, Key};
 use super::journey::{Journeys, Placement, SWEEP_JOURNEY};
+use super::intern::Interner;
 use super::{answer, evidence, feeling, handoff, sla, summary, Context};
-use crate::record::{EndStatus, ErrorKind, Exchange, Task, TaskKind};
+use crate::record::{ErrorKind, Exchange, Task, TaskKind};
 use crate::verdict::{
     Check, Counts, ErrorView, FactCheck, FactOutcome, Feeling, FindingKind, HandoffCheck, Interval, SlaStatus, Span,
     Touchpoint, Verdict, SCHEMA_VERSION,
@@ -26,25 +27,30 @@ struct WalkState<'a> {
     issued: Vec<(&'a str, &'a str)>,
 }
 
-/// One exchange being analysed, with what every check needs to know.
-struct At<'a> {
-    idx: usize,
-    x: &'a Exchange,
+/// One exchange being analysed, with what every check needs to know. The
+/// exchange itself is gone after its turn; what outlives it is interned.
+struct At<'x, 'a> {
+    x: &'x Exchange,
     /// The cleaned answer; None when no reply came.
     answer: Option<String>,
     critical: bool,
     /// The finding key's fields common to every finding from this exchange.
     base: Key<'a>,
+    persona: &'a str,
+    segment: &'a str,
+    journey: Option<&'a str>,
+    stage: Option<&'a str>,
 }
 
-impl<'a> At<'a> {
+impl<'a> At<'_, 'a> {
     fn persona(&self) -> Option<&'a str> {
-        Some(self.x.task.persona.as_str())
+        Some(self.persona)
     }
 }
 
 pub(super) struct Pass<'c, 'a> {
     ctx: &'c Context<'a>,
+    strings: Interner<'a>,
     findings: Findings<'a>,
     matrix: Matrix<'a>,
     sla: sla::Book<'a>,
@@ -58,9 +64,10 @@ pub(super) struct Pass<'c, 'a> {
 }
 
 impl<'c, 'a> Pass<'c, 'a> {
-    pub(super) fn new(ctx: &'c Context<'a>) -> Self {
+    pub(super) fn new(ctx: &'c Context<'a>, strings: Interner<'a>) -> Self {
         Pass {
             ctx,
+            strings,
             findings: Findings::new(ctx.options.max_evidence),
             matrix: Matrix::default(),
             sla: sla::Book::default(),
@@ -73,17 +80,20 @@ impl<'c, 'a> Pass<'c, 'a> {
         }
     }
 
-    pub(super) fn exchange(&mut self, idx: usize, x: &'a Exchange) {
+    pub(super) fn exchange(&mut self, x: &Exchange) {
         let ctx = self.ctx;
-        let channel = x.channel.as_str();
+        let channel = self.strings.str(&x.channel);
+        let question = self.strings.opt(x.question.as_deref());
         let (journey, stage) = ctx.journey_of(x);
+        let (journey, stage) = (self.strings.opt(journey), self.strings.opt(stage));
         let critical = ctx.is_critical(journey, stage);
         // One problem is one finding wherever it shows: "email says 14 days"
         // is the same finding in the purchase journey, in the sweep and for
         // every segment; each occurrence is evidence. (Differences *between*
         // segments are their own kind, keyed in consistency.rs.)
-        let base = Key { channel: Some(channel), question: x.question.as_deref(), ..Key::new(FindingKind::Error) };
-        let at = At { idx, x, answer: ctx.clean(x), critical, base };
+        let base = Key { channel: Some(channel), question, ..Key::new(FindingKind::Error) };
+        let (persona, segment) = (self.strings.str(&x.task.persona), self.strings.str(&x.persona_segment));
+        let at = At { x, answer: ctx.clean(x), critical, base, persona, segment, journey, stage };
         self.count(x);
 
         let mut linked: Vec<usize> = Vec::new();
@@ -109,13 +119,14 @@ impl<'c, 'a> Pass<'c, 'a> {
         let place = Placement {
             journey: journey.unwrap_or(SWEEP_JOURNEY),
             // The pseudo-journey's columns are the questions asked.
-            stage: stage.or(if journey.is_none() { x.question.as_deref() } else { None }).unwrap_or("message"),
+            stage: stage.or(if journey.is_none() { question } else { None }).unwrap_or("message"),
             critical,
         };
         let ids = self.check(&at, &place, linked);
 
         let answer = at.answer;
-        self.journeys.add(place, &x.task, x.step == 0, &x.persona_segment, channel, score, move || {
+        let task = (x.task.kind == TaskKind::Scenario).then(|| self.strings.task(&x.task));
+        self.journeys.add(place, &x.task, task, x.step == 0, segment, channel, score, move || {
             let (answer, facts) = cut_for_view(answer, facts);
             Touchpoint {
                 seq: x.seq,
@@ -143,7 +154,7 @@ impl<'c, 'a> Pass<'c, 'a> {
 
     /// Judges each expected fact; returns the checks and the wrong and
     /// not-stated counts.
-    fn facts(&mut self, at: &At<'a>, linked: &mut Vec<usize>) -> (Vec<FactCheck>, usize, usize) {
+    fn facts(&mut self, at: &At<'_, 'a>, linked: &mut Vec<usize>) -> (Vec<FactCheck>, usize, usize) {
         let (ctx, x) = (self.ctx, at.x);
         let Some(answer) = at.answer.as_deref() else {
             // No reply: the error finding says so; no fact noise on top.
@@ -152,7 +163,7 @@ impl<'c, 'a> Pass<'c, 'a> {
         let mut checks = Vec::with_capacity(x.expects.len());
         let (mut wrong, mut not_stated) = (0, 0);
         for fact_id in &x.expects {
-            let Some(info) = ctx.facts.get(fact_id.as_str()) else { continue };
+            let Some((&fact_id, info)) = ctx.facts.get_key_value(fact_id.as_str()) else { continue };
             let (check, stated) = answer::check(fact_id, info, answer, &ctx.locale);
             self.counts.facts_checked += 1;
             let kind = match check.outcome {
@@ -173,7 +184,7 @@ impl<'c, 'a> Pass<'c, 'a> {
                 FactOutcome::Unchecked => None,
             };
             if let Some(kind) = kind {
-                let key = Key { kind, fact: Some(fact_id.as_str()), ..at.base };
+                let key = Key { kind, fact: Some(fact_id), ..at.base };
                 let span = stated.as_ref().map(|s| s.span.clone());
                 let i = self.findings.record(key, finding::severity(kind, at.critical), at.persona(), || {
                     Some(evidence::from_answer(x, answer, span))
@@ -187,15 +198,9 @@ impl<'c, 'a> Pass<'c, 'a> {
                 }
                 linked.push(i);
             }
-            if let Some(question) = x.question.as_deref() {
-                let seen = Seen {
-                    question,
-                    channel: &x.channel,
-                    segment: &x.persona_segment,
-                    persona: &x.task.persona,
-                    idx: at.idx,
-                };
-                self.matrix.observe(&seen, fact_id, stated.as_ref());
+            if let Some(question) = at.base.question {
+                let seen = Seen { question, channel: at.base.channel.unwrap_or_default(), segment: at.segment, persona: at.persona };
+                self.matrix.observe(&seen, fact_id, stated.as_ref(), |span| evidence::from_answer(x, answer, Some(span)));
             }
             checks.push(check);
         }
@@ -204,10 +209,16 @@ impl<'c, 'a> Pass<'c, 'a> {
 
     /// Whether the answer kept the customer's context, and the channel the
     /// customer came from when it changed at this step.
-    fn handoff(&mut self, at: &At<'a>, linked: &mut Vec<usize>) -> (Option<HandoffCheck>, Option<String>) {
+    fn handoff(&mut self, at: &At<'_, 'a>, linked: &mut Vec<usize>) -> (Option<HandoffCheck>, Option<String>) {
         let (ctx, x) = (self.ctx, at.x);
-        let channel = x.channel.as_str();
-        let walk = (x.task.kind == TaskKind::Scenario).then(|| self.walks.entry(&x.task).or_default());
+        let channel = at.base.channel.unwrap_or_default();
+        if x.task.kind == TaskKind::Scenario && !self.walks.contains_key(&x.task) {
+            self.walks.insert(self.strings.task(&x.task), WalkState::default());
+        }
+        let walk = match x.task.kind {
+            TaskKind::Scenario => self.walks.get_mut(&x.task),
+            TaskKind::Sweep => None,
+        };
         let handoff_from = walk.as_ref().and_then(|w| w.last_channel).filter(|&c| c != channel).map(str::to_string);
         let issued_by = walk
             .as_ref()
@@ -215,7 +226,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             .and_then(|(w, (name, _))| w.issued.iter().rev().find(|(n, _)| n == name).map(|(_, c)| c.to_string()));
         if let Some(w) = walk {
             w.last_channel = Some(channel);
-            w.issued.extend(x.captures.keys().map(|name| (name.as_str(), channel)));
+            w.issued.extend(x.captures.keys().map(|name| (self.strings.str(name), channel)));
         }
         let (Some((name, value)), Some(answer)) = (&x.recognises, at.answer.as_deref()) else {
             return (None, handoff_from);
@@ -225,8 +236,8 @@ impl<'c, 'a> Pass<'c, 'a> {
         if !outcome.recognised {
             self.counts.handoffs_lost += 1;
             // A lost handoff belongs to its place in the journey.
-            let (journey, stage) = self.ctx.journey_of(at.x);
-            let key = Key { kind: FindingKind::LostContext, fact: Some(name.as_str()), journey, stage, ..at.base };
+            let (journey, stage, fact) = (at.journey, at.stage, Some(self.strings.str(name)));
+            let key = Key { kind: FindingKind::LostContext, fact, journey, stage, ..at.base };
             let span = outcome.span.clone();
             let severity = finding::severity(FindingKind::LostContext, at.critical);
             let i = self.findings.record(key, severity, at.persona(), || Some(evidence::from_answer(x, answer, span)));
@@ -255,14 +266,14 @@ impl<'c, 'a> Pass<'c, 'a> {
     }
 
     /// Reply time against the channel's SLA.
-    fn service_level(&mut self, at: &At<'a>, sla_ms: Option<f64>, linked: &mut Vec<usize>) -> SlaStatus {
+    fn service_level(&mut self, at: &At<'_, 'a>, sla_ms: Option<f64>, linked: &mut Vec<usize>) -> SlaStatus {
         let x = at.x;
         let latency = x.latency_ms();
         let status = sla::status(latency, sla_ms);
         let latency_us = x.reply.as_ref().map(|r| {
             (r.t_earliest_us.saturating_sub(x.t_sent_us), r.t_latest_us.saturating_sub(x.t_sent_us))
         });
-        self.sla.record(&x.channel, sla_ms, latency_us, status);
+        self.sla.record(at.base.channel.unwrap_or_default(), sla_ms, latency_us, status);
         let kind = match status {
             SlaStatus::Breach => FindingKind::SlaBreach,
             SlaStatus::PossibleBreach => FindingKind::PossibleSlaBreach,
@@ -284,7 +295,7 @@ impl<'c, 'a> Pass<'c, 'a> {
     }
 
     /// No usable reply: a finding with the HTTP attempts as evidence.
-    fn error(&mut self, at: &At<'a>, linked: &mut Vec<usize>) {
+    fn error(&mut self, at: &At<'_, 'a>, linked: &mut Vec<usize>) {
         let Some(err) = &at.x.error else { return };
         let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), ..at.base };
         let severity = finding::error_severity(err.kind, at.critical);
@@ -297,7 +308,7 @@ impl<'c, 'a> Pass<'c, 'a> {
     }
 
     /// The answer's pass/fail line for CI; returns the linked finding ids.
-    fn check(&mut self, at: &At<'a>, place: &Placement<'a>, mut linked: Vec<usize>) -> Vec<String> {
+    fn check(&mut self, at: &At<'_, 'a>, place: &Placement<'a>, mut linked: Vec<usize>) -> Vec<String> {
         let (ctx, x) = (self.ctx, at.x);
         linked.sort_unstable();
         linked.dedup();
@@ -338,9 +349,11 @@ impl<'c, 'a> Pass<'c, 'a> {
         }
     }
 
-    pub(super) fn finish(mut self) -> Verdict {
+    /// The verdict as far as the exchanges tell; [`super::Analysed::finish`]
+    /// adds what the end of the record says.
+    pub(super) fn finish(mut self) -> super::Analysed {
         let ctx = self.ctx;
-        let run = ctx.run;
+        let header = ctx.header;
         let consistency = std::mem::take(&mut self.matrix).finish(ctx, &mut self.findings);
         for c in &consistency.checks {
             self.tally(c.passed);
@@ -352,21 +365,20 @@ impl<'c, 'a> Pass<'c, 'a> {
             self.counts.findings.add(f.severity);
         }
         self.counts.touchpoints_omitted = self.journeys.touchpoints_omitted;
-        let end_us = run.end.as_ref().map_or(self.last_us, |e| e.t_end_us.max(self.last_us));
         let score = self.overall.percent();
-        Verdict {
+        let verdict = Verdict {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            run_id: run.header.run_id.clone(),
-            suite: run.header.suite.clone(),
-            company: run.header.company.clone(),
-            suite_digest: run.header.suite_digest.clone(),
-            target: run.header.target.clone(),
-            started_at: run.header.started_at,
-            finished_at: run.end.as_ref().map(|e| e.finished_at),
-            duration_ms: end_us as f64 / 1000.0,
-            complete: run.end.as_ref().is_some_and(|e| e.status == EndStatus::Complete) && !run.torn_tail,
-            torn_tail: run.torn_tail,
+            run_id: header.run_id.clone(),
+            suite: header.suite.clone(),
+            company: header.company.clone(),
+            suite_digest: header.suite_digest.clone(),
+            target: header.target.clone(),
+            started_at: header.started_at,
+            finished_at: None,
+            duration_ms: self.last_us as f64 / 1000.0,
+            complete: false,
+            torn_tail: false,
             fail_on: ctx.options.fail_on,
             counts: self.counts,
             score,
@@ -377,7 +389,8 @@ impl<'c, 'a> Pass<'c, 'a> {
             findings,
             checks: self.checks,
             changes: None,
-        }
+        };
+        super::Analysed { verdict, last_us: self.last_us }
     }
 }
 

@@ -61,9 +61,22 @@ fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
 
 /// The words of `text`, lowercased, with their byte ranges.
 pub(crate) fn words(text: &str) -> Vec<(Range<usize>, String)> {
-    WORD.find_iter(text)
-        .map(|m| (m.range(), m.as_str().to_lowercase().replace('’', "'")))
-        .collect()
+    WORD.find_iter(text).map(|m| (m.range(), normalise(m.as_str()))).collect()
+}
+
+/// A word lowercased, with typographic apostrophes made plain. Called for
+/// every word of every answer, so the common case (plain lowercase ASCII)
+/// is one copy instead of two fresh strings.
+fn normalise(word: &str) -> String {
+    if word.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        return word.to_string();
+    }
+    let lower = word.to_lowercase();
+    if lower.contains('’') {
+        lower.replace('’', "'")
+    } else {
+        lower
+    }
 }
 
 /// A crude English stem, so "installation" finds "install" and "refunds"

@@ -1,6 +1,7 @@
 //! Reading `run.jsonl` back. Tolerates a torn last line (a run killed while
 //! writing); a bad line anywhere else is an error naming its line number.
 
+use super::stream::RunStream;
 use super::{End, Exchange, Header, Record, SCHEMA};
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
@@ -32,7 +33,7 @@ pub fn read_run(path: &Path) -> Result<RecordedRun, ReadError> {
     let file_path = if path.is_dir() { path.join("run.jsonl") } else { path.to_path_buf() };
     let shown = file_path.display().to_string();
     let file = std::fs::File::open(&file_path).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
-    read_from(BufReader::new(file), &shown)
+    read_from(BufReader::with_capacity(1 << 20, file), &shown)
 }
 
 /// Only the header (the first line): which suite and target a run used,
@@ -50,60 +51,37 @@ pub fn read_header(path: &Path) -> Result<Header, ReadError> {
     }
 }
 
+/// Reads a whole run from `reader`; `shown` names it in errors.
 pub fn read_from(reader: impl BufRead, shown: &str) -> Result<RecordedRun, ReadError> {
-    let mut header = None;
-    let mut exchanges = Vec::new();
-    let mut end = None;
-    let mut torn_tail = false;
-    let mut pending_error: Option<(usize, String)> = None;
-    for (i, line) in reader.split(b'\n').enumerate() {
-        let line = line.map_err(|source| ReadError::Io { path: shown.to_string(), source })?;
-        if let Some((n, message)) = pending_error.take() {
-            // A bad line followed by more lines is corruption, not a torn tail.
-            return Err(ReadError::Bad { path: shown.to_string(), line: n, message });
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<Record>(&line) {
-            Ok(Record::Header(h)) => {
-                if h.schema > SCHEMA {
-                    return Err(ReadError::Schema { path: shown.to_string(), found: h.schema });
-                }
-                // A resumed run appends a second header; the first one names the run.
-                if header.is_none() {
-                    header = Some(h);
-                }
-            }
-            Ok(Record::Exchange(x)) => exchanges.push(*x),
-            Ok(Record::End(e)) => end = Some(e),
-            Err(e) => pending_error = Some((i + 1, e.to_string())),
-        }
-    }
-    if pending_error.is_some() {
-        torn_tail = true;
-    }
-    let header = header.ok_or_else(|| ReadError::NoHeader { path: shown.to_string() })?;
-    drop_superseded(&mut exchanges);
-    Ok(RecordedRun { header, exchanges, end, torn_tail })
+    let mut stream = RunStream::new(reader, shown)?;
+    let exchanges = stream.by_ref().collect();
+    let (header, tail) = stream.finish()?;
+    Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail })
 }
 
-/// A resumed run re-sends steps that were interrupted; the file keeps both
-/// records (it is append-only), and readers see only the later one.
-fn drop_superseded(exchanges: &mut Vec<Exchange>) {
-    use std::collections::HashMap;
-    let interrupted = |x: &Exchange| x.error.as_ref().is_some_and(|e| e.kind == super::ErrorKind::Interrupted);
-    if !exchanges.iter().any(interrupted) {
-        return;
-    }
-    let mut last: HashMap<(String, usize), usize> = HashMap::new();
-    for (i, x) in exchanges.iter().enumerate() {
-        last.insert((x.task.key(), x.step), i);
-    }
-    let mut i = 0;
-    exchanges.retain(|x| {
-        let keep = !interrupted(x) || last.get(&(x.task.key(), x.step)) == Some(&i);
-        i += 1;
-        keep
-    });
+/// Opens a run for streaming. `path` may be the run folder or the jsonl file.
+pub fn open(path: &Path) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
+    let (file, shown) = open_file(path)?;
+    RunStream::new(file, &shown)
+}
+
+/// Opens a run for streaming into analysis: HTTP attempts come without
+/// headers and bodies, which analysis never reads (`record/lean.rs`).
+pub fn open_lean(path: &Path) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
+    let (file, shown) = open_file(path)?;
+    RunStream::lean(file, &shown)
+}
+
+/// Opens a run for streaming only the exchanges whose `seq` `keep` picks
+/// (see [`RunStream::only`]).
+pub fn open_only(path: &Path, keep: impl FnMut(u64) -> bool + Send + 'static) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
+    let (file, shown) = open_file(path)?;
+    RunStream::only(file, &shown, keep)
+}
+
+fn open_file(path: &Path) -> Result<(BufReader<std::fs::File>, String), ReadError> {
+    let file_path = if path.is_dir() { path.join("run.jsonl") } else { path.to_path_buf() };
+    let shown = file_path.display().to_string();
+    let file = std::fs::File::open(&file_path).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
+    Ok((BufReader::with_capacity(1 << 20, file), shown))
 }

@@ -1,0 +1,79 @@
+//! Decoding a [`Record`] without serde's buffering of internally tagged
+//! enums: the writer always puts `"type"` first, so the tag is read, then
+//! the rest of the object goes straight into `Header`, `Exchange` or `End`.
+//! An object whose first key is not `"type"` (written by hand, say) still
+//! decodes, through a `serde_json::Value`, only more slowly.
+
+use super::{End, Exchange, Header, Record};
+use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Header,
+    Exchange,
+    End,
+}
+
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RecordVisitor)
+    }
+}
+
+struct RecordVisitor;
+
+impl<'de> Visitor<'de> for RecordVisitor {
+    type Value = Record;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a run record: an object with a \"type\"")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
+        let Some(first) = map.next_key::<String>()? else { return Err(de::Error::missing_field("type")) };
+        if first == "type" {
+            let kind: Kind = map.next_value()?;
+            let rest = de::value::MapAccessDeserializer::new(map);
+            return Ok(match kind {
+                Kind::Header => Record::Header(Header::deserialize(rest)?),
+                Kind::Exchange => Record::Exchange(Box::new(Exchange::deserialize(rest)?)),
+                Kind::End => Record::End(End::deserialize(rest)?),
+            });
+        }
+        // The slow path: gather the object, then find its tag.
+        let mut object = serde_json::Map::new();
+        object.insert(first, map.next_value()?);
+        while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+            object.insert(k, v);
+        }
+        let kind = object.remove("type").ok_or_else(|| de::Error::missing_field("type"))?;
+        let kind = Kind::deserialize(kind.into_deserializer()).map_err(de::Error::custom)?;
+        let rest = serde_json::Value::Object(object);
+        let record = match kind {
+            Kind::Header => serde_json::from_value(rest).map(Record::Header),
+            Kind::Exchange => serde_json::from_value(rest).map(|x| Record::Exchange(Box::new(x))),
+            Kind::End => serde_json::from_value(rest).map(Record::End),
+        };
+        record.map_err(de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_anywhere_decodes() {
+        let end = r#"{"finished_at":"2024-01-01T00:00:00Z","type":"end","status":"complete","exchanges":1,"errors":0,"t_end_us":5}"#;
+        let Ok(Record::End(e)) = serde_json::from_str::<Record>(end) else { panic!("an end record") };
+        assert_eq!(e.t_end_us, 5);
+        let first = serde_json::to_string(&Record::End(e.clone())).expect("serialises");
+        assert!(first.starts_with(r#"{"type":"end""#), "{first}");
+        assert_eq!(serde_json::from_str::<Record>(&first).ok(), Some(Record::End(e)));
+        assert!(serde_json::from_str::<Record>(r#"{"type":"nope"}"#).is_err());
+        assert!(serde_json::from_str::<Record>(r#"{"status":"complete"}"#).is_err());
+    }
+}

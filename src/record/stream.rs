@@ -1,0 +1,230 @@
+//! Reading `run.jsonl` as it goes: the header first, then one exchange at a
+//! time, so a run of millions of exchanges is analysed in bounded memory.
+//! The end record and whether the last line was torn are known once the
+//! exchanges are drained ([`RunStream::finish`]).
+//!
+//! A resumed run re-sends interrupted steps and the file keeps both records
+//! (it is append-only); readers see only the later one. Interrupted records
+//! are rare (only where a run stopped), so they are held back and emitted
+//! after all others, and only when no later record for the same task and
+//! step came.
+
+use super::reader::ReadError;
+use super::{End, ErrorKind, Exchange, Header, Record, SCHEMA};
+use std::collections::{HashMap, VecDeque};
+use std::io::BufRead;
+
+/// What only the end of the record tells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTail {
+    /// None when the run did not finish (killed, crashed).
+    pub end: Option<End>,
+    /// True when the last line was incomplete and skipped.
+    pub torn_tail: bool,
+}
+
+/// The record's lines, decoded; knows nothing of superseded records.
+struct Lines<R> {
+    reader: R,
+    shown: String,
+    buf: Vec<u8>,
+    line: usize,
+    /// The first header seen (a resumed run appends more; the first names the run).
+    header: Option<Header>,
+    end: Option<End>,
+    /// A line that did not decode: an error if any line follows, else a torn tail.
+    pending: Option<(usize, String)>,
+    torn_tail: bool,
+    error: Option<ReadError>,
+    done: bool,
+    /// Skip HTTP headers and bodies (`lean.rs`).
+    lean: bool,
+    /// Which exchanges (by `seq`) to decode at all; see [`RunStream::only`].
+    keep: Option<Keep>,
+}
+
+/// Picks exchanges by `seq` before they are decoded.
+type Keep = Box<dyn FnMut(u64) -> bool + Send>;
+
+/// The `seq` of an exchange line as the writer writes it
+/// (`{"type":"exchange","seq":42,…`), read without decoding the line.
+fn exchange_seq(line: &[u8]) -> Option<u64> {
+    let rest = line.strip_prefix(br#"{"type":"exchange","seq":"#.as_slice())?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if rest.get(digits) != Some(&b',') {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
+impl<R: BufRead> Lines<R> {
+    /// The next exchange record in the file, or None at its end or on an error.
+    fn next_exchange(&mut self) -> Option<Exchange> {
+        while !self.done {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => {
+                    self.done = true;
+                    self.torn_tail = self.pending.take().is_some();
+                    break;
+                }
+                Ok(_) => {}
+                Err(source) => return self.fail(ReadError::Io { path: self.shown.clone(), source }),
+            }
+            self.line += 1;
+            if let Some((line, message)) = self.pending.take() {
+                // A bad line followed by more lines is corruption, not a torn tail.
+                return self.fail(ReadError::Bad { path: self.shown.clone(), line, message });
+            }
+            if self.buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if let (Some(keep), Some(seq)) = (self.keep.as_mut(), exchange_seq(&self.buf)) {
+                if !keep(seq) {
+                    continue;
+                }
+            }
+            let decoded = if self.lean {
+                super::lean::decoding(|| serde_json::from_slice::<Record>(&self.buf))
+            } else {
+                serde_json::from_slice::<Record>(&self.buf)
+            };
+            match decoded {
+                Ok(Record::Header(h)) if h.schema > SCHEMA => {
+                    return self.fail(ReadError::Schema { path: self.shown.clone(), found: h.schema })
+                }
+                Ok(Record::Header(h)) => {
+                    self.header.get_or_insert(h);
+                }
+                Ok(Record::Exchange(x)) => return Some(*x),
+                Ok(Record::End(e)) => self.end = Some(e),
+                Err(e) => self.pending = Some((self.line, e.to_string())),
+            }
+        }
+        None
+    }
+
+    fn fail(&mut self, error: ReadError) -> Option<Exchange> {
+        self.error = Some(error);
+        self.done = true;
+        None
+    }
+}
+
+/// The exchanges of a run, in record order, without superseded ones.
+pub struct RunStream<R> {
+    lines: Lines<R>,
+    header: Header,
+    /// Exchanges read before the header while looking for it.
+    early: VecDeque<Exchange>,
+    /// Interrupted records not (yet) superseded, by (task key, step), with their order.
+    held: HashMap<(String, usize), (usize, Exchange)>,
+    read: usize,
+    /// The held records still standing at the end, in record order.
+    last: VecDeque<Exchange>,
+}
+
+impl<R: BufRead> RunStream<R> {
+    /// Reads up to the header; `shown` names the file in errors.
+    pub fn new(reader: R, shown: &str) -> Result<Self, ReadError> {
+        Self::with(reader, shown, false, None)
+    }
+
+    /// Like [`RunStream::new`], decoding exchanges for analysis only: HTTP
+    /// attempts without headers and bodies (`lean.rs`).
+    pub fn lean(reader: R, shown: &str) -> Result<Self, ReadError> {
+        Self::with(reader, shown, true, None)
+    }
+
+    /// Like [`RunStream::new`], decoding only the exchanges whose `seq`
+    /// `keep` picks; the others are skipped unread, so they are neither
+    /// checked nor seen superseding an interrupted record. For re-reading a
+    /// run already read whole (the report of a large run).
+    pub fn only(reader: R, shown: &str, keep: impl FnMut(u64) -> bool + Send + 'static) -> Result<Self, ReadError> {
+        Self::with(reader, shown, false, Some(Box::new(keep)))
+    }
+
+    fn with(reader: R, shown: &str, lean: bool, keep: Option<Keep>) -> Result<Self, ReadError> {
+        let mut lines = Lines {
+            reader,
+            shown: shown.to_string(),
+            buf: Vec::with_capacity(8192),
+            line: 0,
+            header: None,
+            end: None,
+            pending: None,
+            torn_tail: false,
+            error: None,
+            done: false,
+            lean,
+            keep,
+        };
+        let mut early = VecDeque::new();
+        while lines.header.is_none() {
+            match lines.next_exchange() {
+                Some(x) => early.push_back(x),
+                None => break,
+            }
+        }
+        if let Some(e) = lines.error.take() {
+            return Err(e);
+        }
+        let header = lines.header.take().ok_or_else(|| ReadError::NoHeader { path: shown.to_string() })?;
+        Ok(RunStream { lines, header, early, held: HashMap::new(), read: 0, last: VecDeque::new() })
+    }
+
+    /// The run's (first) header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Drains what is left and returns what the end of the record said, or
+    /// the error that stopped reading.
+    pub fn finish(mut self) -> Result<(Header, RunTail), ReadError> {
+        for _ in self.by_ref() {}
+        if let Some(e) = self.lines.error.take() {
+            return Err(e);
+        }
+        Ok((self.header, RunTail { end: self.lines.end, torn_tail: self.lines.torn_tail }))
+    }
+}
+
+impl<R: BufRead> Iterator for RunStream<R> {
+    type Item = Exchange;
+
+    fn next(&mut self) -> Option<Exchange> {
+        loop {
+            let Some(x) = self.early.pop_front().or_else(|| self.lines.next_exchange()) else {
+                if !self.held.is_empty() {
+                    let mut held: Vec<(usize, Exchange)> = self.held.drain().map(|(_, v)| v).collect();
+                    held.sort_by_key(|(order, _)| *order);
+                    self.last.extend(held.into_iter().map(|(_, x)| x));
+                }
+                return self.last.pop_front();
+            };
+            self.read += 1;
+            let interrupted = x.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Interrupted);
+            if interrupted {
+                self.held.insert((x.task.key(), x.step), (self.read, x));
+                continue;
+            }
+            if !self.held.is_empty() {
+                self.held.remove(&(x.task.key(), x.step));
+            }
+            return Some(x);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exchange_seq;
+
+    #[test]
+    fn seq_from_the_line_prefix() {
+        assert_eq!(exchange_seq(br#"{"type":"exchange","seq":42,"task":{}}"#), Some(42));
+        assert_eq!(exchange_seq(br#"{"type":"exchange","seq":42}"#), None);
+        assert_eq!(exchange_seq(br#"{"seq":42,"type":"exchange",}"#), None);
+        assert_eq!(exchange_seq(br#"{"type":"header","schema":1}"#), None);
+    }
+}
