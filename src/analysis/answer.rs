@@ -51,7 +51,7 @@ fn lower_first(label: &str) -> String {
 }
 
 /// The value an answer stated for a fact, for the consistency matrix.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Stated {
     pub value: FactValue,
     pub span: Range<usize>,

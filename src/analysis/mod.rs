@@ -30,6 +30,7 @@ mod finding;
 pub mod handoff;
 mod intern;
 mod journey;
+mod memo;
 mod pass;
 mod sla;
 pub mod summary;

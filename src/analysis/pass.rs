@@ -8,6 +8,7 @@ use super::consistency::{Matrix, Seen};
 use super::finding::{self, Findings, Key};
 use super::journey::{Journeys, Placement, SWEEP_JOURNEY};
 use super::intern::Interner;
+use super::memo::Memo;
 use super::{answer, evidence, feeling, handoff, sla, summary, Context};
 use crate::record::{ErrorKind, Exchange, Task, TaskKind};
 use crate::verdict::{
@@ -61,6 +62,10 @@ pub(super) struct Pass<'c, 'a> {
     counts: Counts,
     /// The last moment seen, for the run's duration when it has no end.
     last_us: u64,
+    /// Cleaned answers by (channel, customer message, reply text).
+    cleaned: Memo<String>,
+    /// Fact checks by (fact, cleaned answer).
+    checked: Memo<(FactCheck, Option<answer::Stated>)>,
 }
 
 impl<'c, 'a> Pass<'c, 'a> {
@@ -77,6 +82,8 @@ impl<'c, 'a> Pass<'c, 'a> {
             checks: Vec::new(),
             counts: Counts::default(),
             last_us: 0,
+            cleaned: Memo::new(),
+            checked: Memo::new(),
         }
     }
 
@@ -93,7 +100,8 @@ impl<'c, 'a> Pass<'c, 'a> {
         // segments are their own kind, keyed in consistency.rs.)
         let base = Key { channel: Some(channel), question, ..Key::new(FindingKind::Error) };
         let (persona, segment) = (self.strings.str(&x.task.persona), self.strings.str(&x.persona_segment));
-        let at = At { x, answer: ctx.clean(x), critical, base, persona, segment, journey, stage };
+        let answer = x.reply.as_ref().map(|r| self.cleaned.get_or(&[&x.channel, &x.message, &r.text], || ctx.clean(x).unwrap_or_default()));
+        let at = At { x, answer, critical, base, persona, segment, journey, stage };
         self.count(x);
 
         let mut linked: Vec<usize> = Vec::new();
@@ -164,7 +172,7 @@ impl<'c, 'a> Pass<'c, 'a> {
         let (mut wrong, mut not_stated) = (0, 0);
         for fact_id in &x.expects {
             let Some((&fact_id, info)) = ctx.facts.get_key_value(fact_id.as_str()) else { continue };
-            let (check, stated) = answer::check(fact_id, info, answer, &ctx.locale);
+            let (check, stated) = self.checked.get_or(&[fact_id, answer], || answer::check(fact_id, info, answer, &ctx.locale));
             self.counts.facts_checked += 1;
             let kind = match check.outcome {
                 FactOutcome::Correct => {
