@@ -1,7 +1,7 @@
 //! `touchpoint run` end to end, as a user runs it: the binary, the example
 //! suite, the embedded demo; and what is left after a `kill -9`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,7 +1,7 @@
 //! The engine against a fault-injecting server on 127.0.0.1:0: every fault
 //! becomes a recorded error on its step, and the run always finishes.
 
-mod common;
+use crate::common;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;

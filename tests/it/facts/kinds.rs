@@ -2,7 +2,7 @@
 
 use touchpoint::fact::{self, FactKind, FactValue, Locale};
 
-use crate::support::{assert_agree, assert_differ, assert_none, expected, spec};
+use super::support::{assert_agree, assert_differ, assert_none, expected, spec};
 
 #[test]
 fn money_forms_agree() {

@@ -3,7 +3,7 @@
 //! with an answer fixed and another broken in between, then `touchpoint
 //! history` and `touchpoint diff` through the binary.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

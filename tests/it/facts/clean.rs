@@ -3,7 +3,7 @@
 use touchpoint::analysis::clean::{self, clean, AnswerFormat};
 use touchpoint::fact::{self, FactKind, Locale};
 
-use crate::support::spec;
+use super::support::spec;
 
 fn phones(text: &str) -> Vec<String> {
     fact::extract(&spec(FactKind::Phone), text, &Locale::default())

@@ -8,8 +8,8 @@
 //! `UPDATE_GOLDEN=1 cargo test --test report` rewrites the golden files
 //! (and `docs/report.png`).
 
-mod browser;
-mod common;
+use crate::browser;
+use crate::common;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

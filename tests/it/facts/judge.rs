@@ -3,7 +3,7 @@
 
 use touchpoint::fact::{self, FactKind, FactSpec, FactValue, Judgement, Locale};
 
-use crate::support::{expected, judge_with, spec};
+use super::support::{expected, judge_with, spec};
 
 fn keyed(kind: FactKind, keywords: &[&str]) -> FactSpec {
     FactSpec {

@@ -1,7 +1,7 @@
 //! Suite loading must never panic, whatever the files hold: random bytes,
 //! truncations and splices of the real example suite.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! answer between runs), a webhook receiver on 127.0.0.1:0, SIGTERM mid-run;
 //! and the production guards (budgets, quiet hours, stop file).
 
-mod common;
+use crate::common;
 
 use axum::routing::post;
 use axum::{Json, Router};

@@ -1,0 +1,28 @@
+//! touchpoint's integration tests, in one binary (one link, one run).
+//!
+//! They read like the README: start the embedded demo or a fault-injecting
+//! server on 127.0.0.1:0, run real suites end to end, and assert on what a
+//! user would see — records, verdicts, reports, exit codes.
+//!
+//! - `check`, `check_fuzz`: suite validation, diagnostics golden file, never a panic.
+//! - `demo`: the embedded contact centre over HTTP.
+//! - `engine`: faults from the target are recorded, never fatal; webhooks; redaction.
+//! - `run`: the binary end to end, kill -9, SIGTERM, resume.
+//! - `facts`: fact kinds and answer cleaning, table-driven and property-tested.
+//! - `analysis`: findings, matrix, service levels, handoffs, JUnit.
+//! - `report`: the HTML report in headless Chromium, view-model golden files.
+//! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
+
+mod browser;
+mod common;
+
+mod analysis;
+mod audit;
+mod check;
+mod check_fuzz;
+mod demo;
+mod engine;
+mod facts;
+mod history;
+mod report;
+mod run;
