@@ -11,11 +11,15 @@ use std::hash::{Hash, Hasher};
 /// Distinct inputs remembered before starting afresh.
 const CAPACITY: usize = 8192;
 
+/// A remembered key (its strings) and value.
+type Entry<V> = (Box<[String]>, V);
+
 /// A bounded map from a key made of several strings to a value. Entries are
 /// found by a hash of the key and confirmed by comparing the strings, so a
 /// lookup allocates nothing and a hash collision is never a wrong answer.
 pub struct Memo<V> {
-    entries: HashMap<u64, Vec<(Box<[String]>, V)>>,
+    /// Key hash → the entries with that hash (almost always one).
+    entries: HashMap<u64, Vec<Entry<V>>>,
     len: usize,
 }
 

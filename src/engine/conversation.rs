@@ -164,7 +164,7 @@ impl Conversation {
         Ok(match ex {
             Extractor::JsonPath(p) if template::is_template(&p) => {
                 let ctx = minijinja::Value::from_serialize(self.context(msg));
-                Extractor::JsonPath(template::render(&msg.templates, &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?)
+                Extractor::JsonPath(template::render(msg.templates, &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?)
             }
             other => other,
         })

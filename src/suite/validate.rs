@@ -168,10 +168,8 @@ impl<'a> Checker<'a> {
                     self.err(file, at, format!("`{r}` is not a valid regex"), "invalid regex", Some(first_line(&e.to_string())));
                 }
             }
-            Extractor::Css { selector, .. } => {
-                if scraper::Selector::parse(&selector).is_err() {
-                    self.err(file, at, format!("`{selector}` is not a valid CSS selector"), "invalid selector", Some("e.g. `article.answer` or `main > div#content`".into()));
-                }
+            Extractor::Css { selector, .. } if scraper::Selector::parse(&selector).is_err() => {
+                self.err(file, at, format!("`{selector}` is not a valid CSS selector"), "invalid selector", Some("e.g. `article.answer` or `main > div#content`".into()));
             }
             _ => {}
         }
