@@ -41,8 +41,10 @@ pub struct Message<'a> {
     pub subject: &'a str,
     /// Values the walk captured on earlier steps (any channel).
     pub walk_vars: &'a Map<String, Value>,
-    /// The persona etc.: the walk's base context.
+    /// The run's common context: env, target, run.
     pub base: &'a Map<String, Value>,
+    /// The persona speaking (`{{ persona.name }}`).
+    pub persona: &'a Value,
     /// The run's compiled templates (templated JSONPath filters render here).
     pub templates: &'a minijinja::Environment<'static>,
 }
@@ -68,6 +70,7 @@ impl Conversation {
 
     fn context(&self, msg: &Message<'_>) -> Value {
         let mut ctx = msg.base.clone();
+        ctx.insert("persona".into(), msg.persona.clone());
         for (k, v) in msg.walk_vars {
             ctx.insert(k.clone(), v.clone());
         }

@@ -30,8 +30,10 @@ pub struct DoneStep {
 /// Runs a walk, appending one record per step. Returns (exchanges, errors).
 pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize, DoneStep>) -> (u64, u64) {
     let Some(persona) = shared.suite.persona(&walk.task.persona) else { return (0, 0) };
-    let mut base = shared.base_context.clone();
-    base.insert("persona".into(), super::persona_value(persona));
+    // The run's common context is shared; only the persona is this walk's
+    // own (thousands of waiting walks should not each copy the rest).
+    let base = &shared.base_context;
+    let persona = super::persona_value(persona);
     let mut walk_vars: Map<String, Value> = Map::new();
     let mut conversations: BTreeMap<String, Conversation> = BTreeMap::new();
     let (mut exchanges, mut errors) = (0, 0);
@@ -61,6 +63,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let conv = conversations.entry(step.channel.clone()).or_insert_with(|| Conversation::new(&step.channel, channel.clone(), shared));
         let ctx = {
             let mut c = base.clone();
+            c.insert("persona".into(), persona.clone());
             c.extend(walk_vars.clone());
             minijinja::Value::from_serialize(Value::Object(c))
         };
@@ -68,7 +71,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let subject = step.subject.as_deref().map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string())).unwrap_or_default();
         let (message, mut outcome) = match rendered {
             Ok(m) => {
-                let msg = Message { text: &m, subject: &subject, walk_vars: &walk_vars, base: &base, templates: &shared.templates };
+                let msg = Message { text: &m, subject: &subject, walk_vars: &walk_vars, base, persona: &persona, templates: &shared.templates };
                 let outcome = Box::pin(conv.exchange(shared, &msg)).await;
                 (m, outcome)
             }
