@@ -21,7 +21,9 @@ impl RecordWriter {
 
     /// Serialises and appends one record as a single line.
     pub fn append(&self, record: &Record) -> io::Result<()> {
-        let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
+        // A typical exchange is a few KB: start there rather than grow from 128 bytes.
+        let mut line = Vec::with_capacity(4096);
+        serde_json::to_writer(&mut line, record).map_err(io::Error::other)?;
         line.push(b'\n');
         let mut f = self.file.lock().map_err(|_| io::Error::other("record writer poisoned"))?;
         f.write_all(&line)
