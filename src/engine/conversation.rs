@@ -262,6 +262,7 @@ impl Conversation {
             }
             // The server answered "not yet" somewhere between sending the poll and its first byte.
             known_absent_us = resp.t_start_us;
+            tracing::trace!(channel = %self.channel_name, every_ms = every.as_millis() as u64, "no reply yet; polling again");
             let now = tokio::time::Instant::now();
             if now >= deadline {
                 return Err(fail(ErrorKind::NoReply, format!("no reply within {} (max_wait); polled {} times", humantime::format_duration(max_wait), out.http.iter().filter(|h| h.purpose == Purpose::Poll).count())));

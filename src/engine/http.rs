@@ -106,6 +106,11 @@ impl Sender {
             // reserved in every waiting persona's task, sending or not.
             let (record, outcome) = Box::pin(self.attempt(req, purpose, attempt, clock, redactor)).await;
             drop(permit);
+            tracing::debug!(
+                method = %record.method, url = %record.url, attempt, status = ?record.status,
+                ms = (record.t_end_us.saturating_sub(record.t_start_us)) / 1000, error = ?record.error,
+                "{purpose:?} request"
+            );
             log.push(record);
             let pause = match &outcome {
                 Outcome::Response(r) if self.retry_on.contains(&r.status) => retry_after(&r.headers).unwrap_or(self.backoff * 2u32.pow(attempt - 1)),

@@ -30,6 +30,7 @@ pub struct DoneStep {
 /// Runs a walk, appending one record per step. Returns (exchanges, errors).
 pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize, DoneStep>) -> (u64, u64) {
     let Some(persona) = shared.suite.persona(&walk.task.persona) else { return (0, 0) };
+    tracing::trace!(walk = %walk.task.key(), steps = walk.steps.len(), "walk starts");
     // The run's common context is shared; only the persona is this walk's
     // own (thousands of waiting walks should not each copy the rest).
     let base = &shared.base_context;
@@ -118,6 +119,11 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
             captures: outcome.captures.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
             error: outcome.error,
         };
+        tracing::debug!(
+            walk = %exchange.task.key(), step = exchange.step, channel = %exchange.channel,
+            replied = exchange.reply.is_some(), error = ?exchange.error.as_ref().map(|e| &e.message),
+            "exchange recorded"
+        );
         shared.record(Record::Exchange(Box::new(exchange)));
         exchanges += 1;
         if failed {
