@@ -14,6 +14,22 @@ fn bin() -> Command {
     c
 }
 
+/// Waits until the one run in `out` has at least `lines` lines on disk;
+/// returns its run.jsonl. Fails after a minute.
+fn wait_for_lines(out: &Path, lines: usize) -> std::path::PathBuf {
+    let started = Instant::now();
+    loop {
+        let file = std::fs::read_dir(out).unwrap().filter_map(|e| e.ok()).map(|e| e.path().join("run.jsonl")).find(|f| f.exists());
+        if let Some(f) = file {
+            if std::fs::read_to_string(&f).map(|t| t.lines().count()).unwrap_or(0) >= lines {
+                return f;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the run never wrote {lines} records");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn only_run_dir(out: &Path) -> std::path::PathBuf {
     let dirs: Vec<_> = std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     assert_eq!(dirs.len(), 1, "{dirs:?}");
@@ -91,18 +107,7 @@ fn after_kill_9_every_complete_record_is_readable() {
         .spawn()
         .unwrap();
     // Wait until a few exchanges are on disk, then SIGKILL mid-run.
-    let started = Instant::now();
-    let file = loop {
-        if let Some(dir) = std::fs::read_dir(out.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.is_dir()) {
-            let f = dir.join("run.jsonl");
-            let lines = std::fs::read_to_string(&f).map(|t| t.lines().count()).unwrap_or(0);
-            if lines >= 6 {
-                break f;
-            }
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "the run never wrote records");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let file = wait_for_lines(out.path(), 6);
     child.kill().unwrap(); // SIGKILL on unix
     child.wait().unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
@@ -134,21 +139,7 @@ fn resume_after_kill_9_sends_every_planned_step_exactly_once() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let lines = std::fs::read_dir(out.path())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .map(|e| e.path().join("run.jsonl"))
-            .find_map(|f| std::fs::read_to_string(f).ok())
-            .map(|t| t.lines().count())
-            .unwrap_or(0);
-        if lines >= 8 {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "the run never wrote records");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_lines(out.path(), 8);
     child.kill().unwrap();
     child.wait().unwrap();
     let dir = only_run_dir(out.path());
@@ -188,22 +179,7 @@ fn resume_after_kill_9_sends_every_planned_step_exactly_once() {
 fn sigterm_stops_a_run_cleanly_and_finishes_the_record() {
     let out = tempfile::tempdir().unwrap();
     let child = bin().args(["run", "--quiet", "--concurrency", "2", "--out"]).arg(out.path()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let started = Instant::now();
-    loop {
-        let lines = std::fs::read_dir(out.path())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .map(|e| e.path().join("run.jsonl"))
-            .filter_map(|f| std::fs::read_to_string(f).ok())
-            .map(|t| t.lines().count())
-            .next()
-            .unwrap_or(0);
-        if lines >= 4 {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "the run never wrote records");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_lines(out.path(), 4);
     let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(term.success());
     let output = child.wait_with_output().unwrap();
