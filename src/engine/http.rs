@@ -57,6 +57,9 @@ pub struct Sender {
     /// hold no permit, so 10,000 waiting personas share a few hundred
     /// connections instead of opening one each (each costs ~40 KB).
     pub in_flight: tokio::sync::Semaphore,
+    /// Headers on every request (the test-traffic mark, `--header`): sent as
+    /// the client's defaults, recorded with each request like any other.
+    pub marks: Vec<(String, String)>,
 }
 
 /// Default cap on a channel's requests in flight.
@@ -154,7 +157,7 @@ impl Sender {
             attempt,
             method: req.method.to_string(),
             url: redactor.redact(&req.url),
-            request_headers: req.headers.iter().map(|(k, v)| (k.clone(), redactor.redact(v))).collect(),
+            request_headers: self.marks.iter().chain(&req.headers).map(|(k, v)| (k.clone(), redactor.redact(v))).collect(),
             request_body: request_body.map(|b| redactor.redact(&b)),
             t_start_us: clock.us(),
             t_first_byte_us: None,

@@ -337,7 +337,8 @@ fn build_senders(suite: &Suite, opts: &RunOptions, stop: &watch::Receiver<bool>)
     let test_header = suite.map.test_header.as_deref().and_then(|h| crate::suite::channel::parse_header(h).ok());
     for (name, ch) in &suite.channels {
         let mut default_headers = reqwest::header::HeaderMap::new();
-        for (k, v) in test_header.iter().chain(&opts.extra_headers) {
+        let marks: Vec<(String, String)> = test_header.iter().chain(&opts.extra_headers).cloned().collect();
+        for (k, v) in &marks {
             if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.as_bytes()), reqwest::header::HeaderValue::from_str(v)) {
                 default_headers.insert(k, v);
             }
@@ -366,6 +367,7 @@ fn build_senders(suite: &Suite, opts: &RunOptions, stop: &watch::Receiver<bool>)
                 budget: budgets.get(name),
                 stop: stop.clone(),
                 in_flight: tokio::sync::Semaphore::new(opts.concurrency.clamp(1, http::MAX_IN_FLIGHT)),
+                marks,
             },
         );
     }

@@ -335,3 +335,17 @@ async fn secrets_from_the_environment_are_redacted_everywhere() {
         assert!(!text.contains(token), "{file} leaks the secret");
     }
 }
+
+/// The header that marks test traffic is sent and recorded with every request.
+#[tokio::test]
+async fn the_test_traffic_header_is_recorded_with_each_request() {
+    let target = fault_server().await;
+    let suite_dir = suite_for("/ok", "");
+    let out = tempfile::tempdir().unwrap();
+    let mut opts = common::options(out.path(), &target);
+    opts.extra_headers = vec![("X-Touchpoint".into(), "audit".into())];
+    let result = common::run(common::load(suite_dir.path()), opts).await;
+    let run = read_run(&result.dir).unwrap();
+    let h = &run.exchanges[0].http[0];
+    assert_eq!(h.request_headers.get("x-touchpoint").map(String::as_str), Some("audit"));
+}
