@@ -96,7 +96,9 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
                 _ => "failed",
             };
             let note = acc.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
-            format!("{channel} {what}{asked}{note}.")
+            // The note may end a sentence itself ("… is the target running?").
+            let stop = if note.ends_with(['.', '?', '!']) { "" } else { "." };
+            format!("{channel} {what}{asked}{note}{stop}")
         }
         // Consistency findings carry their own words; this is a fallback.
         FindingKind::ChannelDisagreement | FindingKind::SegmentDifference | FindingKind::Unstable => {

@@ -7,6 +7,11 @@ use crate::engine;
 use crate::suite::Suite;
 use std::sync::Arc;
 
+/// "1 exchange", "3 exchanges".
+fn count(n: u64, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 /// The target URL: `--target`, or the embedded demo started on a free loopback port.
 async fn target(given: &Option<String>, seed: u64, announce: bool) -> Result<(String, Option<DemoHandle>), u8> {
     if let Some(t) = given {
@@ -64,11 +69,11 @@ pub async fn run(args: RunArgs) -> u8 {
         }
     };
     eprintln!(
-        "touchpoint: {} {} personas, {} exchanges, {} errors in {:.1}s{}",
+        "touchpoint: {} {}, {}, {} in {:.1}s{}",
         if result.interrupted { "interrupted after" } else { "ran" },
-        result.walks,
-        result.exchanges,
-        result.errors,
+        count(result.walks as u64, "persona walk"),
+        count(result.exchanges, "exchange"),
+        count(result.errors, "error"),
         result.elapsed.as_secs_f64(),
         match &result.halt {
             Some(halt) => format!(" (stopped early: {halt}; continue with --resume {})", result.dir.display()),
