@@ -23,13 +23,35 @@ pub fn environment() -> Environment<'static> {
 /// by its own source text: the engine renders the same few templates for
 /// every persona, and compiling each time costs more than rendering.
 pub fn compiled(sources: impl IntoIterator<Item = String>) -> Environment<'static> {
-    let mut env = environment();
+    compile_into(environment(), sources)
+}
+
+/// Adds every template in `sources` to `env`, compiled, named by its source.
+pub fn compile_into(mut env: Environment<'static>, sources: impl IntoIterator<Item = String>) -> Environment<'static> {
     for source in sources {
         if is_template(&source) && env.get_template(&source).is_err() {
             // A template that does not compile is rendered (and reported) later.
             let _ = env.add_template_owned(source.clone(), source);
         }
     }
+    env
+}
+
+/// The environment for templated JSONPath (`$.messages[?@.in_reply_to ==
+/// '{{ message_id }}']`). Values come from the target (ids it issued), so
+/// they are untrusted: every string is escaped as a JSONPath single-quoted
+/// literal, and an id like `x' || @.id != '` stays one string instead of
+/// rewriting the filter.
+pub fn jsonpath_environment() -> Environment<'static> {
+    let mut env = environment();
+    env.set_formatter(|out, state, value| {
+        if let Some(s) = value.as_str() {
+            let escaped = s.replace('\\', "\\\\").replace('\'', "\\'");
+            out.write_str(&escaped).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
     env
 }
 
@@ -79,4 +101,20 @@ pub fn render(env: &Environment<'_>, source: &str, ctx: &minijinja::Value) -> Re
         let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
         format!("template `{source}` failed: {detail}")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonpath_values_cannot_rewrite_the_filter() {
+        let env = jsonpath_environment();
+        let ctx = minijinja::context! { id => "x' || @.id != '" };
+        let path = render(&env, "$[?@.id == '{{ id }}']", &ctx).unwrap();
+        assert_eq!(path, r"$[?@.id == 'x\' || @.id != \'']");
+        let items = serde_json::json!([{"id": "x' || @.id != '"}, {"id": "other"}]);
+        let found = crate::extract::select(&path, &items).unwrap();
+        assert_eq!(found, vec![serde_json::json!({"id": "x' || @.id != '"})]);
+    }
 }

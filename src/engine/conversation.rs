@@ -45,8 +45,8 @@ pub struct Message<'a> {
     pub base: &'a Map<String, Value>,
     /// The persona speaking (`{{ persona.name }}`).
     pub persona: &'a Value,
-    /// The run's compiled templates (templated JSONPath filters render here).
-    pub templates: &'a minijinja::Environment<'static>,
+    /// Templated JSONPath filters render here: values escaped as JSONPath strings.
+    pub jsonpath_templates: &'a minijinja::Environment<'static>,
 }
 
 fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
@@ -167,7 +167,7 @@ impl Conversation {
         Ok(match ex {
             Extractor::JsonPath(p) if template::is_template(&p) => {
                 let ctx = minijinja::Value::from_serialize(self.context(msg));
-                Extractor::JsonPath(template::render(msg.templates, &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?)
+                Extractor::JsonPath(template::render(msg.jsonpath_templates, &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?)
             }
             other => other,
         })

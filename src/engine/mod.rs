@@ -83,6 +83,9 @@ pub struct Shared {
     pub suite: Arc<Suite>,
     pub clock: Clock,
     pub templates: minijinja::Environment<'static>,
+    /// Templated JSONPath (reply filters), rendered with every value escaped
+    /// as a JSONPath string literal.
+    pub jsonpath_templates: minijinja::Environment<'static>,
     pub senders: BTreeMap<String, http::Sender>,
     /// The channel configurations, shared by every conversation (not copied per persona).
     pub channels: BTreeMap<String, Arc<crate::suite::Channel>>,
@@ -199,6 +202,7 @@ pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<
         suite: suite.clone(),
         clock,
         templates: crate::template::compiled(template_sources(&suite)),
+        jsonpath_templates: crate::template::compile_into(crate::template::jsonpath_environment(), jsonpath_sources(&suite)),
         senders,
         channels: suite.channels.iter().map(|(k, c)| (k.clone(), Arc::new(c.clone()))).collect(),
         redactor,
@@ -290,6 +294,23 @@ async fn drive(shared: Arc<Shared>, walks: Vec<Walk>, done: BTreeMap<String, BTr
     }
     // Counted from what was recorded, so walks reaped early are included.
     (shared.seq.load(Ordering::Relaxed), shared.progress.errors())
+}
+
+/// The JSONPath extractions that are templates (reply filters on a thread id).
+fn jsonpath_sources(suite: &Suite) -> Vec<String> {
+    use crate::suite::channel::Extractor;
+    let mut out = Vec::new();
+    for ch in suite.channels.values() {
+        let rx = &ch.receive;
+        let extracts = [&rx.reply, &rx.text, &rx.cursor].into_iter().flatten().chain(rx.capture.values());
+        let requests = ch.open.iter().chain(ch.send.as_slice()).chain(rx.request.iter());
+        for ex in extracts.chain(requests.flat_map(|r| r.capture.values())) {
+            if let Ok(Extractor::JsonPath(p)) = ex.resolve() {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 /// Every template string a run renders, so each is compiled once.

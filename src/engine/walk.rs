@@ -72,7 +72,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let subject = step.subject.as_deref().map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string())).unwrap_or_default();
         let (message, mut outcome) = match rendered {
             Ok(m) => {
-                let msg = Message { text: &m, subject: &subject, walk_vars: &walk_vars, base, persona: &persona, templates: &shared.templates };
+                let msg = Message { text: &m, subject: &subject, walk_vars: &walk_vars, base, persona: &persona, jsonpath_templates: &shared.jsonpath_templates };
                 let outcome = Box::pin(conv.exchange(shared, &msg)).await;
                 (m, outcome)
             }
