@@ -52,11 +52,19 @@ fn templates(c: &mut Criterion) {
     let ctx_json = walk_context();
     let ctx = minijinja::Value::from_serialize(&ctx_json);
     let mut g = c.benchmark_group("template");
-    g.bench_function("render/message", |b| b.iter(|| touchpoint::template::render(&env, black_box(MESSAGE), black_box(&ctx)).unwrap()));
-    g.bench_function("render/from_header", |b| b.iter(|| touchpoint::template::render(&env, black_box(FROM), black_box(&ctx)).unwrap()));
-    g.bench_function("render/urlencode_filter", |b| b.iter(|| touchpoint::template::render(&env, black_box(MAILBOX), black_box(&ctx)).unwrap()));
+    g.bench_function("render/message", |b| {
+        b.iter(|| touchpoint::template::render(&env, black_box(MESSAGE), black_box(&ctx)).unwrap())
+    });
+    g.bench_function("render/from_header", |b| {
+        b.iter(|| touchpoint::template::render(&env, black_box(FROM), black_box(&ctx)).unwrap())
+    });
+    g.bench_function("render/urlencode_filter", |b| {
+        b.iter(|| touchpoint::template::render(&env, black_box(MAILBOX), black_box(&ctx)).unwrap())
+    });
     // Plain text skips minijinja entirely.
-    g.bench_function("render/plain_text", |b| b.iter(|| touchpoint::template::render(&env, black_box("/chat/conversations"), black_box(&ctx)).unwrap()));
+    g.bench_function("render/plain_text", |b| {
+        b.iter(|| touchpoint::template::render(&env, black_box("/chat/conversations"), black_box(&ctx)).unwrap())
+    });
     // What `prepare` pays once per request before rendering anything.
     g.bench_function("context/from_serialize", |b| b.iter(|| minijinja::Value::from_serialize(black_box(&ctx_json))));
     // The same template compiled once (what a per-run template cache would give).
@@ -89,9 +97,13 @@ fn help_page() -> String {
     let mut html = String::from("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Refunds and returns – Acme Broadband help</title>");
     html.push_str("<link rel=\"stylesheet\" href=\"/static/help.css\"><script src=\"/static/help.js\" defer></script></head><body><header class=\"site\"><nav><ul>");
     for i in 0..120 {
-        html.push_str(&format!("<li><a href=\"/help/articles/topic-{i}\" class=\"nav-link\">Help topic number {i}</a></li>"));
+        html.push_str(&format!(
+            "<li><a href=\"/help/articles/topic-{i}\" class=\"nav-link\">Help topic number {i}</a></li>"
+        ));
     }
-    html.push_str("</ul></nav></header><main><ol class=\"breadcrumbs\"><li><a href=\"/help\">Help</a></li><li>Refunds</li></ol>");
+    html.push_str(
+        "</ul></nav></header><main><ol class=\"breadcrumbs\"><li><a href=\"/help\">Help</a></li><li>Refunds</li></ol>",
+    );
     html.push_str("<article class=\"answer\"><h1>Refunds and returns</h1>");
     for p in 0..12 {
         html.push_str(&format!(
@@ -104,7 +116,9 @@ fn help_page() -> String {
     }
     html.push_str("</ul></aside></main><footer><p>© Acme Broadband. Registered in England and Wales.</p>");
     while html.len() < 30 * 1024 {
-        html.push_str("<p class=\"legal\">Prices include VAT. Terms and conditions apply to every offer on this page.</p>");
+        html.push_str(
+            "<p class=\"legal\">Prices include VAT. Terms and conditions apply to every offer on this page.</p>",
+        );
     }
     html.push_str("</footer></body></html>");
     html
@@ -122,7 +136,9 @@ fn extraction(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("extract");
     let src = Source { body: &poll_body, json: Some(&poll_json), headers: &headers };
-    g.bench_function("jsonpath/filter_20_events", |b| b.iter(|| extract_all(black_box(&filter), black_box(&src)).unwrap()));
+    g.bench_function("jsonpath/filter_20_events", |b| {
+        b.iter(|| extract_all(black_box(&filter), black_box(&src)).unwrap())
+    });
     g.bench_function("jsonpath/cursor", |b| b.iter(|| extract_all(black_box(&cursor), black_box(&src)).unwrap()));
     // The poll loop parses each body once before extracting.
     g.bench_function("jsonpath/parse_body_then_filter", |b| {
@@ -134,7 +150,9 @@ fn extraction(c: &mut Criterion) {
     });
     // The filter with its path parsed once (what caching the parsed JsonPath would give).
     let parsed = serde_json_path::JsonPath::parse("$.events[?@.type == 'message' && @.role == 'agent']").unwrap();
-    g.bench_function("jsonpath/filter_parsed_once", |b| b.iter(|| parsed.query(black_box(&poll_json)).all().into_iter().cloned().collect::<Vec<Value>>()));
+    g.bench_function("jsonpath/filter_parsed_once", |b| {
+        b.iter(|| parsed.query(black_box(&poll_json)).all().into_iter().cloned().collect::<Vec<Value>>())
+    });
 
     g.throughput(Throughput::Bytes(page.len() as u64));
     let src = Source { body: &page, json: None, headers: &headers };
@@ -144,7 +162,9 @@ fn extraction(c: &mut Criterion) {
     let src = Source { body: reply, json: None, headers: &headers };
     g.bench_function("regex/case_ref", |b| b.iter(|| extract_all(black_box(&regex), black_box(&src)).unwrap()));
     let compiled = regex::Regex::new(r"CASE-\d+").unwrap();
-    g.bench_function("regex/case_ref_compiled_once", |b| b.iter(|| compiled.find(black_box(reply)).map(|m| Value::String(m.as_str().to_string()))));
+    g.bench_function("regex/case_ref_compiled_once", |b| {
+        b.iter(|| compiled.find(black_box(reply)).map(|m| Value::String(m.as_str().to_string())))
+    });
     g.finish();
 }
 
@@ -223,17 +243,24 @@ struct AnalysisView {
 }
 
 fn records(c: &mut Criterion) {
-    let record: Record = serde_json::from_value(exchange_json(7)).expect("the bench exchange matches the record schema");
+    let record: Record =
+        serde_json::from_value(exchange_json(7)).expect("the bench exchange matches the record schema");
     let line = serde_json::to_vec(&record).unwrap();
     let mut g = c.benchmark_group("record");
     g.throughput(Throughput::Bytes(line.len() as u64));
     g.bench_function("serialize/exchange_3_http", |b| b.iter(|| serde_json::to_vec(black_box(&record)).unwrap()));
-    g.bench_function("deserialize/exchange_3_http", |b| b.iter(|| serde_json::from_slice::<Record>(black_box(&line)).unwrap()));
+    g.bench_function("deserialize/exchange_3_http", |b| {
+        b.iter(|| serde_json::from_slice::<Record>(black_box(&line)).unwrap())
+    });
     // The same line read straight into `Exchange`: what skipping the
     // internally tagged `Record` enum (which buffers the whole object) saves.
-    g.bench_function("deserialize/exchange_untagged", |b| b.iter(|| serde_json::from_slice::<touchpoint::record::Exchange>(black_box(&line)).unwrap()));
+    g.bench_function("deserialize/exchange_untagged", |b| {
+        b.iter(|| serde_json::from_slice::<touchpoint::record::Exchange>(black_box(&line)).unwrap())
+    });
     // Only what analysis reads: HTTP attempts skipped without allocating.
-    g.bench_function("deserialize/exchange_for_analysis", |b| b.iter(|| serde_json::from_slice::<AnalysisView>(black_box(&line)).unwrap()));
+    g.bench_function("deserialize/exchange_for_analysis", |b| {
+        b.iter(|| serde_json::from_slice::<AnalysisView>(black_box(&line)).unwrap())
+    });
 
     // 10k lines: a header, 9,998 exchanges, an end.
     let mut file = Vec::new();

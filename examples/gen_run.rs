@@ -56,7 +56,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     header["planned_tasks"] = Value::from(n);
 
     std::fs::create_dir_all(out.as_str())?;
-    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(PathBuf::from(out.as_str()).join("run.jsonl"))?);
+    let mut w =
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(PathBuf::from(out.as_str()).join("run.jsonl"))?);
     write_record(&mut w, header.clone())?;
     for i in 0..n {
         let (copy, k) = (i / per, (i % per) as usize);

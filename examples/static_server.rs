@@ -38,7 +38,9 @@ fn parse_args() -> Result<Options, String> {
         match flag.as_str() {
             "--port" => o.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
             "--threads" => o.threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?,
-            "--reply-after" => o.reply_after = humantime::parse_duration(&value()?).map_err(|e| format!("--reply-after: {e}"))?,
+            "--reply-after" => {
+                o.reply_after = humantime::parse_duration(&value()?).map_err(|e| format!("--reply-after: {e}"))?
+            }
             other => return Err(format!("unknown flag {other}; flags: --port N --threads N --reply-after 20s")),
         }
     }
@@ -58,7 +60,11 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(opts.threads.max(1)).enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(opts.threads.max(1))
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     runtime.block_on(serve(opts));
 }
 

@@ -61,13 +61,15 @@ pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<
     }
 
     let path = dir.join("verdict.json");
-    let json = serde_json::to_vec_pretty(&verdict).map_err(|e| ArtifactError::Write { path: path.display().to_string(), source: e.into() })?;
+    let json = serde_json::to_vec_pretty(&verdict)
+        .map_err(|e| ArtifactError::Write { path: path.display().to_string(), source: e.into() })?;
     write_file(&path, &json)?;
     files.push(path);
 
     let path = dir.join("junit.xml");
     let mut xml = Vec::new();
-    crate::junit::write_junit(&verdict, &mut xml).map_err(|source| ArtifactError::Write { path: path.display().to_string(), source })?;
+    crate::junit::write_junit(&verdict, &mut xml)
+        .map_err(|source| ArtifactError::Write { path: path.display().to_string(), source })?;
     write_file(&path, &xml)?;
     files.push(path);
 

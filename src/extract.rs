@@ -39,7 +39,12 @@ pub fn extract_all(ex: &Extractor, src: &Source<'_>) -> Result<Vec<Value>, Extra
         Extractor::Regex(r) => regex(r, src.body),
         Extractor::Header(h) => {
             let h = h.to_ascii_lowercase();
-            Ok(src.headers.iter().filter(|(k, _)| k.to_ascii_lowercase() == h).map(|(_, v)| Value::String(v.clone())).collect())
+            Ok(src
+                .headers
+                .iter()
+                .filter(|(k, _)| k.to_ascii_lowercase() == h)
+                .map(|(_, v)| Value::String(v.clone()))
+                .collect())
         }
     }
 }

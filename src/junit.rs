@@ -54,11 +54,17 @@ pub fn write_junit(verdict: &Verdict, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn write_case(out: &mut impl Write, check: &Check, by_id: &HashMap<&str, &Finding>, verdict: &Verdict) -> io::Result<()> {
+fn write_case(
+    out: &mut impl Write,
+    check: &Check,
+    by_id: &HashMap<&str, &Finding>,
+    verdict: &Verdict,
+) -> io::Result<()> {
     let time = check.time_ms.map(|ms| format!(r#" time="{:.3}""#, ms / 1000.0)).unwrap_or_default();
     write!(out, r#"    <testcase name="{}" classname="{}"{time}"#, attr(&check.name), attr(&check.class))?;
     let findings: Vec<&Finding> = check.findings.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
-    let (failing, notes): (Vec<&Finding>, Vec<&Finding>) = findings.into_iter().partition(|f| f.severity >= verdict.fail_on);
+    let (failing, notes): (Vec<&Finding>, Vec<&Finding>) =
+        findings.into_iter().partition(|f| f.severity >= verdict.fail_on);
     if failing.is_empty() && notes.is_empty() {
         writeln!(out, "/>")?;
         return Ok(());

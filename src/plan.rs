@@ -67,7 +67,14 @@ pub fn plan(suite: &Suite, opts: &PlanOptions) -> Vec<Walk> {
         for sc in &suite.scenarios {
             for persona_id in sc.persona_ids() {
                 let Some(persona) = suite.persona(persona_id) else { continue };
-                let task = Task { kind: TaskKind::Scenario, id: sc.id.clone(), persona: persona.id.clone(), repeat, question: None, channel: None };
+                let task = Task {
+                    kind: TaskKind::Scenario,
+                    id: sc.id.clone(),
+                    persona: persona.id.clone(),
+                    repeat,
+                    question: None,
+                    channel: None,
+                };
                 let key = task.key();
                 let steps = sc
                     .steps
@@ -102,7 +109,13 @@ pub fn plan(suite: &Suite, opts: &PlanOptions) -> Vec<Walk> {
                         }
                     })
                     .collect();
-                walks.push(Walk { task, segment: persona.segment.clone(), journey: Some(sc.journey.clone()), on_error: sc.on_error, steps });
+                walks.push(Walk {
+                    task,
+                    segment: persona.segment.clone(),
+                    journey: Some(sc.journey.clone()),
+                    on_error: sc.on_error,
+                    steps,
+                });
             }
         }
         for sw in &suite.sweeps {
@@ -135,7 +148,13 @@ pub fn plan(suite: &Suite, opts: &PlanOptions) -> Vec<Walk> {
                             recognises: None,
                             think: Duration::ZERO,
                         };
-                        walks.push(Walk { task, segment: persona.segment.clone(), journey: sw.journey.clone(), on_error: OnError::Stop, steps: vec![step] });
+                        walks.push(Walk {
+                            task,
+                            segment: persona.segment.clone(),
+                            journey: sw.journey.clone(),
+                            on_error: OnError::Stop,
+                            steps: vec![step],
+                        });
                     }
                 }
             }

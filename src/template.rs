@@ -47,7 +47,8 @@ pub fn jsonpath_environment() -> Environment<'static> {
     env.set_formatter(|out, state, value| {
         if let Some(s) = value.as_str() {
             let escaped = s.replace('\\', "\\\\").replace('\'', "\\'");
-            out.write_str(&escaped).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+            out.write_str(&escaped)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
         } else {
             minijinja::escape_formatter(out, state, value)
         }
@@ -62,7 +63,10 @@ pub fn is_template(text: &str) -> bool {
 
 /// Compiles `source`; on error returns the message and the byte range inside
 /// the template that minijinja blames, when it knows.
-pub fn compile_check(env: &Environment<'_>, source: &str) -> Result<Variables, (String, Option<std::ops::Range<usize>>)> {
+pub fn compile_check(
+    env: &Environment<'_>,
+    source: &str,
+) -> Result<Variables, (String, Option<std::ops::Range<usize>>)> {
     match env.template_from_str(source) {
         Ok(t) => Ok(Variables { names: t.undeclared_variables(true).into_iter().collect() }),
         Err(e) => {

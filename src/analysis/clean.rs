@@ -36,12 +36,7 @@ pub struct Cleaned {
 
 /// What analysis calls: the answer in `body`, without chrome, quotes,
 /// signature or the customer's own words.
-pub fn clean(
-    body: &str,
-    format: AnswerFormat,
-    region: Option<&str>,
-    customer_message: &str,
-) -> Cleaned {
+pub fn clean(body: &str, format: AnswerFormat, region: Option<&str>, customer_message: &str) -> Cleaned {
     let text = match format {
         AnswerFormat::Text => body.replace("\r\n", "\n"),
         AnswerFormat::Html => html_to_text(body, region),
@@ -54,18 +49,14 @@ pub fn clean(
             strip_email_quotes_and_signature(&plain)
         }
     };
-    Cleaned {
-        text: tidy(&remove_echo(&text, customer_message)),
-    }
+    Cleaned { text: tidy(&remove_echo(&text, customer_message)) }
 }
 
 // ---------------------------------------------------------------- HTML
 
 /// Elements whose text is never part of an answer.
-const NEVER_TEXT: [&str; 10] = [
-    "script", "style", "noscript", "template", "head", "svg", "iframe", "object", "canvas",
-    "select",
-];
+const NEVER_TEXT: [&str; 10] =
+    ["script", "style", "noscript", "template", "head", "svg", "iframe", "object", "canvas", "select"];
 /// Page chrome: menus, banners, footers with the switchboard number.
 const CHROME: [&str; 3] = ["nav", "header", "footer"];
 const BLOCKS: [&str; 34] = [
@@ -126,11 +117,9 @@ fn render(doc: &Html, region: Option<&str>, skip: Skip) -> String {
     let regions = region.and_then(|css| Selector::parse(css).ok()).map(|s| {
         // A region inside a <script> is still script: never text.
         let readable = doc.select(&s).filter(|m| {
-            std::iter::once(**m).chain(m.ancestors()).all(|n| {
-                n.value()
-                    .as_element()
-                    .map_or(true, |e| !NEVER_TEXT.contains(&e.name()))
-            })
+            std::iter::once(**m)
+                .chain(m.ancestors())
+                .all(|n| n.value().as_element().map_or(true, |e| !NEVER_TEXT.contains(&e.name())))
         });
         outermost(readable.collect())
     });
@@ -156,10 +145,7 @@ fn render(doc: &Html, region: Option<&str>, skip: Skip) -> String {
 /// Drops matches nested in other matches, so their text is not repeated.
 fn outermost(matches: Vec<ElementRef<'_>>) -> Vec<ElementRef<'_>> {
     let ids: Vec<_> = matches.iter().map(|m| m.id()).collect();
-    matches
-        .into_iter()
-        .filter(|m| !m.ancestors().any(|a| ids.contains(&a.id())))
-        .collect()
+    matches.into_iter().filter(|m| !m.ancestors().any(|a| ids.contains(&a.id()))).collect()
 }
 
 fn write_text(node: ElementRef<'_>, skip: Skip, out: &mut String) {
@@ -168,14 +154,10 @@ fn write_text(node: ElementRef<'_>, skip: Skip, out: &mut String) {
             Node::Text(text) => push_inline(text, out),
             Node::Element(element) => {
                 let name = element.name();
-                let hidden =
-                    element.attr("hidden").is_some() || element.attr("aria-hidden") == Some("true");
+                let hidden = element.attr("hidden").is_some() || element.attr("aria-hidden") == Some("true");
                 let quoted = skip == Skip::EmailQuotes
                     && (name == "blockquote"
-                        || element.has_class(
-                            "gmail_quote",
-                            scraper::CaseSensitivity::AsciiCaseInsensitive,
-                        )
+                        || element.has_class("gmail_quote", scraper::CaseSensitivity::AsciiCaseInsensitive)
                         || element.id() == Some("divRplyFwdMsg"));
                 if NEVER_TEXT.contains(&name) || CHROME.contains(&name) || hidden || quoted {
                     continue;
@@ -216,19 +198,13 @@ fn push_inline(text: &str, out: &mut String) {
 }
 
 fn looks_like_html(body: &str) -> bool {
-    let lower = body
-        .get(..body.len().min(2048))
-        .unwrap_or(body)
-        .to_ascii_lowercase();
-    ["<html", "<body", "<div", "<p>", "<p ", "<br", "<table"]
-        .iter()
-        .any(|tag| lower.contains(tag))
+    let lower = body.get(..body.len().min(2048)).unwrap_or(body).to_ascii_lowercase();
+    ["<html", "<body", "<div", "<p>", "<p ", "<br", "<table"].iter().any(|tag| lower.contains(tag))
 }
 
 // ---------------------------------------------------------------- email
 
-static ON_WROTE: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(?i)^\s*on\b.{0,300}\bwrote:\s*$").expect("valid regex"));
+static ON_WROTE: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)^\s*on\b.{0,300}\bwrote:\s*$").expect("valid regex"));
 static ON_START: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)^\s*on\s").expect("valid regex"));
 static WROTE_END: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)\bwrote:\s*$").expect("valid regex"));
 /// Lines after which nothing is the sender's answer.
@@ -238,8 +214,7 @@ static CUT: Lazy<Regex> = Lazy::new(|| {
     )
     .expect("valid regex")
 });
-static HEADER_FROM: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(?i)^\s*from:\s*\S").expect("valid regex"));
+static HEADER_FROM: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)^\s*from:\s*\S").expect("valid regex"));
 static HEADER_OTHER: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"(?i)^\s*(?:sent|date|to|subject|cc):\s*").expect("valid regex"));
 static SIGN_OFF: Lazy<Regex> = Lazy::new(|| {
@@ -258,14 +233,9 @@ pub fn strip_email_quotes_and_signature(text: &str) -> String {
     let mut kept: Vec<&str> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let next = lines.get(i + 1).copied().unwrap_or("");
-        let quote_header =
-            ON_WROTE.is_match(line) || (ON_START.is_match(line) && WROTE_END.is_match(next));
-        let outlook_header = HEADER_FROM.is_match(line)
-            && lines
-                .iter()
-                .skip(i + 1)
-                .take(5)
-                .any(|l| HEADER_OTHER.is_match(l));
+        let quote_header = ON_WROTE.is_match(line) || (ON_START.is_match(line) && WROTE_END.is_match(next));
+        let outlook_header =
+            HEADER_FROM.is_match(line) && lines.iter().skip(i + 1).take(5).any(|l| HEADER_OTHER.is_match(l));
         if quote_header || outlook_header || CUT.is_match(line) {
             break;
         }
@@ -290,9 +260,7 @@ fn is_signature_block(lines: &[&str]) -> bool {
         .take_while(|l| !CUT.is_match(l) && !l.starts_with('>'))
         .collect();
     block.len() <= 6
-        && block.iter().all(|l| {
-            l.chars().count() <= 60 && !(l.ends_with('.') && l.split_whitespace().count() > 6)
-        })
+        && block.iter().all(|l| l.chars().count() <= 60 && !(l.ends_with('.') && l.split_whitespace().count() > 6))
 }
 
 // ---------------------------------------------------------------- echo
@@ -352,11 +320,8 @@ pub fn remove_echo(text: &str, customer_message: &str) -> String {
     }
     for range in sentences(text) {
         if ECHO_LEAD.is_match(&text[range.clone()]) {
-            let inside: Vec<(Range<usize>, String)> = text_words
-                .iter()
-                .filter(|(r, _)| r.start >= range.start && r.end <= range.end)
-                .cloned()
-                .collect();
+            let inside: Vec<(Range<usize>, String)> =
+                text_words.iter().filter(|(r, _)| r.start >= range.start && r.end <= range.end).cloned().collect();
             if shares_run(&inside, &customer, 4) {
                 echoes.push(range);
             }
@@ -372,10 +337,8 @@ pub fn remove_echo(text: &str, customer_message: &str) -> String {
 fn cut(text: &str, echoes: &[Range<usize>]) -> String {
     let mut drop: Vec<Range<usize>> = echoes.to_vec();
     for sentence in sentences(text) {
-        let echoed: Vec<&Range<usize>> = echoes
-            .iter()
-            .filter(|e| e.start < sentence.end && e.end > sentence.start)
-            .collect();
+        let echoed: Vec<&Range<usize>> =
+            echoes.iter().filter(|e| e.start < sentence.end && e.end > sentence.start).collect();
         if echoed.is_empty() {
             continue;
         }

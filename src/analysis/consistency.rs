@@ -23,7 +23,6 @@ use std::rc::Rc;
 /// Distinct values kept per cell; hostile answers could produce many more.
 const MAX_CLASSES: usize = 16;
 
-
 /// Answers that agree with each other.
 #[derive(Debug)]
 struct Class {
@@ -123,7 +122,13 @@ pub struct Seen<'a> {
 impl<'a> Matrix<'a> {
     /// Records what an answer said about `fact` (None: not stated).
     /// `evidence` makes the evidence for a span of the answer, if a new value needs it.
-    pub fn observe(&mut self, at: &Seen<'a>, fact: &'a str, stated: Option<&Stated>, evidence: impl Fn(Range<usize>) -> Evidence) {
+    pub fn observe(
+        &mut self,
+        at: &Seen<'a>,
+        fact: &'a str,
+        stated: Option<&Stated>,
+        evidence: impl Fn(Range<usize>) -> Evidence,
+    ) {
         let cell = CellKey { question: at.question, fact, channel: at.channel, segment: at.segment };
         let classes = self.cells.entry(cell).or_default();
         let Some(stated) = stated else {
@@ -148,12 +153,14 @@ impl<'a> Matrix<'a> {
         for &(k, (segment, ref classes)) in &repeats {
             unstable_at.insert((k.question, k.fact, k.channel, segment));
             let mut key = Key::new(FindingKind::Unstable);
-            (key.question, key.fact, key.channel, key.segment) = (Some(k.question), Some(k.fact), Some(k.channel), Some(segment));
+            (key.question, key.fact, key.channel, key.segment) =
+                (Some(k.question), Some(k.fact), Some(k.channel), Some(segment));
             let groups: Vec<(Vec<&str>, &Class)> = classes.list.iter().map(|c| (vec![k.persona], c)).collect();
             let i = record(ctx, findings, key, Some(k.persona), &groups);
             let acc = findings.get_mut(i);
             if acc.summary.is_none() {
-                let values: Vec<String> = classes.list.iter().map(|c| format!("{} ({}×)", c.display, c.count)).collect();
+                let values: Vec<String> =
+                    classes.list.iter().map(|c| format!("{} ({}×)", c.display, c.count)).collect();
                 acc.summary = Some(format!(
                     "{} gave {} ({} customer) different answers about {} to the same question “{}”: {}.{}",
                     ctx.channel_name(k.channel),
@@ -214,7 +221,8 @@ impl<'a> Matrix<'a> {
                 // reported for that; only consistent channels are compared.
                 let explained = !ids.is_empty();
                 let overflowed = cells.iter().any(|(_, c)| c.overflow > 0);
-                let merged = group(cells.iter().flat_map(|(_, c)| c.list.iter().map(|one| (vec![channel], one))).collect());
+                let merged =
+                    group(cells.iter().flat_map(|(_, c)| c.list.iter().map(|one| (vec![channel], one))).collect());
                 if !explained && !overflowed && merged.len() == 1 {
                     stable.push((vec![channel], merged[0].1));
                 }
@@ -226,7 +234,8 @@ impl<'a> Matrix<'a> {
                     fail_on,
                 ));
             }
-            out.channel_values.insert((question, fact), stable.iter().map(|(chs, c)| (chs[0], c.matches_map)).collect());
+            out.channel_values
+                .insert((question, fact), stable.iter().map(|(chs, c)| (chs[0], c.matches_map)).collect());
             let channels = group(stable);
             let mut ids = Vec::new();
             if channels.len() > 1 {
@@ -317,7 +326,14 @@ fn check<'f>(
             ids.push(acc.id.clone());
         }
     }
-    Check { group: "consistency".into(), class: format!("consistency.{question}.{fact}"), name, passed, findings: ids, time_ms: None }
+    Check {
+        group: "consistency".into(),
+        class: format!("consistency.{question}.{fact}"),
+        name,
+        passed,
+        findings: ids,
+        time_ms: None,
+    }
 }
 
 fn row(ctx: &Context<'_>, question: &str, fact: &str, cells: &[(CellKey<'_>, Classes)]) -> MatrixRow {
@@ -340,7 +356,12 @@ fn row(ctx: &Context<'_>, question: &str, fact: &str, cells: &[(CellKey<'_>, Cla
                     all.push(v);
                 }
             }
-            MatrixCell { channel: k.channel.to_string(), segment: k.segment.to_string(), values, not_stated: c.not_stated }
+            MatrixCell {
+                channel: k.channel.to_string(),
+                segment: k.segment.to_string(),
+                values,
+                not_stated: c.not_stated,
+            }
         })
         .collect();
     MatrixRow {

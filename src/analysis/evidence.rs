@@ -86,16 +86,10 @@ pub fn sentence(text: &str, span: Range<usize>) -> &str {
     let lo = floor(text, start.saturating_sub(SENTENCE_REACH));
     let hi = ceil(text, (end + SENTENCE_REACH).min(text.len()));
     let before = &text[lo..start];
-    let from = before
-        .char_indices()
-        .rev()
-        .find(|&(i, c)| is_break(c, before, i))
-        .map_or(lo, |(i, c)| lo + i + c.len_utf8());
+    let from =
+        before.char_indices().rev().find(|&(i, c)| is_break(c, before, i)).map_or(lo, |(i, c)| lo + i + c.len_utf8());
     let after = &text[end..hi];
-    let to = after
-        .char_indices()
-        .find(|&(i, c)| is_break(c, after, i))
-        .map_or(hi, |(i, c)| end + i + c.len_utf8());
+    let to = after.char_indices().find(|&(i, c)| is_break(c, after, i)).map_or(hi, |(i, c)| end + i + c.len_utf8());
     text[from..to].trim()
 }
 

@@ -253,7 +253,12 @@ mod tests {
     /// computed makes every known problem look new. Change this on purpose only.
     #[test]
     fn fingerprints_are_fixed() {
-        let key = Key { channel: Some("email"), question: Some("refund-policy"), fact: Some("refund_window"), ..Key::new(FindingKind::WrongFact) };
+        let key = Key {
+            channel: Some("email"),
+            question: Some("refund-policy"),
+            fact: Some("refund_window"),
+            ..Key::new(FindingKind::WrongFact)
+        };
         assert_eq!(key.fingerprint(), key.fingerprint());
         assert_eq!(key.fingerprint().len(), 16);
         let moved = Key { channel: Some("chat"), ..key };

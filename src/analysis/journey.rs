@@ -66,7 +66,13 @@ impl<'a> Journeys<'a> {
     /// Every journey of the map, in map order, even those nobody walked: the
     /// report draws the intended journey either way.
     pub fn new(suite: &'a Suite, detail_limit: usize) -> Self {
-        let mut j = Journeys { list: Vec::new(), index: HashMap::new(), walks: HashMap::new(), room: detail_limit, touchpoints_omitted: 0 };
+        let mut j = Journeys {
+            list: Vec::new(),
+            index: HashMap::new(),
+            walks: HashMap::new(),
+            room: detail_limit,
+            touchpoints_omitted: 0,
+        };
         for journey in &suite.map.journeys {
             let i = j.journey(&journey.id, journey.title().to_string(), false);
             for s in &journey.stages {

@@ -6,8 +6,8 @@
 
 use super::consistency::{Matrix, Seen};
 use super::finding::{self, Findings, Key};
-use super::journey::{Journeys, Placement, SWEEP_JOURNEY};
 use super::intern::Interner;
+use super::journey::{Journeys, Placement, SWEEP_JOURNEY};
 use super::memo::Memo;
 use super::{answer, evidence, feeling, handoff, sla, summary, Context};
 use crate::record::{ErrorKind, Exchange, Task, TaskKind};
@@ -100,7 +100,10 @@ impl<'c, 'a> Pass<'c, 'a> {
         // segments are their own kind, keyed in consistency.rs.)
         let base = Key { channel: Some(channel), question, ..Key::new(FindingKind::Error) };
         let (persona, segment) = (self.strings.str(&x.task.persona), self.strings.str(&x.persona_segment));
-        let answer = x.reply.as_ref().map(|r| self.cleaned.get_or(&[&x.channel, &x.message, &r.text], || ctx.clean(x).unwrap_or_default()));
+        let answer = x
+            .reply
+            .as_ref()
+            .map(|r| self.cleaned.get_or(&[&x.channel, &x.message, &r.text], || ctx.clean(x).unwrap_or_default()));
         let at = At { x, answer, critical, base, persona, segment, journey, stage };
         self.count(x);
 
@@ -151,7 +154,10 @@ impl<'c, 'a> Pass<'c, 'a> {
                 latency: latency.map(|(lo, hi)| Interval { earliest_ms: lo, latest_ms: hi }),
                 sla_ms,
                 sla: sla_status,
-                error: x.error.as_ref().map(|e| ErrorView { kind: error_name(e.kind).to_string(), message: e.message.clone() }),
+                error: x
+                    .error
+                    .as_ref()
+                    .map(|e| ErrorView { kind: error_name(e.kind).to_string(), message: e.message.clone() }),
                 score,
                 feeling: score.map(Feeling::from_score),
                 critical,
@@ -172,7 +178,8 @@ impl<'c, 'a> Pass<'c, 'a> {
         let (mut wrong, mut not_stated) = (0, 0);
         for fact_id in &x.expects {
             let Some((&fact_id, info)) = ctx.facts.get_key_value(fact_id.as_str()) else { continue };
-            let (check, stated) = self.checked.get_or(&[fact_id, answer], || answer::check(fact_id, info, answer, &ctx.locale));
+            let (check, stated) =
+                self.checked.get_or(&[fact_id, answer], || answer::check(fact_id, info, answer, &ctx.locale));
             self.counts.facts_checked += 1;
             let kind = match check.outcome {
                 FactOutcome::Correct => {
@@ -207,8 +214,14 @@ impl<'c, 'a> Pass<'c, 'a> {
                 linked.push(i);
             }
             if let Some(question) = at.base.question {
-                let seen = Seen { question, channel: at.base.channel.unwrap_or_default(), segment: at.segment, persona: at.persona };
-                self.matrix.observe(&seen, fact_id, stated.as_ref(), |span| evidence::from_answer(x, answer, Some(span)));
+                let seen = Seen {
+                    question,
+                    channel: at.base.channel.unwrap_or_default(),
+                    segment: at.segment,
+                    persona: at.persona,
+                };
+                self.matrix
+                    .observe(&seen, fact_id, stated.as_ref(), |span| evidence::from_answer(x, answer, Some(span)));
             }
             checks.push(check);
         }
@@ -278,9 +291,10 @@ impl<'c, 'a> Pass<'c, 'a> {
         let x = at.x;
         let latency = x.latency_ms();
         let status = sla::status(latency, sla_ms);
-        let latency_us = x.reply.as_ref().map(|r| {
-            (r.t_earliest_us.saturating_sub(x.t_sent_us), r.t_latest_us.saturating_sub(x.t_sent_us))
-        });
+        let latency_us = x
+            .reply
+            .as_ref()
+            .map(|r| (r.t_earliest_us.saturating_sub(x.t_sent_us), r.t_latest_us.saturating_sub(x.t_sent_us)));
         self.sla.record(at.base.channel.unwrap_or_default(), sla_ms, latency_us, status);
         let kind = match status {
             SlaStatus::Breach => FindingKind::SlaBreach,
@@ -293,7 +307,8 @@ impl<'c, 'a> Pass<'c, 'a> {
         let i = self.findings.record(key, finding::severity(kind, at.critical), at.persona(), || {
             let mut e = evidence::from_answer(x, at.answer.as_deref().unwrap_or(""), None);
             let sla = sla_ms.map(sla::human_ms).unwrap_or_default();
-            e.excerpt = format!("replied between {} and {} after sending (SLA {sla})", sla::human_ms(lo), sla::human_ms(hi));
+            e.excerpt =
+                format!("replied between {} and {} after sending (SLA {sla})", sla::human_ms(lo), sla::human_ms(hi));
             Some(e)
         });
         let acc = self.findings.get_mut(i);
@@ -307,7 +322,9 @@ impl<'c, 'a> Pass<'c, 'a> {
         let Some(err) = &at.x.error else { return };
         let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), ..at.base };
         let severity = finding::error_severity(err.kind, at.critical);
-        let i = self.findings.record(key, severity, at.persona(), || Some(evidence::from_error(at.x, at.answer.as_deref())));
+        let i = self
+            .findings
+            .record(key, severity, at.persona(), || Some(evidence::from_error(at.x, at.answer.as_deref())));
         let acc = self.findings.get_mut(i);
         if acc.note.is_none() {
             acc.note = Some(evidence::cut(&err.message, 0, 300).to_string());

@@ -38,7 +38,16 @@ impl Times {
     fn new(sla_ms: Option<f64>) -> Self {
         // Three significant figures, auto-resizing: any latency fits.
         let h = || Histogram::<u64>::new(3).expect("3 significant figures is a valid histogram precision");
-        Times { sla_ms, earliest: h(), latest: h(), max: None, replies: 0, no_reply: 0, breaches: 0, possible_breaches: 0 }
+        Times {
+            sla_ms,
+            earliest: h(),
+            latest: h(),
+            max: None,
+            replies: 0,
+            no_reply: 0,
+            breaches: 0,
+            possible_breaches: 0,
+        }
     }
 }
 

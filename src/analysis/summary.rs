@@ -150,13 +150,16 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
     for st in &v.sla {
         // Polling bounds each reply time to an interval; show both ends when they differ.
         let p = |i: Option<crate::verdict::Interval>| {
-            i.map_or_else(|| "-".into(), |i| {
-                if (i.latest_ms - i.earliest_ms).abs() < 1.0 {
-                    human_ms(i.latest_ms)
-                } else {
-                    format!("{}–{}", human_ms(i.earliest_ms), human_ms(i.latest_ms))
-                }
-            })
+            i.map_or_else(
+                || "-".into(),
+                |i| {
+                    if (i.latest_ms - i.earliest_ms).abs() < 1.0 {
+                        human_ms(i.latest_ms)
+                    } else {
+                        format!("{}–{}", human_ms(i.earliest_ms), human_ms(i.latest_ms))
+                    }
+                },
+            )
         };
         let sla = st.sla_ms.map_or_else(|| "no SLA".into(), |ms| format!("SLA {}", human_ms(ms)));
         out.push(format!(

@@ -36,14 +36,21 @@ pub struct About<'a> {
 pub fn payload(about: &About<'_>, changes: &Changes) -> Value {
     let headline = headline(about.company, changes);
     let score = about.score.map(|s| format!("score {:.0}/100", s)).unwrap_or_else(|| "no score".into());
-    let mut blocks = vec![json!({"type": "header", "text": {"type": "plain_text", "text": cut(&headline, HEADER_MAX)}})];
+    let mut blocks =
+        vec![json!({"type": "header", "text": {"type": "plain_text", "text": cut(&headline, HEADER_MAX)}})];
     for (title, list) in [("New since the last run", &changes.new), ("Fixed since the last run", &changes.fixed)] {
         if list.is_empty() {
             continue;
         }
         let mut text = format!("*{title}*");
         for f in list.iter().take(LISTED) {
-            text.push_str(&format!("\n• {} *{}* {} `{}`", icon(f.severity), f.severity.name().to_uppercase(), escape(&cut(&f.summary, SUMMARY_MAX)), escape(&f.id)));
+            text.push_str(&format!(
+                "\n• {} *{}* {} `{}`",
+                icon(f.severity),
+                f.severity.name().to_uppercase(),
+                escape(&cut(&f.summary, SUMMARY_MAX)),
+                escape(&f.id)
+            ));
         }
         if list.len() > LISTED {
             text.push_str(&format!("\n… and {} more in the report", list.len() - LISTED));
@@ -136,14 +143,22 @@ mod tests {
     }
 
     fn about() -> About<'static> {
-        About { company: "Acme Broadband", run_id: "20261125-170000-abcd", score: Some(81.4), report: "https://audits.example/acme/20261125-170000-abcd/report.html" }
+        About {
+            company: "Acme Broadband",
+            run_id: "20261125-170000-abcd",
+            score: Some(81.4),
+            report: "https://audits.example/acme/20261125-170000-abcd/report.html",
+        }
     }
 
     #[test]
     fn lists_new_and_fixed_findings_with_severity_and_a_link() {
         let changes = Changes {
             new: vec![change("a414a364b128fcd1", Severity::Critical, "Email says the refund window is 14 days")],
-            fixed: vec![change("8a3be2ff7f9f7abc", Severity::High, "Chat says the installation time is 10 working days"), change("x", Severity::Medium, "y")],
+            fixed: vec![
+                change("8a3be2ff7f9f7abc", Severity::High, "Chat says the installation time is 10 working days"),
+                change("x", Severity::Medium, "y"),
+            ],
         };
         let p = payload(&about(), &changes);
         let text = p["text"].as_str().unwrap();
@@ -156,23 +171,33 @@ mod tests {
         let fixed = blocks[2]["text"]["text"].as_str().unwrap();
         assert!(fixed.contains("*HIGH* Chat says the installation time"), "{fixed}");
         let context = blocks[3]["elements"][0]["text"].as_str().unwrap();
-        assert!(context.contains("<https://audits.example/acme/20261125-170000-abcd/report.html|report.html>"), "{context}");
+        assert!(
+            context.contains("<https://audits.example/acme/20261125-170000-abcd/report.html|report.html>"),
+            "{context}"
+        );
     }
 
     #[test]
     fn hostile_answers_cannot_forge_links_or_mentions() {
-        let changes = Changes { new: vec![change("1", Severity::High, "Chat says <!channel> <https://evil.example|click> & more")], fixed: vec![] };
+        let changes = Changes {
+            new: vec![change("1", Severity::High, "Chat says <!channel> <https://evil.example|click> & more")],
+            fixed: vec![],
+        };
         let p = payload(&About { report: "/srv/reports/r/report.html", ..about() }, &changes);
         let new = p["blocks"][1]["text"]["text"].as_str().unwrap();
         assert!(new.contains("&lt;!channel&gt; &lt;https://evil.example|click&gt; &amp; more"), "{new}");
         assert!(!p.to_string().contains("<!channel>"));
-        assert!(p["blocks"][2]["elements"][0]["text"].as_str().unwrap().contains("report: `/srv/reports/r/report.html`"));
+        assert!(p["blocks"][2]["elements"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("report: `/srv/reports/r/report.html`"));
     }
 
     #[test]
     fn long_lists_are_cut_to_slack_limits() {
         let long = "x".repeat(5000);
-        let changes = Changes { new: (0..25).map(|i| change(&i.to_string(), Severity::Low, &long)).collect(), fixed: vec![] };
+        let changes =
+            Changes { new: (0..25).map(|i| change(&i.to_string(), Severity::Low, &long)).collect(), fixed: vec![] };
         let p = payload(&about(), &changes);
         let new = p["blocks"][1]["text"]["text"].as_str().unwrap();
         assert!(new.chars().count() <= SECTION_MAX);

@@ -83,7 +83,11 @@ impl Changes {
 pub fn changes(current: &Verdict) -> Option<Changes> {
     let c = current.changes.as_ref()?;
     let by_id: HashMap<&str, &Finding> = current.findings.iter().map(|f| (f.id.as_str(), f)).collect();
-    let new = c.new.iter().filter_map(|id| by_id.get(id.as_str())).map(|f| Change { id: f.id.clone(), severity: f.severity, summary: f.summary.clone() });
+    let new = c.new.iter().filter_map(|id| by_id.get(id.as_str())).map(|f| Change {
+        id: f.id.clone(),
+        severity: f.severity,
+        summary: f.summary.clone(),
+    });
     let fixed = c.fixed.iter().map(|f| Change { id: f.id.clone(), severity: f.severity, summary: f.summary.clone() });
     Some(Changes { new: ordered(new), fixed: ordered(fixed) })
 }
@@ -94,7 +98,11 @@ pub fn compare(previous: &Verdict, current: &Verdict) -> Changes {
     let ids = |v: &Verdict| v.findings.iter().map(|f| f.id.clone()).collect::<BTreeSet<_>>();
     let (before, now) = (ids(previous), ids(current));
     let pick = |v: &Verdict, other: &BTreeSet<String>| {
-        ordered(v.findings.iter().filter(|f| !other.contains(&f.id)).map(|f| Change { id: f.id.clone(), severity: f.severity, summary: f.summary.clone() }))
+        ordered(v.findings.iter().filter(|f| !other.contains(&f.id)).map(|f| Change {
+            id: f.id.clone(),
+            severity: f.severity,
+            summary: f.summary.clone(),
+        }))
     };
     Changes { new: pick(current, &before), fixed: pick(previous, &now) }
 }
@@ -155,7 +163,12 @@ pub enum AuditError {
 
 /// Runs `suite` on `opts.schedule` until `stop` turns true or `max_runs` is
 /// reached.
-pub async fn run(suite: Arc<Suite>, mut opts: AuditOptions, mut stop: watch::Receiver<bool>, log: &EventLog) -> Result<AuditSummary, AuditError> {
+pub async fn run(
+    suite: Arc<Suite>,
+    mut opts: AuditOptions,
+    mut stop: watch::Receiver<bool>,
+    log: &EventLog,
+) -> Result<AuditSummary, AuditError> {
     let out = opts.run.out_dir.clone();
     std::fs::create_dir_all(&out).map_err(|source| AuditError::Out { path: out.display().to_string(), source })?;
     opts.run.resume = None;
@@ -166,7 +179,12 @@ pub async fn run(suite: Arc<Suite>, mut opts: AuditOptions, mut stop: watch::Rec
     let guards = opts.run.guards.clone();
     log.event(
         "audit started",
-        &[("suite", suite.root.display().to_string()), ("schedule", opts.schedule.to_string()), ("out", out.display().to_string()), ("target", opts.run.target.clone())],
+        &[
+            ("suite", suite.root.display().to_string()),
+            ("schedule", opts.schedule.to_string()),
+            ("out", out.display().to_string()),
+            ("target", opts.run.target.clone()),
+        ],
     );
     let client = reqwest::Client::new();
     let mut summary = AuditSummary::default();
@@ -219,7 +237,14 @@ pub async fn run(suite: Arc<Suite>, mut opts: AuditOptions, mut stop: watch::Rec
 }
 
 /// One scheduled run: record, analyse, compare, alert, prune.
-async fn one_run(suite: &Arc<Suite>, opts: &AuditOptions, stop: &watch::Receiver<bool>, log: &EventLog, client: &reqwest::Client, summary: &mut AuditSummary) {
+async fn one_run(
+    suite: &Arc<Suite>,
+    opts: &AuditOptions,
+    stop: &watch::Receiver<bool>,
+    log: &EventLog,
+    client: &reqwest::Client,
+    summary: &mut AuditSummary,
+) {
     log.event("run started", &[("suite", suite.root.display().to_string()), ("n", summary.runs.to_string())]);
     let result = match engine::run(suite.clone(), opts.run.clone(), stop.clone()).await {
         Ok(r) => r,
@@ -248,7 +273,11 @@ async fn one_run(suite: &Arc<Suite>, opts: &AuditOptions, stop: &watch::Receiver
         fields.push(("interrupted", result.halt.as_ref().map(Halt::to_string).unwrap_or_else(|| "yes".into())));
         None
     } else {
-        let found = if history_failed { previous_verdict(&opts.run.out_dir, suite, &verdict).map(|prev| compare(&prev, &verdict)) } else { changes(&verdict) };
+        let found = if history_failed {
+            previous_verdict(&opts.run.out_dir, suite, &verdict).map(|prev| compare(&prev, &verdict))
+        } else {
+            changes(&verdict)
+        };
         if found.is_none() {
             fields.push(("baseline", "no earlier complete run of this suite and target to compare with".into()));
         }
@@ -262,24 +291,38 @@ async fn one_run(suite: &Arc<Suite>, opts: &AuditOptions, stop: &watch::Receiver
     log.event("run finished", &fields);
 
     if let (Some(c), Some(url)) = (changes.filter(|c| !c.is_empty()), &opts.alert_webhook) {
-        let about = alert::About { company: &verdict.company, run_id: &result.run_id, score: verdict.score, report: &report };
+        let about =
+            alert::About { company: &verdict.company, run_id: &result.run_id, score: verdict.score, report: &report };
         let payload = alert::payload(&about, &c);
         match alert::send(client, url, &payload).await {
             Ok(()) => {
                 summary.alerts_sent += 1;
-                log.event("alert sent", &[("run", result.run_id.clone()), ("new", c.new.len().to_string()), ("fixed", c.fixed.len().to_string())]);
+                log.event(
+                    "alert sent",
+                    &[
+                        ("run", result.run_id.clone()),
+                        ("new", c.new.len().to_string()),
+                        ("fixed", c.fixed.len().to_string()),
+                    ],
+                );
             }
             Err(e) => {
                 summary.alerts_failed += 1;
-                log.event("alert failed", &[("run", result.run_id.clone()), ("webhook", alert::shown(url)), ("error", e)]);
+                log.event(
+                    "alert failed",
+                    &[("run", result.run_id.clone()), ("webhook", alert::shown(url)), ("error", e)],
+                );
             }
         }
     }
     if let Some(keep) = opts.keep {
         for (dir, e) in prune(&opts.run.out_dir, suite, keep, &result.run_id) {
             match e {
-                None => log.event("run deleted", &[("dir", dir.display().to_string()), ("reason", format!("--keep {keep}"))]),
-                Some(e) => log.event("run not deleted", &[("dir", dir.display().to_string()), ("error", e.to_string())]),
+                None => log
+                    .event("run deleted", &[("dir", dir.display().to_string()), ("reason", format!("--keep {keep}"))]),
+                Some(e) => {
+                    log.event("run not deleted", &[("dir", dir.display().to_string()), ("error", e.to_string())])
+                }
             }
         }
     }
@@ -317,7 +360,9 @@ fn runs_of(out: &Path, suite: &Suite) -> Vec<RunDir> {
             same.then_some(RunDir { dir, header })
         })
         .collect();
-    runs.sort_by(|a, b| a.header.started_at.cmp(&b.header.started_at).then_with(|| a.header.run_id.cmp(&b.header.run_id)));
+    runs.sort_by(|a, b| {
+        a.header.started_at.cmp(&b.header.started_at).then_with(|| a.header.run_id.cmp(&b.header.run_id))
+    });
     runs
 }
 
@@ -335,10 +380,14 @@ fn read_header(path: &Path) -> Option<Header> {
 /// other than `current`, read from the run folders (history's rules, without
 /// its database).
 fn previous_verdict(out: &Path, suite: &Suite, current: &Verdict) -> Option<Verdict> {
-    runs_of(out, suite).iter().rev().filter(|r| r.header.run_id != current.run_id && r.header.target == current.target).find_map(|r| {
-        let text = std::fs::read(r.dir.join("verdict.json")).ok()?;
-        serde_json::from_slice::<Verdict>(&text).ok().filter(|v| v.complete)
-    })
+    runs_of(out, suite)
+        .iter()
+        .rev()
+        .filter(|r| r.header.run_id != current.run_id && r.header.target == current.target)
+        .find_map(|r| {
+            let text = std::fs::read(r.dir.join("verdict.json")).ok()?;
+            serde_json::from_slice::<Verdict>(&text).ok().filter(|v| v.complete)
+        })
 }
 
 /// Deletes all but the newest `keep` runs of `suite` (never `current`);
@@ -404,7 +453,8 @@ mod tests {
         assert_eq!(changes(&after), None, "a first run has nothing to compare with");
         let previous = crate::history::RunRef { run_id: "r0".into(), started_at: before.started_at };
         let refs: Vec<crate::history::FindingRef> = before.findings.iter().map(Into::into).collect();
-        after.changes = Some(crate::history::Changes::between(after.findings.iter().map(|f| f.id.as_str()), &previous, &refs));
+        after.changes =
+            Some(crate::history::Changes::between(after.findings.iter().map(|f| f.id.as_str()), &previous, &refs));
         let c = changes(&after).expect("changes");
         assert_eq!(c, compare(&before, &after));
     }

@@ -80,7 +80,8 @@ impl fmt::Display for Schedule {
 
 /// Parses `--interval`: `10m`, `1h 30m`, `90s`.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text.trim()).map_err(|_| format!("`{text}` is not an interval; write e.g. `10m`, `4h` or `1h 30m`"))?;
+    let d = humantime::parse_duration(text.trim())
+        .map_err(|_| format!("`{text}` is not an interval; write e.g. `10m`, `4h` or `1h 30m`"))?;
     Schedule::every(d)?;
     Ok(d)
 }

@@ -103,10 +103,15 @@ impl GuardArgs {
     }
 }
 
-
 impl WalkArgs {
     /// The engine's options for these flags. Err names the bad `--header`.
-    pub fn run_options(&self, target: String, concurrency: u64, quiet: bool, resume: Option<PathBuf>) -> Result<crate::engine::RunOptions, String> {
+    pub fn run_options(
+        &self,
+        target: String,
+        concurrency: u64,
+        quiet: bool,
+        resume: Option<PathBuf>,
+    ) -> Result<crate::engine::RunOptions, String> {
         let extra_headers = self
             .headers
             .iter()

@@ -164,8 +164,14 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
 }
 
 pub async fn dispatch(cmd: Command) -> u8 {
@@ -185,7 +191,11 @@ pub async fn dispatch(cmd: Command) -> u8 {
 pub fn load_suite(dir: &Path) -> Option<Suite> {
     let loaded = suite::load(dir);
     if !loaded.diagnostics.items.is_empty() {
-        let choice = if std::io::stderr().is_terminal() { codespan_reporting::term::termcolor::ColorChoice::Auto } else { codespan_reporting::term::termcolor::ColorChoice::Never };
+        let choice = if std::io::stderr().is_terminal() {
+            codespan_reporting::term::termcolor::ColorChoice::Auto
+        } else {
+            codespan_reporting::term::termcolor::ColorChoice::Never
+        };
         let mut err = codespan_reporting::term::termcolor::StandardStream::stderr(choice);
         let _ = loaded.diagnostics.render(&loaded.sources, &mut err);
     }
@@ -265,4 +275,3 @@ async fn wait_for_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
-

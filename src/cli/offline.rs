@@ -48,7 +48,9 @@ pub fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: boo
     let suite_dir = suite.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&header.suite));
     let Some(suite) = load_suite(&suite_dir) else { return exit::INVALID_SUITE };
     if suite.digest != header.suite_digest {
-        eprintln!("touchpoint: note: the suite changed since this run was recorded; analysing against the suite as it is now");
+        eprintln!(
+            "touchpoint: note: the suite changed since this run was recorded; analysing against the suite as it is now"
+        );
     }
     let code = derive(dir, &suite, fail_on, summary);
     if !summary && code == exit::FINDINGS {
@@ -90,7 +92,8 @@ pub fn diff(a: &Path, b: &Path, suite: Option<&Path>, fail_on: Severity) -> u8 {
         },
         None => None,
     };
-    let verdicts = diff_report::load_verdict(a, suite.as_ref(), fail_on).and_then(|va| Ok((va, diff_report::load_verdict(b, suite.as_ref(), fail_on)?)));
+    let verdicts = diff_report::load_verdict(a, suite.as_ref(), fail_on)
+        .and_then(|va| Ok((va, diff_report::load_verdict(b, suite.as_ref(), fail_on)?)));
     let (va, vb) = match verdicts {
         Ok(v) => v,
         Err(e) => {
@@ -115,4 +118,3 @@ pub fn diff(a: &Path, b: &Path, suite: Option<&Path>, fail_on: Severity) -> u8 {
         exit::OK
     }
 }
-

@@ -128,7 +128,10 @@ pub async fn audit(args: AuditArgs) -> u8 {
 }
 
 fn dry_run(suite: &Suite, args: &RunArgs, target: &str) -> u8 {
-    let walks = crate::plan::plan(suite, &crate::plan::PlanOptions { seed: args.walk.seed, repeat: args.walk.repeat, only: args.walk.only.clone() });
+    let walks = crate::plan::plan(
+        suite,
+        &crate::plan::PlanOptions { seed: args.walk.seed, repeat: args.walk.repeat, only: args.walk.only.clone() },
+    );
     let redactor = crate::redact::Redactor::from_env(suite.env_names.iter());
     let env = crate::template::environment();
     println!("# dry run: {} walks against {target}; nothing is sent", walks.len());
@@ -137,11 +140,19 @@ fn dry_run(suite: &Suite, args: &RunArgs, target: &str) -> u8 {
         for step in &walk.steps {
             let Some(channel) = suite.channels.get(&step.channel) else { continue };
             let persona = suite.persona(&walk.task.persona).map(engine::persona_value).unwrap_or_default();
-            let ctx = minijinja::Value::from_serialize(serde_json::json!({"persona": persona, "target": target, "env": {}}));
+            let ctx =
+                minijinja::Value::from_serialize(serde_json::json!({"persona": persona, "target": target, "env": {}}));
             let message = crate::template::render(&env, &step.message, &ctx).unwrap_or_else(|e| e);
-            println!("step {} [{}] on {}: {:?}", step.index + 1, step.stage.as_deref().unwrap_or("-"), step.channel, redactor.redact(&message));
+            println!(
+                "step {} [{}] on {}: {:?}",
+                step.index + 1,
+                step.stage.as_deref().unwrap_or("-"),
+                step.channel,
+                redactor.redact(&message)
+            );
             for spec in channel.open.iter().chain(channel.send.as_slice()) {
-                let url = crate::template::render(&env, &format!("{}{}", channel.base_url, spec.url), &ctx).unwrap_or_else(|_| spec.url.clone());
+                let url = crate::template::render(&env, &format!("{}{}", channel.base_url, spec.url), &ctx)
+                    .unwrap_or_else(|_| spec.url.clone());
                 println!("  {} {}", spec.method.to_ascii_uppercase(), redactor.redact(&url));
             }
         }

@@ -15,10 +15,7 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
+        Self { status, message: message.into() }
     }
 
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
@@ -44,13 +41,8 @@ impl IntoResponse for ApiError {
 /// Parses a JSON request body. An empty body reads as `{}`, so endpoints whose
 /// fields are all optional accept a bare POST; anything unparsable is a 400.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body)
-        .map_err(|err| ApiError::bad_request(format!("invalid JSON body: {err}")))
+    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    serde_json::from_slice(body).map_err(|err| ApiError::bad_request(format!("invalid JSON body: {err}")))
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if there is one.

@@ -49,10 +49,7 @@ pub(crate) struct Conversations {
 
 impl Default for Conversations {
     fn default() -> Self {
-        Self {
-            by_id: BoundedMap::new(MAX_CONVERSATIONS),
-            opened_by_customer: BoundedMap::new(MAX_CONVERSATIONS),
-        }
+        Self { by_id: BoundedMap::new(MAX_CONVERSATIONS), opened_by_customer: BoundedMap::new(MAX_CONVERSATIONS) }
     }
 }
 
@@ -97,13 +94,7 @@ enum Role {
 
 impl Conversation {
     fn push(&mut self, kind: EventKind, role: Role, text: Option<String>) {
-        self.events.push(|seq| Event {
-            seq,
-            kind,
-            role,
-            text,
-            at: now_rfc3339(),
-        });
+        self.events.push(|seq| Event { seq, kind, role, text, at: now_rfc3339() });
     }
 }
 
@@ -126,24 +117,16 @@ struct Opened {
     participant_token: String,
 }
 
-async fn open(
-    State(shared): State<Arc<Shared>>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Opened>), ApiError> {
+async fn open(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<(StatusCode, Json<Opened>), ApiError> {
     let request: OpenRequest = parse_json(&body)?;
     let email = request.customer.email.trim().to_lowercase();
     let seed = shared.config.seed;
     let token = hex::encode(rand::random::<[u8; 16]>());
 
     let mut chat = lock(&shared.chat);
-    let opened = chat
-        .opened_by_customer
-        .get_or_insert_with(email.clone(), || 0);
+    let opened = chat.opened_by_customer.get_or_insert_with(email.clone(), || 0);
     *opened += 1;
-    let id = format!(
-        "c_{}",
-        seed::hex_id(seed, &["conversation", &email, &opened.to_string()])
-    );
+    let id = format!("c_{}", seed::hex_id(seed, &["conversation", &email, &opened.to_string()]));
     let agent = AGENTS[seed::between(seed, &["agent", &id], 0, AGENTS.len() as u64 - 1) as usize];
     let conversation = Conversation {
         token: token.clone(),
@@ -154,13 +137,7 @@ async fn open(
         events: Feed::new(MAX_EVENTS),
     };
     chat.by_id.insert(id.clone(), conversation);
-    Ok((
-        StatusCode::CREATED,
-        Json(Opened {
-            id,
-            participant_token: token,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(Opened { id, participant_token: token })))
 }
 
 #[derive(Deserialize)]
@@ -187,9 +164,7 @@ async fn send(
         return Err(ApiError::bad_request("`text` must not be empty"));
     }
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::bad_request(format!(
-            "`text` is longer than {MAX_TEXT_CHARS} characters"
-        )));
+        return Err(ApiError::bad_request(format!("`text` is longer than {MAX_TEXT_CHARS} characters")));
     }
 
     let seed = shared.config.seed;
@@ -222,23 +197,11 @@ async fn send(
         (message_id, reply, typing_at, reply_at)
     };
     tokio::spawn(answer(shared, id, reply, typing_at, reply_at));
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Queued {
-            id: message_id,
-            status: "queued",
-        }),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(Queued { id: message_id, status: "queued" })))
 }
 
 /// The agent types, then replies; both land in the conversation's feed.
-async fn answer(
-    shared: Arc<Shared>,
-    id: String,
-    reply: String,
-    typing_at: Instant,
-    reply_at: Instant,
-) {
+async fn answer(shared: Arc<Shared>, id: String, reply: String, typing_at: Instant, reply_at: Instant) {
     if !shared.pause_until(typing_at).await {
         return;
     }
@@ -254,15 +217,8 @@ async fn answer(
 }
 
 /// The conversation `id`, provided `token` is its participant token.
-fn authorised<'a>(
-    chat: &'a mut Conversations,
-    id: &str,
-    token: &str,
-) -> Result<&'a mut Conversation, ApiError> {
-    let conversation = chat
-        .by_id
-        .get_mut(id)
-        .ok_or_else(|| ApiError::not_found(format!("no conversation `{id}`")))?;
+fn authorised<'a>(chat: &'a mut Conversations, id: &str, token: &str) -> Result<&'a mut Conversation, ApiError> {
+    let conversation = chat.by_id.get_mut(id).ok_or_else(|| ApiError::not_found(format!("no conversation `{id}`")))?;
     if conversation.token != token {
         return Err(ApiError::unauthorized());
     }

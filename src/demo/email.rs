@@ -38,9 +38,7 @@ const MAX_TEXT_CHARS: usize = 20_000;
 const REPLY_AFTER_MS: u64 = 1_500;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/email/inbound", post(inbound))
-        .route("/email/mailbox/:address", get(mailbox))
+    Router::new().route("/email/inbound", post(inbound)).route("/email/mailbox/:address", get(mailbox))
 }
 
 /// Every customer's mailbox and the threads their messages belong to.
@@ -67,11 +65,8 @@ impl Default for PostOffice {
 impl PostOffice {
     /// Files `message` in its recipient's mailbox, numbering it.
     fn deliver(&mut self, message: Message) -> Message {
-        self.threads
-            .insert(message.id.clone(), message.thread_id.clone());
-        let mailbox = self
-            .mailboxes
-            .get_or_insert_with(message.to.clone(), || Feed::new(MAX_MESSAGES));
+        self.threads.insert(message.id.clone(), message.thread_id.clone());
+        let mailbox = self.mailboxes.get_or_insert_with(message.to.clone(), || Feed::new(MAX_MESSAGES));
         let mut delivered = message;
         mailbox.push(|seq| {
             delivered.seq = seq;
@@ -114,24 +109,13 @@ struct Accepted {
     thread_id: String,
 }
 
-async fn inbound(
-    State(shared): State<Arc<Shared>>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+async fn inbound(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let email: Inbound = parse_json(&body)?;
-    let sender = Sender::parse(&email.from)
-        .ok_or_else(|| ApiError::bad_request("`from` is not an email address"))?;
+    let sender = Sender::parse(&email.from).ok_or_else(|| ApiError::bad_request("`from` is not an email address"))?;
     if email.text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::bad_request(format!(
-            "`text` is longer than {MAX_TEXT_CHARS} characters"
-        )));
+        return Err(ApiError::bad_request(format!("`text` is longer than {MAX_TEXT_CHARS} characters")));
     }
-    let callback = match email
-        .callback_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|url| !url.is_empty())
-    {
+    let callback = match email.callback_url.as_deref().map(str::trim).filter(|url| !url.is_empty()) {
         Some(url) => Some(loopback_url(url)?),
         None => None,
     };
@@ -141,15 +125,10 @@ async fn inbound(
     let subject = reply_subject(&email.subject);
     let (message_id, thread_id) = {
         let mut office = lock(&shared.email);
-        let count = office
-            .received_from
-            .get_or_insert_with(sender.address.clone(), || 0);
+        let count = office.received_from.get_or_insert_with(sender.address.clone(), || 0);
         *count += 1;
         let n = count.to_string();
-        let message_id = format!(
-            "<{}@customer.acme>",
-            seed::hex_id(seed, &["email-in", &sender.address, &n])
-        );
+        let message_id = format!("<{}@customer.acme>", seed::hex_id(seed, &["email-in", &sender.address, &n]));
         let thread_id = email
             .in_reply_to
             .as_deref()
@@ -176,38 +155,21 @@ async fn inbound(
     };
 
     // Worded now, from the answers in force when the customer wrote.
-    let answer = shared
-        .answers
-        .reply(Channel::Email, &question(&email.subject, &email.text), None);
+    let answer = shared.answers.reply(Channel::Email, &question(&email.subject, &email.text), None);
     let reply = Message {
         seq: 0,
-        id: format!(
-            "<{}@acme-broadband.example>",
-            seed::hex_id(seed, &["email-reply", &message_id])
-        ),
+        id: format!("<{}@acme-broadband.example>", seed::hex_id(seed, &["email-reply", &message_id])),
         thread_id: thread_id.clone(),
         in_reply_to: message_id.clone(),
         from: SUPPORT_ADDRESS.to_owned(),
         to: sender.address.clone(),
         subject,
-        text: reply_body(
-            &sender.first_name,
-            &answer,
-            &email.from,
-            &email.text,
-            received,
-        ),
+        text: reply_body(&sender.first_name, &answer, &email.from, &email.text, received),
         auto_reply: false,
         received_at: String::new(), // stamped on delivery
     };
     tokio::spawn(send_reply(shared, reply, callback));
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Accepted {
-            message_id,
-            thread_id,
-        }),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(Accepted { message_id, thread_id })))
 }
 
 /// Delivers the real reply after the service delay, then to the webhook if any.
@@ -247,10 +209,7 @@ async fn mailbox(
     let Query(After { after }) = query.map_err(|err| ApiError::bad_request(err.body_text()))?;
     let address = address.trim().to_lowercase();
     let office = lock(&shared.email);
-    let (messages, next) = office
-        .mailboxes
-        .get(&address)
-        .map_or((Vec::new(), after), |feed| feed.since(after));
+    let (messages, next) = office.mailboxes.get(&address).map_or((Vec::new(), after), |feed| feed.since(after));
     Ok(Json(Mailbox { messages, next }))
 }
 
@@ -264,15 +223,9 @@ fn loopback_url(raw: &str) -> Result<reqwest::Url, ApiError> {
     }
     let host = url.host_str().unwrap_or_default();
     let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if !loopback {
-        return Err(refuse(
-            "must point at a loopback address (127.0.0.0/8, ::1 or localhost)",
-        ));
+        return Err(refuse("must point at a loopback address (127.0.0.0/8, ::1 or localhost)"));
     }
     Ok(url)
 }

@@ -34,10 +34,7 @@ impl FromStr for Channel {
             "chat" => Ok(Self::Chat),
             "email" => Ok(Self::Email),
             "web" => Ok(Self::Web),
-            _ => Err(UnknownName {
-                kind: "channel",
-                name: name.to_owned(),
-            }),
+            _ => Err(UnknownName { kind: "channel", name: name.to_owned() }),
         }
     }
 }
@@ -116,14 +113,7 @@ impl Topic {
             Self::Installation => &["install", "engineer", "set up", "setup", "activate"],
             Self::Cancelling => &["cancel", "leave", "notice", "terminate"],
             Self::Loyalty => &["renew", "renewal", "contract end", "discount", "loyalty"],
-            Self::Faults => &[
-                "broken",
-                "not working",
-                "fault",
-                "no internet",
-                "down",
-                "outage",
-            ],
+            Self::Faults => &["broken", "not working", "fault", "no internet", "down", "outage"],
             Self::Fallback => &[],
         }
     }
@@ -184,10 +174,7 @@ impl FromStr for Topic {
         TOPICS
             .into_iter()
             .find(|topic| topic.slug() == name)
-            .ok_or_else(|| UnknownName {
-                kind: "topic",
-                name: name.to_owned(),
-            })
+            .ok_or_else(|| UnknownName { kind: "topic", name: name.to_owned() })
     }
 }
 
@@ -204,11 +191,7 @@ impl fmt::Display for UnknownName {
             "channel" => "chat, email, web".to_owned(),
             _ => TOPICS.map(Topic::slug).join(", "),
         };
-        write!(
-            f,
-            "unknown {} `{}` (expected one of: {known})",
-            self.kind, self.name
-        )
+        write!(f, "unknown {} `{}` (expected one of: {known})", self.kind, self.name)
     }
 }
 
@@ -222,33 +205,19 @@ pub(crate) struct Answers {
 
 impl Answers {
     pub(crate) fn get(&self, channel: Channel, topic: Topic) -> String {
-        let overrides = self
-            .overrides
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        overrides
-            .get(&(channel, topic))
-            .cloned()
-            .unwrap_or_else(|| topic.default_answer(channel).to_owned())
+        let overrides = self.overrides.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        overrides.get(&(channel, topic)).cloned().unwrap_or_else(|| topic.default_answer(channel).to_owned())
     }
 
     pub(crate) fn set(&self, channel: Channel, topic: Topic, text: &str) {
-        let mut overrides = self
-            .overrides
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut overrides = self.overrides.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         overrides.insert((channel, topic), text.to_owned());
     }
 
     /// What an agent on `channel` replies to one customer message.
     /// `case_on_file` is the case reference this channel knows for the
     /// customer: chat knows it, email (deliberately) never does.
-    pub(crate) fn reply(
-        &self,
-        channel: Channel,
-        message: &str,
-        case_on_file: Option<&str>,
-    ) -> String {
+    pub(crate) fn reply(&self, channel: Channel, message: &str, case_on_file: Option<&str>) -> String {
         if let Some(case) = find_case_ref(message) {
             return match (channel, case_on_file) {
                 (Channel::Chat, Some(known)) if known == case => format!(
@@ -287,20 +256,14 @@ pub fn classify(message: &str) -> Topic {
 
 /// How many of `topic`'s keywords occur in `normalised` text.
 pub(crate) fn keyword_hits(topic: Topic, normalised: &str) -> usize {
-    topic
-        .keywords()
-        .iter()
-        .filter(|keyword| normalised.contains(&format!(" {keyword}")))
-        .count()
+    topic.keywords().iter().filter(|keyword| normalised.contains(&format!(" {keyword}"))).count()
 }
 
 /// Lowercase words separated by single spaces, with a leading space so that
 /// `" keyword"` matches at the start of any word.
 pub(crate) fn normalise(text: &str) -> String {
     let lower = text.to_lowercase();
-    let words = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty());
+    let words = lower.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty());
     words.fold(String::new(), |mut out, word| {
         out.push(' ');
         out.push_str(word);
@@ -312,10 +275,7 @@ pub(crate) fn normalise(text: &str) -> String {
 /// the seed and the customer's email, so re-runs see the same reference.
 pub(crate) fn case_ref(seed: u64, customer_email: &str) -> String {
     let email = customer_email.trim().to_lowercase();
-    format!(
-        "CASE-{}",
-        super::seed::between(seed, &["case", &email], 10_000, 99_999)
-    )
+    format!("CASE-{}", super::seed::between(seed, &["case", &email], 10_000, 99_999))
 }
 
 /// The first `CASE-#####` reference in `text` (any letter case).
@@ -335,10 +295,7 @@ mod tests {
 
     #[test]
     fn classifies_by_keywords() {
-        assert_eq!(
-            classify("How long do I have to RETURN my router?"),
-            Topic::Refunds
-        );
+        assert_eq!(classify("How long do I have to RETURN my router?"), Topic::Refunds);
         assert_eq!(classify("How much is it per month?"), Topic::Pricing);
         assert_eq!(classify("When can I call you?"), Topic::Contact);
         assert_eq!(classify("My internet is not working"), Topic::Faults);
@@ -348,10 +305,7 @@ mod tests {
 
     #[test]
     fn finds_case_refs() {
-        assert_eq!(
-            find_case_ref("about case-48213, please"),
-            Some("CASE-48213".into())
-        );
+        assert_eq!(find_case_ref("about case-48213, please"), Some("CASE-48213".into()));
         assert_eq!(find_case_ref("CASE-4821 or CASE-482134"), None);
         assert_eq!(find_case_ref("CASE-"), None);
     }

@@ -15,10 +15,9 @@ impl Sender {
     pub(crate) fn parse(from: &str) -> Option<Self> {
         let from = from.trim();
         let (display, address) = match (from.find('<'), from.rfind('>')) {
-            (Some(open), Some(close)) if open < close => (
-                from[..open].trim().trim_matches('"'),
-                &from[open + 1..close],
-            ),
+            (Some(open), Some(close)) if open < close => {
+                (from[..open].trim().trim_matches('"'), &from[open + 1..close])
+            }
             _ => ("", from),
         };
         let address = address.trim().to_lowercase();
@@ -28,31 +27,21 @@ impl Sender {
         }
         let first = match display.split_whitespace().next() {
             Some(word) => word.to_owned(),
-            None => local
-                .split(|c: char| !c.is_alphabetic())
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
+            None => local.split(|c: char| !c.is_alphabetic()).next().unwrap_or_default().to_owned(),
         };
         let mut chars = first.chars();
         let first_name = match chars.next() {
             Some(initial) => initial.to_uppercase().chain(chars).collect(),
             None => "there".to_owned(),
         };
-        Some(Self {
-            address,
-            first_name,
-        })
+        Some(Self { address, first_name })
     }
 }
 
 /// The reply's subject: "Re: " once, however long the thread.
 pub(crate) fn reply_subject(subject: &str) -> String {
     let subject = subject.trim();
-    if subject
-        .get(..3)
-        .is_some_and(|re| re.eq_ignore_ascii_case("re:"))
-    {
+    if subject.get(..3).is_some_and(|re| re.eq_ignore_ascii_case("re:")) {
         subject.to_owned()
     } else {
         format!("Re: {subject}")
@@ -64,10 +53,7 @@ pub(crate) fn reply_subject(subject: &str) -> String {
 /// recognisable; in a thread, "Re: Refund question" must not outweigh a
 /// new question in the body.
 pub(crate) fn question(subject: &str, text: &str) -> String {
-    let own: Vec<&str> = text
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('>'))
-        .collect();
+    let own: Vec<&str> = text.lines().filter(|line| !line.trim_start().starts_with('>')).collect();
     let own = own.join("\n");
     if classify(&own) != Topic::Fallback || find_case_ref(&own).is_some() {
         own
@@ -86,10 +72,7 @@ pub(crate) fn reply_body(
     received: DateTime<Utc>,
 ) -> String {
     let date = received.format("%a, %-d %b %Y at %H:%M");
-    let quoted: Vec<String> = original
-        .lines()
-        .map(|line| format!("> {line}").trim_end().to_owned())
-        .collect();
+    let quoted: Vec<String> = original.lines().map(|line| format!("> {line}").trim_end().to_owned()).collect();
     format!(
         "Hello {first_name},\n\n{answer}\n\nKind regards,\nPriya\nAcme Broadband Customer Care\n-- \n\
          Acme Broadband Ltd · Call us on 0800 123 4567 · Registered in England 01234567\n\n\
@@ -105,14 +88,8 @@ mod tests {
     #[test]
     fn senders() {
         let sam = Sender::parse("Sam Jones <Sam.Jones@Example.com>").unwrap();
-        assert_eq!(
-            (sam.address.as_str(), sam.first_name.as_str()),
-            ("sam.jones@example.com", "Sam")
-        );
-        assert_eq!(
-            Sender::parse("priya_k@example.com").unwrap().first_name,
-            "Priya"
-        );
+        assert_eq!((sam.address.as_str(), sam.first_name.as_str()), ("sam.jones@example.com", "Sam"));
+        assert_eq!(Sender::parse("priya_k@example.com").unwrap().first_name, "Priya");
         assert!(Sender::parse("not an address").is_none());
     }
 
@@ -120,10 +97,7 @@ mod tests {
     fn subjects_and_quotes() {
         assert_eq!(reply_subject("Refund"), "Re: Refund");
         assert_eq!(reply_subject("RE: Refund"), "RE: Refund");
-        assert_eq!(
-            question("Refund", "what does it cost?\n> refund"),
-            "what does it cost?"
-        );
+        assert_eq!(question("Refund", "what does it cost?\n> refund"), "what does it cost?");
         assert_eq!(question("Refund", "hello"), "Refund\nhello");
     }
 }

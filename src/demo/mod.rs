@@ -54,10 +54,7 @@ pub struct DemoConfig {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self {
-            seed: 42,
-            time_scale: 1.0,
-        }
+        Self { seed: 42, time_scale: 1.0 }
     }
 }
 
@@ -84,20 +81,12 @@ pub async fn start(addr: SocketAddr, config: DemoConfig) -> std::io::Result<Demo
             // An error means the handle was dropped: stop as well.
             let _ = stopped.wait_for(|stop| *stop).await;
         };
-        if let Err(err) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
+        if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
             tracing::error!(%err, "demo server failed");
         }
     });
     tracing::info!(%addr, "demo contact centre listening");
-    Ok(DemoHandle {
-        addr,
-        shared,
-        stop,
-        server,
-    })
+    Ok(DemoHandle { addr, shared, stop, server })
 }
 
 impl DemoHandle {
@@ -130,15 +119,8 @@ impl DemoHandle {
     }
 
     /// [`DemoHandle::set_answer`], reporting unknown names instead of panicking.
-    pub fn try_set_answer(
-        &self,
-        channel: &str,
-        topic: &str,
-        text: &str,
-    ) -> Result<(), UnknownName> {
-        self.shared
-            .answers
-            .set(channel.parse()?, topic.parse()?, text);
+    pub fn try_set_answer(&self, channel: &str, topic: &str, text: &str) -> Result<(), UnknownName> {
+        self.shared.answers.set(channel.parse()?, topic.parse()?, text);
         Ok(())
     }
 
@@ -197,18 +179,13 @@ impl Shared {
     /// finite non-negative number).
     fn delay(&self, millis: u64) -> Duration {
         let scale = self.config.time_scale;
-        let scale = if scale.is_finite() && scale >= 0.0 {
-            scale.min(1_000.0)
-        } else {
-            1.0
-        };
+        let scale = if scale.is_finite() && scale >= 0.0 { scale.min(1_000.0) } else { 1.0 };
         Duration::from_secs_f64(millis as f64 / 1_000.0 * scale)
     }
 
     /// Sleeps for `duration`; `false` if the demo is shutting down instead.
     async fn pause(&self, duration: Duration) -> bool {
-        self.pause_until(tokio::time::Instant::now() + duration)
-            .await
+        self.pause_until(tokio::time::Instant::now() + duration).await
     }
 
     /// Sleeps until `deadline`; `false` if the demo is shutting down instead.
@@ -235,9 +212,7 @@ fn router(shared: Arc<Shared>) -> Router {
 /// Locks `mutex`, carrying on if another task panicked while holding it:
 /// the stores stay consistent between statements, so the data is usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Now, as RFC 3339 with milliseconds in UTC.

@@ -15,11 +15,7 @@ pub(crate) struct BoundedMap<K, V> {
 
 impl<K: Eq + Hash + Clone, V> BoundedMap<K, V> {
     pub(crate) fn new(cap: usize) -> Self {
-        Self {
-            entries: HashMap::new(),
-            order: VecDeque::new(),
-            cap: cap.max(1),
-        }
+        Self { entries: HashMap::new(), order: VecDeque::new(), cap: cap.max(1) }
     }
 
     pub(crate) fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<&V>
@@ -76,11 +72,7 @@ pub(crate) struct Feed<T> {
 
 impl<T: Clone> Feed<T> {
     pub(crate) fn new(cap: usize) -> Self {
-        Self {
-            items: VecDeque::new(),
-            last_seq: 0,
-            cap: cap.max(1),
-        }
+        Self { items: VecDeque::new(), last_seq: 0, cap: cap.max(1) }
     }
 
     /// Appends the item built from its sequence number and returns that number.
@@ -98,10 +90,7 @@ impl<T: Clone> Feed<T> {
     pub(crate) fn since(&self, after: u64) -> (Vec<T>, u64) {
         let newer: Vec<&(u64, T)> = self.items.iter().filter(|(seq, _)| *seq > after).collect();
         let next = newer.last().map_or(after, |(seq, _)| *seq);
-        (
-            newer.into_iter().map(|(_, item)| item.clone()).collect(),
-            next,
-        )
+        (newer.into_iter().map(|(_, item)| item.clone()).collect(), next)
     }
 }
 

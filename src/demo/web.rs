@@ -11,9 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use minijinja::{
-    context, escape_formatter, AutoEscape, Environment, Error, Output, State as Render, Value,
-};
+use minijinja::{context, escape_formatter, AutoEscape, Environment, Error, Output, State as Render, Value};
 use serde::{Deserialize, Serialize};
 
 use super::api::ApiError;
@@ -26,8 +24,8 @@ const SNIPPET_CHARS: usize = 160;
 const RELATED: usize = 3;
 /// Words too common to rank a search by.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "are", "be", "can", "do", "does", "for", "how", "i", "in", "is", "it", "me",
-    "my", "of", "on", "or", "the", "to", "what", "when", "with", "you", "your",
+    "a", "an", "and", "are", "be", "can", "do", "does", "for", "how", "i", "in", "is", "it", "me", "my", "of", "on",
+    "or", "the", "to", "what", "when", "with", "you", "your",
 ];
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -49,27 +47,14 @@ impl Site {
         templates.set_auto_escape_callback(|_| AutoEscape::Html);
         templates.set_formatter(readable_escape);
         templates.add_template("base.html", include_str!("../../templates/demo/base.html"))?;
-        templates.add_template(
-            "index.html",
-            include_str!("../../templates/demo/index.html"),
-        )?;
-        templates.add_template(
-            "article.html",
-            include_str!("../../templates/demo/article.html"),
-        )?;
-        templates.add_template(
-            "not_found.html",
-            include_str!("../../templates/demo/not_found.html"),
-        )?;
+        templates.add_template("index.html", include_str!("../../templates/demo/index.html"))?;
+        templates.add_template("article.html", include_str!("../../templates/demo/article.html"))?;
+        templates.add_template("not_found.html", include_str!("../../templates/demo/not_found.html"))?;
         Ok(Self { templates })
     }
 
     fn render(&self, status: StatusCode, name: &str, context: minijinja::Value) -> Response {
-        match self
-            .templates
-            .get_template(name)
-            .and_then(|template| template.render(context))
-        {
+        match self.templates.get_template(name).and_then(|template| template.render(context)) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(err) => {
                 tracing::error!(template = name, %err, "help centre template failed");
@@ -83,14 +68,8 @@ impl Site {
 /// alone: "£29.99/mo" stays readable in the page source, which tools that
 /// scrape raw HTML see. `& < > " '` are still escaped, which is what keeps
 /// text and quoted attributes safe.
-fn readable_escape(
-    out: &mut Output<'_>,
-    state: &Render<'_, '_>,
-    value: &Value,
-) -> Result<(), Error> {
-    let text = value
-        .as_str()
-        .filter(|_| !value.is_safe() && state.auto_escape() == AutoEscape::Html);
+fn readable_escape(out: &mut Output<'_>, state: &Render<'_, '_>, value: &Value) -> Result<(), Error> {
+    let text = value.as_str().filter(|_| !value.is_safe() && state.auto_escape() == AutoEscape::Html);
     let Some(text) = text else {
         return escape_formatter(out, state, value);
     };
@@ -125,27 +104,18 @@ fn article_of(shared: &Shared, topic: Topic) -> Article {
     Article {
         title: topic.title(),
         url: format!("/help/articles/{}", topic.slug()),
-        paragraphs: answer
-            .split("\n\n")
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        paragraphs: answer.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect(),
     }
 }
 
 async fn index(State(shared): State<Arc<Shared>>) -> Response {
     let articles: Vec<Article> = articles().map(|topic| article_of(&shared, topic)).collect();
-    shared
-        .site
-        .render(StatusCode::OK, "index.html", context! { articles })
+    shared.site.render(StatusCode::OK, "index.html", context! { articles })
 }
 
 async fn article(State(shared): State<Arc<Shared>>, Path(slug): Path<String>) -> Response {
     let Some(topic) = articles().find(|topic| topic.slug() == slug) else {
-        return shared
-            .site
-            .render(StatusCode::NOT_FOUND, "not_found.html", context! { slug });
+        return shared.site.render(StatusCode::NOT_FOUND, "not_found.html", context! { slug });
     };
     let related: Vec<Article> = articles()
         .cycle()
@@ -155,11 +125,7 @@ async fn article(State(shared): State<Arc<Shared>>, Path(slug): Path<String>) ->
         .map(|other| article_of(&shared, other))
         .collect();
     let article = article_of(&shared, topic);
-    shared.site.render(
-        StatusCode::OK,
-        "article.html",
-        context! { article, related },
-    )
+    shared.site.render(StatusCode::OK, "article.html", context! { article, related })
 }
 
 #[derive(Deserialize)]
@@ -212,17 +178,9 @@ fn relevance(query: &str, topic: Topic, article: &Article) -> usize {
     let query = normalise(query);
     let title = normalise(article.title);
     let body = normalise(&article.paragraphs.join(" "));
-    let words = query
-        .split_whitespace()
-        .filter(|word| !STOPWORDS.contains(word));
-    let in_text = |text: &str, word: &str| {
-        text.split_whitespace()
-            .filter(|other| other.starts_with(word))
-            .count()
-    };
-    let word_score: usize = words
-        .map(|word| 3 * in_text(&title, word).min(1) + in_text(&body, word))
-        .sum();
+    let words = query.split_whitespace().filter(|word| !STOPWORDS.contains(word));
+    let in_text = |text: &str, word: &str| text.split_whitespace().filter(|other| other.starts_with(word)).count();
+    let word_score: usize = words.map(|word| 3 * in_text(&title, word).min(1) + in_text(&body, word)).sum();
     5 * keyword_hits(topic, &query) + word_score
 }
 
@@ -244,9 +202,6 @@ mod tests {
         assert_eq!(snippet("short"), "short");
         let long = "word ".repeat(100);
         let cut = snippet(&long);
-        assert!(
-            cut.ends_with("word…") && cut.chars().count() <= SNIPPET_CHARS + 1,
-            "{cut}"
-        );
+        assert!(cut.ends_with("word…") && cut.chars().count() <= SNIPPET_CHARS + 1, "{cut}");
     }
 }

@@ -57,7 +57,9 @@ impl Conversation {
     pub fn new(channel_name: &str, channel: Arc<Channel>, shared: &Shared) -> Self {
         let mut vars = Map::new();
         vars.insert("cursor".into(), Value::String(channel.receive.cursor_start.clone()));
-        let hook = (channel.receive.mode == ReceiveMode::Webhook).then(|| shared.webhook.as_ref().map(|h| h.register())).flatten();
+        let hook = (channel.receive.mode == ReceiveMode::Webhook)
+            .then(|| shared.webhook.as_ref().map(|h| h.register()))
+            .flatten();
         Conversation { channel_name: channel_name.to_string(), channel, vars, opened: false, hook }
     }
 
@@ -94,7 +96,12 @@ impl Conversation {
         out
     }
 
-    async fn exchange_inner(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<(), StepError> {
+    async fn exchange_inner(
+        &mut self,
+        shared: &Shared,
+        msg: &Message<'_>,
+        out: &mut StepOutcome,
+    ) -> Result<(), StepError> {
         let channel = self.channel.clone();
         if !self.opened {
             if let Some(open) = &channel.open {
@@ -125,17 +132,33 @@ impl Conversation {
     }
 
     /// Renders and sends one request; a non-2xx final status is an error.
-    async fn request(&self, shared: &Shared, spec: &RequestSpec, purpose: Purpose, msg: &Message<'_>, log: &mut Vec<Http>) -> Result<Response, StepError> {
+    async fn request(
+        &self,
+        shared: &Shared,
+        spec: &RequestSpec,
+        purpose: Purpose,
+        msg: &Message<'_>,
+        log: &mut Vec<Http>,
+    ) -> Result<Response, StepError> {
         let ctx = self.context(msg);
         let prepared = prepare(shared, &self.channel, spec, &ctx)?;
-        let sender = shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
+        let sender =
+            shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
         match sender.send(&prepared, purpose, &shared.clock, &shared.redactor, log).await {
             Outcome::Response(r) if (200..300).contains(&r.status) => Ok(r),
             Outcome::Response(r) => Err(fail(
                 ErrorKind::Status,
-                format!("{} {} answered HTTP {}{}", prepared.method, shared.redactor.redact(&prepared.url), r.status, status_hint(r.status)),
+                format!(
+                    "{} {} answered HTTP {}{}",
+                    prepared.method,
+                    shared.redactor.redact(&prepared.url),
+                    r.status,
+                    status_hint(r.status)
+                ),
             )),
-            Outcome::Failed { message, timeout } => Err(fail(if timeout { ErrorKind::Timeout } else { ErrorKind::Connect }, message)),
+            Outcome::Failed { message, timeout } => {
+                Err(fail(if timeout { ErrorKind::Timeout } else { ErrorKind::Connect }, message))
+            }
             Outcome::Refused { kind: ErrorKind::Budget, message } => {
                 Err(fail(ErrorKind::Budget, format!("not sent: channel `{}` has {message}", self.channel_name)))
             }
@@ -143,7 +166,13 @@ impl Conversation {
         }
     }
 
-    fn capture(&mut self, captures: &BTreeMap<String, Extract>, resp: &Response, msg: &Message<'_>, out: &mut BTreeMap<String, String>) -> Result<(), StepError> {
+    fn capture(
+        &mut self,
+        captures: &BTreeMap<String, Extract>,
+        resp: &Response,
+        msg: &Message<'_>,
+        out: &mut BTreeMap<String, String>,
+    ) -> Result<(), StepError> {
         if captures.is_empty() {
             return Ok(());
         }
@@ -153,7 +182,15 @@ impl Conversation {
             let ex = self.resolve(ex, msg)?;
             let value = extract::extract_first(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
             let value = value.ok_or_else(|| {
-                fail(ErrorKind::Malformed, format!("capture `{name}` found nothing ({}) in the HTTP {} response: {}", describe(&ex), resp.status, preview(&resp.body)))
+                fail(
+                    ErrorKind::Malformed,
+                    format!(
+                        "capture `{name}` found nothing ({}) in the HTTP {} response: {}",
+                        describe(&ex),
+                        resp.status,
+                        preview(&resp.body)
+                    ),
+                )
             })?;
             self.vars.insert(name.clone(), Value::String(value.clone()));
             out.insert(name.clone(), value);
@@ -167,7 +204,9 @@ impl Conversation {
         Ok(match ex {
             Extractor::JsonPath(p) if template::is_template(&p) => {
                 let ctx = minijinja::Value::from_serialize(self.context(msg));
-                Extractor::JsonPath(template::render(msg.jsonpath_templates, &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?)
+                Extractor::JsonPath(
+                    template::render(msg.jsonpath_templates, &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?,
+                )
             }
             other => other,
         })
@@ -180,7 +219,9 @@ impl Conversation {
                 let ex = self.resolve(ex, msg)?;
                 let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
                 let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
-                Some(items.into_iter().next().ok_or_else(|| fail(ErrorKind::Malformed, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body))))?)
+                Some(items.into_iter().next().ok_or_else(|| {
+                    fail(ErrorKind::Malformed, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body)))
+                })?)
             }
             None => None,
         };
@@ -189,7 +230,13 @@ impl Conversation {
     }
 
     /// The reply's text: `text` applied to the reply item (or the body).
-    fn reply_text(&mut self, item: Option<&Value>, resp: &Response, json: Option<&Value>, msg: &Message<'_>) -> Result<String, StepError> {
+    fn reply_text(
+        &mut self,
+        item: Option<&Value>,
+        resp: &Response,
+        json: Option<&Value>,
+        msg: &Message<'_>,
+    ) -> Result<String, StepError> {
         let rx = &self.channel.receive;
         let empty = BTreeMap::new();
         let text = match (&rx.text, item) {
@@ -243,7 +290,10 @@ impl Conversation {
             }
             let resp = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await?;
             let json: Value = serde_json::from_str(&resp.body).map_err(|e| {
-                fail(ErrorKind::Malformed, format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body)))
+                fail(
+                    ErrorKind::Malformed,
+                    format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body)),
+                )
             })?;
             if let Some(cursor) = &rx.cursor {
                 let ex = self.resolve(cursor, msg)?;
@@ -258,14 +308,26 @@ impl Conversation {
             let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
             if let Some(item) = items.into_iter().next() {
                 let text = self.reply_text(Some(&item), &resp, Some(&json), msg)?;
-                return Ok(Reply { text, item: Some(item), t_earliest_us: known_absent_us, t_latest_us: resp.t_first_byte_us });
+                return Ok(Reply {
+                    text,
+                    item: Some(item),
+                    t_earliest_us: known_absent_us,
+                    t_latest_us: resp.t_first_byte_us,
+                });
             }
             // The server answered "not yet" somewhere between sending the poll and its first byte.
             known_absent_us = resp.t_start_us;
             tracing::trace!(channel = %self.channel_name, every_ms = every.as_millis() as u64, "no reply yet; polling again");
             let now = tokio::time::Instant::now();
             if now >= deadline {
-                return Err(fail(ErrorKind::NoReply, format!("no reply within {} (max_wait); polled {} times", humantime::format_duration(max_wait), out.http.iter().filter(|h| h.purpose == Purpose::Poll).count())));
+                return Err(fail(
+                    ErrorKind::NoReply,
+                    format!(
+                        "no reply within {} (max_wait); polled {} times",
+                        humantime::format_duration(max_wait),
+                        out.http.iter().filter(|h| h.purpose == Purpose::Poll).count()
+                    ),
+                ));
             }
             let pause = every.min(deadline - now);
             tokio::select! {
@@ -276,7 +338,12 @@ impl Conversation {
         }
     }
 
-    async fn await_callback(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<Reply, StepError> {
+    async fn await_callback(
+        &mut self,
+        shared: &Shared,
+        msg: &Message<'_>,
+        out: &mut StepOutcome,
+    ) -> Result<Reply, StepError> {
         let channel = self.channel.clone();
         let rx = &channel.receive;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
@@ -324,7 +391,15 @@ impl Conversation {
             let src = Source { body: &cb.body, json: Some(&all), headers: &empty };
             let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
             if let Some(item) = items.into_iter().next() {
-                let resp = Response { status: 200, headers: BTreeMap::new(), body: cb.body.clone(), truncated: false, t_first_byte_us: cb.t_us, t_end_us: cb.t_us, t_start_us: cb.t_us };
+                let resp = Response {
+                    status: 200,
+                    headers: BTreeMap::new(),
+                    body: cb.body.clone(),
+                    truncated: false,
+                    t_first_byte_us: cb.t_us,
+                    t_end_us: cb.t_us,
+                    t_start_us: cb.t_us,
+                };
                 let text = self.reply_text(Some(&item), &resp, Some(&all), msg)?;
                 return Ok(Reply { text, item: Some(item), t_earliest_us: cb.t_us, t_latest_us: cb.t_us });
             }
@@ -339,15 +414,25 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
     let render = |s: &str| template::render(env, s, &mctx).map_err(|e| fail(ErrorKind::Request, e));
     let base = render(&channel.base_url)?;
     let path = render(&spec.url)?;
-    let joined = if path.starts_with("http://") || path.starts_with("https://") { path } else { format!("{}{}", base.trim_end_matches('/'), path) };
-    let mut url = reqwest::Url::parse(&joined).map_err(|e| fail(ErrorKind::Request, format!("`{}` is not a URL ({e}); check `base_url` and `--target`", shared.redactor.redact(&joined))))?;
+    let joined = if path.starts_with("http://") || path.starts_with("https://") {
+        path
+    } else {
+        format!("{}{}", base.trim_end_matches('/'), path)
+    };
+    let mut url = reqwest::Url::parse(&joined).map_err(|e| {
+        fail(
+            ErrorKind::Request,
+            format!("`{}` is not a URL ({e}); check `base_url` and `--target`", shared.redactor.redact(&joined)),
+        )
+    })?;
     if !spec.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (k, v) in &spec.query {
             pairs.append_pair(k, &render(v)?);
         }
     }
-    let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
+    let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
     let mut headers = Vec::new();
     for (k, v) in channel.headers.iter().chain(spec.headers.iter()) {
         headers.push((k.clone(), render(v)?));
@@ -372,7 +457,9 @@ fn render_json(v: &toml::Value, render: &dyn Fn(&str) -> Result<String, StepErro
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.iter().map(|x| render_json(x, render)).collect::<Result<_, _>>()?),
-        toml::Value::Table(t) => Value::Object(t.iter().map(|(k, x)| Ok((k.clone(), render_json(x, render)?))).collect::<Result<_, StepError>>()?),
+        toml::Value::Table(t) => Value::Object(
+            t.iter().map(|(k, x)| Ok((k.clone(), render_json(x, render)?))).collect::<Result<_, StepError>>()?,
+        ),
     })
 }
 

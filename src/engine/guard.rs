@@ -43,12 +43,15 @@ impl FromStr for QuietHours {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let hint = || format!("`{s}` is not a time window; write it as `HH:MM-HH:MM` in local time, e.g. `22:00-07:00`");
+        let hint =
+            || format!("`{s}` is not a time window; write it as `HH:MM-HH:MM` in local time, e.g. `22:00-07:00`");
         let (a, b) = s.split_once('-').ok_or_else(hint)?;
         let time = |x: &str| NaiveTime::parse_from_str(x.trim(), "%H:%M").map_err(|_| hint());
         let (start, end) = (time(a)?, time(b)?);
         if start == end {
-            return Err(format!("quiet hours `{s}` start and end at the same minute; give a window such as `22:00-07:00`"));
+            return Err(format!(
+                "quiet hours `{s}` start and end at the same minute; give a window such as `22:00-07:00`"
+            ));
         }
         Ok(QuietHours { start, end })
     }

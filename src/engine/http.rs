@@ -84,7 +84,14 @@ pub enum Outcome {
 impl Sender {
     /// Sends with retries on connection errors, timeouts and the configured
     /// statuses, honouring `Retry-After`. Appends one `Http` per attempt.
-    pub async fn send(&self, req: &Prepared, purpose: Purpose, clock: &Clock, redactor: &Redactor, log: &mut Vec<Http>) -> Outcome {
+    pub async fn send(
+        &self,
+        req: &Prepared,
+        purpose: Purpose,
+        clock: &Clock,
+        redactor: &Redactor,
+        log: &mut Vec<Http>,
+    ) -> Outcome {
         let mut last = Outcome::Failed { message: "not sent".into(), timeout: false };
         let mut stop = self.stop.clone();
         for attempt in 1..=self.attempts.max(1) {
@@ -97,7 +104,10 @@ impl Sender {
             // Checked after the rate limit's wait, right before sending: a stop
             // (signal, stop file, quiet hours) halts even a retry in progress.
             if *stop.borrow() {
-                return Outcome::Refused { kind: ErrorKind::Interrupted, message: "not sent: the run was stopped".into() };
+                return Outcome::Refused {
+                    kind: ErrorKind::Interrupted,
+                    message: "not sent: the run was stopped".into(),
+                };
             }
             if let Some(budget) = &self.budget {
                 if let Err(why) = budget.take(tokio::time::Instant::now()) {
@@ -116,7 +126,9 @@ impl Sender {
             );
             log.push(record);
             let pause = match &outcome {
-                Outcome::Response(r) if self.retry_on.contains(&r.status) => retry_after(&r.headers).unwrap_or(self.backoff * 2u32.pow(attempt - 1)),
+                Outcome::Response(r) if self.retry_on.contains(&r.status) => {
+                    retry_after(&r.headers).unwrap_or(self.backoff * 2u32.pow(attempt - 1))
+                }
                 Outcome::Response(_) => return outcome,
                 Outcome::Failed { .. } => self.backoff * 2u32.pow(attempt - 1),
                 Outcome::Refused { .. } => return outcome,
@@ -132,7 +144,14 @@ impl Sender {
         last
     }
 
-    async fn attempt(&self, req: &Prepared, purpose: Purpose, attempt: u32, clock: &Clock, redactor: &Redactor) -> (Http, Outcome) {
+    async fn attempt(
+        &self,
+        req: &Prepared,
+        purpose: Purpose,
+        attempt: u32,
+        clock: &Clock,
+        redactor: &Redactor,
+    ) -> (Http, Outcome) {
         let mut builder = self.client.request(req.method.clone(), &req.url);
         for (k, v) in &req.headers {
             builder = builder.header(k, v);
@@ -157,7 +176,12 @@ impl Sender {
             attempt,
             method: req.method.to_string(),
             url: redactor.redact(&req.url),
-            request_headers: self.marks.iter().chain(&req.headers).map(|(k, v)| (k.clone(), redactor.redact(v))).collect(),
+            request_headers: self
+                .marks
+                .iter()
+                .chain(&req.headers)
+                .map(|(k, v)| (k.clone(), redactor.redact(v)))
+                .collect(),
             request_body: request_body.map(|b| redactor.redact(&b)),
             t_start_us: clock.us(),
             t_first_byte_us: None,

@@ -133,7 +133,11 @@ pub fn new_run_id(seed: u64) -> String {
 /// Runs the suite. `stop` turning true stops the run cleanly: steps in
 /// flight are recorded as interrupted and the file is finished. The guards in
 /// `opts` (quiet hours, stop file) flip the same signal.
-pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<bool>) -> Result<RunResult, EngineError> {
+pub async fn run(
+    suite: Arc<Suite>,
+    mut opts: RunOptions,
+    stop: watch::Receiver<bool>,
+) -> Result<RunResult, EngineError> {
     let clock = Clock::start();
     let resumed = match &opts.resume {
         Some(path) => Some(resume_from(path)?),
@@ -162,7 +166,8 @@ pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<
     let resumed_from = opts.resume.is_some().then(|| run_id.clone());
     std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io { path: dir.display().to_string(), source })?;
     let jsonl = dir.join("run.jsonl");
-    let writer = RecordWriter::open(&jsonl).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
+    let writer =
+        RecordWriter::open(&jsonl).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
 
     let redactor = Redactor::from_env(suite.env_names.iter());
     let guard = guard::watch(&opts.guards, stop);
@@ -170,11 +175,16 @@ pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<
     let senders = build_senders(&suite, &opts, &stop)?;
     let needs_hook = suite.channels.values().any(|c| c.receive.mode == ReceiveMode::Webhook);
     let webhook = if needs_hook {
-        Some(webhook::Hub::start(clock).await.map_err(|source| EngineError::Io { path: "webhook listener".into(), source })?)
+        Some(
+            webhook::Hub::start(clock)
+                .await
+                .map_err(|source| EngineError::Io { path: "webhook listener".into(), source })?,
+        )
     } else {
         None
     };
-    let env: Map<String, Value> = suite.env_names.iter().filter_map(|n| std::env::var(n).ok().map(|v| (n.clone(), Value::String(v)))).collect();
+    let env: Map<String, Value> =
+        suite.env_names.iter().filter_map(|n| std::env::var(n).ok().map(|v| (n.clone(), Value::String(v)))).collect();
     let mut base_context = Map::new();
     base_context.insert("env".into(), Value::Object(env));
     base_context.insert("target".into(), Value::String(opts.target.trim_end_matches('/').to_string()));
@@ -196,13 +206,18 @@ pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<
         only: opts.only.clone(),
         resumed_from,
     };
-    writer.append(&Record::Header(header)).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
+    writer
+        .append(&Record::Header(header))
+        .map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
 
     let shared = Arc::new(Shared {
         suite: suite.clone(),
         clock,
         templates: crate::template::compiled(template_sources(&suite)),
-        jsonpath_templates: crate::template::compile_into(crate::template::jsonpath_environment(), jsonpath_sources(&suite)),
+        jsonpath_templates: crate::template::compile_into(
+            crate::template::jsonpath_environment(),
+            jsonpath_sources(&suite),
+        ),
         senders,
         channels: suite.channels.iter().map(|(k, c)| (k.clone(), Arc::new(c.clone()))).collect(),
         redactor,
@@ -231,9 +246,21 @@ pub async fn run(suite: Arc<Suite>, mut opts: RunOptions, stop: watch::Receiver<
     let _ = shared.writer.sync();
     let lost = shared.write_errors.load(Ordering::Relaxed);
     if lost > 0 {
-        return Err(EngineError::Io { path: jsonl.display().to_string(), source: std::io::Error::other(format!("{lost} records could not be written")) });
+        return Err(EngineError::Io {
+            path: jsonl.display().to_string(),
+            source: std::io::Error::other(format!("{lost} records could not be written")),
+        });
     }
-    Ok(RunResult { run_id, dir, walks: walk_count, exchanges: exchanges - first_seq, errors, interrupted, halt, elapsed: Duration::from_micros(clock.us()) })
+    Ok(RunResult {
+        run_id,
+        dir,
+        walks: walk_count,
+        exchanges: exchanges - first_seq,
+        errors,
+        interrupted,
+        halt,
+        elapsed: Duration::from_micros(clock.us()),
+    })
 }
 
 /// What an earlier, interrupted run left to build on.
@@ -255,20 +282,28 @@ fn resume_from(path: &std::path::Path) -> Result<Resumed, EngineError> {
     // A run killed mid-write may end in half a line; appending after it
     // would make the file unreadable.
     let jsonl = dir.join("run.jsonl");
-    record::writer::repair_tail(&jsonl).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
+    record::writer::repair_tail(&jsonl)
+        .map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
     let mut done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>> = BTreeMap::new();
     for x in &prev.exchanges {
         if x.error.as_ref().is_some_and(|e| e.kind.not_attempted()) {
             continue;
         }
-        done.entry(x.task.key()).or_default().insert(x.step, walk::DoneStep { captures: x.captures.clone(), failed: x.error.is_some() });
+        done.entry(x.task.key())
+            .or_default()
+            .insert(x.step, walk::DoneStep { captures: x.captures.clone(), failed: x.error.is_some() });
     }
     let next_seq = prev.exchanges.iter().map(|x| x.seq + 1).max().unwrap_or(0);
     Ok(Resumed { header: prev.header, dir, done, next_seq })
 }
 
 /// Runs every walk, at most `concurrency` at once.
-async fn drive(shared: Arc<Shared>, walks: Vec<Walk>, done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>>, concurrency: usize) -> (u64, u64) {
+async fn drive(
+    shared: Arc<Shared>,
+    walks: Vec<Walk>,
+    done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>>,
+    concurrency: usize,
+) -> (u64, u64) {
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut set = tokio::task::JoinSet::new();
     for walk in walks {
@@ -352,7 +387,11 @@ fn template_sources(suite: &Suite) -> Vec<String> {
     out
 }
 
-fn build_senders(suite: &Suite, opts: &RunOptions, stop: &watch::Receiver<bool>) -> Result<BTreeMap<String, http::Sender>, EngineError> {
+fn build_senders(
+    suite: &Suite,
+    opts: &RunOptions,
+    stop: &watch::Receiver<bool>,
+) -> Result<BTreeMap<String, http::Sender>, EngineError> {
     let mut out = BTreeMap::new();
     let budgets = opts.guards.budgets.clone().unwrap_or_else(|| Arc::new(budget::Budgets::from_suite(suite)));
     let test_header = suite.map.test_header.as_deref().and_then(|h| crate::suite::channel::parse_header(h).ok());
@@ -360,7 +399,9 @@ fn build_senders(suite: &Suite, opts: &RunOptions, stop: &watch::Receiver<bool>)
         let mut default_headers = reqwest::header::HeaderMap::new();
         let marks: Vec<(String, String)> = test_header.iter().chain(&opts.extra_headers).cloned().collect();
         for (k, v) in &marks {
-            if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.as_bytes()), reqwest::header::HeaderValue::from_str(v)) {
+            if let (Ok(k), Ok(v)) =
+                (reqwest::header::HeaderName::from_bytes(k.as_bytes()), reqwest::header::HeaderValue::from_str(v))
+            {
                 default_headers.insert(k, v);
             }
         }
@@ -375,7 +416,8 @@ fn build_senders(suite: &Suite, opts: &RunOptions, stop: &watch::Receiver<bool>)
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| EngineError::Client(e.to_string()))?;
-        let rate = ch.rate_limit.as_deref().and_then(|r| parse_rate(r).ok()).map(|(n, p)| ratelimit::RateLimit::new(n, p));
+        let rate =
+            ch.rate_limit.as_deref().and_then(|r| parse_rate(r).ok()).map(|(n, p)| ratelimit::RateLimit::new(n, p));
         out.insert(
             name.clone(),
             http::Sender {

@@ -24,13 +24,22 @@ impl Progress {
     pub fn new(walks_total: u64, quiet: bool) -> Self {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(Some(walks_total), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} personas · {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            let style =
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} personas · {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Progress { bar, walks_total, walks: AtomicU64::new(0), exchanges: AtomicU64::new(0), errors: AtomicU64::new(0), last_log: Mutex::new(Instant::now()), quiet }
+        Progress {
+            bar,
+            walks_total,
+            walks: AtomicU64::new(0),
+            exchanges: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            last_log: Mutex::new(Instant::now()),
+            quiet,
+        }
     }
 
     pub fn exchange(&self) {
@@ -58,7 +67,11 @@ impl Progress {
             let Ok(mut last) = self.last_log.lock() else { return };
             if last.elapsed() >= LOG_EVERY {
                 *last = Instant::now();
-                eprintln!("touchpoint: {}/{} personas done, {x} exchanges, {e} errors", self.walks.load(Ordering::Relaxed), self.walks_total);
+                eprintln!(
+                    "touchpoint: {}/{} personas done, {x} exchanges, {e} errors",
+                    self.walks.load(Ordering::Relaxed),
+                    self.walks_total
+                );
             }
         }
     }

@@ -61,7 +61,9 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
             }
         }
         let Some(channel) = shared.channels.get(&step.channel) else { continue };
-        let conv = conversations.entry(step.channel.clone()).or_insert_with(|| Conversation::new(&step.channel, channel.clone(), shared));
+        let conv = conversations
+            .entry(step.channel.clone())
+            .or_insert_with(|| Conversation::new(&step.channel, channel.clone(), shared));
         let ctx = {
             let mut c = base.clone();
             c.insert("persona".into(), persona.clone());
@@ -69,14 +71,32 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
             minijinja::Value::from_serialize(Value::Object(c))
         };
         let rendered = crate::template::render(&shared.templates, &step.message, &ctx);
-        let subject = step.subject.as_deref().map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string())).unwrap_or_default();
+        let subject = step
+            .subject
+            .as_deref()
+            .map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string()))
+            .unwrap_or_default();
         let (message, mut outcome) = match rendered {
             Ok(m) => {
-                let msg = Message { text: &m, subject: &subject, walk_vars: &walk_vars, base, persona: &persona, jsonpath_templates: &shared.jsonpath_templates };
+                let msg = Message {
+                    text: &m,
+                    subject: &subject,
+                    walk_vars: &walk_vars,
+                    base,
+                    persona: &persona,
+                    jsonpath_templates: &shared.jsonpath_templates,
+                };
                 let outcome = Box::pin(conv.exchange(shared, &msg)).await;
                 (m, outcome)
             }
-            Err(e) => (step.message.clone(), super::conversation::StepOutcome { error: Some(StepError { kind: ErrorKind::Request, message: e }), t_sent_us: shared.clock.us(), ..Default::default() }),
+            Err(e) => (
+                step.message.clone(),
+                super::conversation::StepOutcome {
+                    error: Some(StepError { kind: ErrorKind::Request, message: e }),
+                    t_sent_us: shared.clock.us(),
+                    ..Default::default()
+                },
+            ),
         };
         // Step captures read the reply text (a case reference the agent issued).
         if let Some(reply) = &outcome.reply {

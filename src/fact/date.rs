@@ -35,11 +35,7 @@ fn date(caps: &Captures<'_>, locale: &Locale) -> Option<NaiveDate> {
     }
     if let (Some(a), Some(b), Some(y)) = (num("na"), num("nb"), num("ny")) {
         let year = if y < 100 { 2000 + y } else { y };
-        let (day, month) = if locale.country_code.trim_start_matches('+') == "1" {
-            (b, a)
-        } else {
-            (a, b)
-        };
+        let (day, month) = if locale.country_code.trim_start_matches('+') == "1" { (b, a) } else { (a, b) };
         return NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day);
     }
     let (day, month, year) = match caps.name("dm") {
@@ -51,10 +47,8 @@ fn date(caps: &Captures<'_>, locale: &Locale) -> Option<NaiveDate> {
 
 fn month(name: &str) -> Option<u32> {
     let prefix: String = name.chars().take(3).collect::<String>().to_lowercase();
-    let index = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ]
-    .iter()
-    .position(|m| *m == prefix)?;
+    let index = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        .iter()
+        .position(|m| *m == prefix)?;
     u32::try_from(index + 1).ok()
 }

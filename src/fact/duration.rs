@@ -55,9 +55,7 @@ fn value(caps: &regex::Captures<'_>) -> Option<FactValue> {
     };
     let unit = caps.name("unit")?.as_str().to_lowercase();
     let kind = caps.name("kind").map(|k| k.as_str().to_lowercase());
-    let working = kind
-        .as_deref()
-        .is_some_and(|k| k.starts_with("working") || k.starts_with("business"));
+    let working = kind.as_deref().is_some_and(|k| k.starts_with("working") || k.starts_with("business"));
     let (per_unit, unit_kind) = match (unit.trim_end_matches('s'), working) {
         ("day", true) => (1, DurationUnit::WorkingDays),
         ("week" | "wk", true) => (5, DurationUnit::WorkingDays),
@@ -77,10 +75,7 @@ fn value(caps: &regex::Captures<'_>) -> Option<FactValue> {
     if scaled % SCALE != 0 {
         return None;
     }
-    Some(FactValue::Duration {
-        amount: scaled / SCALE,
-        unit: unit_kind,
-    })
+    Some(FactValue::Duration { amount: scaled / SCALE, unit: unit_kind })
 }
 
 pub(crate) fn display(amount: i64, unit: DurationUnit) -> String {

@@ -8,8 +8,7 @@ use regex::Regex;
 use super::{FactValue, Found};
 
 static EMAIL: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}\b")
-        .expect("valid email regex")
+    Regex::new(r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}\b").expect("valid email regex")
 });
 
 pub(crate) fn extract(text: &str) -> Vec<Found> {

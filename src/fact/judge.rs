@@ -30,10 +30,7 @@ pub fn judge(expected: &FactValue, spec: &FactSpec, text: &str, locale: &Locale)
     if let FactValue::Text(wanted) = expected {
         return text::judge(wanted, &spec.keywords, text);
     }
-    let spec = FactSpec {
-        kind: expected.kind(),
-        keywords: spec.keywords.clone(),
-    };
+    let spec = FactSpec { kind: expected.kind(), keywords: spec.keywords.clone() };
     let found = extract(&spec, text, locale);
     if let Some(hit) = found.iter().find(|f| expected.agrees(&f.value)) {
         return Judgement::Correct { found: hit.clone() };
@@ -46,10 +43,7 @@ pub fn judge(expected: &FactValue, spec: &FactSpec, text: &str, locale: &Locale)
     };
     let mut others = found;
     let chosen = others.remove(best);
-    Judgement::Wrong {
-        found: chosen,
-        others,
-    }
+    Judgement::Wrong { found: chosen, others }
 }
 
 /// "We're open 8am–8pm on weekdays. On Saturdays it's 9am–5pm." states one
@@ -82,21 +76,10 @@ fn best_candidate(expected: &FactValue, found: &[Found]) -> Option<usize> {
 
 fn likeness(expected: &FactValue, found: &FactValue) -> u8 {
     match (expected, found) {
-        (
-            FactValue::Money {
-                currency: ca,
-                per: pa,
-                ..
-            },
-            FactValue::Money {
-                currency: cb,
-                per: pb,
-                ..
-            },
-        ) => u8::from(ca == cb) * 2 + u8::from(pa.is_some() && pa == pb),
-        (FactValue::Duration { unit: a, .. }, FactValue::Duration { unit: b, .. }) => {
-            u8::from(a == b)
+        (FactValue::Money { currency: ca, per: pa, .. }, FactValue::Money { currency: cb, per: pb, .. }) => {
+            u8::from(ca == cb) * 2 + u8::from(pa.is_some() && pa == pb)
         }
+        (FactValue::Duration { unit: a, .. }, FactValue::Duration { unit: b, .. }) => u8::from(a == b),
         _ => 0,
     }
 }

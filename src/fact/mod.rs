@@ -103,13 +103,10 @@ impl FromStr for FactKind {
             "e-mail" => "email",
             other => other,
         };
-        FactKind::ALL
-            .into_iter()
-            .find(|k| k.name() == wanted)
-            .ok_or_else(|| {
-                let names: Vec<&str> = FactKind::ALL.iter().map(|k| k.name()).collect();
-                format!("`{s}` is not a fact kind; use one of {}", names.join(", "))
-            })
+        FactKind::ALL.into_iter().find(|k| k.name() == wanted).ok_or_else(|| {
+            let names: Vec<&str> = FactKind::ALL.iter().map(|k| k.name()).collect();
+            format!("`{s}` is not a fact kind; use one of {}", names.join(", "))
+        })
     }
 }
 
@@ -125,10 +122,7 @@ pub struct Locale {
 
 impl Default for Locale {
     fn default() -> Self {
-        Locale {
-            currency: "GBP".to_string(),
-            country_code: "44".to_string(),
-        }
+        Locale { currency: "GBP".to_string(), country_code: "44".to_string() }
     }
 }
 
@@ -143,10 +137,7 @@ pub struct FactSpec {
 impl FactSpec {
     /// A spec with no keywords, enough for every kind except yes/no and text.
     pub fn new(kind: FactKind) -> Self {
-        FactSpec {
-            kind,
-            keywords: Vec::new(),
-        }
+        FactSpec { kind, keywords: Vec::new() }
     }
 }
 
@@ -211,16 +202,8 @@ impl FactValue {
     pub fn agrees(&self, other: &FactValue) -> bool {
         match (self, other) {
             (
-                FactValue::Money {
-                    minor: a,
-                    currency: ca,
-                    per: pa,
-                },
-                FactValue::Money {
-                    minor: b,
-                    currency: cb,
-                    per: pb,
-                },
+                FactValue::Money { minor: a, currency: ca, per: pa },
+                FactValue::Money { minor: b, currency: cb, per: pb },
             ) => money::agrees(*a, ca, *pa, *b, cb, *pb),
             (FactValue::Text(a), FactValue::Text(b)) => text::agrees(a, b),
             _ => self == other,
@@ -231,11 +214,7 @@ impl FactValue {
     /// "Mon–Fri 08:00–20:00".
     pub fn display(&self) -> String {
         match self {
-            FactValue::Money {
-                minor,
-                currency,
-                per,
-            } => money::display(*minor, currency, *per),
+            FactValue::Money { minor, currency, per } => money::display(*minor, currency, *per),
             FactValue::Duration { amount, unit } => duration::display(*amount, *unit),
             FactValue::Phone { e164 } => phone::display(e164),
             FactValue::Hours { week } => hours::display(week),
@@ -270,11 +249,7 @@ impl Found {
     /// so a bug in a matcher drops a value instead of panicking.
     fn new(text: &str, span: Range<usize>, value: FactValue) -> Option<Found> {
         let excerpt = text.get(span.clone())?.to_string();
-        Some(Found {
-            value,
-            span,
-            excerpt,
-        })
+        Some(Found { value, span, excerpt })
     }
 }
 

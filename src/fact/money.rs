@@ -69,24 +69,14 @@ pub(crate) fn extract(text: &str, locale: &Locale) -> Vec<Found> {
                 return None;
             }
             // "10 p.m." is a time, not ten pence.
-            let pence_word = caps
-                .name("word_c")
-                .is_some_and(|w| w.as_str().eq_ignore_ascii_case("p"));
+            let pence_word = caps.name("word_c").is_some_and(|w| w.as_str().eq_ignore_ascii_case("p"));
             if pence_word && rest.to_ascii_lowercase().starts_with(".m") {
                 return None;
             }
             let (minor, currency) = amount(&caps, locale)?;
             let per = period_after(&caps).or_else(|| period_before(&text[..whole.start()]));
             let end = trim_end(text, whole.range());
-            Found::new(
-                text,
-                whole.start()..end,
-                FactValue::Money {
-                    minor,
-                    currency,
-                    per,
-                },
-            )
+            Found::new(text, whole.start()..end, FactValue::Money { minor, currency, per })
         })
         .collect()
 }
@@ -103,23 +93,15 @@ pub(crate) fn parse(text: &str, locale: &Locale) -> Result<FactValue, String> {
         [one] => Ok(one.value.clone()),
         [] => {
             if text.eq_ignore_ascii_case("free") {
-                return Ok(FactValue::Money {
-                    minor: 0,
-                    currency: locale.currency.to_uppercase(),
-                    per: None,
-                });
+                return Ok(FactValue::Money { minor: 0, currency: locale.currency.to_uppercase(), per: None });
             }
             // A bare "29.99" in the map means the map's own currency.
-            let bare = BARE_AMOUNT.captures(text).and_then(|c| {
-                let currency = locale.currency.to_uppercase();
-                numbers::parse_fixed(c.name("amt")?.as_str(), minor_digits(&currency)).map(
-                    |minor| FactValue::Money {
-                        minor,
-                        currency,
-                        per: None,
-                    },
-                )
-            });
+            let bare =
+                BARE_AMOUNT.captures(text).and_then(|c| {
+                    let currency = locale.currency.to_uppercase();
+                    numbers::parse_fixed(c.name("amt")?.as_str(), minor_digits(&currency))
+                        .map(|minor| FactValue::Money { minor, currency, per: None })
+                });
             bare.ok_or_else(|| format!("`{text}` is not an amount of money"))
         }
         [first, second, ..] => Err(format!(
@@ -136,41 +118,25 @@ fn amount(caps: &Captures<'_>, locale: &Locale) -> Option<(i64, String)> {
             Some(code) => code.to_uppercase(),
             None => symbol_currency(group("sym_a")?, locale),
         };
-        return Some((
-            numbers::parse_fixed(amt, minor_digits(&currency))?,
-            currency,
-        ));
+        return Some((numbers::parse_fixed(amt, minor_digits(&currency))?, currency));
     }
     if let Some(amt) = group("amt_b") {
         let currency = group("code_b")?.to_uppercase();
-        return Some((
-            numbers::parse_fixed(amt, minor_digits(&currency))?,
-            currency,
-        ));
+        return Some((numbers::parse_fixed(amt, minor_digits(&currency))?, currency));
     }
     if let Some(amt) = group("amt_c") {
         if let Some(symbol) = group("sym_c") {
             let currency = symbol_currency(symbol, locale);
-            return Some((
-                numbers::parse_fixed(amt, minor_digits(&currency))?,
-                currency,
-            ));
+            return Some((numbers::parse_fixed(amt, minor_digits(&currency))?, currency));
         }
         if let Some(code) = group("code_c") {
             let currency = code.to_uppercase();
-            return Some((
-                numbers::parse_fixed(amt, minor_digits(&currency))?,
-                currency,
-            ));
+            return Some((numbers::parse_fixed(amt, minor_digits(&currency))?, currency));
         }
         let word = group("word_c")?.to_lowercase();
         let currency = word_currency(&word, locale);
         // "99p" and "50 cents" are already in minor units.
-        let decimals = if is_minor_word(&word) {
-            0
-        } else {
-            minor_digits(&currency)
-        };
+        let decimals = if is_minor_word(&word) { 0 } else { minor_digits(&currency) };
         return Some((numbers::parse_fixed(amt, decimals)?, currency));
     }
     let currency = word_currency(&group("word_d")?.to_lowercase(), locale);
@@ -209,9 +175,7 @@ fn period_after(caps: &Captures<'_>) -> Option<Period> {
 fn period_before(before: &str) -> Option<Period> {
     // Only the tail matters; cap the work on long texts.
     let start = before.len().saturating_sub(60);
-    let start = (start..before.len())
-        .find(|i| before.is_char_boundary(*i))
-        .unwrap_or(before.len());
+    let start = (start..before.len()).find(|i| before.is_char_boundary(*i)).unwrap_or(before.len());
     let caps = PERIOD_BEFORE.captures(&before[start..])?;
     let word = caps.name("p")?.as_str().to_lowercase();
     Some(match word.as_str() {
@@ -313,11 +277,7 @@ pub(crate) fn display(minor: i64, currency: &str, per: Option<Period>) -> String
         "JPY" => "¥",
         _ => "",
     };
-    let mut out = if symbol.is_empty() {
-        format!("{currency} {amount}")
-    } else {
-        format!("{symbol}{amount}")
-    };
+    let mut out = if symbol.is_empty() { format!("{currency} {amount}") } else { format!("{symbol}{amount}") };
     if let Some(per) = per {
         out.push(' ');
         out.push_str(per.phrase());

@@ -27,8 +27,7 @@ pub(crate) const WORDS_PATTERN: &str = concat!(
 
 /// A regex fragment matching digits: thousands-separated ("1,299.99"),
 /// plain with a decimal point or a two-digit decimal comma ("29,99").
-pub(crate) const DIGITS_PATTERN: &str =
-    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+|,[0-9]{2}\b)?)";
+pub(crate) const DIGITS_PATTERN: &str = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+|,[0-9]{2}\b)?)";
 
 fn word_value(word: &str) -> Option<u64> {
     let value = match word {
@@ -72,10 +71,7 @@ pub(crate) fn parse_words(text: &str) -> Option<u64> {
     let mut total: u64 = 0;
     let mut current: u64 = 0;
     let mut seen_any = false;
-    for word in lower
-        .split(|c: char| c.is_whitespace() || c == '-')
-        .filter(|w| !w.is_empty())
-    {
+    for word in lower.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()) {
         match word {
             "and" => continue,
             "hundred" => current = current.max(1).checked_mul(100)?,
@@ -87,8 +83,7 @@ pub(crate) fn parse_words(text: &str) -> Option<u64> {
                 let value = word_value(word)?;
                 let below_hundred = current % 100;
                 // "twenty nine" is fine; "two three" or "nine twenty" is not a number.
-                let fits = below_hundred == 0
-                    || (below_hundred % 10 == 0 && below_hundred >= 20 && value < 10);
+                let fits = below_hundred == 0 || (below_hundred % 10 == 0 && below_hundred >= 20 && value < 10);
                 if !fits {
                     return None;
                 }
@@ -109,25 +104,15 @@ pub(crate) fn parse_words(text: &str) -> Option<u64> {
 pub(crate) fn parse_fixed(text: &str, decimals: u32) -> Option<i64> {
     let text = text.trim();
     // A comma followed by exactly two digits and nothing else is a decimal comma.
-    let decimal_comma = text
-        .rsplit_once(',')
-        .is_some_and(|(int, frac)| frac.len() == 2 && !int.contains(',') && !text.contains('.'));
-    let normalised: String = if decimal_comma {
-        text.replace(',', ".")
-    } else {
-        text.chars().filter(|c| *c != ',').collect()
-    };
-    let (int_part, frac_part) = normalised
-        .split_once('.')
-        .unwrap_or((normalised.as_str(), ""));
+    let decimal_comma =
+        text.rsplit_once(',').is_some_and(|(int, frac)| frac.len() == 2 && !int.contains(',') && !text.contains('.'));
+    let normalised: String =
+        if decimal_comma { text.replace(',', ".") } else { text.chars().filter(|c| *c != ',').collect() };
+    let (int_part, frac_part) = normalised.split_once('.').unwrap_or((normalised.as_str(), ""));
     if int_part.is_empty() && frac_part.is_empty() {
         return None;
     }
-    if !int_part
-        .bytes()
-        .chain(frac_part.bytes())
-        .all(|b| b.is_ascii_digit())
-    {
+    if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
     let scale = 10i64.checked_pow(decimals)?;

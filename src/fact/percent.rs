@@ -9,9 +9,8 @@ use super::numbers::{self, DIGITS_PATTERN, WORDS_PATTERN};
 use super::{FactValue, Found};
 
 static PERCENT: Lazy<Regex> = Lazy::new(|| {
-    let pattern = format!(
-        r"(?i)(?:\b(?P<digits>{DIGITS_PATTERN})|(?P<words>{WORDS_PATTERN}))\s?(?:%|per\s?cent\b|pct\b|pc\b)"
-    );
+    let pattern =
+        format!(r"(?i)(?:\b(?P<digits>{DIGITS_PATTERN})|(?P<words>{WORDS_PATTERN}))\s?(?:%|per\s?cent\b|pct\b|pc\b)");
     Regex::new(&pattern).expect("valid percent regex")
 });
 

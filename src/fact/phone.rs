@@ -16,9 +16,8 @@ use super::{FactValue, Found, Locale};
 /// Digit groups separated by at most one space, dot or hyphen, optionally
 /// parenthesised: "(0)800", "(020) 7946 0000". A separator is a single
 /// character so "4567 - 9am" does not run on into the next number.
-static CANDIDATE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"\+?\(?[0-9]+\)?(?:[ .\-\u{a0}]?\(?[0-9]+\)?)*").expect("valid phone regex")
-});
+static CANDIDATE: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"\+?\(?[0-9]+\)?(?:[ .\-\u{a0}]?\(?[0-9]+\)?)*").expect("valid phone regex"));
 
 /// Words that make a following number a reference rather than a phone number.
 const REFERENCE_WORDS: [&str; 14] = [
@@ -37,18 +36,8 @@ const REFERENCE_WORDS: [&str; 14] = [
     "customer",
     "membership",
 ];
-const PHONE_WORDS: [&str; 10] = [
-    "phone",
-    "call",
-    "tel",
-    "telephone",
-    "ring",
-    "mobile",
-    "line",
-    "fax",
-    "helpline",
-    "contact",
-];
+const PHONE_WORDS: [&str; 10] =
+    ["phone", "call", "tel", "telephone", "ring", "mobile", "line", "fax", "helpline", "contact"];
 
 pub(crate) fn extract(text: &str, locale: &Locale) -> Vec<Found> {
     CANDIDATE
@@ -105,15 +94,11 @@ fn plausible_context(text: &str, range: &Range<usize>) -> bool {
     // "case 0123456789" is a reference; "call 0800 …" is not, even after "order".
     let tail: Vec<&str> = before.split_whitespace().rev().take(3).collect();
     let mentions_reference = tail.iter().any(|w| {
-        let w = w
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase();
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
         REFERENCE_WORDS.contains(&w.as_str())
     });
     let mentions_phone = tail.iter().any(|w| {
-        let w = w
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase();
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
         PHONE_WORDS.iter().any(|p| w.starts_with(p))
     });
     !mentions_reference || mentions_phone
@@ -121,17 +106,11 @@ fn plausible_context(text: &str, range: &Range<usize>) -> bool {
 
 /// Tries the whole candidate, then shorter prefixes ending at a digit group,
 /// so "0800 123 4567 2027" still yields the phone number.
-fn longest_valid_prefix(
-    text: &str,
-    range: Range<usize>,
-    locale: &Locale,
-) -> Option<(Range<usize>, String)> {
+fn longest_valid_prefix(text: &str, range: Range<usize>, locale: &Locale) -> Option<(Range<usize>, String)> {
     let slice = &text[range.clone()];
     let mut ends: Vec<usize> = slice
         .char_indices()
-        .filter(|(i, c)| {
-            c.is_ascii_digit() && !slice[i + 1..].starts_with(|n: char| n.is_ascii_digit())
-        })
+        .filter(|(i, c)| c.is_ascii_digit() && !slice[i + 1..].starts_with(|n: char| n.is_ascii_digit()))
         .map(|(i, _)| i + 1)
         .collect();
     ends.reverse();
@@ -152,11 +131,7 @@ fn normalise(candidate: &str, locale: &Locale) -> Option<String> {
         return None;
     }
     let international = if let Some(rest) = cleaned.strip_prefix('+') {
-        Some(
-            rest.chars()
-                .filter(|c| c.is_ascii_digit())
-                .collect::<String>(),
-        )
+        Some(rest.chars().filter(|c| c.is_ascii_digit()).collect::<String>())
     } else {
         digits.strip_prefix("00").map(str::to_string)
     };
@@ -164,10 +139,7 @@ fn normalise(candidate: &str, locale: &Locale) -> Option<String> {
     let full = match international {
         Some(mut number) => {
             // "+44 0800 …": drop a trunk 0 written after our own country code.
-            if let Some(national) = number
-                .strip_prefix(country)
-                .and_then(|rest| rest.strip_prefix('0'))
-            {
+            if let Some(national) = number.strip_prefix(country).and_then(|rest| rest.strip_prefix('0')) {
                 number = format!("{country}{national}");
             }
             if !(8..=15).contains(&number.len()) {
@@ -231,9 +203,9 @@ fn chunk(s: &str) -> Vec<&str> {
 /// Length of the ITU calling code at the start of `digits` (1, 2 or 3).
 fn country_code_len(digits: &str) -> usize {
     const TWO_DIGIT: [&str; 44] = [
-        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
-        "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
-        "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
+        "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84",
+        "86", "90", "91", "92", "93", "94", "95", "98",
     ];
     if digits.starts_with('1') || digits.starts_with('7') {
         1

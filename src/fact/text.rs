@@ -18,19 +18,11 @@ pub(crate) fn parse(text: &str) -> Result<FactValue, String> {
 
 /// Lowercase words separated by single spaces.
 pub(crate) fn normalise(text: &str) -> String {
-    words::words(text)
-        .into_iter()
-        .map(|(_, w)| w)
-        .collect::<Vec<_>>()
-        .join(" ")
+    words::words(text).into_iter().map(|(_, w)| w).collect::<Vec<_>>().join(" ")
 }
 
 fn significant(text: &str) -> Vec<String> {
-    words::words(text)
-        .into_iter()
-        .map(|(_, w)| w)
-        .filter(|w| !is_stopword(w))
-        .collect()
+    words::words(text).into_iter().map(|(_, w)| w).filter(|w| !is_stopword(w)).collect()
 }
 
 /// Every significant word of `expected` is in `other`.

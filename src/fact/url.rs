@@ -29,11 +29,7 @@ pub(crate) fn extract(text: &str) -> Vec<Found> {
                 return None;
             }
             let normalised = normalise(raw)?;
-            Found::new(
-                text,
-                m.start()..m.start() + raw.len(),
-                FactValue::Url(normalised),
-            )
+            Found::new(text, m.start()..m.start() + raw.len(), FactValue::Url(normalised))
         })
         .collect()
 }
@@ -42,11 +38,7 @@ fn normalise(raw: &str) -> Option<String> {
     let lower_scheme = raw.to_ascii_lowercase();
     let rest = ["https://", "http://"]
         .iter()
-        .find_map(|scheme| {
-            lower_scheme
-                .starts_with(scheme)
-                .then(|| &raw[scheme.len()..])
-        })
+        .find_map(|scheme| lower_scheme.starts_with(scheme).then(|| &raw[scheme.len()..]))
         .unwrap_or(raw);
     let (host, path) = match rest.find(['/', '?', '#']) {
         Some(i) => rest.split_at(i),
@@ -54,10 +46,7 @@ fn normalise(raw: &str) -> Option<String> {
     };
     let host = host.to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host);
-    let host = host
-        .strip_suffix(":80")
-        .or_else(|| host.strip_suffix(":443"))
-        .unwrap_or(host);
+    let host = host.strip_suffix(":80").or_else(|| host.strip_suffix(":443")).unwrap_or(host);
     if host.is_empty() {
         return None;
     }

@@ -8,8 +8,7 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 
 /// Letters and digits, with inner apostrophes kept so "isn't" is one word.
-static WORD: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)*").expect("valid regex"));
+static WORD: Lazy<Regex> = Lazy::new(|| Regex::new(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)*").expect("valid regex"));
 
 /// Byte ranges of the sentences of `text`, trimmed, in order. A sentence ends
 /// at `.`, `!` or `?` followed by whitespace (so "29.99" and "acme.com" do
@@ -84,9 +83,7 @@ fn normalise(word: &str) -> String {
 /// stem is never shorter than four letters.
 pub(crate) fn stem(word: &str) -> String {
     let word = word.to_lowercase();
-    for suffix in [
-        "ations", "ation", "ings", "ing", "ions", "ion", "ies", "ed", "es", "s",
-    ] {
+    for suffix in ["ations", "ation", "ings", "ing", "ions", "ion", "ies", "ed", "es", "s"] {
         if let Some(base) = word.strip_suffix(suffix) {
             // "process" and "address" are not plurals.
             if base.chars().count() >= 4 && !(suffix == "s" && base.ends_with('s')) {
@@ -115,10 +112,8 @@ pub(crate) fn mentions(haystack: &[(Range<usize>, String)], keyword: &str) -> bo
 
 /// Negating words: "not", "no", "never" and the n't contractions.
 pub(crate) fn is_negation(word: &str) -> bool {
-    matches!(
-        word,
-        "not" | "no" | "never" | "cannot" | "nor" | "neither" | "none" | "nothing" | "non"
-    ) || word.ends_with("n't")
+    matches!(word, "not" | "no" | "never" | "cannot" | "nor" | "neither" | "none" | "nothing" | "non")
+        || word.ends_with("n't")
 }
 
 /// Words too common to say what a sentence is about.
@@ -190,10 +185,7 @@ mod tests {
     fn sentences_do_not_split_decimals_or_domains() {
         let text = "It costs £29.99. See acme.com for more!\nThanks";
         let got: Vec<&str> = sentences(text).into_iter().map(|r| &text[r]).collect();
-        assert_eq!(
-            got,
-            ["It costs £29.99.", "See acme.com for more!", "Thanks"]
-        );
+        assert_eq!(got, ["It costs £29.99.", "See acme.com for more!", "Thanks"]);
     }
 
     #[test]

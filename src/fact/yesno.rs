@@ -27,11 +27,7 @@ pub(crate) fn parse(text: &str) -> Result<FactValue, String> {
 }
 
 pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
-    let keywords: Vec<&str> = keywords
-        .iter()
-        .map(|k| k.trim())
-        .filter(|k| !k.is_empty())
-        .collect();
+    let keywords: Vec<&str> = keywords.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
     let needed = keywords.len().min(2);
     let about_free = keywords.iter().any(|k| k.eq_ignore_ascii_case("free"));
     let mut out = Vec::new();
@@ -75,23 +71,13 @@ pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
 
 /// How many keywords `part` mentions, in its rewritten words or in the
 /// original words it covers ("no charge" mentions both "free" and "charge").
-fn hits(
-    keywords: &[&str],
-    original: &[(Range<usize>, String)],
-    part: &[(Range<usize>, String)],
-) -> usize {
+fn hits(keywords: &[&str], original: &[(Range<usize>, String)], part: &[(Range<usize>, String)]) -> usize {
     let (Some(first), Some(last)) = (part.first(), part.last()) else {
         return 0;
     };
-    let covered: Words = original
-        .iter()
-        .filter(|(r, _)| r.start >= first.0.start && r.end <= last.0.end)
-        .cloned()
-        .collect();
-    keywords
-        .iter()
-        .filter(|k| mentions(part, k) || mentions(&covered, k))
-        .count()
+    let covered: Words =
+        original.iter().filter(|(r, _)| r.start >= first.0.start && r.end <= last.0.end).cloned().collect();
+    keywords.iter().filter(|k| mentions(part, k) || mentions(&covered, k)).count()
 }
 
 /// A leading "Yes", "No", "Of course", "Unfortunately not": the answer and
@@ -103,8 +89,7 @@ fn leading_answer(words: &[(Range<usize>, String)]) -> (Option<bool>, usize) {
         ("of", "course") | ("that's", "right") => (Some(true), 2),
         ("unfortunately" | "sadly" | "afraid" | "i'm", "not") => (Some(false), 2),
         (
-            "yes" | "yeah" | "yep" | "yup" | "absolutely" | "certainly" | "definitely" | "correct"
-            | "indeed" | "sure",
+            "yes" | "yeah" | "yep" | "yup" | "absolutely" | "certainly" | "definitely" | "correct" | "indeed" | "sure",
             _,
         ) => (Some(true), 1),
         ("no" | "nope", _) => (Some(false), 1),
@@ -122,16 +107,13 @@ fn polarity(
     needed: usize,
 ) -> bool {
     let clauses = clauses(sentence, body);
-    let best = clauses
-        .iter()
-        .map(|clause| (hits(keywords, original, clause), clause))
-        .fold(
-            None,
-            |best: Option<(usize, &Words)>, (n, clause)| match best {
-                Some((m, _)) if m >= n => best,
-                _ => Some((n, clause)),
-            },
-        );
+    let best = clauses.iter().map(|clause| (hits(keywords, original, clause), clause)).fold(
+        None,
+        |best: Option<(usize, &Words)>, (n, clause)| match best {
+            Some((m, _)) if m >= n => best,
+            _ => Some((n, clause)),
+        },
+    );
     // Keywords spread over clauses ("Installation, I'm afraid, isn't free"): read it all.
     let scope = match best {
         Some((n, clause)) if n >= needed => clause.as_slice(),
@@ -147,8 +129,7 @@ fn clauses(sentence: &str, words: &[(Range<usize>, String)]) -> Vec<Words> {
     let mut previous_end = words.first().map(|(r, _)| r.start).unwrap_or(0);
     for (range, word) in words {
         let gap = sentence.get(previous_end..range.start).unwrap_or("");
-        let breaks = gap.contains([',', ';', ':', '—', '–'])
-            || matches!(word.as_str(), "but" | "however" | "although");
+        let breaks = gap.contains([',', ';', ':', '—', '–']) || matches!(word.as_str(), "but" | "however" | "although");
         if breaks && out.last().is_some_and(|c| !c.is_empty()) {
             out.push(Vec::new());
         }
@@ -178,25 +159,12 @@ fn rewrite(words: Words, about_free: bool) -> Words {
         &["no", "fee"],
         &["complimentary"],
     ];
-    const NOT_FREE: [&str; 8] = [
-        "charge",
-        "charges",
-        "charged",
-        "chargeable",
-        "fee",
-        "fees",
-        "costs",
-        "paid",
-    ];
+    const NOT_FREE: [&str; 8] = ["charge", "charges", "charged", "chargeable", "fee", "fees", "costs", "paid"];
     let mut out = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
         let phrase = FREE.iter().find(|p| {
-            words.len() >= i + p.len()
-                && words[i..i + p.len()]
-                    .iter()
-                    .zip(p.iter())
-                    .all(|((_, w), want)| w == want)
+            words.len() >= i + p.len() && words[i..i + p.len()].iter().zip(p.iter()).all(|((_, w), want)| w == want)
         });
         if let Some(p) = phrase {
             let range = words[i].0.start..words[i + p.len() - 1].0.end;

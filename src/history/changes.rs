@@ -78,7 +78,11 @@ impl Changes {
     /// Persisting findings start their streak at the previous run; extend
     /// it further back with [`Changes::extend_streaks`].
     /// `current` is the run's finding ids in verdict order.
-    pub fn between<'a>(current: impl IntoIterator<Item = &'a str>, previous: &RunRef, previous_findings: &[FindingRef]) -> Changes {
+    pub fn between<'a>(
+        current: impl IntoIterator<Item = &'a str>,
+        previous: &RunRef,
+        previous_findings: &[FindingRef],
+    ) -> Changes {
         let before: HashSet<&str> = previous_findings.iter().map(|f| f.id.as_str()).collect();
         let mut now = HashSet::new();
         let mut new = Vec::new();
@@ -88,7 +92,12 @@ impl Changes {
                 continue;
             }
             if before.contains(id) {
-                persisting.push(Persisting { id: id.to_string(), since_run: previous.run_id.clone(), since: previous.started_at, runs: 2 });
+                persisting.push(Persisting {
+                    id: id.to_string(),
+                    since_run: previous.run_id.clone(),
+                    since: previous.started_at,
+                    runs: 2,
+                });
             } else {
                 new.push(id.to_string());
             }
@@ -153,7 +162,10 @@ mod tests {
 
     fn run(id: &str, hour: u32) -> RunRef {
         use chrono::TimeZone;
-        RunRef { run_id: id.into(), started_at: Utc.with_ymd_and_hms(2025, 1, 1, hour, 0, 0).single().unwrap_or_default() }
+        RunRef {
+            run_id: id.into(),
+            started_at: Utc.with_ymd_and_hms(2025, 1, 1, hour, 0, 0).single().unwrap_or_default(),
+        }
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub enum HistoryError {
     Corrupt { path: String, detail: String },
     #[error("the run history {path} was written by a newer touchpoint (schema {found}, this one knows {SCHEMA}); upgrade touchpoint")]
     Newer { path: String, found: i64 },
-    #[error("no run history at {path}: no run has been written to this reports folder yet (pass --out to choose another)")]
+    #[error(
+        "no run history at {path}: no run has been written to this reports folder yet (pass --out to choose another)"
+    )]
     Missing { path: String },
     #[error("cannot use the run history {path}: {detail}; check that the reports folder is writable")]
     Other { path: String, detail: String },
@@ -128,7 +130,10 @@ impl Db {
         if !path.is_file() {
             return Err(HistoryError::Missing { path: path.display().to_string() });
         }
-        Self::open_with(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)
+        Self::open_with(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )
     }
 
     fn open_with(path: PathBuf, flags: OpenFlags) -> Result<Db, HistoryError> {
@@ -269,7 +274,16 @@ impl Writer<'_> {
             .map_err(err)?;
         for f in &v.findings {
             insert
-                .execute(params![row.run_id, f.id, kind_name(f.kind), f.severity.name(), f.channel, f.question, f.fact, f.summary])
+                .execute(params![
+                    row.run_id,
+                    f.id,
+                    kind_name(f.kind),
+                    f.severity.name(),
+                    f.channel,
+                    f.question,
+                    f.fact,
+                    f.summary
+                ])
                 .map_err(err)?;
         }
         Ok(())
@@ -398,13 +412,15 @@ fn classify(path: &str, e: rusqlite::Error) -> HistoryError {
     match &e {
         rusqlite::Error::SqliteFailure(f, _) => match f.code {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => HistoryError::Locked { path },
-            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => HistoryError::Corrupt { path, detail: e.to_string() },
+            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
+                HistoryError::Corrupt { path, detail: e.to_string() }
+            }
             _ => HistoryError::Other { path, detail: e.to_string() },
         },
         // A row the schema allows but touchpoint cannot read: damage, not a bug to panic on.
-        rusqlite::Error::FromSqlConversionFailure(..) | rusqlite::Error::InvalidColumnType(..) | rusqlite::Error::IntegralValueOutOfRange(..) => {
-            HistoryError::Corrupt { path, detail: e.to_string() }
-        }
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..) => HistoryError::Corrupt { path, detail: e.to_string() },
         _ => HistoryError::Other { path, detail: e.to_string() },
     }
 }
@@ -414,7 +430,11 @@ fn classify(path: &str, e: rusqlite::Error) -> HistoryError {
 /// and those runs are still runs against the same system.
 pub fn target_key(target: &str) -> String {
     match reqwest::Url::parse(target) {
-        Ok(mut url) if url.host_str().is_some_and(|h| h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) || h == "[::1]") => {
+        Ok(mut url)
+            if url.host_str().is_some_and(|h| {
+                h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) || h == "[::1]"
+            }) =>
+        {
             let _ = url.set_port(None);
             format!("{} (loopback, any port)", url.as_str().trim_end_matches('/'))
         }

@@ -141,8 +141,10 @@ pub fn diff(a: &Verdict, b: &Verdict, fail_on: Severity) -> Diff {
     let a_ids: HashSet<&str> = a.findings.iter().map(|f| f.id.as_str()).collect();
     let b_ids: HashSet<&str> = b.findings.iter().map(|f| f.id.as_str()).collect();
     // Verdicts list findings most severe first, so the order carries over.
-    let new: Vec<FindingRef> = b.findings.iter().filter(|f| !a_ids.contains(f.id.as_str())).map(FindingRef::from).collect();
-    let fixed: Vec<FindingRef> = a.findings.iter().filter(|f| !b_ids.contains(f.id.as_str())).map(FindingRef::from).collect();
+    let new: Vec<FindingRef> =
+        b.findings.iter().filter(|f| !a_ids.contains(f.id.as_str())).map(FindingRef::from).collect();
+    let fixed: Vec<FindingRef> =
+        a.findings.iter().filter(|f| !b_ids.contains(f.id.as_str())).map(FindingRef::from).collect();
     let persisting = b.findings.iter().filter(|f| a_ids.contains(f.id.as_str())).count();
     let regressions = new.iter().filter(|f| f.severity >= fail_on).map(|f| f.id.clone()).collect();
     Diff {
@@ -192,7 +194,9 @@ fn fact_changes(a: &[MatrixRow], b: &[MatrixRow]) -> Vec<FactChange> {
         channels.dedup();
         for channel in channels {
             let key = (row.question.as_str(), row.fact.as_str(), channel);
-            let (Some((a_row, a_values)), Some((b_row, b_values))) = (a_cells.get(&key), b_cells.get(&key)) else { continue };
+            let (Some((a_row, a_values)), Some((b_row, b_values))) = (a_cells.get(&key), b_cells.get(&key)) else {
+                continue;
+            };
             // Agreeing with the map says nothing when the map itself changed.
             let same_map = a_row.expected == b_row.expected;
             if !same_values(a_values, b_values, same_map) {
@@ -253,7 +257,14 @@ fn latency(a: &[SlaStats], b: &[SlaStats]) -> Vec<LatencyShift> {
 pub fn summary_lines(d: &Diff) -> Vec<String> {
     let mut out = Vec::new();
     let score = |s: Option<f64>| s.map_or_else(|| "-".to_string(), |s| format!("{s:.0}"));
-    out.push(format!("{} — run {} → run {}: score {} → {}", one_line(&d.b.company), d.a.run_id, d.b.run_id, score(d.a.score), score(d.b.score)));
+    out.push(format!(
+        "{} — run {} → run {}: score {} → {}",
+        one_line(&d.b.company),
+        d.a.run_id,
+        d.b.run_id,
+        score(d.a.score),
+        score(d.b.score)
+    ));
     out.push(format!(
         "{} answers changed; findings: {} new ({} at or above {}), {} fixed, {} persisting",
         d.facts.len(),
@@ -264,7 +275,14 @@ pub fn summary_lines(d: &Diff) -> Vec<String> {
         d.persisting
     ));
     for c in &d.facts {
-        out.push(format!("  changed  {} on {} ({}): {} → {}", one_line(&c.label), c.channel, c.question, values_text(&c.a), values_text(&c.b)));
+        out.push(format!(
+            "  changed  {} on {} ({}): {} → {}",
+            one_line(&c.label),
+            c.channel,
+            c.question,
+            values_text(&c.a),
+            values_text(&c.b)
+        ));
     }
     for f in &d.new {
         out.push(format!("  new      {:<8} {}  [{}]", f.severity.name().to_uppercase(), one_line(&f.summary), f.id));
@@ -273,7 +291,9 @@ pub fn summary_lines(d: &Diff) -> Vec<String> {
         out.push(format!("  fixed    {:<8} {}  [{}]", f.severity.name().to_uppercase(), one_line(&f.summary), f.id));
     }
     for l in &d.latency {
-        let fig = |name: &str, s: &Shift| format!("{name} {} → {}{}", ms_text(s.a_ms), ms_text(s.b_ms), pct_text(s.change_pct));
+        let fig = |name: &str, s: &Shift| {
+            format!("{name} {} → {}{}", ms_text(s.a_ms), ms_text(s.b_ms), pct_text(s.change_pct))
+        };
         out.push(format!("  {}: {}, {}, {}", l.channel, fig("p50", &l.p50), fig("p95", &l.p95), fig("max", &l.max)));
     }
     out

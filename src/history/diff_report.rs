@@ -71,7 +71,8 @@ pub fn render_html(d: &Diff, a_report: Option<&str>) -> Result<String, DiffError
     env.add_filter("ms", |ms: Option<f64>| diff::ms_text(ms));
     env.add_filter("pct", |pct: Option<f64>| diff::pct_text(pct).trim().to_string());
     env.add_filter("when", |t: String| {
-        chrono::DateTime::parse_from_rfc3339(&t).map_or(t, |t| t.with_timezone(&chrono::Utc).format("%-d %b %Y, %H:%M:%S UTC").to_string())
+        chrono::DateTime::parse_from_rfc3339(&t)
+            .map_or(t, |t| t.with_timezone(&chrono::Utc).format("%-d %b %Y, %H:%M:%S UTC").to_string())
     });
     env.add_filter("score", |s: Option<f64>| s.map_or_else(|| "–".to_string(), |s| format!("{s:.0}")));
     env.add_template("diff.html.j2", TEMPLATE)?;
@@ -89,7 +90,8 @@ pub fn render_html(d: &Diff, a_report: Option<&str>) -> Result<String, DiffError
 pub fn write(d: &Diff, a_dir: &Path, b_dir: &Path) -> Result<Vec<PathBuf>, DiffError> {
     let stem = format!("diff-{}", file_safe(&d.a.run_id));
     let json_path = b_dir.join(format!("{stem}.json"));
-    let json = serde_json::to_vec_pretty(d).map_err(|e| DiffError::Write { path: json_path.display().to_string(), source: e.into() })?;
+    let json = serde_json::to_vec_pretty(d)
+        .map_err(|e| DiffError::Write { path: json_path.display().to_string(), source: e.into() })?;
     write_file(&json_path, &json)?;
     let html_path = b_dir.join(format!("{stem}.html"));
     let html = render_html(d, sibling_report(a_dir, b_dir).as_deref())?;

@@ -100,7 +100,8 @@ pub fn list(reports: &Path, suite: Option<&str>, limit: usize) -> Result<Vec<Ent
 
 /// Writes the entries as an aligned table for a terminal.
 pub fn write_table(entries: &[Entry], out: &mut impl Write) -> io::Result<()> {
-    const HEADINGS: [&str; 9] = ["RUN", "STARTED (UTC)", "SUITE", "TARGET", "SCORE", "FINDINGS", "NEW", "FIXED", "SINCE"];
+    const HEADINGS: [&str; 9] =
+        ["RUN", "STARTED (UTC)", "SUITE", "TARGET", "SCORE", "FINDINGS", "NEW", "FIXED", "SINCE"];
     /// Numbers read best right-aligned.
     const RIGHT: [bool; 9] = [false, false, false, false, true, true, true, true, false];
     if entries.is_empty() {

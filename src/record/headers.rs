@@ -89,7 +89,10 @@ mod tests {
 
     #[test]
     fn serialises_as_a_json_object_and_back() {
-        let h: Headers = [("content-type".to_string(), "application/json".to_string()), ("Retry-After".into(), "1".into())].into_iter().collect();
+        let h: Headers =
+            [("content-type".to_string(), "application/json".to_string()), ("Retry-After".into(), "1".into())]
+                .into_iter()
+                .collect();
         let json = serde_json::to_string(&h).unwrap();
         assert_eq!(json, r#"{"content-type":"application/json","Retry-After":"1"}"#);
         let back: Headers = serde_json::from_str(&json).unwrap();

@@ -16,8 +16,8 @@ pub mod writer;
 
 pub use headers::Headers;
 
-pub use reader::{read_run, RecordedRun};
 pub use prefetch::Prefetch;
+pub use reader::{read_run, RecordedRun};
 pub use stream::{RunStream, RunTail};
 pub use writer::RecordWriter;
 

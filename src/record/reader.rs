@@ -43,7 +43,9 @@ pub fn read_header(path: &Path) -> Result<Header, ReadError> {
     let shown = file_path.display().to_string();
     let file = std::fs::File::open(&file_path).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
     let mut first = Vec::new();
-    BufReader::new(file).read_until(b'\n', &mut first).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
+    BufReader::new(file)
+        .read_until(b'\n', &mut first)
+        .map_err(|source| ReadError::Io { path: shown.clone(), source })?;
     match serde_json::from_slice::<Record>(&first) {
         Ok(Record::Header(h)) if h.schema > SCHEMA => Err(ReadError::Schema { path: shown, found: h.schema }),
         Ok(Record::Header(h)) => Ok(h),
@@ -74,7 +76,10 @@ pub fn open_lean(path: &Path) -> Result<RunStream<BufReader<std::fs::File>>, Rea
 
 /// Opens a run for streaming only the exchanges whose `seq` `keep` picks
 /// (see [`RunStream::only`]).
-pub fn open_only(path: &Path, keep: impl FnMut(u64) -> bool + Send + 'static) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
+pub fn open_only(
+    path: &Path,
+    keep: impl FnMut(u64) -> bool + Send + 'static,
+) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
     let (file, shown) = open_file(path)?;
     RunStream::only(file, &shown, keep)
 }

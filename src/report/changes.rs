@@ -57,7 +57,8 @@ fn group(items: impl ExactSizeIterator<Item = Item>) -> Group {
 /// The block for the summary; None on a first run.
 pub fn build(v: &Verdict, findings: &FindingList) -> Option<ChangesView> {
     let c = v.changes.as_ref()?;
-    let shown: HashMap<&str, &super::finding::FindingView> = findings.items.iter().map(|f| (f.id.as_str(), f)).collect();
+    let shown: HashMap<&str, &super::finding::FindingView> =
+        findings.items.iter().map(|f| (f.id.as_str(), f)).collect();
     let current: HashMap<&str, &crate::verdict::Finding> = v.findings.iter().map(|f| (f.id.as_str(), f)).collect();
     // A finding of this run, by id: its anchor when the report lists it.
     let item = |id: &str, since: Option<String>| {
@@ -82,7 +83,9 @@ pub fn build(v: &Verdict, findings: &FindingList) -> Option<ChangesView> {
             since: None,
         })),
         persisting: group(
-            c.persisting.iter().map(|p| item(&p.id, Some(format!("since {} ({} runs)", text::date_time(&p.since), p.runs)))),
+            c.persisting
+                .iter()
+                .map(|p| item(&p.id, Some(format!("since {} ({} runs)", text::date_time(&p.since), p.runs)))),
         ),
     })
 }

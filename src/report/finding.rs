@@ -118,7 +118,8 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
                 .take(MAX_EVIDENCE)
                 .map(|e| evidence(e, run, labels, steps.get(&e.seq).copied()))
                 .collect();
-            evidence.sort_by(|a, b| (&a.channel, &a.persona, a.step, a.seq).cmp(&(&b.channel, &b.persona, b.step, b.seq)));
+            evidence
+                .sort_by(|a, b| (&a.channel, &a.persona, a.step, a.seq).cmp(&(&b.channel, &b.persona, b.step, b.seq)));
             let (expected_label, found_label) = compare_labels(f.kind);
             FindingView {
                 id: f.id.clone(),
@@ -200,7 +201,15 @@ fn evidence(e: &Evidence, run: &RecordedRun, labels: &Labels, step: Option<usize
                 (Some(s), None) => format!("HTTP {s}"),
                 (None, None) => "no response".into(),
             };
-            format!("{} #{}: {} {} → {} ({})", a.purpose, a.attempt, a.method, text::clip(&a.url, 120), outcome, text::duration_ms(a.ms))
+            format!(
+                "{} #{}: {} {} → {} ({})",
+                a.purpose,
+                a.attempt,
+                a.method,
+                text::clip(&a.url, 120),
+                outcome,
+                text::duration_ms(a.ms)
+            )
         })
         .collect();
     EvidenceView {

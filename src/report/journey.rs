@@ -236,7 +236,8 @@ impl Grid {
 
 fn lane(w: &Walk, grid: &Grid, recorded: &Recorded, labels: &Labels, j: &JourneyView) -> Lane {
     // Values a later step must recognise: the cards that issued them say so.
-    let handed_on: BTreeSet<&str> = w.touchpoints.iter().filter_map(|t| t.handoff.as_ref()).map(|h| h.name.as_str()).collect();
+    let handed_on: BTreeSet<&str> =
+        w.touchpoints.iter().filter_map(|t| t.handoff.as_ref()).map(|h| h.name.as_str()).collect();
     let mut rows: Vec<LaneRow> = grid
         .channels
         .iter()
@@ -270,7 +271,13 @@ fn lane(w: &Walk, grid: &Grid, recorded: &Recorded, labels: &Labels, j: &Journey
                     c.issued = captured
                         .iter()
                         .filter(|(name, _)| handed_on.contains(name.as_str()))
-                        .map(|(name, value)| format!("Gave the customer a {}: {}", text::humanize(name).to_lowercase(), text::clip(value, 60)))
+                        .map(|(name, value)| {
+                            format!(
+                                "Gave the customer a {}: {}",
+                                text::humanize(name).to_lowercase(),
+                                text::clip(value, 60)
+                            )
+                        })
                         .collect();
                 }
                 cell.push(c);
@@ -319,7 +326,9 @@ fn card(t: &Touchpoint, labels: &Labels) -> Card {
             };
             Some(HandoffMark { from, lost: !h.recognised, text })
         }
-        (None, Some(from)) => Some(HandoffMark { from: Some(from.clone()), lost: false, text: format!("Handoff from {from}") }),
+        (None, Some(from)) => {
+            Some(HandoffMark { from: Some(from.clone()), lost: false, text: format!("Handoff from {from}") })
+        }
         (None, None) => None,
     };
     Card {
@@ -343,7 +352,9 @@ fn fact_chip(f: &crate::verdict::FactCheck, labels: &Labels) -> FactChip {
     let label = labels.fact(&f.fact);
     let found = f.found.as_deref().map(|v| text::clip(v, 60));
     match f.outcome {
-        FactOutcome::Correct => FactChip { key: "correct", label: "correct", text: format!("{label}: {}", found.unwrap_or_default()) },
+        FactOutcome::Correct => {
+            FactChip { key: "correct", label: "correct", text: format!("{label}: {}", found.unwrap_or_default()) }
+        }
         FactOutcome::Wrong => FactChip {
             key: "wrong",
             label: "wrong",
@@ -353,8 +364,14 @@ fn fact_chip(f: &crate::verdict::FactCheck, labels: &Labels) -> FactChip {
                 f.expected.as_deref().unwrap_or("?")
             ),
         },
-        FactOutcome::NotStated => FactChip { key: "missing", label: "not stated", text: format!("{label}: not stated") },
-        FactOutcome::Unchecked => FactChip { key: "unchecked", label: "not checked", text: format!("{label}: {} (not checked)", found.unwrap_or_default()) },
+        FactOutcome::NotStated => {
+            FactChip { key: "missing", label: "not stated", text: format!("{label}: not stated") }
+        }
+        FactOutcome::Unchecked => FactChip {
+            key: "unchecked",
+            label: "not checked",
+            text: format!("{label}: {} (not checked)", found.unwrap_or_default()),
+        },
     }
 }
 

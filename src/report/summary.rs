@@ -42,7 +42,11 @@ impl Tally {
     }
 
     fn finish(&mut self) {
-        let all = [(Feeling::Frustrated, self.frustrated), (Feeling::Neutral, self.neutral), (Feeling::Satisfied, self.satisfied)];
+        let all = [
+            (Feeling::Frustrated, self.frustrated),
+            (Feeling::Neutral, self.neutral),
+            (Feeling::Satisfied, self.satisfied),
+        ];
         // Ties go to the worse feeling: the report should not flatter.
         self.typical = all.into_iter().filter(|&(_, n)| n > 0).max_by_key(|&(_, n)| n).map(|(f, _)| f.into());
     }

@@ -151,7 +151,12 @@ pub fn histogram(values_ms: &[f64], sla_ms: Option<f64>, markers: &[(&str, f64)]
         // The SLA label has its own line; percentile labels alternate between
         // two lines below it when they would collide with the previous one.
         let crowded = placed.last().is_some_and(|m| (m.x - x).abs() < 70.0 && m.row == 0);
-        placed.push(Marker { x, label: format!("{name} {}", duration_ms(*ms)), row: u8::from(crowded), anchor_end: near_right(x) });
+        placed.push(Marker {
+            x,
+            label: format!("{name} {}", duration_ms(*ms)),
+            row: u8::from(crowded),
+            anchor_end: near_right(x),
+        });
     }
     let description = format!(
         "Histogram of {} reply times from 0 to {}{}.",
@@ -162,17 +167,7 @@ pub fn histogram(values_ms: &[f64], sla_ms: Option<f64>, markers: &[(&str, f64)]
             format!("; service level {} marked; {over} above it", duration_ms(s))
         })
     );
-    Some(Histogram {
-        width: WIDTH,
-        height: HEIGHT,
-        plot,
-        bars,
-        x_ticks,
-        y_ticks,
-        sla,
-        markers: placed,
-        description,
-    })
+    Some(Histogram { width: WIDTH, height: HEIGHT, plot, bars, x_ticks, y_ticks, sla, markers: placed, description })
 }
 
 #[cfg(test)]

@@ -78,7 +78,11 @@ pub fn build(v: &Verdict, run: &RecordedRun) -> Vec<ChannelTiming> {
                 (Some(_), 0, p) => ("possible", format!("{p} replies possibly over the service level")),
                 (Some(_), b, _) => (
                     "breach",
-                    format!("{b} of {} {} slower than the service level", s.replies, if s.replies == 1 { "reply" } else { "replies" }),
+                    format!(
+                        "{b} of {} {} slower than the service level",
+                        s.replies,
+                        if s.replies == 1 { "reply" } else { "replies" }
+                    ),
                 ),
             };
             ChannelTiming {

@@ -91,7 +91,9 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels, pinned: &BTreeSet<
     let mut budget = BUDGET;
     let mut personas: Vec<PersonaTranscripts> = Vec::new();
     for (n, ((persona, kind, id, repeat), mut xs)) in groups.into_iter().enumerate() {
-        xs.sort_by(|a, b| (a.step, &a.task.question, &a.task.channel, a.seq).cmp(&(b.step, &b.task.question, &b.task.channel, b.seq)));
+        xs.sort_by(|a, b| {
+            (a.step, &a.task.question, &a.task.channel, a.seq).cmp(&(b.step, &b.task.question, &b.task.channel, b.seq))
+        });
         let mut shown = Vec::new();
         for (i, x) in xs.iter().enumerate() {
             let keep = pinned.contains(&x.seq) || (i < PER_CONVERSATION && budget > 0);
@@ -137,7 +139,12 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels, pinned: &BTreeSet<
     Transcripts { personas, total: run.exchanges.len(), shown }
 }
 
-fn exchange(x: &Exchange, started: &chrono::DateTime<chrono::Utc>, sla_ms: Option<f64>, labels: &Labels) -> ExchangeView {
+fn exchange(
+    x: &Exchange,
+    started: &chrono::DateTime<chrono::Utc>,
+    sla_ms: Option<f64>,
+    labels: &Labels,
+) -> ExchangeView {
     let latency = x.latency_ms();
     let status = match (latency, sla_ms) {
         (None, _) => SlaStatus::NoReply,

@@ -140,7 +140,9 @@ pub fn build_view(verdict: &Verdict, run: &RecordedRun) -> ReportView {
 fn meta(v: &Verdict, run: &RecordedRun) -> Meta {
     let mut notes = Vec::new();
     if !v.complete {
-        notes.push("The run did not finish (it was interrupted or crashed): the figures cover only what was recorded.".into());
+        notes.push(
+            "The run did not finish (it was interrupted or crashed): the figures cover only what was recorded.".into(),
+        );
     }
     if v.torn_tail || run.torn_tail {
         notes.push("The last line of the run record was cut off mid-write and was skipped.".into());
@@ -194,7 +196,8 @@ fn headline(v: &Verdict, findings: &FindingList) -> Headline {
         None => "No problems found: every answer matched the map, channels agreed, and replies came within their service levels."
             .into(),
     };
-    let percent = |n: u64, of: u64| if of == 0 { String::new() } else { format!(" ({:.0}%)", n as f64 * 100.0 / of as f64) };
+    let percent =
+        |n: u64, of: u64| if of == 0 { String::new() } else { format!(" ({:.0}%)", n as f64 * 100.0 / of as f64) };
     let figures = vec![
         Figure {
             label: "Customer messages".into(),
@@ -251,7 +254,11 @@ fn outcome(v: &Verdict, findings: u64) -> Outcome {
             explanation: format!("Nothing reached the failing level ({threshold}), but some answers need a look."),
         }
     } else {
-        Outcome { key: "pass", label: "Passed".into(), explanation: "Every channel told the customers what the map says.".into() }
+        Outcome {
+            key: "pass",
+            label: "Passed".into(),
+            explanation: "Every channel told the customers what the map says.".into(),
+        }
     };
     if !v.complete {
         o.label.push_str(" (incomplete run)");

@@ -84,7 +84,9 @@ impl Channel {
 /// Reads a header line, `Name: value` (`--header`, `test_header`), checking
 /// that the name and value can be sent.
 pub fn parse_header(line: &str) -> Result<(String, String), String> {
-    let (name, value) = line.split_once(':').ok_or_else(|| format!("`{line}` must look like `Name: value`, e.g. `X-Touchpoint: audit`"))?;
+    let (name, value) = line
+        .split_once(':')
+        .ok_or_else(|| format!("`{line}` must look like `Name: value`, e.g. `X-Touchpoint: audit`"))?;
     let (name, value) = (name.trim(), value.trim());
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
         return Err(format!("`{name}` is not a valid header name; use letters, digits and `-`, e.g. `X-Touchpoint`"));

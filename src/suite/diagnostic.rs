@@ -91,7 +91,9 @@ impl Diagnostics {
             }
             .with_message(&d.message);
             match &d.place {
-                Place::Span(f, r) => report = report.with_labels(vec![Label::primary(*f, r.clone()).with_message(&d.label)]),
+                Place::Span(f, r) => {
+                    report = report.with_labels(vec![Label::primary(*f, r.clone()).with_message(&d.label)])
+                }
                 Place::Path(f, p, at) => {
                     let span = sources.span(*f, p, *at);
                     report = report.with_labels(vec![Label::primary(*f, span).with_message(&d.label)]);

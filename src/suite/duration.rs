@@ -46,9 +46,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{t}` is not a size; write e.g. `64KB` or `1MB`"))?;
+    let n: u64 = num.parse().map_err(|_| format!("`{t}` is not a size; write e.g. `64KB` or `1MB`"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kb" | "kib" | "k" => 1024,

@@ -161,7 +161,8 @@ fn unknown_key(id: FileId, path: Vec<Seg>, kind: FileKind) -> Diagnostic {
 /// The keys allowed in the table at `parent` of a file of `kind`.
 fn known_keys(kind: FileKind, parent: &[Seg]) -> Option<&'static [&'static str]> {
     use Seg::{Index as I, Key as K};
-    let tail: Vec<&str> = parent.iter().rev().take(2).filter_map(|s| if let K(k) = s { Some(k.as_str()) } else { None }).collect();
+    let tail: Vec<&str> =
+        parent.iter().rev().take(2).filter_map(|s| if let K(k) = s { Some(k.as_str()) } else { None }).collect();
     // Extraction tables look the same wherever they are.
     if parent.len() >= 2 {
         if let K(p) = &parent[parent.len() - 2] {

@@ -101,7 +101,8 @@ pub fn load(dir: &Path) -> Loaded {
         return Loaded { sources, diagnostics: diags, suite: None };
     }
 
-    let map: Option<(usize, Map)> = parse_file(&mut sources, &mut diags, &dir.join("map.toml"), show("map.toml"), FileKind::Map);
+    let map: Option<(usize, Map)> =
+        parse_file(&mut sources, &mut diags, &dir.join("map.toml"), show("map.toml"), FileKind::Map);
     let channels: Option<(usize, BTreeMap<String, Channel>)> =
         parse_file(&mut sources, &mut diags, &dir.join("channels.toml"), show("channels.toml"), FileKind::Channels);
     let personas: Option<(usize, PersonasFile)> =
@@ -114,7 +115,8 @@ pub fn load(dir: &Path) -> Loaded {
     let mut scenarios = Vec::new();
     for path in scenario_files(&dir.join("scenarios")) {
         let display = path.display().to_string();
-        if let Some((id, mut sc)) = parse_file::<Scenario>(&mut sources, &mut diags, &path, display, FileKind::Scenario) {
+        if let Some((id, mut sc)) = parse_file::<Scenario>(&mut sources, &mut diags, &path, display, FileKind::Scenario)
+        {
             if sc.id.is_empty() {
                 sc.id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             }
@@ -139,8 +141,11 @@ pub fn load(dir: &Path) -> Loaded {
     let env_names = std::mem::take(&mut checker.env_names);
     if scenarios.is_empty() && sweeps_list.is_empty() {
         diags.push(
-            Diagnostic::warning("the suite has no scenarios and no sweeps: `run` would send nothing", diagnostic::Place::File(dir.display().to_string()))
-                .hint("add scenarios/<name>.toml or a sweeps.toml"),
+            Diagnostic::warning(
+                "the suite has no scenarios and no sweeps: `run` would send nothing",
+                diagnostic::Place::File(dir.display().to_string()),
+            )
+            .hint("add scenarios/<name>.toml or a sweeps.toml"),
         );
     }
     let suite = (!diags.has_errors()).then(|| Suite {
@@ -159,7 +164,9 @@ pub fn load(dir: &Path) -> Loaded {
 
 fn scenario_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect()
+        })
         .unwrap_or_default();
     files.sort();
     files

@@ -16,7 +16,8 @@ use minijinja::Environment;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Names every template may read, whatever the channel or step.
-pub const GLOBALS: &[&str] = &["persona", "env", "target", "run", "message", "subject", "cursor", "webhook_url", "question", "step"];
+pub const GLOBALS: &[&str] =
+    &["persona", "env", "target", "run", "message", "subject", "cursor", "webhook_url", "question", "step"];
 
 /// The parsed files with their ids, as the loader hands them over.
 pub struct Parts<'a> {
@@ -46,8 +47,11 @@ impl<'a> Checker<'a> {
 
     pub fn check(&mut self, parts: &Parts<'_>) {
         self.map(parts.map.0, parts.map.1, parts.channels.1);
-        let step_captures: BTreeSet<String> =
-            parts.scenarios.iter().flat_map(|(_, s)| s.steps.iter().flat_map(|st| st.capture.keys().cloned())).collect();
+        let step_captures: BTreeSet<String> = parts
+            .scenarios
+            .iter()
+            .flat_map(|(_, s)| s.steps.iter().flat_map(|st| st.capture.keys().cloned()))
+            .collect();
         for (name, ch) in parts.channels.1 {
             self.channel(parts.channels.0, name, ch, &step_captures);
         }
@@ -55,7 +59,13 @@ impl<'a> Checker<'a> {
         let mut seen = BTreeSet::new();
         for (file, sc) in &parts.scenarios {
             if !seen.insert(sc.id.clone()) {
-                self.err(*file, path!["id"], format!("scenario `{}` is defined twice", sc.id), "duplicate id", Some("give each scenario file a distinct `id`".into()));
+                self.err(
+                    *file,
+                    path!["id"],
+                    format!("scenario `{}` is defined twice", sc.id),
+                    "duplicate id",
+                    Some("give each scenario file a distinct `id`".into()),
+                );
             }
             self.scenario(*file, sc, parts);
         }
@@ -67,20 +77,39 @@ impl<'a> Checker<'a> {
     }
 
     fn map(&mut self, file: FileId, map: &Map, channels: &BTreeMap<String, Channel>) {
-        let locale = fact::Locale { currency: map.locale.currency.clone(), country_code: map.locale.country_code.clone() };
+        let locale =
+            fact::Locale { currency: map.locale.currency.clone(), country_code: map.locale.country_code.clone() };
         for (id, f) in &map.facts {
             let spec = FactSpec { kind: f.kind, keywords: f.keywords.clone() };
             if let Err(why) = fact::parse_expected(&spec, &f.value, &locale) {
-                self.err(file, path!["facts", id.as_str(), "value"], format!("the value of fact `{id}` is not a valid {}", f.kind.name()), "cannot read this value", Some(why));
+                self.err(
+                    file,
+                    path!["facts", id.as_str(), "value"],
+                    format!("the value of fact `{id}` is not a valid {}", f.kind.name()),
+                    "cannot read this value",
+                    Some(why),
+                );
             }
         }
         let mut ids = BTreeSet::new();
         for (i, q) in map.questions.iter().enumerate() {
             if !ids.insert(q.id.as_str()) {
-                self.err(file, path!["questions", i, "id"], format!("question `{}` is defined twice", q.id), "duplicate id", None);
+                self.err(
+                    file,
+                    path!["questions", i, "id"],
+                    format!("question `{}` is defined twice", q.id),
+                    "duplicate id",
+                    None,
+                );
             }
             if q.asks.is_empty() {
-                self.err(file, path!["questions", i, "asks"], format!("question `{}` has no phrasing", q.id), "empty", Some("add at least one way a customer asks it".into()));
+                self.err(
+                    file,
+                    path!["questions", i, "asks"],
+                    format!("question `{}` has no phrasing", q.id),
+                    "empty",
+                    Some("add at least one way a customer asks it".into()),
+                );
             }
             for (j, ask) in q.asks.iter().enumerate() {
                 self.template(file, path!["questions", i, "asks", j], ask, &BTreeSet::new());
@@ -92,27 +121,58 @@ impl<'a> Checker<'a> {
         let mut jids = BTreeSet::new();
         for (i, j) in map.journeys.iter().enumerate() {
             if !jids.insert(j.id.as_str()) {
-                self.err(file, path!["journeys", i, "id"], format!("journey `{}` is defined twice", j.id), "duplicate id", None);
+                self.err(
+                    file,
+                    path!["journeys", i, "id"],
+                    format!("journey `{}` is defined twice", j.id),
+                    "duplicate id",
+                    None,
+                );
             }
             if j.stages.is_empty() {
-                self.err(file, path!["journeys", i, "stages"], format!("journey `{}` has no stages", j.id), "empty", Some("list the stages in order, e.g. first-contact, explanation, resolution".into()));
+                self.err(
+                    file,
+                    path!["journeys", i, "stages"],
+                    format!("journey `{}` has no stages", j.id),
+                    "empty",
+                    Some("list the stages in order, e.g. first-contact, explanation, resolution".into()),
+                );
             }
             let mut sids = BTreeSet::new();
             for (k, s) in j.stages.iter().enumerate() {
                 if !sids.insert(s.id.as_str()) {
-                    self.err(file, path!["journeys", i, "stages", k, "id"], format!("stage `{}` appears twice in journey `{}`", s.id, j.id), "duplicate stage", None);
+                    self.err(
+                        file,
+                        path!["journeys", i, "stages", k, "id"],
+                        format!("stage `{}` appears twice in journey `{}`", s.id, j.id),
+                        "duplicate stage",
+                        None,
+                    );
                 }
             }
         }
         if let Some(line) = &map.test_header {
             if let Err(why) = super::channel::parse_header(line) {
-                self.err(file, path!["test_header"], "`test_header` is not a header".into(), "cannot send this header", Some(why));
+                self.err(
+                    file,
+                    path!["test_header"],
+                    "`test_header` is not a header".into(),
+                    "cannot send this header",
+                    Some(why),
+                );
             }
         }
         for (channel, dur) in &map.sla {
             if !channels.contains_key(channel) {
                 let hint = did_you_mean(channel, channels.keys().map(String::as_str));
-                self.diags.push(Diagnostic::error(format!("service level for unknown channel `{channel}`"), Place::Path(file, path!["sla", channel.as_str()], At::Key)).label("not a channel in channels.toml").maybe_hint(hint));
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("service level for unknown channel `{channel}`"),
+                        Place::Path(file, path!["sla", channel.as_str()], At::Key),
+                    )
+                    .label("not a channel in channels.toml")
+                    .maybe_hint(hint),
+                );
             }
             self.duration(file, path!["sla", channel.as_str()], dur);
         }
@@ -120,7 +180,8 @@ impl<'a> Checker<'a> {
 
     fn fact_ref(&mut self, file: FileId, at: Vec<Seg>, fact_id: &str, map: &Map) {
         if !map.facts.contains_key(fact_id) {
-            let hint = did_you_mean(fact_id, map.facts.keys().map(String::as_str)).or_else(|| Some("facts are defined in map.toml as [facts.<id>]".into()));
+            let hint = did_you_mean(fact_id, map.facts.keys().map(String::as_str))
+                .or_else(|| Some("facts are defined in map.toml as [facts.<id>]".into()));
             self.err(file, at, format!("unknown fact `{fact_id}`"), "no such fact in map.toml", hint);
         }
     }
@@ -137,16 +198,26 @@ impl<'a> Checker<'a> {
             return;
         }
         match template::compile_check(&self.env, source) {
-            Err((detail, _)) => self.err(file, at, "template does not compile".into(), "template syntax error", Some(detail)),
+            Err((detail, _)) => {
+                self.err(file, at, "template does not compile".into(), "template syntax error", Some(detail))
+            }
             Ok(vars) => {
                 self.env_names.extend(vars.env_names().into_iter().map(str::to_string));
                 for root in vars.roots() {
                     if GLOBALS.contains(&root) || extra.contains(root) {
                         continue;
                     }
-                    let candidates: Vec<&str> = GLOBALS.iter().copied().chain(extra.iter().map(String::as_str)).collect();
-                    let hint = did_you_mean(root, candidates.iter().copied()).or_else(|| Some(format!("known names here: {}", candidates.join(", "))));
-                    self.err(file, at.clone(), format!("template reads `{root}`, which nothing defines"), "unknown name", hint);
+                    let candidates: Vec<&str> =
+                        GLOBALS.iter().copied().chain(extra.iter().map(String::as_str)).collect();
+                    let hint = did_you_mean(root, candidates.iter().copied())
+                        .or_else(|| Some(format!("known names here: {}", candidates.join(", "))));
+                    self.err(
+                        file,
+                        at.clone(),
+                        format!("template reads `{root}`, which nothing defines"),
+                        "unknown name",
+                        hint,
+                    );
                 }
             }
         }
@@ -160,16 +231,34 @@ impl<'a> Checker<'a> {
         match resolved {
             Extractor::JsonPath(p) if !template::is_template(&p) => {
                 if let Err(e) = serde_json_path::JsonPath::parse(&p) {
-                    self.err(file, at, format!("`{p}` is not a valid JSONPath"), "invalid JSONPath", Some(format!("{e}; JSONPath looks like `$.items[0].id` (RFC 9535)")));
+                    self.err(
+                        file,
+                        at,
+                        format!("`{p}` is not a valid JSONPath"),
+                        "invalid JSONPath",
+                        Some(format!("{e}; JSONPath looks like `$.items[0].id` (RFC 9535)")),
+                    );
                 }
             }
             Extractor::Regex(r) => {
                 if let Err(e) = regex::Regex::new(&r) {
-                    self.err(file, at, format!("`{r}` is not a valid regex"), "invalid regex", Some(first_line(&e.to_string())));
+                    self.err(
+                        file,
+                        at,
+                        format!("`{r}` is not a valid regex"),
+                        "invalid regex",
+                        Some(first_line(&e.to_string())),
+                    );
                 }
             }
             Extractor::Css { selector, .. } if scraper::Selector::parse(&selector).is_err() => {
-                self.err(file, at, format!("`{selector}` is not a valid CSS selector"), "invalid selector", Some("e.g. `article.answer` or `main > div#content`".into()));
+                self.err(
+                    file,
+                    at,
+                    format!("`{selector}` is not a valid CSS selector"),
+                    "invalid selector",
+                    Some("e.g. `article.answer` or `main > div#content`".into()),
+                );
             }
             _ => {}
         }
@@ -180,11 +269,23 @@ impl<'a> Checker<'a> {
         if !["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].contains(&method.as_str()) {
             let mut p = at.clone();
             p.push("method".into());
-            self.err(file, p, format!("unknown HTTP method `{}`", req.method), "not an HTTP method", Some("use GET, POST, PUT, PATCH or DELETE".into()));
+            self.err(
+                file,
+                p,
+                format!("unknown HTTP method `{}`", req.method),
+                "not an HTTP method",
+                Some("use GET, POST, PUT, PATCH or DELETE".into()),
+            );
         }
         let bodies = [req.json.is_some(), req.form.is_some(), req.body.is_some()].iter().filter(|b| **b).count();
         if bodies > 1 {
-            self.err(file, at.clone(), "a request has more than one body".into(), "here", Some("use one of `json`, `form` or `body`".into()));
+            self.err(
+                file,
+                at.clone(),
+                "a request has more than one body".into(),
+                "here",
+                Some("use one of `json`, `form` or `body`".into()),
+            );
         }
         let sub = |k: &str| {
             let mut p = at.clone();
@@ -247,7 +348,8 @@ impl<'a> Checker<'a> {
         // Names a channel's templates may read: whatever any of its requests
         // captures (order within a conversation is dynamic), plus step captures.
         let mut names: BTreeSet<String> = step_captures.clone();
-        let requests: Vec<&RequestSpec> = ch.open.iter().chain(ch.send.as_slice()).chain(ch.receive.request.iter()).collect();
+        let requests: Vec<&RequestSpec> =
+            ch.open.iter().chain(ch.send.as_slice()).chain(ch.receive.request.iter()).collect();
         for r in &requests {
             names.extend(r.capture.keys().cloned());
         }
@@ -258,25 +360,55 @@ impl<'a> Checker<'a> {
         }
         self.duration(file, path![name, "timeout"], &ch.timeout);
         if let Err(why) = parse_size(&ch.max_body) {
-            self.err(file, path![name, "max_body"], format!("`{}` is not a size", ch.max_body), "cannot read this size", Some(why));
+            self.err(
+                file,
+                path![name, "max_body"],
+                format!("`{}` is not a size", ch.max_body),
+                "cannot read this size",
+                Some(why),
+            );
         }
         if let Some(rate) = &ch.rate_limit {
             if let Err(why) = parse_rate(rate) {
-                self.err(file, path![name, "rate_limit"], format!("`{rate}` is not a rate"), "cannot read this rate", Some(why));
+                self.err(
+                    file,
+                    path![name, "rate_limit"],
+                    format!("`{rate}` is not a rate"),
+                    "cannot read this rate",
+                    Some(why),
+                );
             }
         }
         if let Some(budget) = &ch.budget {
             if let Err(why) = parse_rate(budget) {
-                self.err(file, path![name, "budget"], format!("`{budget}` is not a budget"), "cannot read this budget", Some(format!("a budget is requests per period, e.g. `500/h`: {why}")));
+                self.err(
+                    file,
+                    path![name, "budget"],
+                    format!("`{budget}` is not a budget"),
+                    "cannot read this budget",
+                    Some(format!("a budget is requests per period, e.g. `500/h`: {why}")),
+                );
             }
         }
         self.duration(file, path![name, "retry", "backoff"], &ch.retry.backoff);
         if ch.retry.attempts == 0 {
-            self.err(file, path![name, "retry", "attempts"], "`attempts` counts the first try too; 0 would never send".into(), "must be at least 1", None);
+            self.err(
+                file,
+                path![name, "retry", "attempts"],
+                "`attempts` counts the first try too; 0 would never send".into(),
+                "must be at least 1",
+                None,
+            );
         }
         if let Some(region) = &ch.region {
             if scraper::Selector::parse(region).is_err() {
-                self.err(file, path![name, "region"], format!("`{region}` is not a valid CSS selector"), "invalid selector", None);
+                self.err(
+                    file,
+                    path![name, "region"],
+                    format!("`{region}` is not a valid CSS selector"),
+                    "invalid selector",
+                    None,
+                );
             }
         }
         if let Some(open) = &ch.open {
@@ -286,7 +418,13 @@ impl<'a> Checker<'a> {
             super::channel::OneOrMany::One(r) => self.request(file, path![name, "send"], r, &names),
             super::channel::OneOrMany::Many(rs) => {
                 if rs.is_empty() {
-                    self.err(file, path![name, "send"], format!("channel `{name}` sends nothing"), "empty", Some("describe at least one request".into()));
+                    self.err(
+                        file,
+                        path![name, "send"],
+                        format!("channel `{name}` sends nothing"),
+                        "empty",
+                        Some("describe at least one request".into()),
+                    );
                 }
                 for (i, r) in rs.iter().enumerate() {
                     self.request(file, path![name, "send", i], r, &names);
@@ -296,10 +434,22 @@ impl<'a> Checker<'a> {
         let rx = &ch.receive;
         use super::channel::ReceiveMode;
         if rx.mode == ReceiveMode::Poll && rx.request.is_none() {
-            self.err(file, path![name, "receive", "mode"], "polling needs a `request` to repeat".into(), "mode = \"poll\"", Some("add `[<channel>.receive.request]` with the poll URL, using `{{ cursor }}`".into()));
+            self.err(
+                file,
+                path![name, "receive", "mode"],
+                "polling needs a `request` to repeat".into(),
+                "mode = \"poll\"",
+                Some("add `[<channel>.receive.request]` with the poll URL, using `{{ cursor }}`".into()),
+            );
         }
         if rx.mode != ReceiveMode::Response && rx.reply.is_none() {
-            self.err(file, path![name, "receive", "mode"], "polling or webhooks need a `reply` to recognise the answer".into(), "no `reply`", Some("e.g. reply = \"$.events[?@.role == 'agent' && @.type == 'message']\"".into()));
+            self.err(
+                file,
+                path![name, "receive", "mode"],
+                "polling or webhooks need a `reply` to recognise the answer".into(),
+                "no `reply`",
+                Some("e.g. reply = \"$.events[?@.role == 'agent' && @.type == 'message']\"".into()),
+            );
         }
         if let Some(req) = &rx.request {
             self.request(file, path![name, "receive", "request"], req, &names);
@@ -308,7 +458,13 @@ impl<'a> Checker<'a> {
             self.duration(file, path![name, "receive", key], d);
         }
         if !(rx.backoff >= 1.0 && rx.backoff <= 10.0) {
-            self.err(file, path![name, "receive", "backoff"], "`backoff` multiplies the poll interval and must be between 1.0 and 10.0".into(), "out of range", None);
+            self.err(
+                file,
+                path![name, "receive", "backoff"],
+                "`backoff` multiplies the poll interval and must be between 1.0 and 10.0".into(),
+                "out of range",
+                None,
+            );
         }
         for (key, ex) in [("reply", &rx.reply), ("text", &rx.text), ("cursor", &rx.cursor)] {
             if let Some(ex) = ex {
@@ -326,14 +482,29 @@ impl<'a> Checker<'a> {
     fn personas(&mut self, file: FileId, personas: &[Persona]) {
         let mut ids = BTreeSet::new();
         if personas.is_empty() {
-            self.diags.push(Diagnostic::error("the suite has no personas", Place::Span(file, 0..0)).hint("add a `[[personas]]` table with id, name and email"));
+            self.diags.push(
+                Diagnostic::error("the suite has no personas", Place::Span(file, 0..0))
+                    .hint("add a `[[personas]]` table with id, name and email"),
+            );
         }
         for (i, p) in personas.iter().enumerate() {
             if !ids.insert(p.id.as_str()) {
-                self.err(file, path!["personas", i, "id"], format!("persona `{}` is defined twice", p.id), "duplicate id", None);
+                self.err(
+                    file,
+                    path!["personas", i, "id"],
+                    format!("persona `{}` is defined twice", p.id),
+                    "duplicate id",
+                    None,
+                );
             }
             if !p.email.contains('@') {
-                self.err(file, path!["personas", i, "email"], format!("`{}` is not an email address", p.email), "no `@`", Some("personas need an address the email channel can reply to".into()));
+                self.err(
+                    file,
+                    path!["personas", i, "email"],
+                    format!("`{}` is not an email address", p.email),
+                    "no `@`",
+                    Some("personas need an address the email channel can reply to".into()),
+                );
             }
             self.duration(file, path!["personas", i, "think", "min"], &p.think.min);
             self.duration(file, path!["personas", i, "think", "max"], &p.think.max);
@@ -342,7 +513,8 @@ impl<'a> Checker<'a> {
 
     fn reference(&mut self, file: FileId, at: Vec<Seg>, what: &str, id: &str, known: &[&str], where_: &str) {
         if !known.contains(&id) {
-            let hint = did_you_mean(id, known.iter().copied()).or_else(|| Some(format!("known {what}s: {}", known.join(", "))));
+            let hint = did_you_mean(id, known.iter().copied())
+                .or_else(|| Some(format!("known {what}s: {}", known.join(", "))));
             self.err(file, at, format!("unknown {what} `{id}`"), &format!("no such {what} in {where_}"), hint);
         }
     }
@@ -354,7 +526,10 @@ impl<'a> Checker<'a> {
         let question_ids: Vec<&str> = map.questions.iter().map(|q| q.id.as_str()).collect();
         let journey_ids: Vec<&str> = map.journeys.iter().map(|j| j.id.as_str()).collect();
         if sc.persona.is_none() && sc.personas.is_empty() {
-            self.diags.push(Diagnostic::error(format!("scenario `{}` names no persona", sc.id), Place::Span(file, 0..0)).hint("add `persona = \"<id>\"` or `personas = [...]`"));
+            self.diags.push(
+                Diagnostic::error(format!("scenario `{}` names no persona", sc.id), Place::Span(file, 0..0))
+                    .hint("add `persona = \"<id>\"` or `personas = [...]`"),
+            );
         }
         if let Some(p) = &sc.persona {
             self.reference(file, path!["persona"], "persona", p, &persona_ids, "personas.toml");
@@ -363,22 +538,45 @@ impl<'a> Checker<'a> {
             self.reference(file, path!["personas", i], "persona", p, &persona_ids, "personas.toml");
         }
         self.reference(file, path!["journey"], "journey", &sc.journey, &journey_ids, "map.toml");
-        let stages: Vec<&str> = map.journey(&sc.journey).map(|j| j.stages.iter().map(|s| s.id.as_str()).collect()).unwrap_or_default();
+        let stages: Vec<&str> =
+            map.journey(&sc.journey).map(|j| j.stages.iter().map(|s| s.id.as_str()).collect()).unwrap_or_default();
         if sc.steps.is_empty() {
             self.err(file, path!["steps"], format!("scenario `{}` has no steps", sc.id), "empty", None);
         }
         let mut captured: BTreeSet<String> = BTreeSet::new();
-        let later: BTreeMap<&str, usize> = sc.steps.iter().enumerate().flat_map(|(i, s)| s.capture.keys().map(move |k| (k.as_str(), i + 1))).collect();
+        let later: BTreeMap<&str, usize> =
+            sc.steps.iter().enumerate().flat_map(|(i, s)| s.capture.keys().map(move |k| (k.as_str(), i + 1))).collect();
         for (i, step) in sc.steps.iter().enumerate() {
             if map.journey(&sc.journey).is_some() {
-                self.reference(file, path!["steps", i, "stage"], "stage", &step.stage, &stages, &format!("journey `{}`", sc.journey));
+                self.reference(
+                    file,
+                    path!["steps", i, "stage"],
+                    "stage",
+                    &step.stage,
+                    &stages,
+                    &format!("journey `{}`", sc.journey),
+                );
             }
             self.reference(file, path!["steps", i, "channel"], "channel", &step.channel, &channel_ids, "channels.toml");
             match (&step.ask, &step.say) {
-                (Some(q), None) => self.reference(file, path!["steps", i, "ask"], "question", q, &question_ids, "map.toml"),
+                (Some(q), None) => {
+                    self.reference(file, path!["steps", i, "ask"], "question", q, &question_ids, "map.toml")
+                }
                 (None, Some(say)) => self.step_template(file, path!["steps", i, "say"], say, &captured, &later),
-                (Some(_), Some(_)) => self.err(file, path!["steps", i, "say"], "a step either asks a question or says something, not both".into(), "remove `ask` or `say`", None),
-                (None, None) => self.err(file, path!["steps", i], "a step needs `ask = \"<question>\"` or `say = \"<words>\"`".into(), "nothing to send", None),
+                (Some(_), Some(_)) => self.err(
+                    file,
+                    path!["steps", i, "say"],
+                    "a step either asks a question or says something, not both".into(),
+                    "remove `ask` or `say`",
+                    None,
+                ),
+                (None, None) => self.err(
+                    file,
+                    path!["steps", i],
+                    "a step needs `ask = \"<question>\"` or `say = \"<words>\"`".into(),
+                    "nothing to send",
+                    None,
+                ),
             }
             if let Some(subject) = &step.subject {
                 self.step_template(file, path!["steps", i, "subject"], subject, &captured, &later);
@@ -390,9 +588,16 @@ impl<'a> Checker<'a> {
                 if !captured.contains(r) {
                     let hint = match later.get(r.as_str()) {
                         Some(n) => Some(format!("`{r}` is captured at step {n}; move this step after it")),
-                        None => did_you_mean(r, captured.iter().map(String::as_str)).or_else(|| Some("capture it on an earlier step: capture = { name = \"REGEX\" }".into())),
+                        None => did_you_mean(r, captured.iter().map(String::as_str))
+                            .or_else(|| Some("capture it on an earlier step: capture = { name = \"REGEX\" }".into())),
                     };
-                    self.err(file, path!["steps", i, "recognises"], format!("`{r}` is not captured before this step"), "used before capture", hint);
+                    self.err(
+                        file,
+                        path!["steps", i, "recognises"],
+                        format!("`{r}` is not captured before this step"),
+                        "used before capture",
+                        hint,
+                    );
                 }
             }
             for (k, ex) in &step.capture {
@@ -402,12 +607,25 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn step_template(&mut self, file: FileId, at: Vec<Seg>, source: &str, captured: &BTreeSet<String>, later: &BTreeMap<&str, usize>) {
+    fn step_template(
+        &mut self,
+        file: FileId,
+        at: Vec<Seg>,
+        source: &str,
+        captured: &BTreeSet<String>,
+        later: &BTreeMap<&str, usize>,
+    ) {
         if let Ok(vars) = template::compile_check(&self.env, source) {
             for root in vars.roots() {
                 if let Some(n) = later.get(root) {
                     if !captured.contains(root) {
-                        self.err(file, at.clone(), format!("`{root}` is used before it is captured"), "used before capture", Some(format!("`{root}` is captured at step {n}; move this step after it")));
+                        self.err(
+                            file,
+                            at.clone(),
+                            format!("`{root}` is used before it is captured"),
+                            "used before capture",
+                            Some(format!("`{root}` is captured at step {n}; move this step after it")),
+                        );
                         return;
                     }
                 }

@@ -246,11 +246,14 @@ impl X {
 }
 
 fn run(exchanges: Vec<X>) -> RecordedRun {
-    let exchanges: Vec<Exchange> =
-        exchanges.into_iter().enumerate().map(|(i, X(mut x))| {
+    let exchanges: Vec<Exchange> = exchanges
+        .into_iter()
+        .enumerate()
+        .map(|(i, X(mut x))| {
             x.seq = i as u64 + 1;
             x
-        }).collect();
+        })
+        .collect();
     let n = exchanges.len() as u64;
     RecordedRun {
         header: header(),
@@ -284,7 +287,12 @@ fn a_wrong_fact_on_one_channel_is_found_with_its_words() {
     let v = verdict(vec![
         ask("chat", "sam", "refund-policy", "You can return it within 30 days."),
         ask("web", "sam", "refund-policy", "<main><p>Our refund window is 30 days.</p></main>"),
-        ask("email", "sam", "refund-policy", "Hi Sam,\n\nRefunds are possible within 14 days of delivery.\n\nBest, Acme"),
+        ask(
+            "email",
+            "sam",
+            "refund-policy",
+            "Hi Sam,\n\nRefunds are possible within 14 days of delivery.\n\nBest, Acme",
+        ),
     ]);
     let wrong = of_kind(&v, FindingKind::WrongFact);
     assert_eq!(wrong.len(), 1, "{:#?}", v.findings);
@@ -294,7 +302,11 @@ fn a_wrong_fact_on_one_channel_is_found_with_its_words() {
     assert_eq!(f.expected.as_deref(), Some("30 days"));
     assert_eq!(f.found.as_deref(), Some("14 days"));
     assert_eq!(f.severity, Severity::High);
-    assert!(f.summary.contains("14 days") && f.summary.contains("the map and the other channels say 30 days"), "{}", f.summary);
+    assert!(
+        f.summary.contains("14 days") && f.summary.contains("the map and the other channels say 30 days"),
+        "{}",
+        f.summary
+    );
     let e = &f.evidence[0];
     assert_eq!(e.seq, 3);
     assert!(e.excerpt.contains("within 14 days of delivery"), "{}", e.excerpt);
@@ -308,7 +320,13 @@ fn a_wrong_fact_on_one_channel_is_found_with_its_words() {
     assert_eq!(row.cells.len(), 3);
 
     // The touchpoint shows the failed check; JUnit fails it.
-    let email = v.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| &w.touchpoints).find(|t| t.channel == "email").expect("email touchpoint");
+    let email = v
+        .journeys
+        .iter()
+        .flat_map(|j| &j.walks)
+        .flat_map(|w| &w.touchpoints)
+        .find(|t| t.channel == "email")
+        .expect("email touchpoint");
     assert_eq!(email.facts[0].outcome, FactOutcome::Wrong);
     assert!(email.findings.contains(&f.id));
     assert!(v.worst_at_or_above(Severity::High));
@@ -339,7 +357,11 @@ fn channels_that_disagree_are_one_finding() {
     ]);
     let d = of_kind(&v, FindingKind::ChannelDisagreement);
     assert_eq!(d.len(), 1, "{:#?}", v.findings);
-    assert!(d[0].summary.contains("chat says 21 days") && d[0].summary.contains("email says 14 days"), "{}", d[0].summary);
+    assert!(
+        d[0].summary.contains("chat says 21 days") && d[0].summary.contains("email says 14 days"),
+        "{}",
+        d[0].summary
+    );
     assert_eq!(d[0].evidence.len(), 2);
     // Both are wrong against the map: one finding per channel, each seen twice.
     let wrong = of_kind(&v, FindingKind::WrongFact);
@@ -378,13 +400,21 @@ fn sla_breach_needs_the_earliest_time_over_the_sla() {
     let web = v.sla.iter().find(|s| s.channel == "web").expect("web stats");
     assert_eq!(web.breaches + web.possible_breaches, 0);
 
-    let statuses: Vec<SlaStatus> = v.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| &w.touchpoints).map(|t| t.sla).collect();
+    let statuses: Vec<SlaStatus> =
+        v.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| &w.touchpoints).map(|t| t.sla).collect();
     assert_eq!(statuses, [SlaStatus::Breach, SlaStatus::PossibleBreach, SlaStatus::Met]);
 }
 
 /// The handoff scenario: chat issues CASE-1042, email is asked about it.
 fn handoff(email_reply: &str) -> Vec<X> {
-    let task = Task { kind: TaskKind::Scenario, id: "refund-handoff".into(), persona: "sam".into(), repeat: 0, question: None, channel: None };
+    let task = Task {
+        kind: TaskKind::Scenario,
+        id: "refund-handoff".into(),
+        persona: "sam".into(),
+        repeat: 0,
+        question: None,
+        channel: None,
+    };
     let mut chat = ask("chat", "sam", "refund-policy", "Refunds take 30 days. Your case is CASE-1042.");
     chat.0.task = task.clone();
     chat.0.journey = Some("support".into());
@@ -423,7 +453,10 @@ fn a_reference_email_cannot_find_is_lost_context() {
     assert!(email.critical);
     assert!(v.worst_at_or_above(Severity::Critical));
 
-    for reply in ["Thanks for your message. Refunds take 30 days.", "Could you send me your case reference number? Refunds take 30 days."] {
+    for reply in [
+        "Thanks for your message. Refunds take 30 days.",
+        "Could you send me your case reference number? Refunds take 30 days.",
+    ] {
         let v = verdict(handoff(reply));
         assert_eq!(of_kind(&v, FindingKind::LostContext).len(), 1, "{reply}: {:#?}", v.findings);
     }
@@ -469,7 +502,11 @@ fn answers_that_depend_on_the_segment_are_found() {
     let s = of_kind(&v, FindingKind::SegmentDifference);
     assert_eq!(s.len(), 1, "{:#?}", v.findings);
     assert_eq!(s[0].channel.as_deref(), Some("email"));
-    assert!(s[0].summary.contains("new customers hear 14 days") && s[0].summary.contains("loyal customers hear 30 days"), "{}", s[0].summary);
+    assert!(
+        s[0].summary.contains("new customers hear 14 days") && s[0].summary.contains("loyal customers hear 30 days"),
+        "{}",
+        s[0].summary
+    );
     assert!(of_kind(&v, FindingKind::ChannelDisagreement).is_empty(), "{:?}", kinds(&v));
     assert!(of_kind(&v, FindingKind::Unstable).is_empty());
 }
@@ -497,8 +534,16 @@ fn the_same_problem_has_the_same_id_in_every_run() {
 #[test]
 fn errors_are_findings_with_their_http_evidence() {
     let v = verdict(vec![
-        ask("chat", "sam", "refund-policy", "").failed(ErrorKind::Status, "HTTP 503 from /chat", vec![http(503, None), http(503, None)]),
-        ask("email", "sam", "refund-policy", "").failed(ErrorKind::Timeout, "no response in 10s", vec![http(0, Some("timed out"))]),
+        ask("chat", "sam", "refund-policy", "").failed(
+            ErrorKind::Status,
+            "HTTP 503 from /chat",
+            vec![http(503, None), http(503, None)],
+        ),
+        ask("email", "sam", "refund-policy", "").failed(
+            ErrorKind::Timeout,
+            "no response in 10s",
+            vec![http(0, Some("timed out"))],
+        ),
         ask("web", "sam", "refund-policy", "").failed(ErrorKind::Interrupted, "stopped", vec![]),
     ]);
     let errors = of_kind(&v, FindingKind::Error);
@@ -519,7 +564,8 @@ fn errors_are_findings_with_their_http_evidence() {
 #[test]
 fn junit_escapes_hostile_answers() {
     let hostile = "<script>alert('pwned')</script> ]]> Refunds within 14 days \u{0}\u{1b}[31m & \"quotes\"";
-    let v = verdict(vec![ask("email", "sam", "refund-policy", hostile), ask("chat", "sam", "refund-policy", "30 days")]);
+    let v =
+        verdict(vec![ask("email", "sam", "refund-policy", hostile), ask("chat", "sam", "refund-policy", "30 days")]);
     let mut out = Vec::new();
     write_junit(&v, &mut out).expect("written");
     let xml = String::from_utf8(out).expect("utf-8");
@@ -631,7 +677,8 @@ fn scale() {
     let (_dir, suite) = suite();
     let n: usize = std::env::var("SCALE_N").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let channels = ["chat", "email", "web"];
-    let replies = ["You can return it within 30 days.", "Refunds within 14 days of delivery.", "<p>It's £29.99 a month.</p>"];
+    let replies =
+        ["You can return it within 30 days.", "Refunds within 14 days of delivery.", "<p>It's £29.99 a month.</p>"];
     let questions = ["refund-policy", "refund-policy", "monthly-price"];
     let xs: Vec<X> = (0..n)
         .map(|i| {
@@ -648,10 +695,19 @@ fn scale() {
     let mut stated = 0usize;
     for x in &r.exchanges {
         let ch = &suite.channels[&x.channel];
-        let text = touchpoint::analysis::clean::clean(&x.reply.as_ref().expect("reply").text, ch.answer_format(), None, &x.message).text;
+        let text = touchpoint::analysis::clean::clean(
+            &x.reply.as_ref().expect("reply").text,
+            ch.answer_format(),
+            None,
+            &x.message,
+        )
+        .text;
         for f in &x.expects {
             let (spec, value) = suite.expected(f).expect("fact");
-            stated += usize::from(!matches!(touchpoint::fact::judge(&value, &spec, &text, &locale), touchpoint::fact::Judgement::NotStated));
+            stated += usize::from(!matches!(
+                touchpoint::fact::judge(&value, &spec, &text, &locale),
+                touchpoint::fact::Judgement::NotStated
+            ));
         }
     }
     eprintln!("clean + judge alone: {:?} ({stated} stated)", t.elapsed());

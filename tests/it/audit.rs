@@ -100,7 +100,8 @@ impl Lines {
 }
 
 fn run_dirs(out: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     dirs
 }
@@ -130,8 +131,28 @@ fn audit_alerts_only_on_new_or_fixed_findings_and_keeps_the_newest_runs() {
     let (hook, received) = start_webhook(&rt);
     let out = tempfile::tempdir().unwrap();
     let mut child = bin()
-        .args(["audit", "--interval", "3s", "--max-runs", "3", "--keep", "2", "--only", "sweep:*", "--concurrency", "8"])
-        .args(["--target", &demo.url(), "--alert-webhook", &hook, "--report-url", "https://audits.example/acme", "--out"])
+        .args([
+            "audit",
+            "--interval",
+            "3s",
+            "--max-runs",
+            "3",
+            "--keep",
+            "2",
+            "--only",
+            "sweep:*",
+            "--concurrency",
+            "8",
+        ])
+        .args([
+            "--target",
+            &demo.url(),
+            "--alert-webhook",
+            &hook,
+            "--report-url",
+            "https://audits.example/acme",
+            "--out",
+        ])
         .arg(out.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -235,7 +256,18 @@ fn audit_skips_runs_while_the_stop_file_exists() {
     let stop_file = out.path().join("STOP");
     std::fs::write(&stop_file, "").unwrap();
     let mut child = bin()
-        .args(["audit", "--interval", "1s", "--max-runs", "1", "--only", "scenario:*", "--target", &demo.url(), "--stop-file"])
+        .args([
+            "audit",
+            "--interval",
+            "1s",
+            "--max-runs",
+            "1",
+            "--only",
+            "scenario:*",
+            "--target",
+            &demo.url(),
+            "--stop-file",
+        ])
         .arg(&stop_file)
         .arg("--out")
         .arg(out.path())
@@ -262,12 +294,23 @@ fn audit_skips_runs_while_the_stop_file_exists() {
 fn run_refuses_to_start_inside_quiet_hours() {
     // A window around the current local time, whatever the time zone.
     let now = chrono::Local::now();
-    let window = format!("{}-{}", (now - chrono::Duration::hours(1)).format("%H:%M"), (now + chrono::Duration::hours(1)).format("%H:%M"));
+    let window = format!(
+        "{}-{}",
+        (now - chrono::Duration::hours(1)).format("%H:%M"),
+        (now + chrono::Duration::hours(1)).format("%H:%M")
+    );
     let out = tempfile::tempdir().unwrap();
-    let output = bin().args(["run", "--quiet", "--target", "http://127.0.0.1:9", "--quiet-hours", &window, "--out"]).arg(out.path()).output().unwrap();
+    let output = bin()
+        .args(["run", "--quiet", "--target", "http://127.0.0.1:9", "--quiet-hours", &window, "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("not starting") && stderr.contains("quiet hours") && stderr.contains("nothing was sent"), "{stderr}");
+    assert!(
+        stderr.contains("not starting") && stderr.contains("quiet hours") && stderr.contains("nothing was sent"),
+        "{stderr}"
+    );
     assert!(run_dirs(out.path()).is_empty(), "no run folder either");
 }
 
@@ -330,7 +373,10 @@ fn a_bad_test_header_is_a_located_error() {
     let loaded = touchpoint::suite::load(suite_dir.path());
     let text = loaded.diagnostics.render_plain(&loaded.sources);
     assert!(loaded.suite.is_none());
-    assert!(text.contains("`test_header` is not a header") && text.contains("map.toml") && text.contains("Name: value"), "{text}");
+    assert!(
+        text.contains("`test_header` is not a header") && text.contains("map.toml") && text.contains("Name: value"),
+        "{text}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -364,7 +410,11 @@ async fn an_exhausted_budget_fails_steps_as_not_sent() {
     let refused: Vec<_> = run.exchanges.iter().filter_map(|x| x.error.as_ref()).collect();
     assert_eq!(refused.len(), run.exchanges.len() - 2);
     assert!(refused.iter().all(|e| e.kind == ErrorKind::Budget), "{refused:#?}");
-    assert!(refused[0].message.contains("channel `web` has used up its budget of 5 requests per 1h"), "{}", refused[0].message);
+    assert!(
+        refused[0].message.contains("channel `web` has used up its budget of 5 requests per 1h"),
+        "{}",
+        refused[0].message
+    );
     let http: usize = run.exchanges.iter().map(|x| x.http.len()).sum();
     assert_eq!(http, 5, "nothing beyond the budget reached the target");
     assert_eq!(run.end.unwrap().status, EndStatus::Complete);
@@ -377,5 +427,8 @@ fn a_bad_budget_is_a_located_error() {
     let loaded = touchpoint::suite::load(suite_dir.path());
     let text = loaded.diagnostics.render_plain(&loaded.sources);
     assert!(loaded.suite.is_none());
-    assert!(text.contains("`lots` is not a budget") && text.contains("channels.toml") && text.contains("500/h"), "{text}");
+    assert!(
+        text.contains("`lots` is not a budget") && text.contains("channels.toml") && text.contains("500/h"),
+        "{text}"
+    );
 }

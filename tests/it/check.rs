@@ -118,7 +118,12 @@ fn invalid_toml_is_located() {
 #[test]
 fn a_value_used_before_it_is_captured_is_an_error() {
     let dir = copy_suite();
-    edit(dir.path(), "scenarios/support-handoff.toml", "say = \"Hi, my broadband", "say = \"{{ case_ref }} my broadband");
+    edit(
+        dir.path(),
+        "scenarios/support-handoff.toml",
+        "say = \"Hi, my broadband",
+        "say = \"{{ case_ref }} my broadband",
+    );
     let (code, err) = check(dir.path());
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("`case_ref` is used before it is captured"), "{err}");

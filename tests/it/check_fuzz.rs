@@ -27,19 +27,25 @@ fn load_with(name: &str, text: &str) {
 
 /// A mutation of a real file: cut it, splice junk in, or duplicate a slice.
 fn mutated() -> impl Strategy<Value = (usize, String)> {
-    (0..FILES.len(), any::<u16>(), any::<u16>(), "[\\[\\]{}=\"'#\\n a-z0-9.,$@{}%-]{0,12}", 0..3u8).prop_map(|(f, a, b, junk, op)| {
-        let text = original(FILES[f]);
-        let chars: Vec<char> = text.chars().collect();
-        let n = chars.len().max(1);
-        let (i, j) = ((a as usize) % n, (b as usize) % n);
-        let (lo, hi) = (i.min(j), i.max(j));
-        let out: String = match op {
-            0 => chars[..lo].iter().collect(),
-            1 => chars[..lo].iter().chain(junk.chars().collect::<Vec<_>>().iter()).chain(chars[lo..].iter()).collect(),
-            _ => chars[..hi].iter().chain(chars[lo..].iter()).collect(),
-        };
-        (f, out)
-    })
+    (0..FILES.len(), any::<u16>(), any::<u16>(), "[\\[\\]{}=\"'#\\n a-z0-9.,$@{}%-]{0,12}", 0..3u8).prop_map(
+        |(f, a, b, junk, op)| {
+            let text = original(FILES[f]);
+            let chars: Vec<char> = text.chars().collect();
+            let n = chars.len().max(1);
+            let (i, j) = ((a as usize) % n, (b as usize) % n);
+            let (lo, hi) = (i.min(j), i.max(j));
+            let out: String = match op {
+                0 => chars[..lo].iter().collect(),
+                1 => chars[..lo]
+                    .iter()
+                    .chain(junk.chars().collect::<Vec<_>>().iter())
+                    .chain(chars[lo..].iter())
+                    .collect(),
+                _ => chars[..hi].iter().chain(chars[lo..].iter()).collect(),
+            };
+            (f, out)
+        },
+    )
 }
 
 proptest! {

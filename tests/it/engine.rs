@@ -42,11 +42,22 @@ async fn fault_server() -> String {
             }),
         )
         .route("/malformed", post(|| async { ([("content-type", "application/json")], "{\"answer\": \"trunc") }))
-        .route("/html", post(|| async { ([("content-type", "text/html")], "<html><body><h1>Maintenance</h1><script>alert(1)</script></body></html>") }))
-        .route("/hang", post(|| async {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            "never"
-        }))
+        .route(
+            "/html",
+            post(|| async {
+                (
+                    [("content-type", "text/html")],
+                    "<html><body><h1>Maintenance</h1><script>alert(1)</script></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/hang",
+            post(|| async {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                "never"
+            }),
+        )
         .route("/huge", post(|| async { "x".repeat(5 * 1024 * 1024) }))
         .route("/never/start", post(|| async { axum::Json(serde_json::json!({"id": "c1"})) }))
         .route("/never/events", get(|| async { axum::Json(serde_json::json!({"events": [], "next": 0})) }));
@@ -280,7 +291,10 @@ async fn other_personas_go_on_when_one_fails() {
 /// conversation its own `{{ webhook_url }}`, and the demo's email calls it back.
 #[tokio::test]
 async fn a_reply_by_webhook_is_correlated_to_its_conversation() {
-    let demo = touchpoint::demo::start(([127, 0, 0, 1], 0).into(), touchpoint::demo::DemoConfig { seed: 3, time_scale: 0.1 }).await.unwrap();
+    let demo =
+        touchpoint::demo::start(([127, 0, 0, 1], 0).into(), touchpoint::demo::DemoConfig { seed: 3, time_scale: 0.1 })
+            .await
+            .unwrap();
     let map = MAP.replace("api = \"2s\"", "mail = \"2s\"");
     let channels = r#"
 [mail]
@@ -297,7 +311,12 @@ reply = "$[?@.in_reply_to == '{{ message_id }}' && @.auto_reply == false]"
 text = "$.text"
 "#;
     let personas = "[[personas]]\nid = \"a\"\nname = \"Ann Lee\"\nemail = \"ann@example.com\"\n[[personas]]\nid = \"b\"\nname = \"Bo Chen\"\nemail = \"bo@example.com\"\n";
-    let suite_dir = common::write_suite(&[("map.toml", &map), ("channels.toml", channels), ("personas.toml", personas), ("sweeps.toml", "[[sweeps]]\nid = \"all\"\n")]);
+    let suite_dir = common::write_suite(&[
+        ("map.toml", &map),
+        ("channels.toml", channels),
+        ("personas.toml", personas),
+        ("sweeps.toml", "[[sweeps]]\nid = \"all\"\n"),
+    ]);
     let out = tempfile::tempdir().unwrap();
     let result = common::run(common::load(suite_dir.path()), common::options(out.path(), &demo.url())).await;
     let run = read_run(&result.dir).unwrap();

@@ -31,7 +31,9 @@ async fn sweep(reports: &Path, url: &str) -> Written {
 
 /// The finding of `kind` about `fact` on `channel`, if any.
 fn find<'a>(v: &'a Verdict, kind: FindingKind, channel: &str, fact: &str) -> Option<&'a Finding> {
-    v.findings.iter().find(|f| f.kind == kind && f.channel.as_deref() == Some(channel) && f.fact.as_deref() == Some(fact))
+    v.findings
+        .iter()
+        .find(|f| f.kind == kind && f.channel.as_deref() == Some(channel) && f.fact.as_deref() == Some(fact))
 }
 
 fn ids<'a>(it: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
@@ -48,7 +50,10 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     assert!(first.warnings.is_empty(), "{:?}", first.warnings);
     let v1 = &first.verdict;
     assert_eq!(v1.changes, None, "the first run has nothing to compare with");
-    let email_refund = find(v1, FindingKind::WrongFact, "email", "refund_window").expect("the planted email refund mistake").id.clone();
+    let email_refund = find(v1, FindingKind::WrongFact, "email", "refund_window")
+        .expect("the planted email refund mistake")
+        .id
+        .clone();
     assert!(find(v1, FindingKind::WrongFact, "chat", "monthly_price").is_none());
 
     // Between the runs: email's refund answer is fixed, chat's price breaks.
@@ -57,7 +62,8 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     let second = sweep(reports.path(), &demo.url()).await;
     assert!(second.warnings.is_empty(), "{:?}", second.warnings);
     let v2 = &second.verdict;
-    let chat_price = find(v2, FindingKind::WrongFact, "chat", "monthly_price").expect("the broken chat price").id.clone();
+    let chat_price =
+        find(v2, FindingKind::WrongFact, "chat", "monthly_price").expect("the broken chat price").id.clone();
     assert!(find(v2, FindingKind::WrongFact, "email", "refund_window").is_none());
 
     // Change detection, in the verdict and in verdict.json.
@@ -71,13 +77,21 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     assert!(changes.new.contains(&chat_price), "{changes:#?}");
     assert!(changes.fixed.iter().any(|f| f.id == email_refund && f.kind == FindingKind::WrongFact), "{changes:#?}");
     // The planted chat installation mistake is untouched: it persists since run 1.
-    let install = find(v2, FindingKind::WrongFact, "chat", "installation_time").expect("the planted installation mistake");
+    let install =
+        find(v2, FindingKind::WrongFact, "chat", "installation_time").expect("the planted installation mistake");
     let p = changes.persisting.iter().find(|p| p.id == install.id).expect("installation persists");
     assert_eq!((p.since_run.as_str(), p.since, p.runs), (v1.run_id.as_str(), v1.started_at, 2));
-    let on_disk: Verdict = serde_json::from_slice(&std::fs::read(run_dir(&second).join("verdict.json")).unwrap()).unwrap();
+    let on_disk: Verdict =
+        serde_json::from_slice(&std::fs::read(run_dir(&second).join("verdict.json")).unwrap()).unwrap();
     assert_eq!(on_disk.changes.as_ref(), Some(changes));
     let summary = touchpoint::analysis::summary_lines(v2).join("\n");
-    let line = format!("since run {}: {} new, {} fixed, {} persisting", v1.run_id, changes.new.len(), changes.fixed.len(), changes.persisting.len());
+    let line = format!(
+        "since run {}: {} new, {} fixed, {} persisting",
+        v1.run_id,
+        changes.new.len(),
+        changes.fixed.len(),
+        changes.persisting.len()
+    );
     assert!(summary.contains(&line), "{summary}");
 
     // The HTML report leads with what changed, linking to the new findings.
@@ -96,7 +110,10 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     let entries = history::list(reports.path(), None, 10).unwrap();
     assert_eq!(entries.len(), 2, "one row per run, however often it is indexed");
     assert_eq!(entries[0].run.run_id, v2.run_id, "newest first");
-    assert_eq!(entries[0].changes.as_ref().map(|c| (c.new.len(), c.fixed.len())), Some((changes.new.len(), changes.fixed.len())));
+    assert_eq!(
+        entries[0].changes.as_ref().map(|c| (c.new.len(), c.fixed.len())),
+        Some((changes.new.len(), changes.fixed.len()))
+    );
     assert_eq!(entries[1].changes, None);
     assert_eq!(entries[0].run.findings, v2.findings.len() as u64);
 
@@ -111,7 +128,11 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     let col = |heading: &str| lines[0].find(heading).unwrap();
     assert!(lines.iter().all(|l| l.len() >= col("SINCE")), "aligned: {table}");
     assert_eq!(&lines[1][col("SINCE")..], v1.run_id, "{table}");
-    let by_suite = bin().args(["history", "--suite", "Acme Broadband", "--limit", "1", "--out"]).arg(reports.path()).output().unwrap();
+    let by_suite = bin()
+        .args(["history", "--suite", "Acme Broadband", "--limit", "1", "--out"])
+        .arg(reports.path())
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&by_suite.stdout).lines().count(), 2);
 
     // `touchpoint diff <run-1> <run-2>`: a regression for CI.
@@ -120,8 +141,10 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "a new high finding is a regression: {stderr}");
     assert!(stderr.contains("£29.99 per month → £39.99 per month"), "{stderr}");
-    let d: diff::Diff = serde_json::from_slice(&std::fs::read(dir2.join(format!("diff-{}.json", v1.run_id))).unwrap()).unwrap();
-    let price = d.facts.iter().find(|c| c.channel == "chat" && c.fact == "monthly_price").expect("chat's price changed");
+    let d: diff::Diff =
+        serde_json::from_slice(&std::fs::read(dir2.join(format!("diff-{}.json", v1.run_id))).unwrap()).unwrap();
+    let price =
+        d.facts.iter().find(|c| c.channel == "chat" && c.fact == "monthly_price").expect("chat's price changed");
     assert_eq!(price.a.iter().map(|s| s.value.as_str()).collect::<Vec<_>>(), ["£29.99 per month"]);
     assert_eq!(price.b.iter().map(|s| s.value.as_str()).collect::<Vec<_>>(), ["£39.99 per month"]);
     assert!(d.facts.iter().any(|c| c.channel == "email" && c.fact == "refund_window"), "{:#?}", d.facts);
@@ -141,7 +164,8 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     // critical lets the new high finding through.
     assert_eq!(bin().arg("diff").arg(&dir2).arg(&dir1).status().unwrap().code(), Some(4));
     assert_eq!(bin().arg("diff").arg(&dir2).arg(&dir2).status().unwrap().code(), Some(0));
-    let same: diff::Diff = serde_json::from_slice(&std::fs::read(dir2.join(format!("diff-{}.json", v2.run_id))).unwrap()).unwrap();
+    let same: diff::Diff =
+        serde_json::from_slice(&std::fs::read(dir2.join(format!("diff-{}.json", v2.run_id))).unwrap()).unwrap();
     assert!(same.facts.is_empty() && same.new.is_empty() && same.fixed.is_empty(), "{same:#?}");
     assert_eq!(bin().args(["diff", "--fail-on", "critical"]).arg(&dir1).arg(&dir2).status().unwrap().code(), Some(0));
     // A folder that is not a run: exit 3.
@@ -186,16 +210,27 @@ async fn the_same_run_analysed_twice_gives_the_same_finding_ids_and_a_damaged_hi
     let a = analyze(&suite, &recorded, &AnalyzeOptions::default());
     let b = analyze(&suite, &recorded, &AnalyzeOptions::default());
     assert!(!a.findings.is_empty());
-    assert_eq!(a.findings.iter().map(|f| &f.id).collect::<Vec<_>>(), b.findings.iter().map(|f| &f.id).collect::<Vec<_>>());
+    assert_eq!(
+        a.findings.iter().map(|f| &f.id).collect::<Vec<_>>(),
+        b.findings.iter().map(|f| &f.id).collect::<Vec<_>>()
+    );
 
     // A history file that is not a database: the run's files are still
     // written, with a warning naming the file; `history` exits 3 saying so.
     let db = reports.path().join("history.sqlite");
-    std::fs::write(&db, b"this is not a database, it is a shopping list: milk, eggs, bread, and more text to fill a page").unwrap();
+    std::fs::write(
+        &db,
+        b"this is not a database, it is a shopping list: milk, eggs, bread, and more text to fill a page",
+    )
+    .unwrap();
     let written = artifacts::write_all(&run.dir, &suite, &AnalyzeOptions::default()).unwrap();
     assert!(run.dir.join("verdict.json").is_file());
     assert_eq!(written.warnings.len(), 1);
-    assert!(written.warnings[0].contains(&db.display().to_string()) && written.warnings[0].contains("move it aside"), "{:?}", written.warnings);
+    assert!(
+        written.warnings[0].contains(&db.display().to_string()) && written.warnings[0].contains("move it aside"),
+        "{:?}",
+        written.warnings
+    );
     assert!(matches!(history::list(reports.path(), None, 5), Err(HistoryError::Corrupt { .. })));
     let out = bin().args(["history", "--out"]).arg(reports.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(3));

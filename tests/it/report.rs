@@ -55,7 +55,8 @@ fn real_run() -> &'static RealRun {
             let demo = demo::start(addr, DemoConfig { seed: 7, time_scale: 1.0 }).await.expect("the demo starts");
             demo.set_answer("chat", "pricing", HOSTILE);
             let out = tempfile::tempdir().expect("a temp dir");
-            let result = common::run(common::load(&common::example_suite()), common::options(out.path(), &demo.url())).await;
+            let result =
+                common::run(common::load(&common::example_suite()), common::options(out.path(), &demo.url())).await;
             demo.shutdown().await;
             let run = record::read_run(&result.dir).expect("the run record reads back");
             let verdict = analyze(&common::load(&common::example_suite()), &run, &AnalyzeOptions::default());
@@ -121,7 +122,8 @@ async fn open_in_chromium(path: &Path) -> browser::Result<Seen> {
     b.settle(Duration::from_millis(500)).await?;
     let pwned = b.eval("typeof window.__pwned").await?;
     let sections = b.eval("Array.from(document.querySelectorAll('main > section')).map(s => s.id)").await?;
-    let script_ran = b.eval("!document.querySelector('[data-filters]') || !document.querySelector('[data-filters]').hidden").await?;
+    let script_ran =
+        b.eval("!document.querySelector('[data-filters]') || !document.querySelector('[data-filters]').hidden").await?;
     let cards = b.eval("document.querySelectorAll('.lane .card').length").await?;
     let screenshot = b.screenshot(1280, None).await?;
     // For the README: the summary and the start of the journey map.
@@ -142,7 +144,12 @@ async fn open_in_chromium(path: &Path) -> browser::Result<Seen> {
         .await?;
     b.settle(Duration::from_millis(200)).await?;
 
-    let requests = b.events("Network.requestWillBeSent").iter().filter_map(|e| e["params"]["request"]["url"].as_str()).map(String::from).collect();
+    let requests = b
+        .events("Network.requestWillBeSent")
+        .iter()
+        .filter_map(|e| e["params"]["request"]["url"].as_str())
+        .map(String::from)
+        .collect();
     let mut errors: Vec<String> = Vec::new();
     for e in b.events("Runtime.consoleAPICalled") {
         if e["params"]["type"] == "error" {
@@ -207,8 +214,24 @@ fn golden(name: &str, actual: &Value) {
 /// (scores lose a point when a reply is slow for an impatient customer, and
 /// a loaded CI machine can turn a feeling from neutral to frustrated).
 const VOLATILE: [&str; 18] = [
-    "run_id", "started", "finished", "duration", "target", "tool_version", "suite", "suite_digest", "at", "clock", "latency",
-    "p50", "p95", "max", "http", "slowest", "score", "feeling",
+    "run_id",
+    "started",
+    "finished",
+    "duration",
+    "target",
+    "tool_version",
+    "suite",
+    "suite_digest",
+    "at",
+    "clock",
+    "latency",
+    "p50",
+    "p95",
+    "max",
+    "http",
+    "slowest",
+    "score",
+    "feeling",
 ];
 
 /// Masks volatile values: named fields, and inside every string the demo's
@@ -268,7 +291,10 @@ fn the_view_of_a_real_run_matches_the_golden_file() {
 fn masking_hides_what_changes_between_runs() {
     assert_eq!(mask_text("http://127.0.0.1:41234/chat"), "http://127.0.0.1:PORT/chat");
     assert_eq!(mask_text("About CASE-48213: still down"), "About CASE-#####: still down");
-    assert_eq!(mask_text("email replied in 1.6 s at worst, over its 1.0 s"), "email replied in <duration> at worst, over its <duration>");
+    assert_eq!(
+        mask_text("email replied in 1.6 s at worst, over its 1.0 s"),
+        "email replied in <duration> at worst, over its <duration>"
+    );
     assert_eq!(mask_text("#x-12"), "#x-#");
     assert_eq!(mask_text("30 days"), "30 days");
     assert_eq!(mask_text("conversation c_de464d06279c"), "conversation <id>");
@@ -278,7 +304,8 @@ fn masking_hides_what_changes_between_runs() {
 // ── Synthetic runs: escaping and size ────────────────────────────────────
 
 /// Text a hostile target could send, in every shape that breaks naive output.
-const NASTY: &str = "<script>alert(1)</script><img src=x onerror=alert(2)> ]]> {{ 7*7 }} {% raw %} \"' &amp; </textarea>";
+const NASTY: &str =
+    "<script>alert(1)</script><img src=x onerror=alert(2)> ]]> {{ 7*7 }} {% raw %} \"' &amp; </textarea>";
 
 #[test]
 fn hostile_text_is_escaped_everywhere_it_is_rendered() {
@@ -329,7 +356,8 @@ fn a_run_of_ten_thousand_exchanges_gives_a_bounded_report_that_opens_quickly() {
 fn a_scheduled_audit_shows_what_changed_since_the_previous_run() {
     use touchpoint::history::{Changes, FindingRef, Persisting, RunRef};
     let (mut verdict, run) = synthetic(4, "Refunds are accepted within 14 days of delivery.");
-    let since = RunRef { run_id: "20250105-090000-prev".into(), started_at: verdict.started_at - chrono::Duration::days(1) };
+    let since =
+        RunRef { run_id: "20250105-090000-prev".into(), started_at: verdict.started_at - chrono::Duration::days(1) };
     let gone = FindingRef {
         id: "0badc0de0badc0de".into(),
         kind: verdict::FindingKind::SlaBreach,
@@ -339,7 +367,12 @@ fn a_scheduled_audit_shows_what_changed_since_the_previous_run() {
         fact: None,
         summary: format!("Email was slow. {NASTY}"),
     };
-    verdict.changes = Some(Changes { since, new: vec![verdict.findings[0].id.clone()], persisting: Vec::<Persisting>::new(), fixed: vec![gone] });
+    verdict.changes = Some(Changes {
+        since,
+        new: vec![verdict.findings[0].id.clone()],
+        persisting: Vec::<Persisting>::new(),
+        fixed: vec![gone],
+    });
     let html = render_html(&build_view(&verdict, &run)).expect("the report renders");
     assert!(html.contains("New since the last run"), "the finding is tagged new");
     assert!(html.contains("20250105-090000-prev"), "the run compared with is named");
@@ -357,7 +390,8 @@ fn the_view_of_a_synthetic_run_matches_the_golden_file() {
 /// A run of `n` chat and email exchanges answering `answer`, with a
 /// verdict that finds the refund window wrong on email.
 fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
-    let started = chrono::DateTime::parse_from_rfc3339("2025-01-06T09:00:00Z").expect("a date").with_timezone(&chrono::Utc);
+    let started =
+        chrono::DateTime::parse_from_rfc3339("2025-01-06T09:00:00Z").expect("a date").with_timezone(&chrono::Utc);
     // Two steps per walk (chat, then email), walks spread over three personas.
     let task = |i: usize| record::Task {
         kind: record::TaskKind::Scenario,
@@ -509,7 +543,12 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
             label: "Refund window".into(),
             expected: Some("30 days".into()),
             cells: vec![
-                verdict::MatrixCell { channel: "chat".into(), segment: "prospect".into(), values: vec![values("30 days", true)], not_stated: 0 },
+                verdict::MatrixCell {
+                    channel: "chat".into(),
+                    segment: "prospect".into(),
+                    values: vec![values("30 days", true)],
+                    not_stated: 0,
+                },
                 verdict::MatrixCell {
                     channel: "email".into(),
                     segment: "prospect".into(),
@@ -576,4 +615,3 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
     };
     (v, run)
 }
-

@@ -19,7 +19,11 @@ fn bin() -> Command {
 fn wait_for_lines(out: &Path, lines: usize) -> std::path::PathBuf {
     let started = Instant::now();
     loop {
-        let file = std::fs::read_dir(out).unwrap().filter_map(|e| e.ok()).map(|e| e.path().join("run.jsonl")).find(|f| f.exists());
+        let file = std::fs::read_dir(out)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("run.jsonl"))
+            .find(|f| f.exists());
         if let Some(f) = file {
             if std::fs::read_to_string(&f).map(|t| t.lines().count()).unwrap_or(0) >= lines {
                 return f;
@@ -49,7 +53,8 @@ fn run_with_no_arguments_walks_the_example_suite_against_the_embedded_demo() {
     assert!(!run.torn_tail);
     // 4 scenarios (5 persona walks, 15 steps) + the sweep (7 questions × 3 channels × 3 personas).
     assert_eq!(run.exchanges.len(), 15 + 63, "{}", run.exchanges.len());
-    let errors: Vec<_> = run.exchanges.iter().filter_map(|x| x.error.as_ref().map(|e| (&x.channel, &x.message, e))).collect();
+    let errors: Vec<_> =
+        run.exchanges.iter().filter_map(|x| x.error.as_ref().map(|e| (&x.channel, &x.message, e))).collect();
     assert!(errors.is_empty(), "the demo answers every channel: {errors:#?}");
     // The chat handoff captured a case reference that the email step then quotes.
     let email_follow_up = run.exchanges.iter().find(|x| x.recognises.is_some()).unwrap();
@@ -63,12 +68,20 @@ fn run_with_no_arguments_walks_the_example_suite_against_the_embedded_demo() {
     // month", "+44 800 123 4567", "weekdays 8am to 8pm", "ten per cent").
     assert_eq!(output.status.code(), Some(4), "planted problems are at or above --fail-on high");
     let dir = only_run_dir(out.path());
-    let verdict: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("verdict.json")).unwrap()).unwrap();
+    let verdict: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("verdict.json")).unwrap()).unwrap();
     let mut found: Vec<String> = verdict["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{} {} {}", f["kind"].as_str().unwrap(), f["channel"].as_str().unwrap_or("-"), f["fact"].as_str().unwrap_or("-")))
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["kind"].as_str().unwrap(),
+                f["channel"].as_str().unwrap_or("-"),
+                f["fact"].as_str().unwrap_or("-")
+            )
+        })
         .collect();
     found.sort();
     assert_eq!(
@@ -89,7 +102,8 @@ fn run_with_no_arguments_walks_the_example_suite_against_the_embedded_demo() {
 
 #[test]
 fn dry_run_sends_nothing_and_prints_requests() {
-    let output = bin().args(["run", "--dry-run", "--target", "http://127.0.0.1:9", "--only", "scenario:*"]).output().unwrap();
+    let output =
+        bin().args(["run", "--dry-run", "--target", "http://127.0.0.1:9", "--only", "scenario:*"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("POST http://127.0.0.1:9/chat/conversations"), "{stdout}");
@@ -129,7 +143,10 @@ fn resume_after_kill_9_sends_every_planned_step_exactly_once() {
     // The demo runs here, so the killed run and its resumption talk to the same company.
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let demo = rt
-        .block_on(touchpoint::demo::start(([127, 0, 0, 1], 0).into(), touchpoint::demo::DemoConfig { seed: 42, time_scale: 0.2 }))
+        .block_on(touchpoint::demo::start(
+            ([127, 0, 0, 1], 0).into(),
+            touchpoint::demo::DemoConfig { seed: 42, time_scale: 0.2 },
+        ))
         .unwrap();
     let out = tempfile::tempdir().unwrap();
     let mut child = bin()
@@ -146,10 +163,19 @@ fn resume_after_kill_9_sends_every_planned_step_exactly_once() {
     let killed = read_run(&dir).unwrap();
     assert!(killed.end.is_none());
     // As if killed in the middle of writing a line: resuming must not append after it.
-    std::fs::OpenOptions::new().append(true).open(dir.join("run.jsonl")).unwrap().write_all(br#"{"type":"exchange","seq":99"#).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("run.jsonl"))
+        .unwrap()
+        .write_all(br#"{"type":"exchange","seq":99"#)
+        .unwrap();
     assert!(read_run(&dir).unwrap().torn_tail);
 
-    let output = bin().args(["run", "--quiet", "--concurrency", "2", "--target", &demo.url(), "--resume"]).arg(&dir).output().unwrap();
+    let output = bin()
+        .args(["run", "--quiet", "--concurrency", "2", "--target", &demo.url(), "--resume"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(matches!(output.status.code(), Some(0) | Some(4)), "exit {:?}: {stderr}", output.status.code());
     assert_eq!(only_run_dir(out.path()), dir, "resuming writes into the same folder");
@@ -167,7 +193,11 @@ fn resume_after_kill_9_sends_every_planned_step_exactly_once() {
     assert!(twice.is_empty(), "steps sent twice: {twice:?}");
     let suite = common::load(&common::example_suite());
     let plan = touchpoint::plan::plan(&suite, &touchpoint::plan::PlanOptions { seed: 42, repeat: 1, only: None });
-    let lost: Vec<_> = plan.iter().flat_map(|w| w.steps.iter().map(move |s| (w.task.key(), s.index))).filter(|k| !sent.contains_key(k)).collect();
+    let lost: Vec<_> = plan
+        .iter()
+        .flat_map(|w| w.steps.iter().map(move |s| (w.task.key(), s.index)))
+        .filter(|k| !sent.contains_key(k))
+        .collect();
     assert!(lost.is_empty(), "planned steps never recorded: {lost:?}");
     assert_eq!(sent.len(), plan.iter().map(|w| w.steps.len()).sum::<usize>());
     let seqs: std::collections::BTreeSet<u64> = run.exchanges.iter().map(|x| x.seq).collect();
@@ -178,7 +208,13 @@ fn resume_after_kill_9_sends_every_planned_step_exactly_once() {
 #[test]
 fn sigterm_stops_a_run_cleanly_and_finishes_the_record() {
     let out = tempfile::tempdir().unwrap();
-    let child = bin().args(["run", "--quiet", "--concurrency", "2", "--out"]).arg(out.path()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = bin()
+        .args(["run", "--quiet", "--concurrency", "2", "--out"])
+        .arg(out.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     wait_for_lines(out.path(), 4);
     let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(term.success());

@@ -7,14 +7,8 @@ const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// "Mon–Fri 08:00–20:00, Sat 09:00–17:00"; "24/7" for always open.
 pub(crate) fn display(week: &[OpenSpan]) -> String {
-    let per_day: Vec<Vec<(u16, u16)>> = (0..7u8)
-        .map(|d| {
-            week.iter()
-                .filter(|s| s.day == d)
-                .map(|s| (s.open, s.close))
-                .collect()
-        })
-        .collect();
+    let per_day: Vec<Vec<(u16, u16)>> =
+        (0..7u8).map(|d| week.iter().filter(|s| s.day == d).map(|s| (s.open, s.close)).collect()).collect();
     if per_day.iter().all(|spans| spans.as_slice() == [(0, 1440)]) {
         return "24/7".to_string();
     }
@@ -29,15 +23,8 @@ pub(crate) fn display(week: &[OpenSpan]) -> String {
         while last + 1 < 7 && per_day[last + 1] == per_day[d] {
             last += 1;
         }
-        let days = if last == d {
-            DAY_NAMES[d].to_string()
-        } else {
-            format!("{}–{}", DAY_NAMES[d], DAY_NAMES[last])
-        };
-        let times: Vec<String> = per_day[d]
-            .iter()
-            .map(|&(o, c)| format!("{}–{}", clock(o), clock(c)))
-            .collect();
+        let days = if last == d { DAY_NAMES[d].to_string() } else { format!("{}–{}", DAY_NAMES[d], DAY_NAMES[last]) };
+        let times: Vec<String> = per_day[d].iter().map(|&(o, c)| format!("{}–{}", clock(o), clock(c))).collect();
         parts.push(format!("{days} {}", times.join(" & ")));
         d = last + 1;
     }
@@ -49,10 +36,6 @@ pub(crate) fn display(week: &[OpenSpan]) -> String {
 }
 
 fn clock(minutes: u16) -> String {
-    let minutes = if minutes > 1440 {
-        minutes - 1440
-    } else {
-        minutes
-    };
+    let minutes = if minutes > 1440 { minutes - 1440 } else { minutes };
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }

@@ -58,19 +58,9 @@ pub(crate) fn extract(text: &str) -> Vec<Found> {
     for segment in &segments {
         if let Some(last) = group.last() {
             let covered = group.iter().fold(0u8, |mask, s| mask | s.days);
-            let joined = tokens[last.tokens.end..segment.tokens.start]
-                .iter()
-                .all(|t| {
-                    matches!(
-                        t.tok,
-                        Tok::List { .. }
-                            | Tok::Punct
-                            | Tok::Filler
-                            | Tok::Closed
-                            | Tok::Day(_)
-                            | Tok::Days(_)
-                    )
-                });
+            let joined = tokens[last.tokens.end..segment.tokens.start].iter().all(|t| {
+                matches!(t.tok, Tok::List { .. } | Tok::Punct | Tok::Filler | Tok::Closed | Tok::Day(_) | Tok::Days(_))
+            });
             if !joined || covered & segment.days != 0 {
                 out.extend(found(text, &tokens, &group));
                 group.clear();
@@ -125,11 +115,7 @@ fn found(text: &str, tokens: &[Token], group: &[&Segment]) -> Option<Found> {
         .flat_map(|s| {
             (0..7u8)
                 .filter(move |d| s.days & (1 << d) != 0)
-                .flat_map(move |day| {
-                    s.times
-                        .iter()
-                        .map(move |&(open, close)| OpenSpan { day, open, close })
-                })
+                .flat_map(move |day| s.times.iter().map(move |&(open, close)| OpenSpan { day, open, close }))
         })
         .collect();
     week.sort();
@@ -143,10 +129,8 @@ fn segments(tokens: &[Token]) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        let starts_statement = matches!(
-            tokens[i].tok,
-            Tok::Days(_) | Tok::Day(_) | Tok::Time(_) | Tok::AllWeek | Tok::AllDay
-        );
+        let starts_statement =
+            matches!(tokens[i].tok, Tok::Days(_) | Tok::Day(_) | Tok::Time(_) | Tok::AllWeek | Tok::AllDay);
         if !starts_statement {
             i += 1;
             continue;
@@ -164,12 +148,7 @@ fn segments(tokens: &[Token]) -> Vec<Segment> {
 
 fn segment_at(tokens: &[Token], i: usize) -> Option<Segment> {
     if tokens[i].tok == Tok::AllWeek {
-        return Some(Segment {
-            days: ALL_DAYS,
-            implied_days: false,
-            times: vec![(0, 1440)],
-            tokens: i..i + 1,
-        });
+        return Some(Segment { days: ALL_DAYS, implied_days: false, times: vec![(0, 1440)], tokens: i..i + 1 });
     }
     if let Some((days, after_days)) = days_at(tokens, i) {
         let j = skip_filler(tokens, after_days);
@@ -187,42 +166,22 @@ fn segment_at(tokens: &[Token], i: usize) -> Option<Segment> {
             times.extend(more);
             end = next;
         }
-        return Some(Segment {
-            days,
-            implied_days: false,
-            times,
-            tokens: i..end,
-        });
+        return Some(Segment { days, implied_days: false, times, tokens: i..end });
     }
     // Times first: "8am–8pm Mon–Fri", "9 till 5 on weekdays"; without days,
     // only unmistakable clock times count ("open 8am to 8pm", not "5-10").
     let (times, after_times, precise) = times_at(tokens, i)?;
     let j = skip_filler(tokens, after_times);
     match days_at(tokens, j) {
-        Some((days, end)) => Some(Segment {
-            days,
-            implied_days: false,
-            times,
-            tokens: i..end,
-        }),
-        None if precise => Some(Segment {
-            days: ALL_DAYS,
-            implied_days: true,
-            times,
-            tokens: i..after_times,
-        }),
+        Some((days, end)) => Some(Segment { days, implied_days: false, times, tokens: i..end }),
+        None if precise => Some(Segment { days: ALL_DAYS, implied_days: true, times, tokens: i..after_times }),
         None => None,
     }
 }
 
 fn skip_filler(tokens: &[Token], mut i: usize) -> usize {
     let mut skipped = 0;
-    while skipped < 4
-        && matches!(
-            tokens.get(i).map(|t| t.tok),
-            Some(Tok::Filler | Tok::List { .. })
-        )
-    {
+    while skipped < 4 && matches!(tokens.get(i).map(|t| t.tok), Some(Tok::Filler | Tok::List { .. })) {
         i += 1;
         skipped += 1;
     }
@@ -257,10 +216,9 @@ fn day_item(tokens: &[Token], i: usize) -> Option<(u8, usize)> {
     match tokens.get(i)?.tok {
         Tok::Days(mask) => Some((mask, i + 1)),
         Tok::Day(first) => {
-            if let (Some(Tok::RangeSep), Some(Tok::Day(last))) = (
-                tokens.get(i + 1).map(|t| t.tok),
-                tokens.get(i + 2).map(|t| t.tok),
-            ) {
+            if let (Some(Tok::RangeSep), Some(Tok::Day(last))) =
+                (tokens.get(i + 1).map(|t| t.tok), tokens.get(i + 2).map(|t| t.tok))
+            {
                 // "Fri–Mon" wraps around the weekend.
                 let mut mask = 0u8;
                 let mut d = first;
@@ -288,10 +246,7 @@ fn times_at(tokens: &[Token], i: usize) -> Option<(Spans, usize, bool)> {
         // "within 24 hours" is a duration; only days make it opening hours.
         Tok::AllDay => Some((vec![(0, 1440)], i + 1, false)),
         Tok::Time(open) => {
-            let sep_ok = matches!(
-                tokens.get(i + 1)?.tok,
-                Tok::RangeSep | Tok::List { and: true }
-            );
+            let sep_ok = matches!(tokens.get(i + 1)?.tok, Tok::RangeSep | Tok::List { and: true });
             let Tok::Time(close) = tokens.get(i + 2)?.tok else {
                 return None;
             };
@@ -319,19 +274,12 @@ fn resolve(open: Clock, close: Clock) -> Option<(u16, u16)> {
     let close_min = match close {
         Clock::Noon => 720,
         Clock::Midnight => 1440,
-        Clock::At {
-            hour, minute, pm, ..
-        } => minutes(hour, minute, pm),
+        Clock::At { hour, minute, pm, .. } => minutes(hour, minute, pm),
     };
     let open_min = match open {
         Clock::Noon => 720,
         Clock::Midnight => 0,
-        Clock::At {
-            hour,
-            minute,
-            pm: None,
-            ..
-        } if close_pm && hour < 12 => {
+        Clock::At { hour, minute, pm: None, .. } if close_pm && hour < 12 => {
             let as_pm = minutes(hour, minute, Some(true));
             if as_pm < close_min {
                 as_pm
@@ -339,9 +287,7 @@ fn resolve(open: Clock, close: Clock) -> Option<(u16, u16)> {
                 minutes(hour, minute, None)
             }
         }
-        Clock::At {
-            hour, minute, pm, ..
-        } => minutes(hour, minute, pm),
+        Clock::At { hour, minute, pm, .. } => minutes(hour, minute, pm),
     };
     let mut close_min = close_min;
     if let Clock::At { hour, pm: None, .. } = close {
@@ -355,10 +301,7 @@ fn resolve(open: Clock, close: Clock) -> Option<(u16, u16)> {
     if open_min >= 1440 || close_min > 2880 || close_min <= open_min {
         return None;
     }
-    Some((
-        u16::try_from(open_min).ok()?,
-        u16::try_from(close_min).ok()?,
-    ))
+    Some((u16::try_from(open_min).ok()?, u16::try_from(close_min).ok()?))
 }
 
 fn minutes(hour: u32, minute: u32, pm: Option<bool>) -> u32 {

@@ -60,14 +60,11 @@ pub(super) struct Token {
     pub span: Range<usize>,
 }
 
-static ATOM: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"[0-9]+(?:[:.][0-9]{2})?|\p{L}+|\n|\S").expect("valid regex"));
+static ATOM: Lazy<Regex> = Lazy::new(|| Regex::new(r"[0-9]+(?:[:.][0-9]{2})?|\p{L}+|\n|\S").expect("valid regex"));
 
 pub(super) fn tokenize(text: &str) -> Vec<Token> {
-    let atoms: Vec<(Range<usize>, String)> = ATOM
-        .find_iter(text)
-        .map(|m| (m.range(), m.as_str().to_lowercase()))
-        .collect();
+    let atoms: Vec<(Range<usize>, String)> =
+        ATOM.find_iter(text).map(|m| (m.range(), m.as_str().to_lowercase())).collect();
     let word = |i: usize| atoms.get(i).map(|(_, w)| w.as_str()).unwrap_or("");
     let mut out = Vec::new();
     let mut i = 0;
@@ -76,10 +73,7 @@ pub(super) fn tokenize(text: &str) -> Vec<Token> {
         let (tok, used) = classify(&word, i);
         let used = used.max(1);
         let end = atoms[i + used - 1].0.end;
-        out.push(Token {
-            tok,
-            span: start..end,
-        });
+        out.push(Token { tok, span: start..end });
         i += used;
     }
     out
@@ -92,14 +86,13 @@ fn classify<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usize) {
         return classify_number(word, i);
     }
     let tok = match w {
-        "–" | "—" | "-" | "−" | "to" | "until" | "till" | "til" | "through" | "thru" => {
-            Tok::RangeSep
-        }
+        "–" | "—" | "-" | "−" | "to" | "until" | "till" | "til" | "through" | "thru" => Tok::RangeSep,
         "," | "&" | "+" => Tok::List { and: false },
         "and" => Tok::List { and: true },
-        ":" | "'" | "’" | "from" | "between" | "open" | "opens" | "opening" | "on" | "we"
-        | "re" | "are" | "is" | "hours" | "at" | "the" | "am" | "pm" | "s" | "times" | "lines"
-        | "of" | "it" | "be" | "available" => Tok::Filler,
+        ":" | "'" | "’" | "from" | "between" | "open" | "opens" | "opening" | "on" | "we" | "re" | "are" | "is"
+        | "hours" | "at" | "the" | "am" | "pm" | "s" | "times" | "lines" | "of" | "it" | "be" | "available" => {
+            Tok::Filler
+        }
         "closed" => Tok::Closed,
         "noon" | "midday" => Tok::Time(Clock::Noon),
         "midnight" => Tok::Time(Clock::Midnight),
@@ -155,25 +148,13 @@ fn classify_number<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usiz
     if !valid || (w.len() > 2 && !precise) {
         return (Tok::Word, 1);
     }
-    (
-        Tok::Time(Clock::At {
-            hour,
-            minute,
-            pm,
-            precise: precise || pm.is_some(),
-        }),
-        used,
-    )
+    (Tok::Time(Clock::At { hour, minute, pm, precise: precise || pm.is_some() }), used)
 }
 
 /// Day index (Monday = 0) of a day name or abbreviation, singular or plural.
 fn day(word: &str) -> Option<u8> {
     // "Mondays" is Monday; "thus" is not Thursday.
-    let word = if word.ends_with("days") {
-        &word[..word.len() - 1]
-    } else {
-        word
-    };
+    let word = if word.ends_with("days") { &word[..word.len() - 1] } else { word };
     let index = match word {
         "mon" | "monday" => 0,
         "tue" | "tues" | "tuesday" => 1,

@@ -44,7 +44,9 @@ impl Browser {
     /// Starts Chromium and connects to its browser endpoint.
     pub async fn launch() -> Result<Browser> {
         if !Path::new(CHROMIUM).exists() {
-            return Err(format!("{CHROMIUM} is not installed; run `apt-get install -y chromium` (as .ci/run does)").into());
+            return Err(
+                format!("{CHROMIUM} is not installed; run `apt-get install -y chromium` (as .ci/run does)").into()
+            );
         }
         let profile = tempfile::tempdir()?;
         let mut child = Command::new(CHROMIUM)
@@ -80,7 +82,11 @@ impl Browser {
             }
         };
         // A full-page screenshot arrives as one base64 message of many megabytes.
-        let config = WebSocketConfig { max_message_size: Some(512 << 20), max_frame_size: Some(512 << 20), ..Default::default() };
+        let config = WebSocketConfig {
+            max_message_size: Some(512 << 20),
+            max_frame_size: Some(512 << 20),
+            ..Default::default()
+        };
         let ws = match tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), false).await {
             Ok((ws, _)) => ws,
             Err(e) => {
@@ -126,9 +132,12 @@ impl Browser {
 
     /// Renders as if the reader's system were set to dark mode.
     pub async fn prefer_dark(&mut self) -> Result<()> {
-        self.call("Emulation.setEmulatedMedia", json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }))
-            .await
-            .map(|_| ())
+        self.call(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// A PNG of the page at `width` CSS pixels: all of it, or its top `max_height`.
@@ -185,7 +194,9 @@ impl Browser {
         self.ws.send(Message::Text(msg.to_string())).await?;
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            let next = tokio::time::timeout_at(deadline, self.ws.next()).await.map_err(|_| format!("no answer to {method}"))?;
+            let next = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .map_err(|_| format!("no answer to {method}"))?;
             let v = decode(next)?;
             if v["id"] == id {
                 if let Some(err) = v.get("error") {
@@ -201,7 +212,8 @@ impl Browser {
         let seen = |events: &[Value]| events.iter().any(|e| e["method"] == method);
         let deadline = tokio::time::Instant::now() + PATIENCE;
         while !seen(&self.events) {
-            let next = tokio::time::timeout_at(deadline, self.ws.next()).await.map_err(|_| format!("no {method} event"))?;
+            let next =
+                tokio::time::timeout_at(deadline, self.ws.next()).await.map_err(|_| format!("no {method} event"))?;
             let v = decode(next)?;
             self.events.push(v);
         }

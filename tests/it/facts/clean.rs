@@ -6,10 +6,7 @@ use touchpoint::fact::{self, FactKind, Locale};
 use super::support::spec;
 
 fn phones(text: &str) -> Vec<String> {
-    fact::extract(&spec(FactKind::Phone), text, &Locale::default())
-        .into_iter()
-        .map(|f| f.value.display())
-        .collect()
+    fact::extract(&spec(FactKind::Phone), text, &Locale::default()).into_iter().map(|f| f.value.display()).collect()
 }
 
 const PAGE: &str = r#"<html><head><title>Help</title><style>.x{color:red}</style>
@@ -23,25 +20,15 @@ const PAGE: &str = r#"<html><head><title>Help</title><style>.x{color:red}</style
 #[test]
 fn html_keeps_the_region_and_drops_chrome() {
     let text = clean::html_to_text(PAGE, Some("article.answer"));
-    assert_eq!(
-        text,
-        "Refunds\n\nYou have 30 days to return your router.\n\nCall us on 0800 123 4567."
-    );
+    assert_eq!(text, "Refunds\n\nYou have 30 days to return your router.\n\nCall us on 0800 123 4567.");
     assert_eq!(phones(&text), ["+44 800 123 4567"]);
 }
 
 #[test]
 fn html_without_region_drops_script_nav_header_footer() {
     let text = clean::html_to_text(PAGE, None);
-    assert!(
-        !text.contains("0800 999 9999") && !text.contains("var phone"),
-        "{text}"
-    );
-    assert_eq!(
-        phones(&text),
-        ["+44 800 123 4567"],
-        "footer and header numbers are not read: {text}"
-    );
+    assert!(!text.contains("0800 999 9999") && !text.contains("var phone"), "{text}");
+    assert_eq!(phones(&text), ["+44 800 123 4567"], "footer and header numbers are not read: {text}");
     assert!(text.contains("Related: pricing"));
 }
 
@@ -75,34 +62,15 @@ fn email_cuts_at_markers() {
     for (body, kept) in [
         ("Yes, 30 days.\n-- \nAlex, 0800 999 9999", "Yes, 30 days."),
         ("Yes, 30 days.\n--\nAlex", "Yes, 30 days."),
-        (
-            "30 days.\n-----Original Message-----\nFrom: Sam\n14 days?",
-            "30 days.",
-        ),
-        (
-            "30 days.\n---------- Forwarded message ----------\nFrom: x",
-            "30 days.",
-        ),
-        (
-            "30 days.\nFrom: Sam <sam@example.com>\nSent: Monday\nSubject: refund",
-            "30 days.",
-        ),
-        (
-            "30 days.\n> 14 days?\nAnything else?",
-            "30 days.\nAnything else?",
-        ),
+        ("30 days.\n-----Original Message-----\nFrom: Sam\n14 days?", "30 days."),
+        ("30 days.\n---------- Forwarded message ----------\nFrom: x", "30 days."),
+        ("30 days.\nFrom: Sam <sam@example.com>\nSent: Monday\nSubject: refund", "30 days."),
+        ("30 days.\n> 14 days?\nAnything else?", "30 days.\nAnything else?"),
         ("On Monday, Sam wrote:\n> 14 days?", ""),
-        (
-            "30 days.\nOn Mon, 1 Mar 2027, Sam <sam@example.com>\nwrote:\n> 14 days?",
-            "30 days.",
-        ),
+        ("30 days.\nOn Mon, 1 Mar 2027, Sam <sam@example.com>\nwrote:\n> 14 days?", "30 days."),
         ("30 days.\nSent from my iPhone", "30 days."),
     ] {
-        assert_eq!(
-            clean::strip_email_quotes_and_signature(body),
-            kept,
-            "{body:?}"
-        );
+        assert_eq!(clean::strip_email_quotes_and_signature(body), kept, "{body:?}");
     }
 }
 
@@ -144,31 +112,18 @@ fn echo_forms() {
     let question = "Can I return my router within 14 days of delivery?";
     for (answer, kept) in [
         // The whole message verbatim.
-        (
-            "Can I return my router within 14 days of delivery? Yes — you have 30 days.",
-            "Yes — you have 30 days.",
-        ),
+        ("Can I return my router within 14 days of delivery? Yes — you have 30 days.", "Yes — you have 30 days."),
         // A quoted fragment of four or more words.
-        (
-            "Regarding \u{201c}within 14 days of delivery\u{201d}: you have 30 days.",
-            "Regarding : you have 30 days.",
-        ),
+        ("Regarding \u{201c}within 14 days of delivery\u{201d}: you have 30 days.", "Regarding : you have 30 days."),
         // "You asked" and four of the customer's words in a row.
-        (
-            "You asked whether you can return my router within 14 days. It is 30 days.",
-            "It is 30 days.",
-        ),
+        ("You asked whether you can return my router within 14 days. It is 30 days.", "It is 30 days."),
         // Short shared phrases are not echoes.
         (
             "You can return your router within 30 days of delivery.",
             "You can return your router within 30 days of delivery.",
         ),
     ] {
-        assert_eq!(
-            clean::remove_echo(answer, question).trim(),
-            kept,
-            "{answer}"
-        );
+        assert_eq!(clean::remove_echo(answer, question).trim(), kept, "{answer}");
     }
     assert_eq!(clean::remove_echo("Hi there", ""), "Hi there");
 }
@@ -177,9 +132,6 @@ fn echo_forms() {
 fn text_format_only_removes_echo() {
     let cleaned = clean("Line one.\r\nLine   two.", AnswerFormat::Text, None, "");
     assert_eq!(cleaned.text, "Line one.\nLine two.");
-    assert_eq!(
-        serde_json::to_string(&AnswerFormat::Html).unwrap(),
-        "\"html\""
-    );
+    assert_eq!(serde_json::to_string(&AnswerFormat::Html).unwrap(), "\"html\"");
     assert_eq!(AnswerFormat::default(), AnswerFormat::Text);
 }

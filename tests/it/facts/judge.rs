@@ -6,18 +6,11 @@ use touchpoint::fact::{self, FactKind, FactSpec, FactValue, Judgement, Locale};
 use super::support::{expected, judge_with, spec};
 
 fn keyed(kind: FactKind, keywords: &[&str]) -> FactSpec {
-    FactSpec {
-        kind,
-        keywords: keywords.iter().map(|k| k.to_string()).collect(),
-    }
+    FactSpec { kind, keywords: keywords.iter().map(|k| k.to_string()).collect() }
 }
 
 fn read_yes_no(answer: &str) -> Option<bool> {
-    let found = fact::extract(
-        &keyed(FactKind::YesNo, &["installation", "free"]),
-        answer,
-        &Locale::default(),
-    );
+    let found = fact::extract(&keyed(FactKind::YesNo, &["installation", "free"]), answer, &Locale::default());
     match found.first().map(|f| &f.value) {
         Some(FactValue::YesNo(b)) => Some(*b),
         _ => None,
@@ -49,7 +42,10 @@ fn yes_no_reads_negation() {
 fn yes_no_keywords_are_alternatives() {
     let spec = keyed(FactKind::YesNo, &["installation", "free", "charge"]);
     for (answer, want) in [
-        ("An engineer will install your broadband within 10 working days, and there's no charge for installation.", true),
+        (
+            "An engineer will install your broadband within 10 working days, and there's no charge for installation.",
+            true,
+        ),
         ("An engineer will install your broadband within 5 working days. Installation is free of charge.", true),
         ("Installation takes place within 5 working days of your order, and it is free of charge.", true),
         ("There is a charge of £50 for installation.", false),
@@ -65,18 +61,9 @@ fn yes_no_keywords_are_alternatives() {
 #[test]
 fn yes_no_judges() {
     let spec = keyed(FactKind::YesNo, &["installation", "free"]);
-    assert!(matches!(
-        judge_with(&spec, "yes", "Good news: installation is free."),
-        Judgement::Correct { .. }
-    ));
-    assert!(matches!(
-        judge_with(&spec, "yes", "Installation isn't free."),
-        Judgement::Wrong { .. }
-    ));
-    assert!(matches!(
-        judge_with(&spec, "no", "Thanks for asking!"),
-        Judgement::NotStated
-    ));
+    assert!(matches!(judge_with(&spec, "yes", "Good news: installation is free."), Judgement::Correct { .. }));
+    assert!(matches!(judge_with(&spec, "yes", "Installation isn't free."), Judgement::Wrong { .. }));
+    assert!(matches!(judge_with(&spec, "no", "Thanks for asking!"), Judgement::NotStated));
 }
 
 #[test]
@@ -89,15 +76,9 @@ fn free_text_needs_every_significant_word() {
         }
         other => panic!("expected Correct, got {other:?}"),
     }
-    assert_eq!(
-        judge_with(&spec, "Manchester warehouse", answer),
-        Judgement::NotStated
-    );
+    assert_eq!(judge_with(&spec, "Manchester warehouse", answer), Judgement::NotStated);
     // Words may be spread over neighbouring sentences.
-    assert!(matches!(
-        judge_with(&spec, "prepaid label warehouse", answer),
-        Judgement::Correct { .. }
-    ));
+    assert!(matches!(judge_with(&spec, "prepaid label warehouse", answer), Judgement::Correct { .. }));
 }
 
 #[test]
@@ -127,12 +108,7 @@ fn judgement_serialises_with_an_outcome_tag() {
     let json = serde_json::to_value(Judgement::NotStated).unwrap();
     assert_eq!(json, serde_json::json!({ "outcome": "not_stated" }));
     let value = expected(FactKind::Duration, "30 days");
-    let judgement = fact::judge(
-        &value,
-        &spec(FactKind::Duration),
-        "30 days",
-        &Locale::default(),
-    );
+    let judgement = fact::judge(&value, &spec(FactKind::Duration), "30 days", &Locale::default());
     let json = serde_json::to_value(&judgement).unwrap();
     assert_eq!(json["outcome"], "correct");
     assert_eq!(json["found"]["excerpt"], "30 days");
@@ -143,19 +119,67 @@ fn judgement_serialises_with_an_outcome_tag() {
 #[test]
 fn acme_demo_answers() {
     let cases: [(FactKind, &str, &[&str], &str, bool); 14] = [
-        (FactKind::Duration, "30 days", &[], "You can return it within thirty days of delivery for a full refund.", true),
-        (FactKind::Duration, "30 days", &[], "You can return your equipment within 14 days of delivery for a full refund.", false),
-        (FactKind::Money, "£29.99 per month", &[], "Our broadband costs £29.99 a month, and there's no setup fee.", true),
-        (FactKind::Money, "£29.99 per month", &[], "Our broadband plan costs 29.99 GBP per month, with no setup fee.", true),
+        (
+            FactKind::Duration,
+            "30 days",
+            &[],
+            "You can return it within thirty days of delivery for a full refund.",
+            true,
+        ),
+        (
+            FactKind::Duration,
+            "30 days",
+            &[],
+            "You can return your equipment within 14 days of delivery for a full refund.",
+            false,
+        ),
+        (
+            FactKind::Money,
+            "£29.99 per month",
+            &[],
+            "Our broadband costs £29.99 a month, and there's no setup fee.",
+            true,
+        ),
+        (
+            FactKind::Money,
+            "£29.99 per month",
+            &[],
+            "Our broadband plan costs 29.99 GBP per month, with no setup fee.",
+            true,
+        ),
         (FactKind::Money, "£29.99 per month", &[], "Acme Fibre costs £29.99/mo. There is no setup fee.", true),
-        (FactKind::Phone, "0800 123 4567", &[], "You can call us on +44 800 123 4567 or email help@acme-broadband.example.", true),
+        (
+            FactKind::Phone,
+            "0800 123 4567",
+            &[],
+            "You can call us on +44 800 123 4567 or email help@acme-broadband.example.",
+            true,
+        ),
         (FactKind::Hours, "Mon–Fri 8am–8pm", &[], "Our team is available weekdays 8am to 8pm.", true),
         (FactKind::Hours, "Mon–Fri 8am–8pm", &[], "Our customer care team is open Mon-Fri 8am-8pm.", true),
         (FactKind::Hours, "Mon–Fri 8am–8pm", &[], "Customer Care is open Monday to Friday, 08:00–20:00.", true),
-        (FactKind::Duration, "5 working days", &[], "An engineer will install your broadband within 10 working days, and there's no charge for installation.", false),
+        (
+            FactKind::Duration,
+            "5 working days",
+            &[],
+            "An engineer will install your broadband within 10 working days, and there's no charge for installation.",
+            false,
+        ),
         (FactKind::Duration, "30 days", &[], "You can cancel at any time with thirty days' notice.", true),
-        (FactKind::Percent, "10%", &[], "Customers who renew receive a loyalty discount of ten per cent, and the new contract runs for 18 months.", true),
-        (FactKind::Duration, "18 months", &[], "When your contract ends you can renew for another eighteen months with a 10% loyalty discount.", true),
+        (
+            FactKind::Percent,
+            "10%",
+            &[],
+            "Customers who renew receive a loyalty discount of ten per cent, and the new contract runs for 18 months.",
+            true,
+        ),
+        (
+            FactKind::Duration,
+            "18 months",
+            &[],
+            "When your contract ends you can renew for another eighteen months with a 10% loyalty discount.",
+            true,
+        ),
         (FactKind::YesNo, "yes", &["installation", "free", "charge"], "Installation is free of charge.", true),
     ];
     for (kind, map_value, keywords, answer, correct) in cases {

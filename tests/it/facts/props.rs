@@ -40,10 +40,7 @@ fn answerish() -> impl Strategy<Value = String> {
 }
 
 fn spec(kind: FactKind) -> FactSpec {
-    FactSpec {
-        kind,
-        keywords: vec!["installation".into(), "free".into()],
-    }
+    FactSpec { kind, keywords: vec!["installation".into(), "free".into()] }
 }
 
 proptest! {

@@ -3,10 +3,7 @@
 use touchpoint::fact::{self, FactKind, FactSpec, FactValue, Judgement, Locale};
 
 pub fn spec(kind: FactKind) -> FactSpec {
-    FactSpec {
-        kind,
-        keywords: Vec::new(),
-    }
+    FactSpec { kind, keywords: Vec::new() }
 }
 
 pub fn expected(kind: FactKind, text: &str) -> FactValue {
@@ -46,9 +43,6 @@ pub fn assert_differ(kind: FactKind, map_value: &str, answers: &[&str]) {
 pub fn assert_none(kind: FactKind, texts: &[&str]) {
     for text in texts {
         let found = fact::extract(&spec(kind), text, &Locale::default());
-        assert!(
-            found.is_empty(),
-            "{kind}: nothing should be read from `{text}`, got {found:?}"
-        );
+        assert!(found.is_empty(), "{kind}: nothing should be read from `{text}`, got {found:?}");
     }
 }
