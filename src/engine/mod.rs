@@ -232,13 +232,15 @@ pub async fn run(
 
     let walk_count = walks.len();
     let (exchanges, errors) = drive(shared.clone(), walks, done, opts.concurrency).await;
+    // `seq` continues across a resume; this session recorded the difference.
+    let recorded = exchanges - first_seq;
     shared.progress.finish();
     let interrupted = *stop.borrow();
     let halt = if interrupted { guard.halted() } else { None };
     let end = End {
         finished_at: chrono::Utc::now(),
         status: if interrupted { EndStatus::Interrupted } else { EndStatus::Complete },
-        exchanges: exchanges - first_seq,
+        exchanges: recorded,
         errors,
         t_end_us: clock.us(),
     };
@@ -255,7 +257,7 @@ pub async fn run(
         run_id,
         dir,
         walks: walk_count,
-        exchanges: exchanges - first_seq,
+        exchanges: recorded,
         errors,
         interrupted,
         halt,
@@ -349,8 +351,9 @@ fn jsonpath_sources(suite: &Suite) -> Vec<String> {
 }
 
 /// Every template string a run renders, so each is compiled once.
+/// (Templated JSONPath renders in its own environment: `jsonpath_sources`.)
 fn template_sources(suite: &Suite) -> Vec<String> {
-    use crate::suite::channel::{Extract, RequestSpec};
+    use crate::suite::channel::RequestSpec;
     fn json(v: &toml::Value, out: &mut Vec<String>) {
         match v {
             toml::Value::String(s) => out.push(s.clone()),
@@ -374,11 +377,6 @@ fn template_sources(suite: &Suite) -> Vec<String> {
         out.push(ch.base_url.clone());
         out.extend(ch.headers.values().cloned());
         ch.open.iter().chain(ch.send.as_slice()).chain(ch.receive.request.iter()).for_each(|r| request(r, &mut out));
-        for ex in [&ch.receive.reply, &ch.receive.text, &ch.receive.cursor].into_iter().flatten() {
-            if let Extract::Short(s) = ex {
-                out.push(s.clone());
-            }
-        }
     }
     out.extend(suite.map.questions.iter().flat_map(|q| q.asks.iter().cloned()));
     for sc in &suite.scenarios {

@@ -2,7 +2,7 @@
 //! writing); a bad line anywhere else is an error naming its line number.
 
 use super::stream::RunStream;
-use super::{End, Exchange, Header, Record, SCHEMA};
+use super::{End, Exchange, Header, SCHEMA};
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
@@ -30,27 +30,14 @@ pub enum ReadError {
 
 /// Reads a whole run. `path` may be the run folder or the jsonl file.
 pub fn read_run(path: &Path) -> Result<RecordedRun, ReadError> {
-    let file_path = if path.is_dir() { path.join("run.jsonl") } else { path.to_path_buf() };
-    let shown = file_path.display().to_string();
-    let file = std::fs::File::open(&file_path).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
-    read_from(BufReader::with_capacity(1 << 20, file), &shown)
+    let (file, shown) = open_file(path)?;
+    read_from(file, &shown)
 }
 
 /// Only the header (the first line): which suite and target a run used,
 /// without reading a possibly huge record.
 pub fn read_header(path: &Path) -> Result<Header, ReadError> {
-    let file_path = if path.is_dir() { path.join("run.jsonl") } else { path.to_path_buf() };
-    let shown = file_path.display().to_string();
-    let file = std::fs::File::open(&file_path).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
-    let mut first = Vec::new();
-    BufReader::new(file)
-        .read_until(b'\n', &mut first)
-        .map_err(|source| ReadError::Io { path: shown.clone(), source })?;
-    match serde_json::from_slice::<Record>(&first) {
-        Ok(Record::Header(h)) if h.schema > SCHEMA => Err(ReadError::Schema { path: shown, found: h.schema }),
-        Ok(Record::Header(h)) => Ok(h),
-        _ => Err(ReadError::NoHeader { path: shown }),
-    }
+    Ok(open(path)?.header().clone())
 }
 
 /// Reads a whole run from `reader`; `shown` names it in errors.

@@ -40,12 +40,10 @@ pub fn parse_file<T: DeserializeOwned>(
         }
     };
     let id = sources.add(display, text);
-    let text = sources.text(id).to_string();
-    parse_text(sources, diags, id, &text, kind)
+    parse_text(diags, id, sources.text(id), kind)
 }
 
 pub fn parse_text<T: DeserializeOwned>(
-    sources: &Sources,
     diags: &mut Diagnostics,
     id: FileId,
     text: &str,
@@ -81,7 +79,6 @@ pub fn parse_text<T: DeserializeOwned>(
                         .maybe_hint(shape_hint(&message)),
                 );
             }
-            let _ = sources;
             None
         }
     }
@@ -161,8 +158,6 @@ fn unknown_key(id: FileId, path: Vec<Seg>, kind: FileKind) -> Diagnostic {
 /// The keys allowed in the table at `parent` of a file of `kind`.
 fn known_keys(kind: FileKind, parent: &[Seg]) -> Option<&'static [&'static str]> {
     use Seg::{Index as I, Key as K};
-    let tail: Vec<&str> =
-        parent.iter().rev().take(2).filter_map(|s| if let K(k) = s { Some(k.as_str()) } else { None }).collect();
     // Extraction tables look the same wherever they are.
     if parent.len() >= 2 {
         if let K(p) = &parent[parent.len() - 2] {
@@ -176,7 +171,6 @@ fn known_keys(kind: FileKind, parent: &[Seg]) -> Option<&'static [&'static str]>
             return Some(fields::<ExtractSpec>());
         }
     }
-    let _ = tail;
     match (kind, parent) {
         (FileKind::Map, []) => Some(fields::<Map>()),
         (FileKind::Map, [K(k)]) if k == "locale" => Some(fields::<LocaleSpec>()),

@@ -46,13 +46,13 @@ pub enum At {
 /// Every file of a suite, kept for diagnostics and for the suite digest.
 pub struct Sources {
     files: SimpleFiles<String, String>,
+    /// Each file's syntax tree (None when it is not valid TOML), by file id.
     docs: Vec<Option<ImDocument<String>>>,
-    count: usize,
 }
 
 impl Default for Sources {
     fn default() -> Self {
-        Sources { files: SimpleFiles::new(), docs: Vec::new(), count: 0 }
+        Sources { files: SimpleFiles::new(), docs: Vec::new() }
     }
 }
 
@@ -60,7 +60,6 @@ impl Sources {
     pub fn add(&mut self, name: String, text: String) -> FileId {
         let doc = ImDocument::parse(text.clone()).ok();
         self.docs.push(doc);
-        self.count += 1;
         self.files.add(name, text)
     }
 
@@ -77,7 +76,7 @@ impl Sources {
     }
 
     pub fn ids(&self) -> impl Iterator<Item = FileId> {
-        0..self.count
+        0..self.docs.len()
     }
 
     /// The span of `path` in file `id`; falls back to the nearest ancestor

@@ -247,7 +247,7 @@ impl<'a> Checker<'a> {
                         at,
                         format!("`{r}` is not a valid regex"),
                         "invalid regex",
-                        Some(first_line(&e.to_string())),
+                        Some(last_line(&e.to_string())),
                     );
                 }
             }
@@ -662,6 +662,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn first_line(s: &str) -> String {
+/// The regex crate's errors end with the line that says what is wrong.
+fn last_line(s: &str) -> String {
     s.lines().last().unwrap_or(s).to_string()
 }
