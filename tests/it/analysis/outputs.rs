@@ -1,0 +1,99 @@
+//! Errors as findings, JUnit escaping, torn and empty runs, detail limits.
+
+use super::*;
+
+#[test]
+fn errors_are_findings_with_their_http_evidence() {
+    let v = verdict(vec![
+        ask("chat", "sam", "refund-policy", "").failed(
+            ErrorKind::Status,
+            "HTTP 503 from /chat",
+            vec![http(503, None), http(503, None)],
+        ),
+        ask("email", "sam", "refund-policy", "").failed(
+            ErrorKind::Timeout,
+            "no response in 10s",
+            vec![http(0, Some("timed out"))],
+        ),
+        ask("web", "sam", "refund-policy", "").failed(ErrorKind::Interrupted, "stopped", vec![]),
+    ]);
+    let errors = of_kind(&v, FindingKind::Error);
+    assert_eq!(errors.len(), 3, "{:#?}", v.findings);
+    let status = errors.iter().find(|f| f.channel.as_deref() == Some("chat")).expect("chat error");
+    assert_eq!(status.severity, Severity::High);
+    assert_eq!(status.evidence[0].http.len(), 2);
+    assert_eq!(status.evidence[0].http[0].status, Some(503));
+    assert!(status.summary.contains("HTTP error"), "{}", status.summary);
+    let stopped = errors.iter().find(|f| f.channel.as_deref() == Some("web")).expect("web error");
+    assert_eq!(stopped.severity, Severity::Info);
+    // No reply is no fact check and no NotStated noise.
+    assert_eq!(v.counts.facts_checked, 0);
+    assert!(of_kind(&v, FindingKind::NotStated).is_empty());
+    assert_eq!(v.counts.errors, 3);
+}
+
+#[test]
+fn junit_escapes_hostile_answers() {
+    let hostile = "<script>alert('pwned')</script> ]]> Refunds within 14 days \u{0}\u{1b}[31m & \"quotes\"";
+    let v =
+        verdict(vec![ask("email", "sam", "refund-policy", hostile), ask("chat", "sam", "refund-policy", "30 days")]);
+    let mut out = Vec::new();
+    write_junit(&v, &mut out).expect("written");
+    let xml = String::from_utf8(out).expect("utf-8");
+    assert!(!xml.contains("<script>"), "{xml}");
+    assert!(!xml.contains("]]>"));
+    assert!(!xml.contains('\u{0}') && !xml.contains('\u{1b}'));
+    assert!(xml.contains("<failure"), "{xml}");
+    assert!(xml.contains("&lt;script&gt;") || xml.contains("14 days"));
+    assert_eq!(xml.matches("<testcase").count(), v.checks.len());
+    // Every tag opened is closed: a crude well-formedness check without an XML parser.
+    assert_eq!(xml.matches("<testsuite ").count(), xml.matches("</testsuite>").count());
+    assert_eq!(xml.matches("<failure").count(), xml.matches("</failure>").count());
+    // And the verdict serialises.
+    let json = serde_json::to_string(&v).expect("json");
+    let back: Verdict = serde_json::from_str(&json).expect("round trip");
+    assert_eq!(back.findings.len(), v.findings.len());
+    assert!(summary_lines(&v).iter().all(|l| !l.contains('\u{1b}')));
+}
+
+#[test]
+fn a_torn_or_empty_run_analyses() {
+    let (_dir, suite) = suite();
+    let empty = RecordedRun { header: header(), exchanges: vec![], end: None, torn_tail: true };
+    let v = analyze(suite, &empty, &AnalyzeOptions::default());
+    assert!(!v.complete && v.torn_tail);
+    assert_eq!(v.score, None);
+    assert!(v.findings.is_empty());
+    assert!(v.checks.is_empty());
+    assert_eq!(v.journeys.len(), 1, "the map's journey is drawn even when nobody walked it");
+    let mut out = Vec::new();
+    write_junit(&v, &mut out).expect("written");
+    assert!(!summary_lines(&v).is_empty());
+
+    // A run cut short: an exchange of a channel and persona the suite does not know.
+    let mut stray = ask("fax", "nobody", "unknown-question", "Call us on 0800 123 4567");
+    stray.0.expects = vec!["no_such_fact".into(), "refund_window".into()];
+    stray.0.recognises = Some(("ref".into(), String::new()));
+    let mut r = run(vec![stray]);
+    r.end = None;
+    let v = analyze(suite, &r, &AnalyzeOptions::default());
+    assert!(!v.complete);
+    assert_eq!(v.counts.exchanges, 1);
+}
+
+#[test]
+fn detail_beyond_the_limit_is_counted_not_listed() {
+    let (_dir, suite) = suite();
+    let many: Vec<X> = (0..50).map(|i| ask("chat", "sam", "refund-policy", "14 days").repeat(i)).collect();
+    let options = AnalyzeOptions { detail_limit: 10, max_evidence: 3, ..AnalyzeOptions::default() };
+    let v = analyze(suite, &run(many), &options);
+    let wrong = of_kind(&v, FindingKind::WrongFact);
+    assert_eq!(wrong[0].occurrences, 50);
+    assert_eq!(wrong[0].evidence.len(), 3);
+    let listed: usize = v.journeys.iter().flat_map(|j| &j.walks).map(|w| w.touchpoints.len()).sum();
+    assert_eq!(listed, 10);
+    assert_eq!(v.counts.touchpoints_omitted, 40);
+    // Every answer failed its check; the two consistency checks passed.
+    assert_eq!((v.counts.checks_failed, v.counts.checks_passed), (50, 2));
+    assert_eq!((v.checks.len(), v.counts.checks_omitted), (12, 40));
+}
