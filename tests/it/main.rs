@@ -24,5 +24,6 @@ mod demo;
 mod engine;
 mod facts;
 mod history;
+mod hygiene;
 mod report;
 mod run;
