@@ -70,13 +70,23 @@ pub struct Acc<'a> {
     pub evidence: Vec<Evidence>,
     /// Set by whoever knows the words best; else written from the key.
     pub summary: Option<String>,
-    /// A detail for the summary: the first lost-context reason or error message.
+    /// A detail for the summary: a lost-context reason or error message
+    /// (the first by text when several, see [`Acc::note`]).
     pub note: Option<String>,
     /// The worst latency seen (ms), for service-level summaries: (earliest, latest).
     pub worst_ms: Option<(f64, f64)>,
 }
 
 impl Acc<'_> {
+    /// Offers a detail for the summary; the first by text is kept, so the
+    /// order occurrences arrived in does not change the words.
+    pub fn note(&mut self, note: impl FnOnce() -> String) {
+        let note = note();
+        if self.note.as_ref().map_or(true, |n| note < *n) {
+            self.note = Some(note);
+        }
+    }
+
     /// Counts a found value, keeping at most [`MAX_VALUES`] distinct ones.
     pub fn saw_value(&mut self, display: &str) {
         if let Some(slot) = self.found.iter_mut().find(|(v, _)| v == display) {
@@ -86,11 +96,12 @@ impl Acc<'_> {
         }
     }
 
-    /// The most frequent found value (ties: the first seen).
+    /// The most frequent found value (ties: the first by text, so the
+    /// order answers arrived in does not matter).
     pub fn top_value(&self) -> Option<&str> {
         let mut best: Option<&(String, u64)> = None;
         for v in &self.found {
-            if best.map_or(true, |b| v.1 > b.1) {
+            if best.map_or(true, |b| v.1 > b.1 || (v.1 == b.1 && v.0 < b.0)) {
                 best = Some(v);
             }
         }
@@ -137,6 +148,13 @@ impl<'a> Findings<'a> {
             self.list.len() - 1
         });
         let acc = &mut self.list[i];
+        // The persona named is the first by name, not by arrival: the
+        // verdict must not depend on which walk finished first.
+        if let (Some(p), Some(named)) = (persona, acc.persona) {
+            if p < named {
+                acc.persona = Some(p);
+            }
+        }
         acc.occurrences += 1;
         acc.severity = acc.severity.max(severity);
         if acc.evidence.len() < self.max_evidence {
