@@ -88,20 +88,21 @@ impl Acc<'_> {
     }
 
     /// Counts a found value, keeping at most [`MAX_VALUES`] distinct ones.
+    /// Kept in text order, so which value a tie shows does not depend on
+    /// the order answers arrived in.
     pub fn saw_value(&mut self, display: &str) {
-        if let Some(slot) = self.found.iter_mut().find(|(v, _)| v == display) {
-            slot.1 += 1;
-        } else if self.found.len() < MAX_VALUES {
-            self.found.push((display.to_string(), 1));
+        match self.found.binary_search_by(|(v, _)| v.as_str().cmp(display)) {
+            Ok(i) => self.found[i].1 += 1,
+            Err(i) if self.found.len() < MAX_VALUES => self.found.insert(i, (display.to_string(), 1)),
+            Err(_) => {}
         }
     }
 
-    /// The most frequent found value (ties: the first by text, so the
-    /// order answers arrived in does not matter).
+    /// The most frequent found value (ties: the first in the list).
     pub fn top_value(&self) -> Option<&str> {
         let mut best: Option<&(String, u64)> = None;
         for v in &self.found {
-            if best.map_or(true, |b| v.1 > b.1 || (v.1 == b.1 && v.0 < b.0)) {
+            if best.map_or(true, |b| v.1 > b.1) {
                 best = Some(v);
             }
         }
