@@ -3,4 +3,5 @@
 //! and `[[forbidden]]`, and the demo's planted defects are found end to end.
 
 mod check;
+mod demo;
 mod props;
