@@ -12,6 +12,7 @@
 //! - `analysis`: findings, matrix, service levels, handoffs, JUnit.
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
+//! - `hostile`: a hostile target, one endpoint per misbehaviour (issue 13).
 
 mod browser;
 mod common;
@@ -24,5 +25,6 @@ mod demo;
 mod engine;
 mod facts;
 mod history;
+mod hostile;
 mod report;
 mod run;
