@@ -416,8 +416,8 @@ impl Conversation {
 }
 
 /// One rule for what a stopped step means: a step the run stopped (or the
-/// budget refused) *after* a message request was answered reached the
-/// target, so it is `Stopped` — recorded as what happened and never sent
+/// budget refused) *after* a message request (POST, PUT, …) was answered
+/// reached the target, so it is `Stopped` — recorded as what happened and never sent
 /// again by `--resume` (a duplicate message or ticket in production).
 /// Before that, it is still `Interrupted`/`Budget`: provably not sent.
 fn stopped_after_delivery(e: StepError, http: &[Http]) -> StepError {
@@ -428,7 +428,11 @@ fn stopped_after_delivery(e: StepError, http: &[Http]) -> StepError {
     if !e.kind.not_attempted() {
         return e;
     }
-    let answered = http.iter().filter(|h| h.purpose == Purpose::Send).find_map(|h| h.status.filter(|s| *s < 300));
+    // A GET or HEAD changes nothing on the target: sending it again is harmless.
+    let answered = http
+        .iter()
+        .filter(|h| h.purpose == Purpose::Send && !matches!(h.method.as_str(), "GET" | "HEAD" | "OPTIONS"))
+        .find_map(|h| h.status.filter(|s| *s < 300));
     match answered {
         Some(status) => fail(
             ErrorKind::Stopped,
