@@ -27,6 +27,7 @@ mod engine;
 mod facts;
 mod history;
 mod hostile;
+mod hygiene;
 mod report;
 mod run;
 mod shard;
