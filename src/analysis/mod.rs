@@ -15,6 +15,7 @@
 //! - `pass`: the one pass over the exchanges that drives all of the above.
 //! - `finding`: occurrences folded into findings with stable ids.
 //! - `evidence`: the exact words behind a finding.
+//! - `priority`: "what to fix first", findings folded into ranked problems.
 //! - [`summary`]: sentences for people.
 //!
 //! Built to stay linear: suite lookups are hashed up front, findings and
@@ -32,6 +33,7 @@ mod intern;
 mod journey;
 mod memo;
 mod pass;
+mod priority;
 mod sla;
 pub mod summary;
 

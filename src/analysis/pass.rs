@@ -265,7 +265,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             let acc = self.findings.get_mut(i);
             acc.expected.get_or_insert_with(|| value.clone());
             if acc.note.is_none() {
-                let from = issued_by.as_deref().map(|c| format!(" issued on {}", ctx.channel_name(c).to_lowercase()));
+                let from = issued_by.as_deref().map(|c| format!(" issued on {}", ctx.channel_mid(c)));
                 acc.note = Some(format!(
                     "did not recognise the {} {value}{}: it {}",
                     name.replace(['_', '-'], " "),
@@ -414,7 +414,10 @@ impl<'c, 'a> Pass<'c, 'a> {
             findings,
             checks: self.checks,
             changes: None,
+            names: super::summary::names(ctx.suite),
+            fix_first: Vec::new(),
         };
+        let verdict = Verdict { fix_first: super::priority::rank(ctx, &verdict), ..verdict };
         super::Analysed { verdict, last_us: self.last_us }
     }
 }
