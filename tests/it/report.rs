@@ -591,6 +591,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
             summary: format!("Email says the refund window is 14 days; the map says 30 days. {NASTY}"),
         }],
         checks: vec![],
+        fallbacks: Vec::new(),
         changes: None,
         names: verdict::Names {
             channels: [("email".to_string(), "Email (help desk)".to_string())].into(),
@@ -626,6 +627,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
             planned_tasks: n,
             only: None,
             resumed_from: None,
+            group: None,
         },
         exchanges,
         end: None,
