@@ -68,7 +68,7 @@ async fn the_planted_hygiene_defects_are_found_and_nothing_else() {
 
     let fallback = one(v, FindingKind::Fallback);
     assert!(marked(fallback).iter().all(|m| m == "not sure I understood"), "{:?}", marked(fallback));
-    assert!(fallback.summary.contains("email and web answer it"), "{}", fallback.summary);
+    assert!(fallback.summary.contains("while Email and Help centre answer it"), "{}", fallback.summary);
     let rates: Vec<(&str, &str)> = v.fallbacks.iter().map(|r| (r.channel.as_str(), r.question.as_str())).collect();
     assert_eq!(rates, [("chat", "cancellation")], "only chat's cancellation falls back");
     assert_eq!(v.fallbacks[0].fallbacks, v.fallbacks[0].replies, "every time");
@@ -83,5 +83,10 @@ async fn the_planted_hygiene_defects_are_found_and_nothing_else() {
         assert!(v.checks.iter().any(|c| c.findings.contains(&f.id)), "{:?} is linked to a check", f.kind);
     }
     assert!(junit.contains("{{first_name}}") && junit.contains("AC-100234"), "junit carries the evidence");
+    // … and in the terminal summary, with the fallback rate.
+    let lines = touchpoint::analysis::summary_lines(v);
+    let line = lines.iter().find(|l| l.starts_with("hygiene: ")).expect("a hygiene line");
+    assert!(line.contains("leaked placeholder") && line.contains("another customer's data"), "{line}");
+    assert!(line.contains("fallbacks: chat on cancellation 4 of 4"), "{line}");
     demo.shutdown().await;
 }

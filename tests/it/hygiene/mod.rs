@@ -5,3 +5,4 @@
 mod check;
 mod demo;
 mod props;
+mod report;
