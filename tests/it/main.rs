@@ -25,6 +25,7 @@ mod demo;
 mod engine;
 mod facts;
 mod history;
+mod hygiene;
 mod report;
 mod run;
 mod shard;
