@@ -271,54 +271,32 @@ async fn the_same_run_analysed_twice_gives_the_same_finding_ids_and_a_damaged_hi
     assert!(!empty.path().join("history.sqlite").exists());
 }
 
-/// A verdict of a complete run with the given findings, for indexing.
+/// A verdict of a complete run with the given findings, for indexing. Read
+/// from JSON, so fields other lanes add (with serde defaults) need no change here.
 fn verdict(run_id: &str, minute: u32, findings: &[&str]) -> Verdict {
     use chrono::TimeZone;
     let started_at =
         chrono::Utc.with_ymd_and_hms(2026, 11, 25, 9, minute, 0).unwrap() + chrono::Duration::nanoseconds(123_456_789);
-    Verdict {
-        schema_version: touchpoint::verdict::SCHEMA_VERSION,
-        tool_version: "test".into(),
-        run_id: run_id.into(),
-        suite: "scenarios/acme".into(),
-        company: "Acme Broadband".into(),
-        suite_digest: "digest".into(),
-        target: "https://staging.acme.example".into(),
-        started_at,
-        finished_at: Some(started_at + chrono::Duration::seconds(30)),
-        duration_ms: 30_000.0,
-        complete: true,
-        torn_tail: false,
-        fail_on: Severity::High,
-        counts: Default::default(),
-        score: Some(80.0),
-        feeling: None,
-        journeys: vec![],
-        matrix: vec![],
-        sla: vec![],
-        findings: findings
-            .iter()
-            .map(|id| Finding {
-                id: id.to_string(),
-                kind: FindingKind::WrongFact,
-                severity: Severity::High,
-                journey: None,
-                stage: None,
-                channel: Some("email".into()),
-                persona: None,
-                segment: None,
-                question: Some("refund-policy".into()),
-                fact: Some("refund_window".into()),
-                expected: Some("30 days".into()),
-                found: Some("14 days".into()),
-                occurrences: 1,
-                evidence: vec![],
-                summary: format!("finding {id}"),
+    let findings: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|id| {
+            serde_json::json!({
+                "id": id, "kind": "wrong_fact", "severity": "high", "journey": null, "stage": null,
+                "channel": "email", "persona": null, "segment": null, "question": "refund-policy",
+                "fact": "refund_window", "expected": "30 days", "found": "14 days", "occurrences": 1,
+                "evidence": [], "summary": format!("finding {id}"),
             })
-            .collect(),
-        checks: vec![],
-        changes: None,
-    }
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "schema_version": touchpoint::verdict::SCHEMA_VERSION, "tool_version": "test", "run_id": run_id,
+        "suite": "scenarios/acme", "company": "Acme Broadband", "suite_digest": "digest",
+        "target": "https://staging.acme.example", "started_at": started_at,
+        "finished_at": started_at + chrono::Duration::seconds(30), "duration_ms": 30000.0, "complete": true,
+        "torn_tail": false, "fail_on": "high", "counts": touchpoint::verdict::Counts::default(), "score": 80.0,
+        "feeling": null, "journeys": [], "matrix": [], "sla": [], "findings": findings, "checks": [],
+    }))
+    .expect("a verdict")
 }
 
 /// Two machines finishing at once: each indexes its own runs and both

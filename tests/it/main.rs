@@ -13,6 +13,7 @@
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
 //! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
+//! - `deploy`: the Dockerfile and Kubernetes manifests agree with the command line.
 
 mod browser;
 mod common;
@@ -22,6 +23,7 @@ mod audit;
 mod check;
 mod check_fuzz;
 mod demo;
+mod deploy;
 mod engine;
 mod facts;
 mod history;
