@@ -263,6 +263,9 @@ pub struct StepError {
 pub struct End {
     pub finished_at: DateTime<Utc>,
     pub status: EndStatus,
+    /// Internal errors (a walk that panicked: which walk, what it said).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub internal: Vec<String>,
     pub exchanges: u64,
     pub errors: u64,
     pub t_end_us: u64,
@@ -273,6 +276,9 @@ pub struct End {
 pub enum EndStatus {
     Complete,
     Interrupted,
+    /// touchpoint itself failed (a walk panicked): not every planned step
+    /// was attempted, and the run must not pass as checked.
+    Failed,
 }
 
 /// The deepest JSON nesting a recorded value may have. Readers parse a
