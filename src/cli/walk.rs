@@ -92,6 +92,7 @@ pub async fn run(args: RunArgs) -> u8 {
         );
         return if result.interrupted || !result.internal.is_empty() { exit::RUNTIME } else { exit::OK };
     }
+<<<<<<< HEAD
     let code = offline::derive(&result.dir, &suite, w.fail_on, true);
     if !result.internal.is_empty() {
         // The verdict covers only what was recorded: never a pass.
@@ -105,6 +106,9 @@ pub async fn run(args: RunArgs) -> u8 {
         return exit::RUNTIME;
     }
     code
+=======
+    offline::derive(&result.dir, &suite, w.fail_on, true, &w.history.location())
+>>>>>>> main
 }
 
 pub async fn audit(args: AuditArgs) -> u8 {
@@ -136,6 +140,7 @@ pub async fn audit(args: AuditArgs) -> u8 {
         report_url: args.report_url,
         max_runs: args.max_runs,
         fail_on: w.fail_on,
+        history: w.history.location(),
     };
     let result = crate::audit::run(suite, options, stop_signal(), &crate::audit::EventLog::stdout()).await;
     if let Some(d) = demo {
