@@ -92,8 +92,7 @@ pub async fn run(args: RunArgs) -> u8 {
         );
         return if result.interrupted || !result.internal.is_empty() { exit::RUNTIME } else { exit::OK };
     }
-<<<<<<< HEAD
-    let code = offline::derive(&result.dir, &suite, w.fail_on, true);
+    let code = offline::derive(&result.dir, &suite, w.fail_on, true, &w.history.location());
     if !result.internal.is_empty() {
         // The verdict covers only what was recorded: never a pass.
         for e in &result.internal {
@@ -106,9 +105,6 @@ pub async fn run(args: RunArgs) -> u8 {
         return exit::RUNTIME;
     }
     code
-=======
-    offline::derive(&result.dir, &suite, w.fail_on, true, &w.history.location())
->>>>>>> main
 }
 
 pub async fn audit(args: AuditArgs) -> u8 {
