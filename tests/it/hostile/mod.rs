@@ -343,3 +343,47 @@ async fn deep_html_kills_the_process_is_refused_or_read_flat() {
     assert!(verdict.contains("30 days"), "the answer was read from the flat text");
     assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
 }
+
+/// Issue 13 item 7, through the binary: SIGTERM during a 60 s drip exits
+/// within a second, and the step's record says what the target did (it
+/// answered 200; the body was still arriving).
+#[test]
+fn sigterm_during_a_60s_drip_exits_within_1s() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let h = rt.block_on(server::start());
+    let dir = suite(&[&post("/drip")], "timeout = \"90s\"");
+    let out = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_touchpoint"))
+        .args(["run", "--quiet", "--target", &h.url, "--out"])
+        .arg(out.path())
+        .arg(dir.path())
+        .env(SECRET_VAR, SECRET)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while h.seen.count("/drip") == 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the drip was never requested");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let term = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let signalled = std::time::Instant::now();
+    let output = child.wait_with_output().unwrap();
+    let took = signalled.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(took < Duration::from_secs(1), "exited {took:?} after SIGTERM: {stderr}");
+    let run_dir = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().path()).find(|p| p.is_dir()).unwrap();
+    let run = read_run(&run_dir).unwrap();
+    assert_eq!(run.end.unwrap().status, touchpoint::record::EndStatus::Interrupted);
+    let x = &run.exchanges[0];
+    let e = x.error.as_ref().unwrap();
+    assert_eq!(e.kind, ErrorKind::Stopped, "{e:?}");
+    assert_eq!(x.http[0].status, Some(200), "the record says the target answered");
+    assert!(e.message.contains("HTTP 200"), "{}", e.message);
+    for file in ["verdict.json", "junit.xml", "report.html"] {
+        assert!(run_dir.join(file).exists(), "{file} missing: {stderr}");
+    }
+}
