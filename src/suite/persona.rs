@@ -28,6 +28,10 @@ pub struct Persona {
     /// Free variables for templates: `{{ persona.vars.account }}`.
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// BCP 47 locale of this customer ("en-US"): currency, calling code and
+    /// date order of the answers they get, unless the channel names its own.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 fn default_segment() -> String {

@@ -20,6 +20,7 @@ mod analysis;
 mod audit;
 mod check;
 mod check_fuzz;
+mod corpus;
 mod demo;
 mod engine;
 mod facts;
