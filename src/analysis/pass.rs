@@ -6,6 +6,7 @@
 
 use super::consistency::{Matrix, Seen};
 use super::finding::{self, Findings, Key};
+use super::hygiene::hook::{Hygiene, Turn};
 use super::intern::Interner;
 use super::journey::{Journeys, Placement, SWEEP_JOURNEY};
 use super::memo::Memo;
@@ -66,6 +67,7 @@ pub(super) struct Pass<'c, 'a> {
     cleaned: Memo<String>,
     /// Fact checks by (fact, cleaned answer).
     checked: Memo<(FactCheck, Option<answer::Stated>)>,
+    hygiene: Hygiene<'a>,
 }
 
 impl<'c, 'a> Pass<'c, 'a> {
@@ -84,6 +86,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             last_us: 0,
             cleaned: Memo::new(),
             checked: Memo::new(),
+            hygiene: Hygiene::new(ctx),
         }
     }
 
@@ -109,6 +112,10 @@ impl<'c, 'a> Pass<'c, 'a> {
 
         let mut linked: Vec<usize> = Vec::new();
         let (facts, wrong, not_stated) = self.facts(&at, &mut linked);
+        if let Some(answer) = at.answer.as_deref() {
+            let turn = Turn { x, answer, base: at.base, persona: at.persona, facts: &facts };
+            linked.extend(self.hygiene.reply(ctx, &mut self.strings, &mut self.findings, &turn));
+        }
         let (handoff, handoff_from) = self.handoff(&at, &mut linked);
         let sla_ms = ctx.sla_ms.get(channel).copied();
         let sla_status = self.service_level(&at, sla_ms, &mut linked);
@@ -265,16 +272,20 @@ impl<'c, 'a> Pass<'c, 'a> {
             let severity = finding::severity(FindingKind::LostContext, at.critical);
             let i = self.findings.record(key, severity, at.persona(), || Some(evidence::from_answer(x, answer, span)));
             let acc = self.findings.get_mut(i);
-            acc.expected.get_or_insert_with(|| value.clone());
-            if acc.note.is_none() {
+            // Several walks may lose several values: the first by text is
+            // named, whichever walk finished first.
+            if acc.expected.as_ref().map_or(true, |e| value < e) {
+                acc.expected = Some(value.clone());
+            }
+            acc.note(|| {
                 let from = issued_by.as_deref().map(|c| format!(" issued on {}", ctx.channel_name(c).to_lowercase()));
-                acc.note = Some(format!(
+                format!(
                     "did not recognise the {} {value}{}: it {}",
                     name.replace(['_', '-'], " "),
                     from.unwrap_or_default(),
                     outcome.reason.unwrap_or("does not mention it"),
-                ));
-            }
+                )
+            });
             linked.push(i);
         }
         let check = HandoffCheck {
@@ -328,9 +339,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             .findings
             .record(key, severity, at.persona(), || Some(evidence::from_error(at.x, at.answer.as_deref())));
         let acc = self.findings.get_mut(i);
-        if acc.note.is_none() {
-            acc.note = Some(evidence::cut(&err.message, 0, 300).to_string());
-        }
+        acc.note(|| evidence::cut(&err.message, 0, 300).to_string());
         linked.push(i);
     }
 
@@ -382,10 +391,12 @@ impl<'c, 'a> Pass<'c, 'a> {
         let ctx = self.ctx;
         let header = ctx.header;
         let consistency = std::mem::take(&mut self.matrix).finish(ctx, &mut self.findings);
-        for c in &consistency.checks {
+        let (fallbacks, hygiene_checks) = self.hygiene.finish(ctx, &mut self.findings);
+        for c in consistency.checks.iter().chain(&hygiene_checks) {
             self.tally(c.passed);
         }
         self.checks.extend(consistency.checks);
+        self.checks.extend(hygiene_checks);
         let findings = std::mem::replace(&mut self.findings, Findings::new(0))
             .finish(|acc| summary::describe(ctx, acc, &consistency.channel_values));
         for f in &findings {
@@ -415,6 +426,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             sla: self.sla.finish(),
             findings,
             checks: self.checks,
+            fallbacks,
             changes: None,
         };
         super::Analysed { verdict, last_us: self.last_us }

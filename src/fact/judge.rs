@@ -72,6 +72,13 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
             return Judgement::Correct { found: hit.clone(), anchor: *anchor };
         }
     }
+    // Values the sentence ties to the subject less strongly are still listed
+    // beside a wrong one ("£39.99 a month, or £399 a year").
+    let also: Vec<Found> = placed
+        .iter()
+        .filter(|(_, a)| strongest >= Anchor::Sentence && *a >= Anchor::Sentence && *a < strongest)
+        .map(|(f, _)| f.clone())
+        .collect();
     let mut candidates: Vec<Found> = placed.into_iter().filter(|(_, a)| *a == strongest).map(|(f, _)| f).collect();
     if strongest < Anchor::Nearby {
         // Not tied by name: an amount charged per another unit ("9p per
@@ -111,6 +118,8 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
     };
     let mut others = candidates;
     let chosen = others.remove(best);
+    others.extend(also);
+    others.sort_by_key(|f| f.span.start);
     Judgement::Wrong { found: chosen, others, anchor: strongest }
 }
 

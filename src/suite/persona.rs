@@ -28,8 +28,9 @@ pub struct Persona {
     /// Free variables for templates: `{{ persona.vars.account }}`.
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
-    /// BCP 47 locale of this customer ("en-US"): currency, calling code and
-    /// date order of the answers they get, unless the channel names its own.
+    /// The customer's language and region (BCP 47, "en-GB"): answers in
+    /// another language are reported, and currency, calling code and date
+    /// order of the answers they get follow it unless the channel names its own.
     #[serde(default)]
     pub locale: Option<String>,
 }

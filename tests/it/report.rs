@@ -591,6 +591,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
             summary: format!("Email says the refund window is 14 days; the map says 30 days. {NASTY}"),
         }],
         checks: vec![],
+        fallbacks: Vec::new(),
         changes: None,
     };
     let run = RecordedRun {
@@ -609,6 +610,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
             planned_tasks: n,
             only: None,
             resumed_from: None,
+            group: None,
         },
         exchanges,
         end: None,
