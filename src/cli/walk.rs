@@ -51,7 +51,7 @@ pub async fn run(args: RunArgs) -> u8 {
         return dry_run(&suite, &args, &target);
     }
     let opts = match w.run_options(target, args.concurrency, args.quiet, args.resume.clone()) {
-        Ok(o) => o,
+        Ok(o) => crate::engine::RunOptions { shard: args.shard, group: args.group.clone(), ..o },
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
@@ -81,6 +81,17 @@ pub async fn run(args: RunArgs) -> u8 {
             None => String::new(),
         }
     );
+    if let Some(shard) = result.shard {
+        // A shard is part of a run: it is judged once merged, not alone.
+        eprintln!(
+            "touchpoint: shard {shard} of run group {} recorded in {}\n  next: touchpoint merge {} --group {} (once every shard has finished)",
+            result.group.as_deref().unwrap_or("-"),
+            result.dir.display(),
+            w.out.display(),
+            result.group.as_deref().unwrap_or("-"),
+        );
+        return if result.interrupted { exit::RUNTIME } else { exit::OK };
+    }
     offline::derive(&result.dir, &suite, w.fail_on, true)
 }
 
@@ -128,10 +139,13 @@ pub async fn audit(args: AuditArgs) -> u8 {
 }
 
 fn dry_run(suite: &Suite, args: &RunArgs, target: &str) -> u8 {
-    let walks = crate::plan::plan(
+    let mut walks = crate::plan::plan(
         suite,
         &crate::plan::PlanOptions { seed: args.walk.seed, repeat: args.walk.repeat, only: args.walk.only.clone() },
     );
+    if let Some(shard) = args.shard {
+        walks = crate::shard::select(walks, shard);
+    }
     let redactor = crate::redact::Redactor::from_env(suite.env_names.iter());
     let env = crate::template::environment();
     println!("# dry run: {} walks against {target}; nothing is sent", walks.len());

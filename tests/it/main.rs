@@ -13,6 +13,7 @@
 //! - `analysis`: findings, matrix, service levels, handoffs, JUnit.
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
+//! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
 
 mod browser;
 mod common;
@@ -28,3 +29,4 @@ mod history;
 mod record;
 mod report;
 mod run;
+mod shard;
