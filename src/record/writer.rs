@@ -23,8 +23,23 @@ use tokio::sync::oneshot;
 const BATCH_MAX: usize = 1024;
 
 enum Job {
-    Append(Record, oneshot::Sender<io::Result<()>>),
-    Sync(oneshot::Sender<io::Result<()>>),
+    Append(Record, Ack),
+    Sync(Ack),
+}
+
+/// Who waits for a record to be written: a walk (async) or a plain thread.
+enum Ack {
+    Async(oneshot::Sender<io::Result<()>>),
+    Blocking(mpsc::SyncSender<io::Result<()>>),
+}
+
+impl Ack {
+    fn send(self, result: io::Result<()>) {
+        let _ = match self {
+            Ack::Async(done) => done.send(result).map_err(drop),
+            Ack::Blocking(done) => done.send(result).map_err(drop),
+        };
+    }
 }
 
 pub struct RecordWriter {
@@ -43,15 +58,29 @@ impl RecordWriter {
     /// Appends one record as a single line; returns once it is written.
     pub async fn append(&self, record: Record) -> io::Result<()> {
         let (done, written) = oneshot::channel();
-        self.jobs.send(Job::Append(record, done)).map_err(|_| stopped())?;
+        self.jobs.send(Job::Append(record, Ack::Async(done))).map_err(|_| stopped())?;
         written.await.map_err(|_| stopped())?
     }
 
     /// Persists to disk: at the end of a run and on shutdown.
     pub async fn sync(&self) -> io::Result<()> {
         let (done, synced) = oneshot::channel();
-        self.jobs.send(Job::Sync(done)).map_err(|_| stopped())?;
+        self.jobs.send(Job::Sync(Ack::Async(done))).map_err(|_| stopped())?;
         synced.await.map_err(|_| stopped())?
+    }
+
+    /// [`RecordWriter::append`] for code that is not async (`touchpoint merge`): blocks until written.
+    pub fn append_blocking(&self, record: Record) -> io::Result<()> {
+        let (done, written) = mpsc::sync_channel(1);
+        self.jobs.send(Job::Append(record, Ack::Blocking(done))).map_err(|_| stopped())?;
+        written.recv().map_err(|_| stopped())?
+    }
+
+    /// [`RecordWriter::sync`] for code that is not async.
+    pub fn sync_blocking(&self) -> io::Result<()> {
+        let (done, synced) = mpsc::sync_channel(1);
+        self.jobs.send(Job::Sync(Ack::Blocking(done))).map_err(|_| stopped())?;
+        synced.recv().map_err(|_| stopped())?
     }
 }
 
@@ -64,7 +93,7 @@ fn stopped() -> io::Error {
 fn write_loop(mut file: File, queue: mpsc::Receiver<Job>) {
     let mut written = Written::default();
     let mut line = Vec::with_capacity(64 * 1024);
-    let mut waiting: Vec<oneshot::Sender<io::Result<()>>> = Vec::new();
+    let mut waiting: Vec<Ack> = Vec::new();
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
         let mut taken = 0;
@@ -85,13 +114,13 @@ fn write_loop(mut file: File, queue: mpsc::Receiver<Job>) {
                         Err(e) => {
                             line.truncate(start);
                             written.forget();
-                            let _ = done.send(Err(io::Error::other(e)));
+                            done.send(Err(io::Error::other(e)));
                         }
                     }
                 }
                 Job::Sync(done) => {
                     flush(&mut file, &mut line, &mut waiting, &mut written);
-                    let _ = done.send(file.sync_data());
+                    done.send(file.sync_data());
                 }
             }
             if taken < BATCH_MAX {
@@ -103,12 +132,7 @@ fn write_loop(mut file: File, queue: mpsc::Receiver<Job>) {
 }
 
 /// Writes the pending lines in one `write` and acknowledges their records.
-fn flush(
-    file: &mut File,
-    line: &mut Vec<u8>,
-    waiting: &mut Vec<oneshot::Sender<io::Result<()>>>,
-    written: &mut Written,
-) {
+fn flush(file: &mut File, line: &mut Vec<u8>, waiting: &mut Vec<Ack>, written: &mut Written) {
     if line.is_empty() && waiting.is_empty() {
         return;
     }
@@ -121,7 +145,7 @@ fn flush(
         written.forget();
     }
     for done in waiting.drain(..) {
-        let _ = done.send(match &result {
+        done.send(match &result {
             Ok(()) => Ok(()),
             Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
         });
