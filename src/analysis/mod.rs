@@ -15,6 +15,8 @@
 //! - `pass`: the one pass over the exchanges that drives all of the above.
 //! - `finding`: occurrences folded into findings with stable ids.
 //! - `evidence`: the exact words behind a finding.
+//! - [`hygiene`]: what no fact check catches — leaked placeholders, script,
+//!   another customer's data, fallbacks, forbidden claims, language.
 //! - [`summary`]: sentences for people.
 //!
 //! Built to stay linear: suite lookups are hashed up front, findings and
@@ -28,6 +30,7 @@ mod evidence;
 mod feeling;
 mod finding;
 pub mod handoff;
+pub mod hygiene;
 mod intern;
 mod journey;
 mod memo;
