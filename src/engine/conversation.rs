@@ -3,7 +3,8 @@
 //! receive the reply in the response, by polling or by webhook. There is no
 //! per-vendor code: everything specific lives in `channels.toml`.
 
-use super::http::{Body, Outcome, Prepared, Response};
+use super::http::{Outcome, Response};
+pub use super::prepare::prepare;
 use super::webhook::Callback;
 use super::Shared;
 use crate::extract::{self, Source};
@@ -91,7 +92,7 @@ impl Conversation {
     pub async fn exchange(&mut self, shared: &Shared, msg: &Message<'_>) -> StepOutcome {
         let mut out = StepOutcome { t_sent_us: shared.clock.us(), ..Default::default() };
         if let Err(e) = self.exchange_inner(shared, msg, &mut out).await {
-            out.error = Some(e);
+            out.error = Some(stopped_after_delivery(e, &out.http));
         }
         out
     }
@@ -151,14 +152,12 @@ impl Conversation {
                 format!(
                     "{} {} answered HTTP {}{}",
                     prepared.method,
-                    shared.redactor.redact(&prepared.url),
+                    prepared.shown.url,
                     r.status,
                     status_hint(r.status)
                 ),
             )),
-            Outcome::Failed { message, timeout } => {
-                Err(fail(if timeout { ErrorKind::Timeout } else { ErrorKind::Connect }, message))
-            }
+            Outcome::Failed { kind, message } => Err(fail(kind, message)),
             Outcome::Refused { kind: ErrorKind::Budget, message } => {
                 Err(fail(ErrorKind::Budget, format!("not sent: channel `{}` has {message}", self.channel_name)))
             }
@@ -176,14 +175,20 @@ impl Conversation {
         if captures.is_empty() {
             return Ok(());
         }
-        let json: Option<Value> = serde_json::from_str(&resp.body).ok();
+        let (json, not_json) = parse_json(&resp.body);
         let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
         for (name, ex) in captures {
             let ex = self.resolve(ex, msg)?;
-            let value = extract::extract_first(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+            if let (Extractor::JsonPath(_), Some(why)) = (&ex, &not_json) {
+                return Err(unreadable(
+                    resp,
+                    format!("capture `{name}`: the response is not JSON ({why}); it starts: {}", preview(&resp.body)),
+                ));
+            }
+            let value = extract::extract_first(&ex, &src).map_err(|e| unreadable(resp, e))?;
             let value = value.ok_or_else(|| {
-                fail(
-                    ErrorKind::Malformed,
+                unreadable(
+                    resp,
                     format!(
                         "capture `{name}` found nothing ({}) in the HTTP {} response: {}",
                         describe(&ex),
@@ -213,14 +218,20 @@ impl Conversation {
     }
 
     fn reply_from_response(&mut self, resp: &Response, msg: &Message<'_>) -> Result<Reply, StepError> {
-        let json: Option<Value> = serde_json::from_str(&resp.body).ok();
+        let (json, not_json) = parse_json(&resp.body);
         let item = match &self.channel.receive.reply {
             Some(ex) => {
                 let ex = self.resolve(ex, msg)?;
+                if let (Extractor::JsonPath(_), Some(why)) = (&ex, &not_json) {
+                    return Err(unreadable(
+                        resp,
+                        format!("the response is not JSON ({why}); it starts: {}", preview(&resp.body)),
+                    ));
+                }
                 let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
-                let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+                let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(resp, e))?;
                 Some(items.into_iter().next().ok_or_else(|| {
-                    fail(ErrorKind::Malformed, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body)))
+                    unreadable(resp, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body)))
                 })?)
             }
             None => None,
@@ -294,10 +305,7 @@ impl Conversation {
             kept.settle(&mut out.http);
             let resp = sent?;
             let json: Value = serde_json::from_str(&resp.body).map_err(|e| {
-                fail(
-                    ErrorKind::Malformed,
-                    format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body)),
-                )
+                unreadable(&resp, format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body)))
             })?;
             if let Some(cursor) = &rx.cursor {
                 let ex = self.resolve(cursor, msg)?;
@@ -412,60 +420,55 @@ impl Conversation {
     }
 }
 
-/// Renders a request spec into something to send.
-pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Value) -> Result<Prepared, StepError> {
-    let env = &shared.templates;
-    let mctx = minijinja::Value::from_serialize(ctx);
-    let render = |s: &str| template::render(env, s, &mctx).map_err(|e| fail(ErrorKind::Request, e));
-    let base = render(&channel.base_url)?;
-    let path = render(&spec.url)?;
-    let joined = if path.starts_with("http://") || path.starts_with("https://") {
-        path
-    } else {
-        format!("{}{}", base.trim_end_matches('/'), path)
-    };
-    let mut url = reqwest::Url::parse(&joined).map_err(|e| {
-        fail(
-            ErrorKind::Request,
-            format!("`{}` is not a URL ({e}); check `base_url` and `--target`", shared.redactor.redact(&joined)),
-        )
-    })?;
-    if !spec.query.is_empty() {
-        let mut pairs = url.query_pairs_mut();
-        for (k, v) in &spec.query {
-            pairs.append_pair(k, &render(v)?);
-        }
+/// One rule for what a stopped step means: a step the run stopped (or the
+/// budget refused) *after* a message request (POST, PUT, …) was answered
+/// reached the target, so it is `Stopped` — recorded as what happened and never sent
+/// again by `--resume` (a duplicate message or ticket in production).
+/// Before that, it is still `Interrupted`/`Budget`: provably not sent.
+fn stopped_after_delivery(e: StepError, http: &[Http]) -> StepError {
+    if e.kind == ErrorKind::Stopped && !http.iter().any(|h| h.purpose == Purpose::Send) {
+        // Stopped while opening the conversation: the message itself was never sent.
+        return fail(ErrorKind::Interrupted, format!("not sent: {}", e.message));
     }
-    let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
-    let mut headers = Vec::new();
-    for (k, v) in channel.headers.iter().chain(spec.headers.iter()) {
-        headers.push((k.clone(), render(v)?));
+    if !e.kind.not_attempted() {
+        return e;
     }
-    let body = if let Some(j) = &spec.json {
-        Some(Body::Json(render_json(j, &render)?))
-    } else if let Some(f) = &spec.form {
-        Some(Body::Form(f.iter().map(|(k, v)| Ok((k.clone(), render(v)?))).collect::<Result<_, StepError>>()?))
-    } else if let Some(b) = &spec.body {
-        Some(Body::Raw(render(b)?))
-    } else {
-        None
-    };
-    Ok(Prepared { method, url: url.to_string(), headers, body })
+    // A GET or HEAD changes nothing on the target: sending it again is harmless.
+    let answered = http
+        .iter()
+        .filter(|h| h.purpose == Purpose::Send && !matches!(h.method.as_str(), "GET" | "HEAD" | "OPTIONS"))
+        .find_map(|h| h.status.filter(|s| *s < 300));
+    match answered {
+        Some(status) => fail(
+            ErrorKind::Stopped,
+            format!(
+                "the target accepted the message (HTTP {status}), then {}; it is not sent again on --resume",
+                e.message.trim_start_matches("not sent: ")
+            ),
+        ),
+        None => e,
+    }
 }
 
-fn render_json(v: &toml::Value, render: &dyn Fn(&str) -> Result<String, StepError>) -> Result<Value, StepError> {
-    Ok(match v {
-        toml::Value::String(s) => Value::String(render(s)?),
-        toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => Value::from(*f),
-        toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.iter().map(|x| render_json(x, render)).collect::<Result<_, _>>()?),
-        toml::Value::Table(t) => Value::Object(
-            t.iter().map(|(k, x)| Ok((k.clone(), render_json(x, render)?))).collect::<Result<_, StepError>>()?,
-        ),
-    })
+/// The body as JSON, or why it is not.
+fn parse_json(body: &str) -> (Option<Value>, Option<String>) {
+    match serde_json::from_str(body) {
+        Ok(v) => (Some(v), None),
+        Err(e) => (None, Some(e.to_string())),
+    }
+}
+
+/// A body that could not be read as the channel expects: too large when
+/// it was cut at `max_body`, else malformed with the reason.
+fn unreadable(resp: &Response, reason: impl std::fmt::Display) -> StepError {
+    if resp.truncated {
+        fail(
+            ErrorKind::TooLarge,
+            format!("the response is larger than the channel's `max_body` and was cut, so it cannot be read ({reason}); raise `max_body` if this size is expected"),
+        )
+    } else {
+        fail(ErrorKind::Malformed, reason.to_string())
+    }
 }
 
 fn describe(ex: &Extractor) -> String {
