@@ -15,6 +15,7 @@
 //! - `pass`: the one pass over the exchanges that drives all of the above.
 //! - `finding`: occurrences folded into findings with stable ids.
 //! - `evidence`: the exact words behind a finding.
+//! - `priority`: "what to fix first", findings folded into ranked problems.
 //! - [`hygiene`]: what no fact check catches — leaked placeholders, script,
 //!   another customer's data, fallbacks, forbidden claims, language.
 //! - [`summary`]: sentences for people.
@@ -35,6 +36,7 @@ mod intern;
 mod journey;
 mod memo;
 mod pass;
+mod priority;
 mod sla;
 pub mod summary;
 
