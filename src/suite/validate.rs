@@ -30,7 +30,7 @@ use super::map::Map;
 use super::persona::Persona;
 use super::scenario::{Scenario, Sweep};
 use super::source::{At, FileId, Seg, Sources};
-use crate::fact::{self, FactSpec};
+use crate::fact;
 use crate::path;
 use crate::template;
 use minijinja::Environment;
@@ -101,7 +101,7 @@ impl<'a> Checker<'a> {
         let locale =
             fact::Locale { currency: map.locale.currency.clone(), country_code: map.locale.country_code.clone() };
         for (id, f) in &map.facts {
-            let spec = FactSpec { kind: f.kind, keywords: f.keywords.clone() };
+            let spec = f.spec(id);
             if let Err(why) = fact::parse_expected(&spec, &f.value, &locale) {
                 self.err(
                     file,
