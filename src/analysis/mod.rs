@@ -31,6 +31,7 @@ mod evidence;
 mod feeling;
 mod finding;
 pub mod handoff;
+pub mod html_depth;
 pub mod hygiene;
 mod intern;
 mod journey;
