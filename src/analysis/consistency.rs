@@ -12,6 +12,7 @@
 //! against the map.
 
 use super::answer::Stated;
+use super::evidence;
 use super::finding::{self, Findings, Key};
 use super::Context;
 use crate::fact::FactValue;
@@ -314,7 +315,8 @@ fn record<'a>(
 ) -> usize {
     let severity = finding::severity(key.kind, false);
     let first = groups.first().map(|(_, c)| Evidence::clone(&c.example));
-    let i = findings.record(key, severity, persona, || first);
+    let rank = first.as_ref().map_or(0, evidence::rank_of);
+    let i = findings.record(key, severity, persona, rank, || first);
     let room = findings.max_evidence();
     let acc = findings.get_mut(i);
     acc.expected = ctx.facts.get(key.fact.unwrap_or_default()).and_then(|f| f.expected_display.clone());

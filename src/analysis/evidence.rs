@@ -19,6 +19,57 @@ const MESSAGE_MAX: usize = 1000;
 const ATTEMPTS_MAX: usize = 10;
 
 /// Evidence from an answer, highlighting `span` (a byte range in `answer`).
+/// A stable rank for an exchange among the occurrences of one finding: a
+/// hash (FNV-1a) of the walk and step it belongs to, which the plan fixes,
+/// never of when it finished. Findings keep the evidence of the
+/// lowest-ranked occurrences, so the same suite and seed give the same
+/// evidence however the walks interleaved (or were sharded).
+pub fn rank(x: &Exchange) -> u64 {
+    let t = &x.task;
+    let mut h = Fnv::default();
+    h.str(&t.id);
+    h.str(&t.persona);
+    h.bytes(&t.repeat.to_le_bytes());
+    h.str(t.question.as_deref().unwrap_or(""));
+    h.str(t.channel.as_deref().unwrap_or(""));
+    h.bytes(&(x.step as u64).to_le_bytes());
+    h.str(&x.channel);
+    h.0
+}
+
+/// The rank of evidence already built (for findings made from examples).
+pub fn rank_of(e: &Evidence) -> u64 {
+    let mut h = Fnv::default();
+    h.str(&e.persona);
+    h.str(&e.channel);
+    h.str(&e.message);
+    h.str(&e.excerpt);
+    h.0
+}
+
+/// FNV-1a: small, fixed, the same on every platform and Rust version.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn bytes(&mut self, b: &[u8]) {
+        for &byte in b {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    /// A string and a terminator, so ("ab", "c") and ("a", "bc") differ.
+    fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+        self.bytes(&[0xff]);
+    }
+}
+
 pub fn from_answer(x: &Exchange, answer: &str, span: Option<Range<usize>>) -> Evidence {
     let span = span.filter(|s| s.start <= s.end && answer.get(s.clone()).is_some());
     let (window, offset) = match &span {

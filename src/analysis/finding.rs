@@ -68,6 +68,10 @@ pub struct Acc<'a> {
     pub found: Vec<(String, u64)>,
     pub occurrences: u64,
     pub evidence: Vec<Evidence>,
+    /// The rank of each item of `evidence` recorded through [`Findings::record`]
+    /// (see [`crate::analysis::evidence::rank`]): the items kept are the
+    /// lowest-ranked, so they do not depend on the order walks finished in.
+    ranks: Vec<u64>,
     /// Set by whoever knows the words best; else written from the key.
     pub summary: Option<String>,
     /// A detail for the summary: a lost-context reason or error message
@@ -78,6 +82,40 @@ pub struct Acc<'a> {
 }
 
 impl Acc<'_> {
+    /// Keeps `evidence` if its rank is among the `max` lowest seen (one item
+    /// per rank: several problems in one reply show its first).
+    fn keep_evidence(&mut self, rank: u64, max: usize, evidence: impl FnOnce() -> Option<Evidence>) {
+        if max == 0 || self.ranks.len() != self.evidence.len() || self.ranks.contains(&rank) {
+            return;
+        }
+        if self.evidence.len() < max {
+            if let Some(e) = evidence() {
+                self.evidence.push(e);
+                self.ranks.push(rank);
+            }
+            return;
+        }
+        let Some((worst, &worst_rank)) = self.ranks.iter().enumerate().max_by_key(|(_, r)| **r) else { return };
+        if rank < worst_rank {
+            if let Some(e) = evidence() {
+                self.evidence[worst] = e;
+                self.ranks[worst] = rank;
+            }
+        }
+    }
+
+    /// The evidence in rank order (items added directly, after
+    /// [`Findings::record`], keep their place).
+    fn take_evidence(&mut self) -> Vec<Evidence> {
+        let evidence = std::mem::take(&mut self.evidence);
+        if self.ranks.len() != evidence.len() {
+            return evidence;
+        }
+        let mut pairs: Vec<(u64, Evidence)> = std::mem::take(&mut self.ranks).into_iter().zip(evidence).collect();
+        pairs.sort_by_key(|(r, _)| *r);
+        pairs.into_iter().map(|(_, e)| e).collect()
+    }
+
     /// Offers a detail for the summary; the first by text is kept, so the
     /// order occurrences arrived in does not change the words.
     pub fn note(&mut self, note: impl FnOnce() -> String) {
@@ -123,13 +161,18 @@ impl<'a> Findings<'a> {
         Findings { index: HashMap::new(), list: Vec::new(), max_evidence }
     }
 
-    /// Records one occurrence of the problem `key`. `evidence` is only called
-    /// while the finding has room for more. Returns the finding's index.
+    /// Records one occurrence of the problem `key`. `rank` orders the
+    /// occurrence among the others (a stable hash of which walk and step it
+    /// came from): the finding keeps the evidence of the lowest-ranked
+    /// occurrences, so a run whose walks finish in another order keeps the
+    /// same evidence. `evidence` is only called when the occurrence is kept.
+    /// Returns the finding's index.
     pub fn record(
         &mut self,
         key: Key<'a>,
         severity: Severity,
         persona: Option<&'a str>,
+        rank: u64,
         evidence: impl FnOnce() -> Option<Evidence>,
     ) -> usize {
         let i = *self.index.entry(key).or_insert_with(|| {
@@ -142,6 +185,7 @@ impl<'a> Findings<'a> {
                 found: Vec::new(),
                 occurrences: 0,
                 evidence: Vec::new(),
+                ranks: Vec::new(),
                 summary: None,
                 note: None,
                 worst_ms: None,
@@ -158,11 +202,7 @@ impl<'a> Findings<'a> {
         }
         acc.occurrences += 1;
         acc.severity = acc.severity.max(severity);
-        if acc.evidence.len() < self.max_evidence {
-            if let Some(e) = evidence() {
-                acc.evidence.push(e);
-            }
-        }
+        acc.keep_evidence(rank, self.max_evidence, evidence);
         i
     }
 
@@ -181,8 +221,9 @@ impl<'a> Findings<'a> {
         let mut out: Vec<Finding> = self
             .list
             .into_iter()
-            .map(|acc| {
+            .map(|mut acc| {
                 let text = acc.summary.clone().unwrap_or_else(|| summary(&acc));
+                let evidence = acc.take_evidence();
                 let found = acc.top_value().map(str::to_string);
                 Finding {
                     id: acc.id,
@@ -198,7 +239,7 @@ impl<'a> Findings<'a> {
                     expected: acc.expected,
                     found,
                     occurrences: acc.occurrences,
-                    evidence: acc.evidence,
+                    evidence,
                     summary: text,
                 }
             })

@@ -210,7 +210,8 @@ impl<'c, 'a> Pass<'c, 'a> {
             if let Some(kind) = kind {
                 let key = Key { kind, fact: Some(fact_id), ..at.base };
                 let span = stated.as_ref().map(|s| s.span.clone());
-                let i = self.findings.record(key, finding::severity(kind, at.critical), at.persona(), || {
+                let rank = evidence::rank(x);
+                let i = self.findings.record(key, finding::severity(kind, at.critical), at.persona(), rank, || {
                     Some(evidence::from_answer(x, answer, span))
                 });
                 let acc = self.findings.get_mut(i);
@@ -270,7 +271,9 @@ impl<'c, 'a> Pass<'c, 'a> {
             let key = Key { kind: FindingKind::LostContext, fact, journey, stage, ..at.base };
             let span = outcome.span.clone();
             let severity = finding::severity(FindingKind::LostContext, at.critical);
-            let i = self.findings.record(key, severity, at.persona(), || Some(evidence::from_answer(x, answer, span)));
+            let i = self.findings.record(key, severity, at.persona(), evidence::rank(x), || {
+                Some(evidence::from_answer(x, answer, span))
+            });
             let acc = self.findings.get_mut(i);
             // Several walks may lose several values: the first by text is
             // named, whichever walk finished first.
@@ -317,13 +320,17 @@ impl<'c, 'a> Pass<'c, 'a> {
         let Some((lo, hi)) = latency else { return status };
         // A service level belongs to the channel, not to one question.
         let key = Key { kind, question: None, ..at.base };
-        let i = self.findings.record(key, finding::severity(kind, at.critical), at.persona(), || {
-            let mut e = evidence::from_answer(x, at.answer.as_deref().unwrap_or(""), None);
-            let sla = sla_ms.map(sla::human_ms).unwrap_or_default();
-            e.excerpt =
-                format!("replied between {} and {} after sending (SLA {sla})", sla::human_ms(lo), sla::human_ms(hi));
-            Some(e)
-        });
+        let i =
+            self.findings.record(key, finding::severity(kind, at.critical), at.persona(), evidence::rank(x), || {
+                let mut e = evidence::from_answer(x, at.answer.as_deref().unwrap_or(""), None);
+                let sla = sla_ms.map(sla::human_ms).unwrap_or_default();
+                e.excerpt = format!(
+                    "replied between {} and {} after sending (SLA {sla})",
+                    sla::human_ms(lo),
+                    sla::human_ms(hi)
+                );
+                Some(e)
+            });
         let acc = self.findings.get_mut(i);
         acc.worst_ms = Some(acc.worst_ms.map_or((lo, hi), |(a, b)| (a.max(lo), b.max(hi))));
         linked.push(i);
@@ -337,9 +344,9 @@ impl<'c, 'a> Pass<'c, 'a> {
         // it cut off: every occurrence is evidence.
         let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), question: None, ..at.base };
         let severity = finding::error_severity(err.kind, at.critical);
-        let i = self
-            .findings
-            .record(key, severity, at.persona(), || Some(evidence::from_error(at.x, at.answer.as_deref())));
+        let i = self.findings.record(key, severity, at.persona(), evidence::rank(at.x), || {
+            Some(evidence::from_error(at.x, at.answer.as_deref()))
+        });
         let acc = self.findings.get_mut(i);
         acc.note(|| evidence::cut(&err.message, 0, 300).to_string());
         linked.push(i);

@@ -165,8 +165,9 @@ impl<'a> Hygiene<'a> {
             let severity = base_severity(FindingKind::Fallback);
             let mut i = None;
             for e in tally.evidence {
+                let rank = evidence::rank_of(&e);
                 let mut e = Some(e);
-                i = Some(findings.record(key, severity, tally.persona, || e.take()));
+                i = Some(findings.record(key, severity, tally.persona, rank, || e.take()));
             }
             let Some(i) = i else { continue };
             let acc = findings.get_mut(i);
@@ -274,8 +275,9 @@ fn record<'a>(
     persona: &'a str,
 ) -> usize {
     let severity = found.hit.severity.max(base_severity(found.kind));
-    let i = findings
-        .record(key, severity, Some(persona), || Some(evidence::from_answer(x, text, Some(found.hit.span.clone()))));
+    let i = findings.record(key, severity, Some(persona), evidence::rank(x), || {
+        Some(evidence::from_answer(x, text, Some(found.hit.span.clone())))
+    });
     let acc = findings.get_mut(i);
     let candidate = (std::cmp::Reverse(found.hit.severity), found.hit.what.clone());
     if notes.get(&i).map_or(true, |best| candidate < *best) {
