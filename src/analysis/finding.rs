@@ -227,7 +227,7 @@ pub fn error_severity(kind: crate::record::ErrorKind, critical: bool) -> Severit
         E::Connect | E::Timeout | E::Status | E::NoReply => Severity::High,
         E::Request | E::Malformed => Severity::Medium,
         E::TooLarge => Severity::Low,
-        E::Interrupted | E::Budget => return Severity::Info,
+        E::Interrupted | E::Budget | E::Suite => return Severity::Info,
     };
     if critical {
         raise(base)

@@ -13,6 +13,7 @@
 //! - `feeling`: how the customer would feel, per touchpoint and journey.
 //! - `journey`: touchpoints placed on the journey map (the swimlane).
 //! - `pass`: the one pass over the exchanges that drives all of the above.
+//! - `problems`: steps the suite made fail (run problems, never findings).
 //! - `finding`: occurrences folded into findings with stable ids.
 //! - `evidence`: the exact words behind a finding.
 //! - [`summary`]: sentences for people.
@@ -32,6 +33,7 @@ mod intern;
 mod journey;
 mod memo;
 mod pass;
+mod problems;
 mod sla;
 pub mod summary;
 

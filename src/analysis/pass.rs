@@ -66,6 +66,8 @@ pub(super) struct Pass<'c, 'a> {
     cleaned: Memo<String>,
     /// Fact checks by (fact, cleaned answer).
     checked: Memo<(FactCheck, Option<answer::Stated>)>,
+    /// Steps the suite made fail: run problems, not findings.
+    problems: super::problems::Problems,
 }
 
 impl<'c, 'a> Pass<'c, 'a> {
@@ -84,6 +86,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             last_us: 0,
             cleaned: Memo::new(),
             checked: Memo::new(),
+            problems: Default::default(),
         }
     }
 
@@ -320,6 +323,10 @@ impl<'c, 'a> Pass<'c, 'a> {
     /// No usable reply: a finding with the HTTP attempts as evidence.
     fn error(&mut self, at: &At<'_, 'a>, linked: &mut Vec<usize>) {
         let Some(err) = &at.x.error else { return };
+        if err.kind.is_suite() {
+            // The suite's mistake, not the company's: a run problem (`problems.rs`).
+            return;
+        }
         let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), ..at.base };
         let severity = finding::error_severity(err.kind, at.critical);
         let i = self
@@ -358,6 +365,7 @@ impl<'c, 'a> Pass<'c, 'a> {
     }
 
     fn count(&mut self, x: &Exchange) {
+        self.problems.exchange(x);
         self.counts.exchanges += 1;
         self.counts.replies += u64::from(x.reply.is_some());
         self.counts.errors += u64::from(x.error.is_some());
@@ -414,6 +422,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             findings,
             checks: self.checks,
             changes: None,
+            run_problems: std::mem::take(&mut self.problems).finish(),
         };
         super::Analysed { verdict, last_us: self.last_us }
     }
@@ -444,5 +453,6 @@ pub(super) fn error_name(kind: ErrorKind) -> &'static str {
         ErrorKind::NoReply => "no_reply",
         ErrorKind::Interrupted => "interrupted",
         ErrorKind::Budget => "budget",
+        ErrorKind::Suite => "suite",
     }
 }

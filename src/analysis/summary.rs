@@ -141,6 +141,16 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
     if let Some(changes) = &v.changes {
         out.push(changes.line());
     }
+    for p in &v.run_problems {
+        let all = if p.every_step { "; every step on this channel failed, nothing on it was tested" } else { "" };
+        out.push(format!(
+            "  RUN PROBLEM on {} ({}×, first {}{all}): {}",
+            p.channel,
+            p.count,
+            p.first,
+            one_line(&p.message)
+        ));
+    }
     for f in v.findings.iter().take(SHOWN) {
         out.push(format!("  {:<8} {}  [{}]", f.severity.name().to_uppercase(), one_line(&f.summary), f.id));
     }

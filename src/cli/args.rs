@@ -43,7 +43,7 @@ pub struct RunArgs {
     /// How many personas walk at once.
     #[arg(long, short = 'c', default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub concurrency: u64,
-    /// Print the requests the first step of each walk would send (secrets masked), send nothing.
+    /// Print every request each step would send, rendered as the engine renders it (secrets masked), send nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// No progress bar or progress lines.

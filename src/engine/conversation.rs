@@ -8,7 +8,7 @@ use super::webhook::Callback;
 use super::Shared;
 use crate::extract::{self, Source};
 use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
-use crate::suite::channel::{Channel, Extract, Extractor, ReceiveMode, RequestSpec};
+use crate::suite::channel::{Auth, Channel, Extract, Extractor, ReceiveMode, RequestSpec};
 use crate::template;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -70,21 +70,17 @@ impl Conversation {
         }
     }
 
+    /// The template context of this conversation: the one builder, [`template::context::Layers`].
     fn context(&self, msg: &Message<'_>) -> Value {
-        let mut ctx = msg.base.clone();
-        ctx.insert("persona".into(), msg.persona.clone());
-        for (k, v) in msg.walk_vars {
-            ctx.insert(k.clone(), v.clone());
+        template::context::Layers {
+            base: msg.base,
+            persona: msg.persona,
+            walk_vars: msg.walk_vars,
+            conversation_vars: Some(&self.vars),
+            message: Some((msg.text, msg.subject)),
+            webhook_url: self.hook.as_ref().map(|(url, _)| url.as_str()),
         }
-        for (k, v) in &self.vars {
-            ctx.insert(k.clone(), v.clone());
-        }
-        ctx.insert("message".into(), Value::String(msg.text.to_string()));
-        ctx.insert("subject".into(), Value::String(msg.subject.to_string()));
-        if let Some((url, _)) = &self.hook {
-            ctx.insert("webhook_url".into(), Value::String(url.clone()));
-        }
-        Value::Object(ctx)
+        .build()
     }
 
     /// Sends one customer message and waits for the reply.
@@ -121,7 +117,7 @@ impl Conversation {
         }
         let reply = match channel.receive.mode {
             ReceiveMode::Response => {
-                let resp = last.ok_or_else(|| fail(ErrorKind::Request, "the channel sends nothing"))?;
+                let resp = last.ok_or_else(|| fail(ErrorKind::Suite, "the channel sends nothing"))?;
                 self.reply_from_response(&resp, msg)?
             }
             ReceiveMode::Poll => self.poll(shared, msg, out).await?,
@@ -141,11 +137,23 @@ impl Conversation {
         log: &mut Vec<Http>,
     ) -> Result<Response, StepError> {
         let ctx = self.context(msg);
-        let prepared = prepare(shared, &self.channel, spec, &ctx)?;
+        let prepared = prepare(&shared.templates, &shared.redactor, &self.channel, spec, &ctx)?;
         let sender =
             shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
         match sender.send(&prepared, purpose, &shared.clock, &shared.redactor, log).await {
             Outcome::Response(r) if (200..300).contains(&r.status) => Ok(r),
+            Outcome::Response(r) if matches!(r.status, 401 | 403) && shared.unset_env(&self.channel_name).is_some() => {
+                Err(fail(
+                    ErrorKind::Suite,
+                    format!(
+                        "{} {} answered HTTP {} while {}: the credential was never sent; export it and run again",
+                        prepared.method,
+                        shared.redactor.redact(&prepared.url),
+                        r.status,
+                        shared.unset_env(&self.channel_name).unwrap_or_default()
+                    ),
+                ))
+            }
             Outcome::Response(r) => Err(fail(
                 ErrorKind::Status,
                 format!(
@@ -183,9 +191,11 @@ impl Conversation {
             let value = extract::extract_first(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
             let value = value.ok_or_else(|| {
                 fail(
-                    ErrorKind::Malformed,
+                    ErrorKind::Suite,
                     format!(
-                        "capture `{name}` found nothing ({}) in the HTTP {} response: {}",
+                        "capture `{name}` (channels.toml, [{}]) found nothing ({}) in the HTTP {} response: {}; \
+                         check the extraction against the response",
+                        self.channel_name,
                         describe(&ex),
                         resp.status,
                         preview(&resp.body)
@@ -205,7 +215,7 @@ impl Conversation {
             Extractor::JsonPath(p) if template::is_template(&p) => {
                 let ctx = minijinja::Value::from_serialize(self.context(msg));
                 Extractor::JsonPath(
-                    template::render(msg.jsonpath_templates, &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?,
+                    template::render(msg.jsonpath_templates, &p, &ctx).map_err(|e| fail(ErrorKind::Suite, e))?,
                 )
             }
             other => other,
@@ -276,7 +286,7 @@ impl Conversation {
     async fn poll(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<Reply, StepError> {
         let channel = self.channel.clone();
         let rx = &channel.receive;
-        let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Request, "poll mode without a request"))?;
+        let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without a request"))?;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
         let deadline = tokio::time::Instant::now() + max_wait;
         let mut every = rx.every.or(std::time::Duration::from_millis(250));
@@ -302,7 +312,7 @@ impl Conversation {
                     self.vars.insert("cursor".into(), Value::String(c));
                 }
             }
-            let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Request, "poll mode without `reply`"))?;
+            let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without `reply`"))?;
             let ex = self.resolve(reply_ex, msg)?;
             let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
             let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
@@ -348,7 +358,7 @@ impl Conversation {
         let rx = &channel.receive;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
         let deadline = tokio::time::Instant::now() + max_wait;
-        let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Request, "webhook mode without `reply`"))?;
+        let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "webhook mode without `reply`"))?;
         let ex = self.resolve(reply_ex, msg)?;
         let mut stop = shared.stop.clone();
         let mut received: Vec<Value> = Vec::new();
@@ -407,13 +417,36 @@ impl Conversation {
     }
 }
 
-/// Renders a request spec into something to send.
-pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Value) -> Result<Prepared, StepError> {
-    let env = &shared.templates;
+/// Renders a request spec into something to send: the one request
+/// preparation, used by the engine and by `--dry-run` alike. A template that
+/// fails, or a URL that a template leaves empty, is the suite's error.
+pub fn prepare(
+    env: &minijinja::Environment<'static>,
+    redactor: &crate::redact::Redactor,
+    channel: &Channel,
+    spec: &RequestSpec,
+    ctx: &Value,
+) -> Result<Prepared, StepError> {
     let mctx = minijinja::Value::from_serialize(ctx);
-    let render = |s: &str| template::render(env, s, &mctx).map_err(|e| fail(ErrorKind::Request, e));
+    let render = |s: &str| template::render(env, s, &mctx).map_err(|e| fail(ErrorKind::Suite, e));
     let base = render(&channel.base_url)?;
+    if base.trim().is_empty() {
+        return Err(fail(
+            ErrorKind::Suite,
+            format!("`base_url` (`{}`) renders empty; set the variable it reads or --target", channel.base_url),
+        ));
+    }
     let path = render(&spec.url)?;
+    if template::is_template(&spec.url) && spec.url.contains("}}/") && path.contains("//") && !spec.url.contains("//") {
+        return Err(fail(
+            ErrorKind::Suite,
+            format!(
+                "`url = \"{}\"` renders `{}`: a value in the path is empty (captured by nothing yet?)",
+                spec.url,
+                redactor.redact(&path)
+            ),
+        ));
+    }
     let joined = if path.starts_with("http://") || path.starts_with("https://") {
         path
     } else {
@@ -421,8 +454,8 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
     };
     let mut url = reqwest::Url::parse(&joined).map_err(|e| {
         fail(
-            ErrorKind::Request,
-            format!("`{}` is not a URL ({e}); check `base_url` and `--target`", shared.redactor.redact(&joined)),
+            ErrorKind::Suite,
+            format!("`{}` is not a URL ({e}); check `base_url` and `--target`", redactor.redact(&joined)),
         )
     })?;
     if !spec.query.is_empty() {
@@ -434,6 +467,9 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
     let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
     let mut headers = Vec::new();
+    if let Some(auth) = spec.auth.as_ref().or(channel.auth.as_ref()) {
+        headers.push(("Authorization".to_string(), authorization(auth, &render)?));
+    }
     for (k, v) in channel.headers.iter().chain(spec.headers.iter()) {
         headers.push((k.clone(), render(v)?));
     }
@@ -447,6 +483,18 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
         None
     };
     Ok(Prepared { method, url: url.to_string(), headers, body })
+}
+
+/// The `Authorization` header value for `auth`.
+fn authorization(auth: &Auth, render: &dyn Fn(&str) -> Result<String, StepError>) -> Result<String, StepError> {
+    use base64::Engine as _;
+    Ok(match auth {
+        Auth::Basic { user, password } => {
+            let pair = format!("{}:{}", render(user)?, render(password)?);
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+        }
+        Auth::Bearer(token) => format!("Bearer {}", render(token)?),
+    })
 }
 
 fn render_json(v: &toml::Value, render: &dyn Fn(&str) -> Result<String, StepError>) -> Result<Value, StepError> {

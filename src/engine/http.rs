@@ -180,7 +180,7 @@ impl Sender {
                 .marks
                 .iter()
                 .chain(&req.headers)
-                .map(|(k, v)| (k.clone(), redactor.redact(v)))
+                .map(|(k, v)| (k.clone(), redact_header(redactor, k, v)))
                 .collect(),
             request_body: request_body.map(|b| redactor.redact(&b)),
             t_start_us: clock.us(),
@@ -253,6 +253,23 @@ impl Sender {
         };
         (record, Outcome::Response(response))
     }
+}
+
+/// A request header as recorded: secrets replaced, including a secret
+/// inside HTTP Basic credentials (base64 of `user:password`).
+fn redact_header(redactor: &Redactor, name: &str, value: &str) -> String {
+    use base64::Engine as _;
+    if name.eq_ignore_ascii_case("authorization") {
+        if let Some(creds) = value.strip_prefix("Basic ") {
+            let decoded = base64::engine::general_purpose::STANDARD.decode(creds.trim()).ok();
+            if let Some(pair) = decoded.and_then(|d| String::from_utf8(d).ok()) {
+                if redactor.redact(&pair) != pair {
+                    return "Basic ***".into();
+                }
+            }
+        }
+    }
+    redactor.redact(value)
 }
 
 fn kept_headers(h: &HeaderMap) -> BTreeMap<String, String> {

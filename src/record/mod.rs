@@ -201,6 +201,11 @@ pub enum ErrorKind {
     Interrupted,
     /// Not sent: the channel's request budget (`budget = "500/h"`) was used up.
     Budget,
+    /// A mistake in the suite, not the target: a template failed or rendered
+    /// empty, an environment variable it reads is unset, a capture found
+    /// nothing, a 401 while a credential variable is unset. A run problem
+    /// naming the file to fix, never a finding about the company.
+    Suite,
 }
 
 impl ErrorKind {
@@ -208,6 +213,11 @@ impl ErrorKind {
     /// run stopped, the budget ran out): `--resume` sends such steps again.
     pub fn not_attempted(self) -> bool {
         matches!(self, ErrorKind::Interrupted | ErrorKind::Budget)
+    }
+
+    /// Whether the suite caused it (a run problem, not a finding).
+    pub fn is_suite(self) -> bool {
+        self == ErrorKind::Suite
     }
 }
 

@@ -21,6 +21,10 @@ pub struct Channel {
     /// Headers sent on every request (templates; use `{{ env.NAME }}` for secrets).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// HTTP authentication on every request (a request's own `auth` wins):
+    /// `{ basic = { user = "…", password = "{{ env.KEY }}" } }` or `{ bearer = "{{ env.TOKEN }}" }`.
+    #[serde(default)]
+    pub auth: Option<Auth>,
     /// Per-request timeout (connect to last byte).
     #[serde(default = "default_timeout")]
     pub timeout: Dur,
@@ -125,6 +129,9 @@ pub struct RequestSpec {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub query: BTreeMap<String, String>,
+    /// Authentication for this request, instead of the channel's.
+    #[serde(default)]
+    pub auth: Option<Auth>,
     /// A JSON body; string leaves are templates.
     #[serde(default)]
     pub json: Option<toml::Value>,
@@ -137,6 +144,26 @@ pub struct RequestSpec {
     /// Values to keep from the response: name → extraction.
     #[serde(default)]
     pub capture: BTreeMap<String, Extract>,
+}
+
+/// HTTP authentication, every string a template (secrets via `{{ env.NAME }}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    /// `Authorization: Basic base64(user:password)`.
+    Basic { user: String, password: String },
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+}
+
+impl Auth {
+    /// The templates it renders, in order (user, password / token).
+    pub fn templates(&self) -> Vec<&String> {
+        match self {
+            Auth::Basic { user, password } => vec![user, password],
+            Auth::Bearer(token) => vec![token],
+        }
+    }
 }
 
 fn default_method() -> String {

@@ -12,6 +12,7 @@
 //! - `analysis`: findings, matrix, service levels, handoffs, JUnit.
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
+//! - `recipes`: vendor-shaped servers (auth, callbacks, signatures, streams) driven by configuration.
 
 mod browser;
 mod common;
@@ -24,5 +25,6 @@ mod demo;
 mod engine;
 mod facts;
 mod history;
+mod recipes;
 mod report;
 mod run;

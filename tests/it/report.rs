@@ -591,6 +591,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
         }],
         checks: vec![],
         changes: None,
+        run_problems: vec![],
     };
     let run = RecordedRun {
         header: record::Header {
