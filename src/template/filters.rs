@@ -164,8 +164,6 @@ pub fn register(env: &mut Environment<'static>, seed: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     fn render(source: &str) -> Result<String, String> {
         let env = crate::template::environment_seeded(7);
         crate::template::render(&env, source, &minijinja::Value::UNDEFINED)
