@@ -56,7 +56,15 @@ pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<
     // before verdict.json is written. A locked or damaged history must not
     // cost the user the run's own report, so it is a warning here.
     let mut warnings = Vec::new();
-    if let Err(e) = crate::history::index(&crate::history::reports_dir(dir), &mut verdict) {
+    // A shard is a part of a run: its merge is indexed, never the part alone
+    // (it would look like a run that fixed everything the other shards found).
+    let shard = header.group.as_ref().is_some_and(|g| g.shard.is_some());
+    if shard {
+        warnings.push(
+            "this is one shard of a sharded run: not indexed in the history; `touchpoint merge` joins the shards"
+                .into(),
+        );
+    } else if let Err(e) = crate::history::index(&crate::history::reports_dir(dir), &mut verdict) {
         warnings.push(e.to_string());
     }
 

@@ -8,7 +8,7 @@
 //! - [`suite`]: loading and validating a suite folder, rustc-style diagnostics.
 //! - [`fact`]: fact kinds — parsing values and finding them in answers by meaning.
 //! - [`template`]: the minijinja environment for suite templates.
-//! - [`plan`]: scenarios and sweeps expanded into seeded walks.
+//! - [`plan`]: scenarios and sweeps expanded into seeded walks; [`shard`] cuts a plan into N parts.
 //! - [`record`]: the append-only run record (`run.jsonl`), writer and reader.
 //! - [`extract`]: JSONPath / CSS / regex / header extraction.
 //! - [`redact`]: keeping secrets out of records and reports.
@@ -22,7 +22,8 @@
 //! - [`cli`]: the command line.
 //!
 //! Around runs: [`history`] indexes every run in `<reports>/history.sqlite`,
-//! says what changed since the previous run, and compares two runs (`diff`).
+//! says what changed since the previous run, and compares two runs (`diff`);
+//! [`merge`] joins the shards of a sharded run into one run folder.
 
 pub mod analysis;
 pub mod artifacts;
@@ -34,10 +35,12 @@ pub mod extract;
 pub mod fact;
 pub mod history;
 pub mod junit;
+pub mod merge;
 pub mod plan;
 pub mod record;
 pub mod redact;
 pub mod report;
+pub mod shard;
 pub mod suite;
 pub mod template;
 pub mod verdict;

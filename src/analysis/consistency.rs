@@ -53,6 +53,14 @@ impl Classes {
     fn add(&mut self, stated: &Stated, example: &mut impl FnMut() -> Rc<Evidence>) {
         if let Some(c) = self.list.iter_mut().find(|c| agree(&c.value, &stated.value)) {
             c.count += 1;
+            // Agreeing values written differently ("£29.99 a month", "29.99
+            // GBP/month"): the first by text is shown, whatever came first.
+            if c.value != stated.value {
+                let display = stated.value.display();
+                if display < c.display {
+                    c.display = display;
+                }
+            }
         } else if self.list.len() < MAX_CLASSES {
             self.list.push(Class {
                 value: stated.value.clone(),
@@ -64,6 +72,12 @@ impl Classes {
         } else {
             self.overflow += 1;
         }
+    }
+
+    /// Most frequent first, then by text: the order answers arrived in
+    /// (walk timing, shards) must not show in the verdict.
+    fn settle(&mut self) {
+        self.list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.display.cmp(&b.display)));
     }
 
     /// The one value every answer gave, if they all agree.
@@ -148,7 +162,10 @@ impl<'a> Matrix<'a> {
         // Unstable customers first: they explain any variation above them.
         let mut unstable_at: HashSet<(&str, &str, &str, &str)> = HashSet::new();
         let mut unstable_ids: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
-        let mut repeats: Vec<_> = self.repeats.into_iter().filter(|(_, (_, c))| c.single().is_none()).collect();
+        let (mut cells, mut repeats) = (self.cells, self.repeats);
+        cells.values_mut().for_each(Classes::settle);
+        repeats.values_mut().for_each(|(_, c)| c.settle());
+        let mut repeats: Vec<_> = repeats.into_iter().filter(|(_, (_, c))| c.single().is_none()).collect();
         repeats.sort_by(|a, b| a.0.cmp(&b.0));
         for &(k, (segment, ref classes)) in &repeats {
             unstable_at.insert((k.question, k.fact, k.channel, segment));
@@ -176,7 +193,7 @@ impl<'a> Matrix<'a> {
         }
 
         let mut rows: BTreeMap<(&str, &str), Vec<(CellKey<'a>, Classes)>> = BTreeMap::new();
-        for (k, c) in self.cells {
+        for (k, c) in cells {
             rows.entry((k.question, k.fact)).or_default().push((k, c));
         }
         let mut out = Outcome { rows: Vec::new(), checks: Vec::new(), channel_values: HashMap::new() };

@@ -70,23 +70,35 @@ pub struct Acc<'a> {
     pub evidence: Vec<Evidence>,
     /// Set by whoever knows the words best; else written from the key.
     pub summary: Option<String>,
-    /// A detail for the summary: the first lost-context reason or error message.
+    /// A detail for the summary: a lost-context reason or error message
+    /// (the first by text when several, see [`Acc::note`]).
     pub note: Option<String>,
     /// The worst latency seen (ms), for service-level summaries: (earliest, latest).
     pub worst_ms: Option<(f64, f64)>,
 }
 
 impl Acc<'_> {
-    /// Counts a found value, keeping at most [`MAX_VALUES`] distinct ones.
-    pub fn saw_value(&mut self, display: &str) {
-        if let Some(slot) = self.found.iter_mut().find(|(v, _)| v == display) {
-            slot.1 += 1;
-        } else if self.found.len() < MAX_VALUES {
-            self.found.push((display.to_string(), 1));
+    /// Offers a detail for the summary; the first by text is kept, so the
+    /// order occurrences arrived in does not change the words.
+    pub fn note(&mut self, note: impl FnOnce() -> String) {
+        let note = note();
+        if self.note.as_ref().map_or(true, |n| note < *n) {
+            self.note = Some(note);
         }
     }
 
-    /// The most frequent found value (ties: the first seen).
+    /// Counts a found value, keeping at most [`MAX_VALUES`] distinct ones.
+    /// Kept in text order, so which value a tie shows does not depend on
+    /// the order answers arrived in.
+    pub fn saw_value(&mut self, display: &str) {
+        match self.found.binary_search_by(|(v, _)| v.as_str().cmp(display)) {
+            Ok(i) => self.found[i].1 += 1,
+            Err(i) if self.found.len() < MAX_VALUES => self.found.insert(i, (display.to_string(), 1)),
+            Err(_) => {}
+        }
+    }
+
+    /// The most frequent found value (ties: the first in the list).
     pub fn top_value(&self) -> Option<&str> {
         let mut best: Option<&(String, u64)> = None;
         for v in &self.found {
@@ -137,6 +149,13 @@ impl<'a> Findings<'a> {
             self.list.len() - 1
         });
         let acc = &mut self.list[i];
+        // The persona named is the first by name, not by arrival: the
+        // verdict must not depend on which walk finished first.
+        if let (Some(p), Some(named)) = (persona, acc.persona) {
+            if p < named {
+                acc.persona = Some(p);
+            }
+        }
         acc.occurrences += 1;
         acc.severity = acc.severity.max(severity);
         if acc.evidence.len() < self.max_evidence {

@@ -266,16 +266,20 @@ impl<'c, 'a> Pass<'c, 'a> {
             let severity = finding::severity(FindingKind::LostContext, at.critical);
             let i = self.findings.record(key, severity, at.persona(), || Some(evidence::from_answer(x, answer, span)));
             let acc = self.findings.get_mut(i);
-            acc.expected.get_or_insert_with(|| value.clone());
-            if acc.note.is_none() {
+            // Several walks may lose several values: the first by text is
+            // named, whichever walk finished first.
+            if acc.expected.as_ref().map_or(true, |e| value < e) {
+                acc.expected = Some(value.clone());
+            }
+            acc.note(|| {
                 let from = issued_by.as_deref().map(|c| format!(" issued on {}", ctx.channel_name(c).to_lowercase()));
-                acc.note = Some(format!(
+                format!(
                     "did not recognise the {} {value}{}: it {}",
                     name.replace(['_', '-'], " "),
                     from.unwrap_or_default(),
                     outcome.reason.unwrap_or("does not mention it"),
-                ));
-            }
+                )
+            });
             linked.push(i);
         }
         let check = HandoffCheck {
@@ -333,9 +337,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             .findings
             .record(key, severity, at.persona(), || Some(evidence::from_error(at.x, at.answer.as_deref())));
         let acc = self.findings.get_mut(i);
-        if acc.note.is_none() {
-            acc.note = Some(evidence::cut(&err.message, 0, 300).to_string());
-        }
+        acc.note(|| evidence::cut(&err.message, 0, 300).to_string());
         linked.push(i);
     }
 

@@ -52,6 +52,14 @@ pub struct RunArgs {
     /// Continue an interrupted run (its folder): re-send only steps it never recorded.
     #[arg(long, value_name = "RUN_DIR")]
     pub resume: Option<PathBuf>,
+    /// Walk only shard I of N (0-based, e.g. `$JOB_COMPLETION_INDEX/4`): the plan is cut the same way on
+    /// every machine. The shard's run folder is joined to the others by `touchpoint merge`.
+    #[arg(long, value_name = "I/N", env = "TOUCHPOINT_SHARD")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Names the sharded run (every shard gives the same; the merged run's id). Default: derived from
+    /// the suite, seed, --repeat, --only and N.
+    #[arg(long, value_name = "ID", env = "TOUCHPOINT_RUN_GROUP", value_parser = crate::shard::parse_group, requires = "shard")]
+    pub group: Option<String>,
     #[command(flatten)]
     pub walk: WalkArgs,
 }
@@ -128,6 +136,8 @@ impl WalkArgs {
             quiet,
             extra_headers,
             guards: self.guards.guards(),
+            shard: None,
+            group: None,
         })
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! - `args.rs`: the flags `run` and `audit` share, declared once.
 //! - `walk.rs`: the commands that send (`run`, `audit`).
-//! - `offline.rs`: the commands that only read records (`analyze`, `report`, `history`, `diff`).
+//! - `offline.rs`: the commands that only read records (`analyze`, `report`, `history`, `diff`, `merge`).
 
 mod args;
 mod dry_run;
@@ -52,6 +52,8 @@ Examples:
   touchpoint run --resume reports/<run-id>   continue a killed run, re-sending only unfinished steps
   touchpoint history --suite scenarios/acme   past runs with new and fixed findings
   touchpoint diff reports/<before> reports/<after>   compare a run with a baseline (exit 4 on a regression)
+  touchpoint run --shard 0/3 --group nightly   walk one third of the plan (on each of 3 machines)
+  touchpoint merge reports --group nightly     join the shards into reports/nightly/ and judge it
 
 Set RUST_LOG=touchpoint=debug for detailed logs.";
 
@@ -134,6 +136,28 @@ pub enum Command {
         #[arg(long, default_value = "high")]
         fail_on: Severity,
     },
+    /// Join the shards of a sharded run (`run --shard I/N` on N machines) into one run folder and judge it.
+    ///
+    /// Writes <out>/<group>/run.jsonl (the exchanges in plan order, on one timeline), then verdict.json,
+    /// junit.xml and report.html, and indexes the merged run in the history. The shard folders are left
+    /// as they are; merging again gives the same run. Exit codes as for `run`.
+    Merge {
+        /// The shards' run folders, or the reports folder they were written to.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// The run group to merge (needed when a reports folder holds shards of several).
+        #[arg(long, value_name = "ID", env = "TOUCHPOINT_RUN_GROUP")]
+        group: Option<String>,
+        /// The reports folder the merged run is written to; default: the one holding the first shard.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The suite to check against; default: the one the shards recorded.
+        #[arg(long)]
+        suite: Option<PathBuf>,
+        /// Exit 4 when a finding is at or above this severity.
+        #[arg(long, default_value = "high")]
+        fail_on: Severity,
+    },
     /// Serve the embedded demo contact centre (chat, email and web) on 127.0.0.1.
     Demo {
         /// Port to listen on; 0 picks a free one and prints the URL.
@@ -185,6 +209,9 @@ pub async fn dispatch(cmd: Command) -> u8 {
         Command::Report { run, suite } => offline::analyze(&run, suite.as_deref(), Severity::Critical, false),
         Command::History { out, suite, limit } => offline::history(&out, suite.as_deref(), limit),
         Command::Diff { a, b, suite, fail_on } => offline::diff(&a, &b, suite.as_deref(), fail_on),
+        Command::Merge { dirs, group, out, suite, fail_on } => {
+            offline::merge(&dirs, group.as_deref(), out.as_deref(), suite.as_deref(), fail_on)
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The commands that only read what runs recorded: `analyze`, `report`,
-//! `history`, `diff`. They never send anything.
+//! `history`, `diff`, `merge`. They never send anything.
 
 use super::{exit, load_suite};
 use crate::analysis::AnalyzeOptions;
@@ -120,4 +120,37 @@ pub fn diff(a: &Path, b: &Path, suite: Option<&Path>, fail_on: Severity) -> u8 {
     } else {
         exit::OK
     }
+}
+
+/// `touchpoint merge`: the shards of a sharded run joined into one run folder, then judged.
+pub fn merge(dirs: &[PathBuf], group: Option<&str>, out: Option<&Path>, suite: Option<&Path>, fail_on: Severity) -> u8 {
+    let shards = match crate::merge::find_shards(dirs, group) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    let (first_dir, first) = &shards[0];
+    let suite_dir = suite.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&first.suite));
+    let Some(suite) = load_suite(&suite_dir) else { return exit::INVALID_SUITE };
+    if suite.digest != first.suite_digest {
+        eprintln!("touchpoint: note: the suite changed since the shards were recorded; analysing against the suite as it is now");
+    }
+    let out = out.map(Path::to_path_buf).unwrap_or_else(|| crate::history::reports_dir(first_dir));
+    let merged = match crate::merge::merge(&shards, &suite, &out) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    eprintln!(
+        "touchpoint: merged {} shards of run group {} ({} exchanges{})",
+        merged.shards.len(),
+        merged.group,
+        merged.exchanges,
+        if merged.complete { "" } else { "; a shard did not finish, so the merged run is incomplete" }
+    );
+    derive(&merged.dir, &suite, fail_on, true)
 }

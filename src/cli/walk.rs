@@ -50,7 +50,7 @@ pub async fn run(args: RunArgs) -> u8 {
         return super::dry_run::dry_run(&suite, &args, &target);
     }
     let opts = match w.run_options(target, args.concurrency, args.quiet, args.resume.clone()) {
-        Ok(o) => o,
+        Ok(o) => crate::engine::RunOptions { shard: args.shard, group: args.group.clone(), ..o },
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
@@ -80,6 +80,17 @@ pub async fn run(args: RunArgs) -> u8 {
             None => String::new(),
         }
     );
+    if let Some(shard) = result.shard {
+        // A shard is part of a run: it is judged once merged, not alone.
+        eprintln!(
+            "touchpoint: shard {shard} of run group {} recorded in {}\n  next: touchpoint merge {} --group {} (once every shard has finished)",
+            result.group.as_deref().unwrap_or("-"),
+            result.dir.display(),
+            w.out.display(),
+            result.group.as_deref().unwrap_or("-"),
+        );
+        return if result.interrupted { exit::RUNTIME } else { exit::OK };
+    }
     offline::derive(&result.dir, &suite, w.fail_on, true)
 }
 

@@ -52,6 +52,10 @@ pub struct RunOptions {
     pub extra_headers: Vec<(String, String)>,
     /// Quiet hours, stop file and request budgets.
     pub guards: guard::Guards,
+    /// Walk only this shard of the plan (`--shard I/N`).
+    pub shard: Option<crate::shard::Shard>,
+    /// The sharded run's id (`--group`); derived from the plan when None.
+    pub group: Option<String>,
 }
 
 /// What a finished run left behind.
@@ -66,6 +70,9 @@ pub struct RunResult {
     /// Why the run stopped early, when it did.
     pub halt: Option<guard::Halt>,
     pub elapsed: Duration,
+    /// The shard this run walked, and its group's id (`--shard`).
+    pub shard: Option<crate::shard::Shard>,
+    pub group: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,11 +160,25 @@ pub async fn run(
         opts.seed = r.header.seed;
         opts.repeat = r.header.repeat;
         opts.only = r.header.only.clone();
+        opts.shard = r.header.group.as_ref().and_then(|g| g.shard);
+        opts.group = r.header.group.as_ref().map(|g| g.id.clone());
         if r.header.suite_digest != suite.digest {
             tracing::warn!("resuming {} with a suite that changed since it was recorded; steps are matched by walk and step number", r.header.run_id);
         }
     }
-    let walks = plan::plan(&suite, &PlanOptions { seed: opts.seed, repeat: opts.repeat, only: opts.only.clone() });
+    let plan_options = PlanOptions { seed: opts.seed, repeat: opts.repeat, only: opts.only.clone() };
+    let mut walks = plan::plan(&suite, &plan_options);
+    let group = opts.shard.map(|shard| crate::record::RunGroup {
+        id: opts
+            .group
+            .clone()
+            .unwrap_or_else(|| crate::shard::default_group(&suite.digest, &plan_options, shard.count)),
+        shard: Some(shard),
+        merged_from: Vec::new(),
+    });
+    if let Some(shard) = opts.shard {
+        walks = crate::shard::select(walks, shard);
+    }
 
     // Resuming: the same run folder; steps already recorded are skipped.
     let (run_id, dir, done, first_seq) = match resumed {
@@ -205,6 +226,7 @@ pub async fn run(
         planned_tasks: walks.len(),
         only: opts.only.clone(),
         resumed_from,
+        group: group.clone(),
     };
     writer
         .append(&Record::Header(header))
@@ -263,6 +285,8 @@ pub async fn run(
         interrupted,
         halt,
         elapsed: Duration::from_micros(clock.us()),
+        shard: group.as_ref().and_then(|g| g.shard),
+        group: group.map(|g| g.id),
     })
 }
 

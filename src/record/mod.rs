@@ -62,6 +62,24 @@ pub struct Header {
     /// Set when this run continues an interrupted one (`--resume`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_from: Option<String>,
+    /// Set on a shard of a sharded run (`--shard I/N`) and on the run
+    /// `touchpoint merge` made of the shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<RunGroup>,
+}
+
+/// The sharded run a record belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunGroup {
+    /// Names the whole run: every shard of it records the same id, and the
+    /// merged run takes it as its run id.
+    pub id: String,
+    /// A shard's place (`1/3`); None on the merged run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
+    /// The merged run: the shards' run ids, in shard order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
 }
 
 /// Which walk an exchange belongs to: one persona through one scenario (or

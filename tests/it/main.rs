@@ -13,6 +13,7 @@
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
 //! - `recipes`: vendor-shaped servers (auth, callbacks, signatures, streams) driven by configuration.
+//! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
 
 mod browser;
 mod common;
@@ -28,3 +29,4 @@ mod history;
 mod recipes;
 mod report;
 mod run;
+mod shard;

@@ -609,6 +609,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
             planned_tasks: n,
             only: None,
             resumed_from: None,
+            group: None,
         },
         exchanges,
         end: None,

@@ -156,6 +156,7 @@ fn header() -> Header {
         planned_tasks: 0,
         only: None,
         resumed_from: None,
+        group: None,
     }
 }
 

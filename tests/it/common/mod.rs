@@ -40,6 +40,8 @@ pub fn options(out: &Path, target: &str) -> RunOptions {
         quiet: true,
         extra_headers: vec![],
         guards: Default::default(),
+        shard: None,
+        group: None,
     }
 }
 
