@@ -51,6 +51,10 @@ pub struct Verdict {
     pub findings: Vec<Finding>,
     /// One per answer and one per consistency check, for JUnit.
     pub checks: Vec<Check>,
+    /// How often each channel fell back ("Sorry, I didn't understand") or
+    /// gave no answer, per question; only pairs that fell back at least once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fallbacks: Vec<FallbackRate>,
     /// What changed since the previous comparable run; set by
     /// [`crate::history::index`], never by analysis. None on a first run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,6 +191,27 @@ pub enum FindingKind {
     NotStated,
     /// No usable reply: a timeout, an HTTP error, an unreadable body.
     Error,
+    // ── Hygiene: what no fact check catches (src/analysis/hygiene/) ──
+    /// An unrendered placeholder (`{{first_name}}`, `%s`, `[CUSTOMER_NAME]`)
+    /// or an empty value (`undefined`, `null`, `NaN`) where a value belongs.
+    LeakedPlaceholder,
+    /// Raw JSON, a stack trace or an HTTP error page where an answer belongs.
+    RawOutput,
+    /// Text decoded with the wrong character set (`Ã©`, `â€™`).
+    Mojibake,
+    /// The answer stops mid-sentence or mid-number.
+    CutOff,
+    /// HTML markup or script in a text answer (script or event handlers in an HTML one).
+    Markup,
+    /// Another customer's personal data in a reply (the cross-customer leak).
+    CustomerDataLeak,
+    /// A question one channel falls back on ("Sorry, I didn't understand")
+    /// that another channel answers.
+    Fallback,
+    /// A claim the map's `[[forbidden]]` says must never be made.
+    ForbiddenClaim,
+    /// The answer is in another language than the customer's.
+    WrongLanguage,
 }
 
 impl FindingKind {
@@ -202,7 +227,33 @@ impl FindingKind {
             FindingKind::LostContext => "lost context",
             FindingKind::NotStated => "fact not stated",
             FindingKind::Error => "no usable reply",
+            FindingKind::LeakedPlaceholder => "leaked placeholder",
+            FindingKind::RawOutput => "raw output instead of an answer",
+            FindingKind::Mojibake => "garbled characters",
+            FindingKind::CutOff => "answer cut off",
+            FindingKind::Markup => "markup or script in the answer",
+            FindingKind::CustomerDataLeak => "another customer's data",
+            FindingKind::Fallback => "falls back where others answer",
+            FindingKind::ForbiddenClaim => "forbidden claim",
+            FindingKind::WrongLanguage => "wrong language",
         }
+    }
+
+    /// The answer-hygiene kinds: problems with how an answer is written or
+    /// who it is about, rather than with a fact in the map.
+    pub fn is_hygiene(self) -> bool {
+        matches!(
+            self,
+            FindingKind::LeakedPlaceholder
+                | FindingKind::RawOutput
+                | FindingKind::Mojibake
+                | FindingKind::CutOff
+                | FindingKind::Markup
+                | FindingKind::CustomerDataLeak
+                | FindingKind::Fallback
+                | FindingKind::ForbiddenClaim
+                | FindingKind::WrongLanguage
+        )
     }
 }
 
@@ -476,6 +527,28 @@ pub struct SlaStats {
     pub max: Option<Interval>,
     pub breaches: u64,
     pub possible_breaches: u64,
+}
+
+/// Fallbacks and non-answers of one channel to one question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FallbackRate {
+    pub channel: String,
+    pub question: String,
+    /// Replies to this question on this channel.
+    pub replies: u64,
+    /// Of those, fallbacks ("could you rephrase?") and empty answers.
+    pub fallbacks: u64,
+}
+
+impl FallbackRate {
+    /// 0–100.
+    pub fn percent(&self) -> f64 {
+        if self.replies == 0 {
+            0.0
+        } else {
+            self.fallbacks as f64 * 100.0 / self.replies as f64
+        }
+    }
 }
 
 /// A pass/fail line for CI: one per answer, one per consistency check.

@@ -197,7 +197,7 @@ fn push_inline(text: &str, out: &mut String) {
     }
 }
 
-fn looks_like_html(body: &str) -> bool {
+pub(crate) fn looks_like_html(body: &str) -> bool {
     let lower = body.get(..body.len().min(2048)).unwrap_or(body).to_ascii_lowercase();
     ["<html", "<body", "<div", "<p>", "<p ", "<br", "<table"].iter().any(|tag| lower.contains(tag))
 }

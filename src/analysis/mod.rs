@@ -16,6 +16,8 @@
 //! - `problems`: steps the suite made fail (run problems, never findings).
 //! - `finding`: occurrences folded into findings with stable ids.
 //! - `evidence`: the exact words behind a finding.
+//! - [`hygiene`]: what no fact check catches — leaked placeholders, script,
+//!   another customer's data, fallbacks, forbidden claims, language.
 //! - [`summary`]: sentences for people.
 //!
 //! Built to stay linear: suite lookups are hashed up front, findings and
@@ -29,6 +31,7 @@ mod evidence;
 mod feeling;
 mod finding;
 pub mod handoff;
+pub mod hygiene;
 mod intern;
 mod journey;
 mod memo;

@@ -6,6 +6,7 @@
 
 use super::consistency::{Matrix, Seen};
 use super::finding::{self, Findings, Key};
+use super::hygiene::hook::{Hygiene, Turn};
 use super::intern::Interner;
 use super::journey::{Journeys, Placement, SWEEP_JOURNEY};
 use super::memo::Memo;
@@ -68,6 +69,7 @@ pub(super) struct Pass<'c, 'a> {
     checked: Memo<(FactCheck, Option<answer::Stated>)>,
     /// Steps the suite made fail: run problems, not findings.
     problems: super::problems::Problems,
+    hygiene: Hygiene<'a>,
 }
 
 impl<'c, 'a> Pass<'c, 'a> {
@@ -87,6 +89,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             cleaned: Memo::new(),
             checked: Memo::new(),
             problems: Default::default(),
+            hygiene: Hygiene::new(ctx),
         }
     }
 
@@ -112,6 +115,10 @@ impl<'c, 'a> Pass<'c, 'a> {
 
         let mut linked: Vec<usize> = Vec::new();
         let (facts, wrong, not_stated) = self.facts(&at, &mut linked);
+        if let Some(answer) = at.answer.as_deref() {
+            let turn = Turn { x, answer, base: at.base, persona: at.persona, facts: &facts };
+            linked.extend(self.hygiene.reply(ctx, &mut self.strings, &mut self.findings, &turn));
+        }
         let (handoff, handoff_from) = self.handoff(&at, &mut linked);
         let sla_ms = ctx.sla_ms.get(channel).copied();
         let sla_status = self.service_level(&at, sla_ms, &mut linked);
@@ -390,10 +397,12 @@ impl<'c, 'a> Pass<'c, 'a> {
         let ctx = self.ctx;
         let header = ctx.header;
         let consistency = std::mem::take(&mut self.matrix).finish(ctx, &mut self.findings);
-        for c in &consistency.checks {
+        let (fallbacks, hygiene_checks) = self.hygiene.finish(ctx, &mut self.findings);
+        for c in consistency.checks.iter().chain(&hygiene_checks) {
             self.tally(c.passed);
         }
         self.checks.extend(consistency.checks);
+        self.checks.extend(hygiene_checks);
         let findings = std::mem::replace(&mut self.findings, Findings::new(0))
             .finish(|acc| summary::describe(ctx, acc, &consistency.channel_values));
         for f in &findings {
@@ -423,6 +432,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             sla: self.sla.finish(),
             findings,
             checks: self.checks,
+            fallbacks,
             changes: None,
             run_problems: std::mem::take(&mut self.problems).finish(),
         };

@@ -100,6 +100,15 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
             let stop = if note.ends_with(['.', '?', '!']) { "" } else { "." };
             format!("{channel} {what}{asked}{note}{stop}")
         }
+        FindingKind::LeakedPlaceholder
+        | FindingKind::RawOutput
+        | FindingKind::Mojibake
+        | FindingKind::CutOff
+        | FindingKind::Markup
+        | FindingKind::CustomerDataLeak
+        | FindingKind::Fallback
+        | FindingKind::ForbiddenClaim
+        | FindingKind::WrongLanguage => return super::hygiene::hook::describe(ctx, acc),
         // Consistency findings carry their own words; this is a fallback.
         FindingKind::ChannelDisagreement | FindingKind::SegmentDifference | FindingKind::Unstable => {
             format!("Answers about {fact} differ{asked}.")

@@ -3,6 +3,7 @@
 
 use super::channel::{Channel, ExtractSpec, Receive, RequestSpec, Retry};
 use super::diagnostic::{did_you_mean, Diagnostic, Diagnostics, Place};
+use super::hygiene::{Forbidden, HygieneSettings};
 use super::map::{Fact, Journey, LocaleSpec, Map, Question, Stage};
 use super::persona::{Persona, Think};
 use super::scenario::{Scenario, Step, Sweep};
@@ -178,6 +179,9 @@ fn known_keys(kind: FileKind, parent: &[Seg]) -> Option<&'static [&'static str]>
         (FileKind::Map, [K(k), I(_)]) if k == "questions" => Some(fields::<Question>()),
         (FileKind::Map, [K(k), I(_)]) if k == "journeys" => Some(fields::<Journey>()),
         (FileKind::Map, [K(k), I(_), K(s), I(_)]) if k == "journeys" && s == "stages" => Some(fields::<Stage>()),
+        (FileKind::Map, [K(k)]) if k == "hygiene" => Some(fields::<HygieneSettings>()),
+        (FileKind::Map, [K(k), K(c), K(_)]) if k == "hygiene" && c == "channels" => Some(fields::<HygieneSettings>()),
+        (FileKind::Map, [K(k), I(_)]) if k == "forbidden" => Some(fields::<Forbidden>()),
         (FileKind::Channels, [K(_)]) => Some(fields::<Channel>()),
         (FileKind::Channels, [K(_), K(r)]) if r == "retry" => Some(fields::<Retry>()),
         (FileKind::Channels, [K(_), K(r)]) if r == "receive" => Some(fields::<Receive>()),

@@ -2,6 +2,7 @@
 //! service levels. The map is the truth; channels are the thing under test.
 
 use super::duration::Dur;
+use super::hygiene::{Forbidden, HygieneSettings};
 use crate::fact::FactKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,6 +28,12 @@ pub struct Map {
     /// (agreed with the company, like its name). `--header` adds to it.
     #[serde(default)]
     pub test_header: Option<String>,
+    /// Answer hygiene: every check on unless turned off; per-channel overrides.
+    #[serde(default)]
+    pub hygiene: HygieneSettings,
+    /// Claims no channel may ever make.
+    #[serde(default)]
+    pub forbidden: Vec<Forbidden>,
 }
 
 /// Defaults for values that answers leave implicit ("29.99" means pounds here).

@@ -13,6 +13,7 @@
 pub mod channel;
 pub mod diagnostic;
 pub mod duration;
+pub mod hygiene;
 pub mod load;
 pub mod map;
 pub mod persona;

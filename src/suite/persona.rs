@@ -28,6 +28,10 @@ pub struct Persona {
     /// Free variables for templates: `{{ persona.vars.account }}`.
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// The customer's language and region (BCP 47, "en-GB"): answers in
+    /// another language are reported.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 fn default_segment() -> String {

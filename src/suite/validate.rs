@@ -170,6 +170,8 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        let names: BTreeSet<&str> = channels.keys().map(String::as_str).collect();
+        self.hygiene(file, map, &names);
         for (channel, dur) in &map.sla {
             if !channels.contains_key(channel) {
                 let hint = did_you_mean(channel, channels.keys().map(String::as_str));

@@ -13,7 +13,7 @@ fn example() -> PathBuf {
 }
 
 /// A copy of the example suite in a temp dir, to break on purpose.
-fn copy_suite() -> tempfile::TempDir {
+pub(crate) fn copy_suite() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&example(), dir.path());
     dir
@@ -40,7 +40,7 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
 }
 
 /// Runs `check`, returns (exit code, stderr with the temp path masked).
-fn check(dir: &Path) -> (i32, String) {
+pub(crate) fn check(dir: &Path) -> (i32, String) {
     let out = bin().arg("check").arg(dir).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).replace(&dir.display().to_string(), "<suite>");
     (out.status.code().unwrap_or(-1), stderr)

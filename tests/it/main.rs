@@ -26,6 +26,7 @@ mod demo;
 mod engine;
 mod facts;
 mod history;
+mod hygiene;
 mod recipes;
 mod report;
 mod run;

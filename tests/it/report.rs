@@ -590,6 +590,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
             summary: format!("Email says the refund window is 14 days; the map says 30 days. {NASTY}"),
         }],
         checks: vec![],
+        fallbacks: Vec::new(),
         changes: None,
         run_problems: vec![],
     };

@@ -1,0 +1,171 @@
+//! Unrendered placeholders: the template a reply was built from shows
+//! through (`Hi {{first_name}}`, `${name}`, `%s`, `%(name)s`,
+//! `[CUSTOMER_NAME]`, `<FIRST_NAME>`).
+//!
+//! Precision first: a single-brace or bracketed word is a placeholder only
+//! when it looks like a variable (`first_name`, `firstName`) or is one of
+//! the names templates use (`{name}`, `[EMAIL]`); `{satisfaction}`,
+//! `[NOTE]` and `<BR>` are left alone, and `50% sure` is not `%s`.
+
+use super::text::{after, before, inside, is_word_char};
+use super::Hit;
+use crate::verdict::Severity;
+use once_cell::sync::Lazy;
+use regex::Regex;
+use std::ops::Range;
+
+static PLACEHOLDER: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(
+        r"(?x)
+          \{\{\s*[A-Za-z_][^{}\n]{0,80}?\}\}        # {{ first_name }}
+        | \{%\s*[A-Za-z_][^{}\n]{0,80}?%\}          # {% if vip %}
+        | \$\{[A-Za-z_][A-Za-z0-9_.]{0,60}\}        # ${name}
+        | %\([A-Za-z_][A-Za-z0-9_]{0,60}\)[sdif]    # %(name)s
+        | \{[A-Za-z_][A-Za-z0-9_.]{0,60}\}          # {first_name} (vetted)
+        | \{\d\}                                    # {0}
+        | \[[A-Z][A-Z0-9_]{1,60}\]                  # [CUSTOMER_NAME] (vetted)
+        | <[A-Z][A-Z0-9_]{1,60}>                    # <FIRST_NAME> (vetted)
+        | %[sd]                                     # %s (vetted)
+        ",
+    )
+    .expect("valid regex")
+});
+
+/// Names templates give their variables, written without separators and
+/// lowercased: `{name}`, `[EMAIL]`, `<ACCOUNT>`.
+const NAMES: &[&str] = &[
+    "name",
+    "firstname",
+    "lastname",
+    "surname",
+    "fullname",
+    "customer",
+    "customername",
+    "username",
+    "user",
+    "email",
+    "phone",
+    "mobile",
+    "address",
+    "postcode",
+    "zip",
+    "amount",
+    "balance",
+    "price",
+    "total",
+    "date",
+    "time",
+    "order",
+    "orderid",
+    "ordernumber",
+    "account",
+    "accountid",
+    "accountnumber",
+    "ref",
+    "reference",
+    "case",
+    "caseid",
+    "casenumber",
+    "ticket",
+    "ticketid",
+    "id",
+    "agent",
+    "agentname",
+    "company",
+    "plan",
+    "product",
+    "link",
+    "url",
+    "code",
+    "value",
+    "var",
+    "variable",
+    "placeholder",
+    "title",
+];
+
+/// Every placeholder in `text` outside `skip` (the customer's own words).
+pub fn find(text: &str, skip: &[Range<usize>]) -> Vec<Hit> {
+    PLACEHOLDER
+        .find_iter(text)
+        .filter(|m| !inside(&m.range(), skip) && vetted(text, m.range()))
+        .map(|m| Hit::new(m.range(), format!("the placeholder {}", m.as_str()), Severity::High))
+        .collect()
+}
+
+fn vetted(text: &str, span: Range<usize>) -> bool {
+    let s = &text[span.clone()];
+    let glued = before(text, span.start).is_some_and(is_word_char) || after(text, span.end).is_some_and(is_word_char);
+    if s.starts_with("{{") || s.starts_with("{%") || s.starts_with("${") || s.starts_with("%(") {
+        return true;
+    }
+    if s == "%s" || s == "%d" {
+        // " %s " — not "50%s" and not "%sale".
+        return !glued && !before(text, span.start).is_some_and(|c| c == '%');
+    }
+    if glued {
+        return false;
+    }
+    let inner = &s[1..s.len() - 1];
+    if s.starts_with('{') && inner.chars().all(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    looks_like_variable(inner)
+}
+
+/// `first_name`, `firstName`, `order.id`, or a name templates use.
+fn looks_like_variable(name: &str) -> bool {
+    let camel = name.chars().zip(name.chars().skip(1)).any(|(a, b)| a.is_ascii_lowercase() && b.is_ascii_uppercase());
+    let joined: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let separated = name.contains(['_', '.']) && name.len() > 2;
+    separated || camel || NAMES.contains(&joined.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<&str> {
+        find(text, &[]).into_iter().map(|h| &text[h.span]).collect()
+    }
+
+    #[test]
+    fn finds_every_template_syntax() {
+        assert_eq!(found("Hi {{first_name}}, thanks!"), ["{{first_name}}"]);
+        assert_eq!(found("Hi {{ persona.name | title }}!"), ["{{ persona.name | title }}"]);
+        assert_eq!(found("Dear {first_name},"), ["{first_name}"]);
+        assert_eq!(found("Dear {name},"), ["{name}"]);
+        assert_eq!(found("Hello ${name}."), ["${name}"]);
+        assert_eq!(found("Your order %s has shipped"), ["%s"]);
+        assert_eq!(found("Hello %(name)s!"), ["%(name)s"]);
+        assert_eq!(found("Dear [CUSTOMER_NAME], welcome"), ["[CUSTOMER_NAME]"]);
+        assert_eq!(found("Dear <FIRST_NAME>, welcome"), ["<FIRST_NAME>"]);
+        assert_eq!(found("Your reference is {0}."), ["{0}"]);
+        assert_eq!(found("Hi {firstName}"), ["{firstName}"]);
+    }
+
+    #[test]
+    fn near_misses_do_not_fire() {
+        for text in [
+            "We promise 100% {satisfaction} or your money back.",
+            "50% sure, 100%sale, 20 %discount",
+            "[NOTE] Prices include VAT.",
+            "Line one<BR>line two",
+            "Prices: {see below}",
+            "Use the code SAVE10 at checkout.",
+            "It costs $29.99 per month.",
+            "a[i] = b{c}",
+            "The JSON looks like {\"a\": 1}",
+            "Email us at <help@acme.example>.",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+
+    #[test]
+    fn the_customers_own_words_are_skipped() {
+        let text = "Happy to help!\n> Hi, my name is {{first_name}}";
+        let quote = text.find('>').unwrap()..text.len();
+        assert!(find(text, &[quote]).is_empty());
+    }
+}
