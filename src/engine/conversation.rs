@@ -222,20 +222,45 @@ impl Conversation {
         })
     }
 
+    /// The reply in the response itself. A bot that answers in several
+    /// messages (`[{"text": …}, {"text": …}]`) is read as one reply, the
+    /// texts joined in order; an answer with no text (`[]`, `""`) is no reply.
     fn reply_from_response(&mut self, resp: &Response, msg: &Message<'_>) -> Result<Reply, StepError> {
         let json: Option<Value> = serde_json::from_str(&resp.body).ok();
-        let item = match &self.channel.receive.reply {
+        let (text, item) = match &self.channel.receive.reply {
             Some(ex) => {
                 let ex = self.resolve(ex, msg)?;
                 let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
                 let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
-                Some(items.into_iter().next().ok_or_else(|| {
-                    fail(ErrorKind::Malformed, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body)))
-                })?)
+                if items.is_empty() && !is_empty_answer(&resp.body, json.as_ref()) {
+                    return Err(fail(
+                        ErrorKind::Malformed,
+                        format!("no reply at {} in: {}", describe(&ex), preview(&resp.body)),
+                    ));
+                }
+                let mut texts = Vec::new();
+                let mut kept = Vec::new();
+                for item in items {
+                    let text = self.reply_text(Some(&item), resp, json.as_ref(), msg)?;
+                    if !text.trim().is_empty() {
+                        texts.push(text);
+                        kept.push(item);
+                    }
+                }
+                let item = match kept.len() {
+                    0 | 1 => kept.pop(),
+                    _ => Some(Value::Array(kept)),
+                };
+                (texts.join("\n"), item)
             }
-            None => None,
+            None => (self.reply_text(None, resp, json.as_ref(), msg)?, None),
         };
-        let text = self.reply_text(item.as_ref(), resp, json.as_ref(), msg)?;
+        if text.trim().is_empty() {
+            return Err(fail(
+                ErrorKind::NoReply,
+                format!("the answer had no text (HTTP {}: {})", resp.status, preview(&resp.body)),
+            ));
+        }
         Ok(Reply { text, item, t_earliest_us: resp.t_end_us, t_latest_us: resp.t_end_us })
     }
 
@@ -283,10 +308,15 @@ impl Conversation {
         Ok(text)
     }
 
+    /// Polls until a reply with text arrives or `max_wait` passes. A poll
+    /// that fails transiently (not JSON, 5xx or 429 after retries, timeout,
+    /// connection refused) is recorded and polled again: only when no usable
+    /// poll response arrives before `max_wait` is the step an error.
     async fn poll(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<Reply, StepError> {
         let channel = self.channel.clone();
         let rx = &channel.receive;
         let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without a request"))?;
+        let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without `reply`"))?;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
         let deadline = tokio::time::Instant::now() + max_wait;
         let mut every = rx.every.or(std::time::Duration::from_millis(250));
@@ -294,50 +324,75 @@ impl Conversation {
         // Before the first poll, the reply can at the earliest come right after sending.
         let mut known_absent_us = out.t_sent_us;
         let mut stop = shared.stop.clone();
+        let (mut polls, mut faults) = (0u32, 0u32);
+        let mut last_fault: Option<StepError> = None;
         loop {
             if *stop.borrow() {
                 return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));
             }
-            let resp = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await?;
-            let json: Value = serde_json::from_str(&resp.body).map_err(|e| {
-                fail(
-                    ErrorKind::Malformed,
-                    format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body)),
-                )
-            })?;
-            if let Some(cursor) = &rx.cursor {
-                let ex = self.resolve(cursor, msg)?;
-                let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
-                if let Ok(Some(c)) = extract::extract_first(&ex, &src) {
-                    self.vars.insert("cursor".into(), Value::String(c));
+            polls += 1;
+            match self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await {
+                Ok(resp) => match serde_json::from_str::<Value>(&resp.body) {
+                    Ok(json) => {
+                        if let Some(cursor) = &rx.cursor {
+                            let ex = self.resolve(cursor, msg)?;
+                            let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
+                            if let Ok(Some(c)) = extract::extract_first(&ex, &src) {
+                                self.vars.insert("cursor".into(), Value::String(c));
+                            }
+                        }
+                        let ex = self.resolve(reply_ex, msg)?;
+                        let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
+                        let items =
+                            extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+                        for item in items {
+                            let text = self.reply_text(Some(&item), &resp, Some(&json), msg)?;
+                            // An item with no text (an empty bot message) is not a reply.
+                            if !text.trim().is_empty() {
+                                return Ok(Reply {
+                                    text,
+                                    item: Some(item),
+                                    t_earliest_us: known_absent_us,
+                                    t_latest_us: resp.t_first_byte_us,
+                                });
+                            }
+                        }
+                        // The server answered "not yet" somewhere between sending the poll and its first byte.
+                        known_absent_us = resp.t_start_us;
+                    }
+                    Err(e) => {
+                        let why = format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body));
+                        if let Some(h) = out.http.last_mut() {
+                            h.error = Some(why.clone());
+                        }
+                        faults += 1;
+                        last_fault = Some(fail(ErrorKind::Malformed, why));
+                    }
+                },
+                Err(e) if is_transient(&e, out.http.last()) => {
+                    faults += 1;
+                    last_fault = Some(e);
                 }
+                Err(e) => return Err(e),
             }
-            let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without `reply`"))?;
-            let ex = self.resolve(reply_ex, msg)?;
-            let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
-            let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
-            if let Some(item) = items.into_iter().next() {
-                let text = self.reply_text(Some(&item), &resp, Some(&json), msg)?;
-                return Ok(Reply {
-                    text,
-                    item: Some(item),
-                    t_earliest_us: known_absent_us,
-                    t_latest_us: resp.t_first_byte_us,
-                });
-            }
-            // The server answered "not yet" somewhere between sending the poll and its first byte.
-            known_absent_us = resp.t_start_us;
             tracing::trace!(channel = %self.channel_name, every_ms = every.as_millis() as u64, "no reply yet; polling again");
             let now = tokio::time::Instant::now();
             if now >= deadline {
-                return Err(fail(
-                    ErrorKind::NoReply,
-                    format!(
-                        "no reply within {} (max_wait); polled {} times",
-                        humantime::format_duration(max_wait),
-                        out.http.iter().filter(|h| h.purpose == Purpose::Poll).count()
+                let waited = humantime::format_duration(max_wait);
+                return Err(match last_fault {
+                    // Every poll failed: the fault itself is the outcome.
+                    Some(f) if faults == polls => StepError {
+                        kind: f.kind,
+                        message: format!("no usable poll response within {waited} (max_wait): all {polls} polls failed; the last: {}", f.message),
+                    },
+                    _ => fail(
+                        ErrorKind::NoReply,
+                        format!(
+                            "no reply within {waited} (max_wait); polled {polls} times{}",
+                            if faults > 0 { format!(", {faults} of them failed and were polled again") } else { String::new() }
+                        ),
                     ),
-                ));
+                });
             }
             let pause = every.min(deadline - now);
             tokio::select! {
@@ -517,6 +572,30 @@ fn describe(ex: &Extractor) -> String {
         Extractor::Css { selector, .. } => format!("CSS `{selector}`"),
         Extractor::Regex(r) => format!("regex `{r}`"),
         Extractor::Header(h) => format!("header `{h}`"),
+    }
+}
+
+/// Whether a failed poll is worth polling again: the target stumbled
+/// (timeout, refused connection, 5xx or 429 after retries, a body that is
+/// not what it should be) rather than refused us for good (4xx) or the
+/// suite being wrong.
+fn is_transient(e: &StepError, last: Option<&Http>) -> bool {
+    match e.kind {
+        ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Malformed | ErrorKind::TooLarge => true,
+        ErrorKind::Status => last.and_then(|h| h.status).is_some_and(|s| s >= 500 || s == 429),
+        _ => false,
+    }
+}
+
+/// An answer that holds nothing: an empty body, `[]`, `{}`, `null`, `""`.
+fn is_empty_answer(body: &str, json: Option<&Value>) -> bool {
+    match json {
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(_) => false,
+        None => body.trim().is_empty(),
     }
 }
 

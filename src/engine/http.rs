@@ -65,8 +65,9 @@ pub struct Sender {
 /// Default cap on a channel's requests in flight.
 pub const MAX_IN_FLIGHT: usize = 256;
 
-/// Headers worth keeping in the record: the ones a reader of the evidence needs.
-const KEPT_HEADERS: &[&str] = &["content-type", "retry-after", "location", "content-length", "x-request-id", "date"];
+/// Response headers whose values are credentials: recorded as `***`
+/// (any header is still capturable: captures read the live response).
+const SECRET_HEADERS: &[&str] = &["set-cookie", "cookie", "authorization", "proxy-authorization"];
 
 /// The longest `Retry-After` honoured; longer ones are capped (the run must end).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -206,8 +207,8 @@ impl Sender {
         };
         record.t_first_byte_us = Some(clock.us());
         record.status = Some(resp.status().as_u16());
-        let headers = kept_headers(resp.headers());
-        record.headers = headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let headers = response_headers(resp.headers());
+        record.headers = headers.iter().map(|(k, v)| (k.clone(), recorded_header(redactor, k, v))).collect();
         let status = resp.status().as_u16();
         // Read the body in chunks so a huge body stops at the cap.
         let mut buf: Vec<u8> = Vec::new();
@@ -272,11 +273,29 @@ fn redact_header(redactor: &Redactor, name: &str, value: &str) -> String {
     redactor.redact(value)
 }
 
-fn kept_headers(h: &HeaderMap) -> BTreeMap<String, String> {
-    h.iter()
-        .filter(|(k, _)| KEPT_HEADERS.contains(&k.as_str()))
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect()
+/// Every response header, lower-case names; repeated ones joined by ", ".
+fn response_headers(h: &HeaderMap) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in h {
+        let v = String::from_utf8_lossy(v.as_bytes());
+        out.entry(k.as_str().to_string())
+            .and_modify(|e| {
+                e.push_str(", ");
+                e.push_str(&v);
+            })
+            .or_insert_with(|| v.into_owned());
+    }
+    out
+}
+
+/// A response header as recorded: credentials masked, secrets redacted.
+fn recorded_header(redactor: &Redactor, name: &str, value: &str) -> String {
+    let secretish = ["token", "secret", "api-key", "apikey", "password"];
+    if SECRET_HEADERS.contains(&name) || secretish.iter().any(|s| name.contains(s)) {
+        "***".into()
+    } else {
+        redactor.redact(value)
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.
