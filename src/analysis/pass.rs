@@ -458,6 +458,11 @@ pub(super) fn error_name(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::Request => "request",
         ErrorKind::Connect => "connect",
+        ErrorKind::Tls => "tls",
+        ErrorKind::Body => "body",
+        ErrorKind::Redirects => "redirects",
+        ErrorKind::Offsite => "offsite",
+        ErrorKind::Stopped => "stopped",
         ErrorKind::Timeout => "timeout",
         ErrorKind::Status => "status",
         ErrorKind::Malformed => "malformed",

@@ -91,7 +91,12 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
                 "malformed" => "sent a reply the channel configuration cannot read",
                 "too_large" => "sent a reply too large to keep whole",
                 "request" => "could not be sent the message (check the channel configuration)",
-                "interrupted" => "was still answering when the run stopped",
+                "tls" => "could not be reached over TLS",
+                "body" => "broke off its reply mid-way",
+                "redirects" => "redirected too many times",
+                "offsite" => "pointed the request outside the channel's origin (not followed)",
+                "interrupted" => "was not asked: the run stopped first",
+                "stopped" => "was still answering when the run stopped",
                 "budget" => "was not asked: its request budget was used up",
                 _ => "failed",
             };

@@ -1,13 +1,13 @@
 //! `run --dry-run`: every step rendered exactly as the engine would send it —
 //! the same template context, the same request preparation
 //! (`engine::conversation::prepare`) — with environment values masked as
-//! `***`, values that would be captured at run time shown as `:name`, and
+//! `***`, values that would be captured at run time shown as `$name`, and
 //! the environment variables that are missing listed. Nothing is sent.
 
 use super::args::RunArgs;
 use super::exit;
 use crate::engine::conversation::prepare;
-use crate::engine::http::{Body, Prepared};
+use crate::engine::prepare::Prepared;
 use crate::suite::channel::{ReceiveMode, RequestSpec};
 use crate::suite::Suite;
 use crate::template::context::{self, Layers};
@@ -99,7 +99,7 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
                 }
                 .build();
                 match prepare(&templates, &redactor, channel, spec, &ctx) {
-                    Ok(p) => show(out, purpose, &p, &redactor)?,
+                    Ok(p) => show(out, purpose, &p)?,
                     // A URL that is wholly a captured value is known only at run time.
                     Err(_) if is_captured(&spec.url, vars) => writeln!(
                         out,
@@ -110,14 +110,14 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
                     Err(e) => writeln!(out, "  {purpose}: cannot prepare: {}", e.message)?,
                 }
                 for name in spec.capture.keys() {
-                    vars.insert(name.clone(), Value::String(format!(":{name}")));
+                    vars.insert(name.clone(), Value::String(format!("${name}")));
                 }
             }
             for name in channel.receive.capture.keys() {
-                vars.insert(name.clone(), Value::String(format!(":{name}")));
+                vars.insert(name.clone(), Value::String(format!("${name}")));
             }
             for name in step.capture.keys() {
-                walk_vars.insert(name.clone(), Value::String(format!(":{name}")));
+                walk_vars.insert(name.clone(), Value::String(format!("${name}")));
             }
         }
     }
@@ -126,22 +126,17 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
 
 /// Whether `url` reads a value captured at run time (`{{ article }}`).
 fn is_captured(url: &str, vars: &Map<String, Value>) -> bool {
-    vars.iter().any(|(k, v)| v.as_str().is_some_and(|s| s.starts_with(':')) && url.contains(k.as_str()))
+    vars.iter().any(|(k, v)| v.as_str().is_some_and(|s| s.starts_with('$')) && url.contains(k.as_str()))
 }
 
-fn show(out: &mut dyn Write, purpose: &str, p: &Prepared, redactor: &crate::redact::Redactor) -> std::io::Result<()> {
-    writeln!(out, "  {purpose}: {} {}", p.method, redactor.redact(&p.url))?;
-    for (k, v) in &p.headers {
-        writeln!(out, "    {k}: {}", redactor.redact(v))?;
+/// The request as the record would show it (secrets masked).
+fn show(out: &mut dyn Write, purpose: &str, p: &Prepared) -> std::io::Result<()> {
+    writeln!(out, "  {purpose}: {} {}", p.method, p.shown.url)?;
+    for (k, v) in &p.shown.headers {
+        writeln!(out, "    {k}: {v}")?;
     }
-    let body = match &p.body {
-        Some(Body::Json(v)) => Some(v.to_string()),
-        Some(Body::Form(f)) => Some(f.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")),
-        Some(Body::Raw(s)) => Some(s.clone()),
-        None => None,
-    };
-    if let Some(b) = body {
-        writeln!(out, "    {}", redactor.redact(&b))?;
+    if let Some(b) = &p.shown.body {
+        writeln!(out, "    {b}")?;
     }
     Ok(())
 }

@@ -3,12 +3,13 @@
 //! receive the reply in the response, by polling or by webhook. There is no
 //! per-vendor code: everything specific lives in `channels.toml`.
 
-use super::http::{Body, Outcome, Prepared, Response};
+use super::http::{Outcome, Response};
+pub use super::prepare::prepare;
 use super::webhook::Callback;
 use super::Shared;
 use crate::extract::{self, Source};
 use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
-use crate::suite::channel::{Auth, Channel, Extract, Extractor, ReceiveMode, RequestSpec};
+use crate::suite::channel::{Channel, Extract, Extractor, ReceiveMode, RequestSpec};
 use crate::template;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -87,7 +88,7 @@ impl Conversation {
     pub async fn exchange(&mut self, shared: &Shared, msg: &Message<'_>) -> StepOutcome {
         let mut out = StepOutcome { t_sent_us: shared.clock.us(), ..Default::default() };
         if let Err(e) = self.exchange_inner(shared, msg, &mut out).await {
-            out.error = Some(e);
+            out.error = Some(stopped_after_delivery(e, &out.http));
         }
         out
     }
@@ -148,7 +149,7 @@ impl Conversation {
                     format!(
                         "{} {} answered HTTP {} while {}: the credential was never sent; export it and run again",
                         prepared.method,
-                        shared.redactor.redact(&prepared.url),
+                        prepared.shown.url,
                         r.status,
                         shared.unset_env(&self.channel_name).unwrap_or_default()
                     ),
@@ -159,14 +160,12 @@ impl Conversation {
                 format!(
                     "{} {} answered HTTP {}{}",
                     prepared.method,
-                    shared.redactor.redact(&prepared.url),
+                    prepared.shown.url,
                     r.status,
                     status_hint(r.status)
                 ),
             )),
-            Outcome::Failed { message, timeout } => {
-                Err(fail(if timeout { ErrorKind::Timeout } else { ErrorKind::Connect }, message))
-            }
+            Outcome::Failed { kind, message } => Err(fail(kind, message)),
             Outcome::Refused { kind: ErrorKind::Budget, message } => {
                 Err(fail(ErrorKind::Budget, format!("not sent: channel `{}` has {message}", self.channel_name)))
             }
@@ -184,11 +183,17 @@ impl Conversation {
         if captures.is_empty() {
             return Ok(());
         }
-        let json: Option<Value> = serde_json::from_str(&resp.body).ok();
+        let (json, not_json) = parse_json(&resp.body);
         let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
         for (name, ex) in captures {
             let ex = self.resolve(ex, msg)?;
-            let value = extract::extract_first(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+            if let (Extractor::JsonPath(_), Some(why)) = (&ex, &not_json) {
+                return Err(unreadable(
+                    resp,
+                    format!("capture `{name}`: the response is not JSON ({why}); it starts: {}", preview(&resp.body)),
+                ));
+            }
+            let value = extract::extract_first(&ex, &src).map_err(|e| unreadable(resp, e))?;
             let value = value.ok_or_else(|| {
                 fail(
                     ErrorKind::Suite,
@@ -226,17 +231,20 @@ impl Conversation {
     /// messages (`[{"text": …}, {"text": …}]`) is read as one reply, the
     /// texts joined in order; an answer with no text (`[]`, `""`) is no reply.
     fn reply_from_response(&mut self, resp: &Response, msg: &Message<'_>) -> Result<Reply, StepError> {
-        let json: Option<Value> = serde_json::from_str(&resp.body).ok();
+        let (json, not_json) = parse_json(&resp.body);
         let (text, item) = match &self.channel.receive.reply {
             Some(ex) => {
                 let ex = self.resolve(ex, msg)?;
-                let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
-                let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
-                if items.is_empty() && !is_empty_answer(&resp.body, json.as_ref()) {
-                    return Err(fail(
-                        ErrorKind::Malformed,
-                        format!("no reply at {} in: {}", describe(&ex), preview(&resp.body)),
+                if let (Extractor::JsonPath(_), Some(why)) = (&ex, &not_json) {
+                    return Err(unreadable(
+                        resp,
+                        format!("the response is not JSON ({why}); it starts: {}", preview(&resp.body)),
                     ));
+                }
+                let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
+                let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(resp, e))?;
+                if items.is_empty() && !is_empty_answer(&resp.body, json.as_ref()) {
+                    return Err(unreadable(resp, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body))));
                 }
                 let mut texts = Vec::new();
                 let mut kept = Vec::new();
@@ -343,8 +351,7 @@ impl Conversation {
                         }
                         let ex = self.resolve(reply_ex, msg)?;
                         let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
-                        let items =
-                            extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+                        let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(&resp, e))?;
                         for item in items {
                             let text = self.reply_text(Some(&item), &resp, Some(&json), msg)?;
                             // An item with no text (an empty bot message) is not a reply.
@@ -366,7 +373,7 @@ impl Conversation {
                             h.error = Some(why.clone());
                         }
                         faults += 1;
-                        last_fault = Some(fail(ErrorKind::Malformed, why));
+                        last_fault = Some(unreadable(&resp, why));
                     }
                 },
                 Err(e) if is_transient(&e, out.http.last()) => {
@@ -472,98 +479,55 @@ impl Conversation {
     }
 }
 
-/// Renders a request spec into something to send: the one request
-/// preparation, used by the engine and by `--dry-run` alike. A template that
-/// fails, or a URL that a template leaves empty, is the suite's error.
-pub fn prepare(
-    env: &minijinja::Environment<'static>,
-    redactor: &crate::redact::Redactor,
-    channel: &Channel,
-    spec: &RequestSpec,
-    ctx: &Value,
-) -> Result<Prepared, StepError> {
-    let mctx = minijinja::Value::from_serialize(ctx);
-    let render = |s: &str| template::render(env, s, &mctx).map_err(|e| fail(ErrorKind::Suite, e));
-    let base = render(&channel.base_url)?;
-    if base.trim().is_empty() {
-        return Err(fail(
-            ErrorKind::Suite,
-            format!("`base_url` (`{}`) renders empty; set the variable it reads or --target", channel.base_url),
-        ));
+/// One rule for what a stopped step means: a step the run stopped (or the
+/// budget refused) *after* a message request (POST, PUT, …) was answered
+/// reached the target, so it is `Stopped` — recorded as what happened and never sent
+/// again by `--resume` (a duplicate message or ticket in production).
+/// Before that, it is still `Interrupted`/`Budget`: provably not sent.
+fn stopped_after_delivery(e: StepError, http: &[Http]) -> StepError {
+    if e.kind == ErrorKind::Stopped && !http.iter().any(|h| h.purpose == Purpose::Send) {
+        // Stopped while opening the conversation: the message itself was never sent.
+        return fail(ErrorKind::Interrupted, format!("not sent: {}", e.message));
     }
-    let path = render(&spec.url)?;
-    if template::is_template(&spec.url) && spec.url.contains("}}/") && path.contains("//") && !spec.url.contains("//") {
-        return Err(fail(
-            ErrorKind::Suite,
+    if !e.kind.not_attempted() {
+        return e;
+    }
+    // A GET or HEAD changes nothing on the target: sending it again is harmless.
+    let answered = http
+        .iter()
+        .filter(|h| h.purpose == Purpose::Send && !matches!(h.method.as_str(), "GET" | "HEAD" | "OPTIONS"))
+        .find_map(|h| h.status.filter(|s| *s < 300));
+    match answered {
+        Some(status) => fail(
+            ErrorKind::Stopped,
             format!(
-                "`url = \"{}\"` renders `{}`: a value in the path is empty (captured by nothing yet?)",
-                spec.url,
-                redactor.redact(&path)
+                "the target accepted the message (HTTP {status}), then {}; it is not sent again on --resume",
+                e.message.trim_start_matches("not sent: ")
             ),
-        ));
-    }
-    let joined = if path.starts_with("http://") || path.starts_with("https://") {
-        path
-    } else {
-        format!("{}{}", base.trim_end_matches('/'), path)
-    };
-    let mut url = reqwest::Url::parse(&joined).map_err(|e| {
-        fail(
-            ErrorKind::Suite,
-            format!("`{}` is not a URL ({e}); check `base_url` and `--target`", redactor.redact(&joined)),
-        )
-    })?;
-    if !spec.query.is_empty() {
-        let mut pairs = url.query_pairs_mut();
-        for (k, v) in &spec.query {
-            pairs.append_pair(k, &render(v)?);
-        }
-    }
-    let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
-    let mut headers = Vec::new();
-    if let Some(auth) = spec.auth.as_ref().or(channel.auth.as_ref()) {
-        headers.push(("Authorization".to_string(), authorization(auth, &render)?));
-    }
-    for (k, v) in channel.headers.iter().chain(spec.headers.iter()) {
-        headers.push((k.clone(), render(v)?));
-    }
-    let body = if let Some(j) = &spec.json {
-        Some(Body::Json(render_json(j, &render)?))
-    } else if let Some(f) = &spec.form {
-        Some(Body::Form(f.iter().map(|(k, v)| Ok((k.clone(), render(v)?))).collect::<Result<_, StepError>>()?))
-    } else if let Some(b) = &spec.body {
-        Some(Body::Raw(render(b)?))
-    } else {
-        None
-    };
-    Ok(Prepared { method, url: url.to_string(), headers, body })
-}
-
-/// The `Authorization` header value for `auth`.
-fn authorization(auth: &Auth, render: &dyn Fn(&str) -> Result<String, StepError>) -> Result<String, StepError> {
-    use base64::Engine as _;
-    Ok(match auth {
-        Auth::Basic { user, password } => {
-            let pair = format!("{}:{}", render(user)?, render(password)?);
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
-        }
-        Auth::Bearer(token) => format!("Bearer {}", render(token)?),
-    })
-}
-
-fn render_json(v: &toml::Value, render: &dyn Fn(&str) -> Result<String, StepError>) -> Result<Value, StepError> {
-    Ok(match v {
-        toml::Value::String(s) => Value::String(render(s)?),
-        toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => Value::from(*f),
-        toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.iter().map(|x| render_json(x, render)).collect::<Result<_, _>>()?),
-        toml::Value::Table(t) => Value::Object(
-            t.iter().map(|(k, x)| Ok((k.clone(), render_json(x, render)?))).collect::<Result<_, StepError>>()?,
         ),
-    })
+        None => e,
+    }
+}
+
+/// The body as JSON, or why it is not.
+fn parse_json(body: &str) -> (Option<Value>, Option<String>) {
+    match serde_json::from_str(body) {
+        Ok(v) => (Some(v), None),
+        Err(e) => (None, Some(e.to_string())),
+    }
+}
+
+/// A body that could not be read as the channel expects: too large when
+/// it was cut at `max_body`, else malformed with the reason.
+fn unreadable(resp: &Response, reason: impl std::fmt::Display) -> StepError {
+    if resp.truncated {
+        fail(
+            ErrorKind::TooLarge,
+            format!("the response is larger than the channel's `max_body` and was cut, so it cannot be read ({reason}); raise `max_body` if this size is expected"),
+        )
+    } else {
+        fail(ErrorKind::Malformed, reason.to_string())
+    }
 }
 
 fn describe(ex: &Extractor) -> String {
@@ -581,7 +545,7 @@ fn describe(ex: &Extractor) -> String {
 /// suite being wrong.
 fn is_transient(e: &StepError, last: Option<&Http>) -> bool {
     match e.kind {
-        ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Malformed | ErrorKind::TooLarge => true,
+        ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Body | ErrorKind::Malformed | ErrorKind::TooLarge => true,
         ErrorKind::Status => last.and_then(|h| h.status).is_some_and(|s| s >= 500 || s == 429),
         _ => false,
     }

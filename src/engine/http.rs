@@ -1,33 +1,35 @@
-//! One HTTP request with retries, a body-size cap and raw timings. Every
-//! attempt becomes an [`Http`] record; faults are returned, never raised.
+//! Sending one prepared request: the trust boundary, redirects followed by
+//! hand, retries, a body-size cap, the stop signal and raw timings. Every
+//! request that goes out becomes an [`Http`] record; faults are returned,
+//! never raised.
+//!
+//! - **Redirects** are followed here, not by the HTTP client: each hop is
+//!   its own recorded attempt, passes the same stop, rate and budget gates,
+//!   and must stay inside the channel's boundary (`prepare.rs`); a hop
+//!   outside it is refused as the target's fault.
+//! - **Re-sending** happens only when the message provably did not reach the
+//!   target: no connection, or a status the channel lists as retryable.
+//!   A safe method (GET, HEAD) changes nothing on the target and is retried
+//!   on any transport fault. A body that breaks after the status arrived is
+//!   never sent again: the target may have acted on it.
+//! - **Stop** cancels a request in flight at once; the attempt is recorded
+//!   with what was known (answered or not) and the caller decides whether
+//!   the message reached the target.
 
 use super::budget::Budget;
 use super::clock::Clock;
+use super::guard;
+use super::prepare::{Body, Place, Prepared};
 use super::ratelimit::RateLimit;
 use crate::record::{ErrorKind, Headers, Http, Purpose};
 use crate::redact::Redactor;
 use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
+use reqwest::{Method, Url};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-
-/// A request ready to send (templates already rendered).
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    pub method: reqwest::Method,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<Body>,
-}
-
-#[derive(Debug, Clone)]
-pub enum Body {
-    Json(serde_json::Value),
-    Form(Vec<(String, String)>),
-    Raw(String),
-}
 
 /// What came back from the last attempt.
 #[derive(Debug, Clone)]
@@ -43,6 +45,7 @@ pub struct Response {
 
 /// How a channel sends: its client, limits and retry policy.
 pub struct Sender {
+    /// Built with redirects off: they are followed here, within the boundary.
     pub client: reqwest::Client,
     pub max_body: usize,
     pub attempts: u32,
@@ -51,22 +54,25 @@ pub struct Sender {
     pub rate: Option<RateLimit>,
     /// The channel's request budget (`budget = "500/h"`), shared across runs of an audit.
     pub budget: Option<Arc<Budget>>,
-    /// The run's stop signal: no attempt starts once it is true.
+    /// The run's stop signal: no attempt starts once it is true, and one in flight is cancelled.
     pub stop: watch::Receiver<bool>,
     /// Requests in flight on this channel. Personas waiting between polls
     /// hold no permit, so 10,000 waiting personas share a few hundred
     /// connections instead of opening one each (each costs ~40 KB).
     pub in_flight: tokio::sync::Semaphore,
-    /// Headers on every request (the test-traffic mark, `--header`): sent as
-    /// the client's defaults, recorded with each request like any other.
+    /// Headers on every request inside the channel's origin (the
+    /// test-traffic mark, `--header`), recorded with each request.
     pub marks: Vec<(String, String)>,
 }
 
 /// Default cap on a channel's requests in flight.
 pub const MAX_IN_FLIGHT: usize = 256;
 
+/// Redirects followed for one request before giving up (a loop).
+pub const MAX_REDIRECTS: u32 = 10;
+
 /// Response headers whose values are credentials: recorded as `***`
-/// (any header is still capturable: captures read the live response).
+/// (every other header is recorded, redacted, and any header is capturable).
 const SECRET_HEADERS: &[&str] = &["set-cookie", "cookie", "authorization", "proxy-authorization"];
 
 /// The longest `Retry-After` honoured; longer ones are capped (the run must end).
@@ -75,16 +81,34 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 pub enum Outcome {
     /// A response arrived (any status; the caller decides what is acceptable).
     Response(Response),
-    /// Every attempt failed without a response; the message says why.
-    Failed { message: String, timeout: bool },
+    /// No usable response; `kind` says what happened and whose fault it is
+    /// (`Stopped`: the run stopped with the request in flight).
+    Failed { kind: ErrorKind, message: String },
     /// Not sent: the run was stopped (`Interrupted`) or the channel's budget
     /// is used up (`Budget`).
     Refused { kind: ErrorKind, message: String },
 }
 
+/// One request of a chain of redirects.
+struct Hop {
+    method: Method,
+    url: Url,
+    /// Whether the prepared body goes with this hop (dropped after a 303).
+    with_body: bool,
+    /// The first hop: the record shows the prepared, masked rendering.
+    first: bool,
+}
+
+/// One attempt's result, with whether the request may have reached the target.
+struct Tried {
+    outcome: Outcome,
+    /// False only when it provably did not (no connection).
+    reached: bool,
+}
+
 impl Sender {
-    /// Sends with retries on connection errors, timeouts and the configured
-    /// statuses, honouring `Retry-After`. Appends one `Http` per attempt.
+    /// Sends `req`, following redirects within its boundary and retrying as
+    /// the channel allows. Appends one `Http` per request that went out.
     pub async fn send(
         &self,
         req: &Prepared,
@@ -93,97 +117,171 @@ impl Sender {
         redactor: &Redactor,
         log: &mut Vec<Http>,
     ) -> Outcome {
-        let mut last = Outcome::Failed { message: "not sent".into(), timeout: false };
         let mut stop = self.stop.clone();
-        for attempt in 1..=self.attempts.max(1) {
-            if let Some(rate) = &self.rate {
-                tokio::select! {
-                    _ = rate.acquire() => {}
-                    _ = super::guard::stopped(&mut stop) => {}
-                }
+        let mut hop =
+            Hop { method: req.method.clone(), url: req.url.clone(), with_body: req.body.is_some(), first: true };
+        let safe = matches!(req.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let (mut sent, mut tries, mut redirects) = (0u32, 0u32, 0u32);
+        loop {
+            let place = req.boundary.place(&hop.url);
+            if let Some(refusal) = self.beyond(req, &hop, place, redactor) {
+                return refusal;
             }
-            // Checked after the rate limit's wait, right before sending: a stop
-            // (signal, stop file, quiet hours) halts even a retry in progress.
-            if *stop.borrow() {
-                return Outcome::Refused {
-                    kind: ErrorKind::Interrupted,
-                    message: "not sent: the run was stopped".into(),
-                };
+            if let Some(refusal) = self.gate(&mut stop).await {
+                return refusal;
             }
-            if let Some(budget) = &self.budget {
-                if let Err(why) = budget.take(tokio::time::Instant::now()) {
-                    return Outcome::Refused { kind: ErrorKind::Budget, message: why.to_string() };
-                }
-            }
+            sent += 1;
+            tries += 1;
             let permit = self.in_flight.acquire().await;
             // Boxed: reqwest's future is large, and inlined it would be
             // reserved in every waiting persona's task, sending or not.
-            let (record, outcome) = Box::pin(self.attempt(req, purpose, attempt, clock, redactor)).await;
+            let (record, tried) =
+                Box::pin(self.attempt(req, &hop, place, purpose, sent, clock, redactor, &mut stop)).await;
             drop(permit);
             tracing::debug!(
-                method = %record.method, url = %record.url, attempt, status = ?record.status,
+                method = %record.method, url = %record.url, attempt = sent, status = ?record.status,
                 ms = (record.t_end_us.saturating_sub(record.t_start_us)) / 1000, error = ?record.error,
                 "{purpose:?} request"
             );
             log.push(record);
-            let pause = match &outcome {
+            let pause = match &tried.outcome {
+                Outcome::Response(r) if is_redirect(r.status) && r.headers.contains_key("location") => {
+                    redirects += 1;
+                    if redirects > MAX_REDIRECTS {
+                        return Outcome::Failed {
+                            kind: ErrorKind::Redirects,
+                            message: format!(
+                                "more than {MAX_REDIRECTS} redirects (the last to {}); the target is probably in a redirect loop",
+                                redactor.redact(&r.headers["location"])
+                            ),
+                        };
+                    }
+                    match follow(&hop, r.status, &r.headers["location"]) {
+                        Ok(next) => hop = next,
+                        Err(e) => return Outcome::Failed { kind: ErrorKind::Malformed, message: redactor.redact(&e) },
+                    }
+                    // A redirect is a new request, not a retry.
+                    tries = 0;
+                    continue;
+                }
                 Outcome::Response(r) if self.retry_on.contains(&r.status) => {
-                    retry_after(&r.headers).unwrap_or(self.backoff * 2u32.pow(attempt - 1))
+                    retry_after(&r.headers).unwrap_or(self.backoff_for(tries))
                 }
-                Outcome::Response(_) => return outcome,
-                Outcome::Failed { .. } => self.backoff * 2u32.pow(attempt - 1),
-                Outcome::Refused { .. } => return outcome,
+                Outcome::Failed { kind, .. } if *kind != ErrorKind::Stopped && (!tried.reached || safe) => {
+                    self.backoff_for(tries)
+                }
+                _ => return tried.outcome,
             };
-            last = outcome;
-            if attempt < self.attempts {
-                tokio::select! {
-                    _ = tokio::time::sleep(pause.min(MAX_RETRY_AFTER)) => {}
-                    _ = super::guard::stopped(&mut stop) => {}
-                }
+            if tries >= self.attempts.max(1) {
+                return tried.outcome;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(pause.min(MAX_RETRY_AFTER)) => {}
+                _ = guard::stopped(&mut stop) => {}
             }
         }
-        last
     }
 
+    fn backoff_for(&self, tries: u32) -> Duration {
+        // Attempts are capped at `check`; the shift is bounded regardless.
+        self.backoff.saturating_mul(1u32 << tries.saturating_sub(1).min(16))
+    }
+
+    /// Refuses a hop outside the boundary, or one to an allowed host that
+    /// would carry a secret.
+    fn beyond(&self, req: &Prepared, hop: &Hop, place: Place, redactor: &Redactor) -> Option<Outcome> {
+        let shown = redactor.redact(hop.url.as_str());
+        match place {
+            Place::Origin => None,
+            Place::Outside => Some(Outcome::Failed {
+                kind: ErrorKind::Offsite,
+                message: format!(
+                    "{}`{shown}` is outside this channel's origin {}; not sent (list the host in the channel's `allowed_hosts` if it is trusted)",
+                    if hop.first { "the request URL " } else { "the target redirected to " },
+                    req.boundary.origin()
+                ),
+            }),
+            Place::Allowed => {
+                let body_secret = hop.with_body && req.body.as_ref().is_some_and(|b| redactor.contains_secret(&body_text(b)));
+                (redactor.contains_secret(hop.url.as_str()) || body_secret).then(|| Outcome::Failed {
+                    kind: ErrorKind::Offsite,
+                    message: format!(
+                        "`{shown}` is on an allowed host outside this channel's origin {}, and the request would carry a secret; not sent",
+                        req.boundary.origin()
+                    ),
+                })
+            }
+        }
+    }
+
+    /// The checks before any request goes out: the rate limit's wait, then
+    /// the stop signal, then the budget (which the request then uses).
+    async fn gate(&self, stop: &mut watch::Receiver<bool>) -> Option<Outcome> {
+        if let Some(rate) = &self.rate {
+            tokio::select! {
+                _ = rate.acquire() => {}
+                _ = guard::stopped(stop) => {}
+            }
+        }
+        if *stop.borrow() {
+            return Some(Outcome::Refused {
+                kind: ErrorKind::Interrupted,
+                message: "not sent: the run was stopped".into(),
+            });
+        }
+        if let Some(budget) = &self.budget {
+            if let Err(why) = budget.take(tokio::time::Instant::now()) {
+                return Some(Outcome::Refused { kind: ErrorKind::Budget, message: why.to_string() });
+            }
+        }
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
         req: &Prepared,
+        hop: &Hop,
+        place: Place,
         purpose: Purpose,
         attempt: u32,
         clock: &Clock,
         redactor: &Redactor,
-    ) -> (Http, Outcome) {
-        let mut builder = self.client.request(req.method.clone(), &req.url);
-        for (k, v) in &req.headers {
-            builder = builder.header(k, v);
+        stop: &mut watch::Receiver<bool>,
+    ) -> (Http, Tried) {
+        let mut builder = self.client.request(hop.method.clone(), hop.url.clone());
+        // The channel's headers and marks only inside its origin.
+        let inside = place == Place::Origin;
+        if inside {
+            for (k, v) in self.marks.iter().chain(&req.headers) {
+                builder = builder.header(k, v);
+            }
         }
-        let request_body = match &req.body {
-            Some(Body::Json(v)) => {
-                builder = builder.json(v);
-                Some(v.to_string())
-            }
-            Some(Body::Form(f)) => {
-                builder = builder.form(f);
-                Some(f.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"))
-            }
-            Some(Body::Raw(s)) => {
-                builder = builder.body(s.clone());
-                Some(s.clone())
-            }
-            None => None,
+        if hop.with_body {
+            builder = match &req.body {
+                Some(Body::Json(v)) => builder.json(v),
+                Some(Body::Form(f)) => builder.form(f),
+                Some(Body::Raw(s)) => builder.body(s.clone()),
+                None => builder,
+            };
+        }
+        let url = if hop.first { req.shown.url.clone() } else { redactor.redact(hop.url.as_str()) };
+        let request_headers = if inside {
+            self.marks
+                .iter()
+                .map(|(k, v)| (k.clone(), redactor.redact(v)))
+                .chain(req.shown.headers.iter().cloned())
+                .collect()
+        } else {
+            Headers::new()
         };
         let mut record = Http {
             purpose,
             attempt,
-            method: req.method.to_string(),
-            url: redactor.redact(&req.url),
-            request_headers: self
-                .marks
-                .iter()
-                .chain(&req.headers)
-                .map(|(k, v)| (k.clone(), redact_header(redactor, k, v)))
-                .collect(),
-            request_body: request_body.map(|b| redactor.redact(&b)),
+            method: hop.method.to_string(),
+            url,
+            request_headers,
+            request_body: if hop.with_body { req.shown.body.clone() } else { None },
             t_start_us: clock.us(),
             t_first_byte_us: None,
             t_end_us: 0,
@@ -194,31 +292,53 @@ impl Sender {
             truncated: false,
             error: None,
         };
-        let result = builder.send().await;
+        let result = tokio::select! {
+            r = builder.send() => r,
+            _ = guard::stopped(stop) => {
+                record.t_end_us = clock.us();
+                let message = "interrupted in flight: the run stopped before the target answered; it may have received the request".to_string();
+                record.error = Some(message.clone());
+                return (record, Tried { outcome: Outcome::Failed { kind: ErrorKind::Stopped, message }, reached: true });
+            }
+        };
         let resp = match result {
             Ok(r) => r,
             Err(e) => {
                 record.t_end_us = clock.us();
-                let timeout = e.is_timeout();
-                let message = describe(&e);
+                let sort = classify(&e);
+                let message = redactor.redact(&sort.message);
                 record.error = Some(message.clone());
-                return (record, Outcome::Failed { message, timeout });
+                return (
+                    record,
+                    Tried { outcome: Outcome::Failed { kind: sort.kind, message }, reached: sort.reached },
+                );
             }
         };
         record.t_first_byte_us = Some(clock.us());
-        record.status = Some(resp.status().as_u16());
-        let headers = response_headers(resp.headers());
-        record.headers = headers.iter().map(|(k, v)| (k.clone(), recorded_header(redactor, k, v))).collect();
         let status = resp.status().as_u16();
+        record.status = Some(status);
+        let headers: BTreeMap<String, String> =
+            response_headers(resp.headers()).into_iter().map(|(k, v)| (k, redactor.redact(&v))).collect();
+        record.headers = headers.iter().map(|(k, v)| (k.clone(), recorded_header(k, v))).collect();
         // Read the body in chunks so a huge body stops at the cap.
         let mut buf: Vec<u8> = Vec::new();
         let mut total: u64 = 0;
         let mut truncated = false;
         let mut stream = resp.bytes_stream();
-        let mut read_error = None;
-        while let Some(chunk) = stream.next().await {
+        let mut failure: Option<(ErrorKind, String)> = None;
+        loop {
+            let chunk = tokio::select! {
+                c = stream.next() => c,
+                _ = guard::stopped(stop) => {
+                    failure = Some((ErrorKind::Stopped, format!(
+                        "interrupted in flight: the target answered HTTP {status} but the run stopped while its body was arriving ({total} bytes so far)"
+                    )));
+                    break;
+                }
+            };
             match chunk {
-                Ok(bytes) => {
+                None => break,
+                Some(Ok(bytes)) => {
                     total += bytes.len() as u64;
                     let room = self.max_body.saturating_sub(buf.len());
                     buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
@@ -227,8 +347,16 @@ impl Sender {
                         break;
                     }
                 }
-                Err(e) => {
-                    read_error = Some(describe(&e));
+                Some(Err(e)) => {
+                    let sort = classify(&e);
+                    let kind = if sort.kind == ErrorKind::Timeout { ErrorKind::Timeout } else { ErrorKind::Body };
+                    failure = Some((
+                        kind,
+                        format!(
+                            "the target answered HTTP {status}, then the body broke off after {total} bytes ({}); not sent again: the target may have acted on it",
+                            sort.root
+                        ),
+                    ));
                     break;
                 }
             }
@@ -238,10 +366,10 @@ impl Sender {
         record.body = Some(body.clone());
         record.body_bytes = total;
         record.truncated = truncated;
-        if let Some(message) = read_error {
-            let timeout = message.contains("timed out");
+        if let Some((kind, message)) = failure {
+            let message = redactor.redact(&message);
             record.error = Some(message.clone());
-            return (record, Outcome::Failed { message, timeout });
+            return (record, Tried { outcome: Outcome::Failed { kind, message }, reached: true });
         }
         let response = Response {
             status,
@@ -252,25 +380,37 @@ impl Sender {
             t_end_us: record.t_end_us,
             t_start_us: record.t_start_us,
         };
-        (record, Outcome::Response(response))
+        (record, Tried { outcome: Outcome::Response(response), reached: true })
     }
 }
 
-/// A request header as recorded: secrets replaced, including a secret
-/// inside HTTP Basic credentials (base64 of `user:password`).
-fn redact_header(redactor: &Redactor, name: &str, value: &str) -> String {
-    use base64::Engine as _;
-    if name.eq_ignore_ascii_case("authorization") {
-        if let Some(creds) = value.strip_prefix("Basic ") {
-            let decoded = base64::engine::general_purpose::STANDARD.decode(creds.trim()).ok();
-            if let Some(pair) = decoded.and_then(|d| String::from_utf8(d).ok()) {
-                if redactor.redact(&pair) != pair {
-                    return "Basic ***".into();
-                }
-            }
-        }
+fn body_text(b: &Body) -> String {
+    match b {
+        Body::Json(v) => v.to_string(),
+        Body::Form(f) => f.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"),
+        Body::Raw(s) => s.clone(),
     }
-    redactor.redact(value)
+}
+
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The next hop of a redirect: 307/308 keep the method and body; 303, and
+/// 301/302 after anything but GET/HEAD, continue as a GET without body (as
+/// browsers do).
+fn follow(hop: &Hop, status: u16, location: &str) -> Result<Hop, String> {
+    let url = hop
+        .url
+        .join(location.trim())
+        .map_err(|e| format!("the target redirected to `{location}`, which is not a URL ({e})"))?;
+    let keep = matches!(status, 307 | 308) || matches!(hop.method, Method::GET | Method::HEAD);
+    Ok(Hop {
+        method: if keep { hop.method.clone() } else { Method::GET },
+        url,
+        with_body: keep && hop.with_body,
+        first: false,
+    })
 }
 
 /// Every response header, lower-case names; repeated ones joined by ", ".
@@ -288,13 +428,13 @@ fn response_headers(h: &HeaderMap) -> BTreeMap<String, String> {
     out
 }
 
-/// A response header as recorded: credentials masked, secrets redacted.
-fn recorded_header(redactor: &Redactor, name: &str, value: &str) -> String {
+/// A response header as recorded: credentials masked.
+fn recorded_header(name: &str, value: &str) -> String {
     let secretish = ["token", "secret", "api-key", "apikey", "password"];
     if SECRET_HEADERS.contains(&name) || secretish.iter().any(|s| name.contains(s)) {
         "***".into()
     } else {
-        redactor.redact(value)
+        value.to_string()
     }
 }
 
@@ -309,22 +449,115 @@ fn retry_after(headers: &BTreeMap<String, String>) -> Option<Duration> {
     delta.to_std().ok()
 }
 
-/// A transport error in words a user can act on.
-fn describe(e: &reqwest::Error) -> String {
+/// A transport error sorted by what happened and whose fault it is.
+struct Sorted {
+    kind: ErrorKind,
+    message: String,
+    /// The innermost cause, as the library said it.
+    root: String,
+    /// False when the request provably never reached the target.
+    reached: bool,
+}
+
+/// Sorts a transport error into a typed one, worded for a user.
+fn classify(e: &reqwest::Error) -> Sorted {
     use std::error::Error;
     let mut root = e.to_string();
+    let mut chain = format!("{e:?}");
+    let mut hyper_error = None;
     let mut source = e.source();
     while let Some(s) = source {
         root = s.to_string();
+        chain.push_str(&format!(" {s:?}"));
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            hyper_error.get_or_insert((h.is_parse(), h.is_parse_too_large(), h.is_incomplete_message()));
+        }
         source = s.source();
     }
+    let sorted = |kind, message: String, reached| Sorted { kind, message, root: root.clone(), reached };
+    if e.is_builder() {
+        return sorted(
+            ErrorKind::Request,
+            format!("the request could not be built ({root}); check the channel's `url` and `headers`"),
+            false,
+        );
+    }
+    if e.is_connect() {
+        let tls = chain.contains("InvalidContentType")
+            || chain.contains("CorruptMessage")
+            || chain.contains("corrupt message");
+        if tls {
+            return sorted(ErrorKind::Tls, format!("TLS handshake failed: the server does not speak TLS on this port; try http:// instead of https:// ({root})"), false);
+        }
+        if chain.contains("rustls")
+            || chain.contains("certificate")
+            || chain.contains("Certificate")
+            || root.contains("tls")
+        {
+            return sorted(
+                ErrorKind::Tls,
+                format!("TLS handshake failed ({root}); check the target's certificate and the URL's host"),
+                false,
+            );
+        }
+        if e.is_timeout() {
+            return sorted(
+                ErrorKind::Connect,
+                format!("could not connect in time ({root}); is the target running and `base_url` right?"),
+                false,
+            );
+        }
+        return sorted(
+            ErrorKind::Connect,
+            format!("could not connect ({root}); is the target running and `base_url` right?"),
+            false,
+        );
+    }
     if e.is_timeout() {
-        format!("timed out ({root}); raise the channel's `timeout` if the target is just slow")
-    } else if e.is_connect() {
-        format!("could not connect ({root}); is the target running and `base_url` right?")
-    } else if e.is_body() || e.is_decode() {
-        format!("the connection broke while reading the body ({root})")
-    } else {
-        format!("request failed ({root})")
+        return sorted(
+            ErrorKind::Timeout,
+            format!("no answer within the channel's timeout ({root}); raise `timeout` if the target is just slow"),
+            true,
+        );
+    }
+    match hyper_error {
+        Some((_, true, _)) => {
+            return sorted(
+                ErrorKind::Malformed,
+                format!("the target's response is not valid HTTP: its headers are too large ({root})"),
+                true,
+            )
+        }
+        Some((true, _, _)) => {
+            return sorted(ErrorKind::Malformed, format!("the target's response is not valid HTTP ({root})"), true)
+        }
+        Some((_, _, true)) => {
+            return sorted(
+                ErrorKind::Body,
+                format!("the target closed the connection before its response was complete ({root})"),
+                true,
+            )
+        }
+        _ => {}
+    }
+    if e.is_body() || e.is_decode() {
+        return sorted(ErrorKind::Body, format!("the connection broke while reading the response ({root})"), true);
+    }
+    sorted(ErrorKind::Connect, format!("the request failed ({root}); the target may have received it"), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_change_method_like_browsers() {
+        let hop = Hop { method: Method::POST, url: Url::parse("http://a/x").unwrap(), with_body: true, first: true };
+        let h = follow(&hop, 307, "/y").unwrap();
+        assert_eq!((h.method, h.url.as_str(), h.with_body), (Method::POST, "http://a/y", true));
+        let h = follow(&hop, 302, "http://b/z").unwrap();
+        assert_eq!((h.method, h.url.as_str(), h.with_body), (Method::GET, "http://b/z", false));
+        let h = follow(&hop, 303, "z").unwrap();
+        assert_eq!((h.method, h.with_body), (Method::GET, false));
     }
 }

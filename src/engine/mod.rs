@@ -11,6 +11,7 @@ pub mod clock;
 pub mod conversation;
 pub mod guard;
 pub mod http;
+pub mod prepare;
 pub mod progress;
 pub mod ratelimit;
 pub mod walk;
@@ -444,20 +445,20 @@ fn build_senders(
     let budgets = opts.guards.budgets.clone().unwrap_or_else(|| Arc::new(budget::Budgets::from_suite(suite)));
     let test_header = suite.map.test_header.as_deref().and_then(|h| crate::suite::channel::parse_header(h).ok());
     for (name, ch) in &suite.channels {
-        let mut default_headers = reqwest::header::HeaderMap::new();
-        let marks: Vec<(String, String)> = test_header.iter().chain(&opts.extra_headers).cloned().collect();
-        for (k, v) in &marks {
-            if let (Ok(k), Ok(v)) =
-                (reqwest::header::HeaderName::from_bytes(k.as_bytes()), reqwest::header::HeaderValue::from_str(v))
-            {
-                default_headers.insert(k, v);
-            }
+        // Marks go with each request inside the channel's origin (never as
+        // client defaults, which would follow a request to any host).
+        let mut marks: Vec<(String, String)> = Vec::new();
+        for (k, v) in test_header.iter().chain(&opts.extra_headers) {
+            marks.retain(|(m, _)| !m.eq_ignore_ascii_case(k));
+            marks.push((k.clone(), v.clone()));
         }
         let client = reqwest::Client::builder()
             .timeout(ch.timeout.or(Duration::from_secs(10)))
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("touchpoint/", env!("CARGO_PKG_VERSION")))
-            .default_headers(default_headers)
+            // Redirects are followed by hand, inside the channel's origin (`http.rs`).
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             // Idle connections cost ~36 KB each; with 10,000 personas waiting
             // on polls, keeping one per persona would dominate memory.
             .pool_max_idle_per_host(opts.concurrency.clamp(8, 256))

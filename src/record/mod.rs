@@ -206,17 +206,33 @@ pub struct Reply {
 pub enum ErrorKind {
     /// The request could not be built (template, URL).
     Request,
+    /// No connection: the message provably did not reach the target.
     Connect,
+    /// The TLS handshake failed (a plain-HTTP port, a bad certificate).
+    Tls,
     Timeout,
     /// An HTTP status the channel does not accept.
     Status,
-    /// The body was not what the channel expects (not JSON, nothing at the path).
+    /// The connection broke while the response body was arriving.
+    Body,
+    /// The body was not what the channel expects (not JSON, nothing at the
+    /// path, not valid HTTP), with the parse reason.
     Malformed,
+    /// The body was over the channel's `max_body` and could not be read whole.
     TooLarge,
+    /// More redirects than are followed (a loop).
+    Redirects,
+    /// The request would have left the channel's origin (a captured absolute
+    /// URL, a redirect to another host) and the host is not in `allowed_hosts`.
+    Offsite,
     /// No reply within `max_wait`.
     NoReply,
-    /// The run was stopped (Ctrl-C, SIGTERM, stop file, quiet hours) before the step finished.
+    /// The run was stopped (Ctrl-C, SIGTERM, stop file, quiet hours) before
+    /// the message was sent.
     Interrupted,
+    /// The run was stopped after the message reached the target (or while
+    /// it was in flight and may have): not sent again by `--resume`.
+    Stopped,
     /// Not sent: the channel's request budget (`budget = "500/h"`) was used up.
     Budget,
     /// A mistake in the suite, not the target: a template failed or rendered
@@ -227,10 +243,18 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// Whether the step never completed through no fault of the target (the
-    /// run stopped, the budget ran out): `--resume` sends such steps again.
+    /// Whether the message provably never reached the target through no
+    /// fault of the target (the run stopped first, the budget ran out):
+    /// `--resume` sends such steps again, and a resumed run's later record of
+    /// the same step supersedes it (`record::stream`).
     pub fn not_attempted(self) -> bool {
         matches!(self, ErrorKind::Interrupted | ErrorKind::Budget)
+    }
+
+    /// Whether the step ended for a reason of our own, not the target's
+    /// (nothing to judge the target by).
+    pub fn ours(self) -> bool {
+        matches!(self, ErrorKind::Interrupted | ErrorKind::Budget | ErrorKind::Stopped)
     }
 
     /// Whether the suite caused it (a run problem, not a finding).

@@ -3,14 +3,15 @@
 //! The end record and whether the last line was torn are known once the
 //! exchanges are drained ([`RunStream::finish`]).
 //!
-//! A resumed run re-sends interrupted steps and the file keeps both records
-//! (it is append-only); readers see only the later one. Interrupted records
-//! are rare (only where a run stopped), so they are held back and emitted
+//! A resumed run re-sends the steps whose message never reached the target
+//! (`ErrorKind::not_attempted`: interrupted before sending, refused by the
+//! budget) and the file keeps both records (it is append-only); readers see
+//! only the later one. Such records are rare (only where a run stopped), so they are held back and emitted
 //! after all others, and only when no later record for the same task and
 //! step came.
 
 use super::reader::ReadError;
-use super::{End, ErrorKind, Exchange, Header, Record, SCHEMA};
+use super::{End, Exchange, Header, Record, SCHEMA};
 use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
 
@@ -203,8 +204,11 @@ impl<R: BufRead> Iterator for RunStream<R> {
                 return self.last.pop_front();
             };
             self.read += 1;
-            let interrupted = x.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Interrupted);
-            if interrupted {
+            // The one "superseded" rule, shared with `--resume`: a step whose
+            // message never reached the target is sent again, and its later
+            // record replaces this one.
+            let not_attempted = x.error.as_ref().is_some_and(|e| e.kind.not_attempted());
+            if not_attempted {
                 self.held.insert((x.task.key(), x.step), (self.read, x));
                 continue;
             }

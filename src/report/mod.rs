@@ -74,6 +74,14 @@ pub fn render_html(view: &ReportView) -> Result<String, ReportError> {
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     // Missing fields are template bugs: fail the render rather than print nothing.
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Text from the target may hold NUL, ESC or BEL bytes: replaced, as in junit.xml.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(s) if !value.is_safe() && s.chars().any(is_raw_control) => {
+            let clean: String = s.chars().map(|c| if is_raw_control(c) { '\u{FFFD}' } else { c }).collect();
+            minijinja::escape_formatter(out, state, &Value::from(clean))
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
@@ -84,6 +92,11 @@ pub fn render_html(view: &ReportView) -> Result<String, ReportError> {
         csp => csp::policy(SCRIPT),
     })?;
     Ok(html)
+}
+
+/// Control characters that have no place in an HTML page (tab and line breaks do).
+fn is_raw_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// Builds, renders and writes `dir/report.html`; returns its path. Written

@@ -25,6 +25,11 @@ pub struct Channel {
     /// `{ basic = { user = "…", password = "{{ env.KEY }}" } }` or `{ bearer = "{{ env.TOKEN }}" }`.
     #[serde(default)]
     pub auth: Option<Auth>,
+    /// Hosts (`cdn.example.com`, `127.0.0.2:8080`) besides `base_url`'s own
+    /// origin that requests and redirects may go to. They get no `headers`
+    /// and never a secret; any other host is refused.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
     /// Per-request timeout (connect to last byte).
     #[serde(default = "default_timeout")]
     pub timeout: Dur,

@@ -207,15 +207,18 @@ async fn a_hung_connection_times_out() {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
+/// Issue 13 item 11: a body over `max_body` was "malformed"; it is too large.
 #[tokio::test]
-async fn a_5mb_body_is_truncated_and_marked() {
+async fn a_5mb_body_is_truncated_marked_and_too_large() {
     let target = fault_server().await;
     let run = run_one(&target, "/huge").await;
     let x = &run.exchanges[0];
     let h = &x.http[0];
     assert!(h.truncated);
     assert_eq!(h.body.as_ref().unwrap().len(), 64 * 1024);
-    assert_eq!(x.error.as_ref().unwrap().kind, ErrorKind::Malformed);
+    let e = x.error.as_ref().unwrap();
+    assert_eq!(e.kind, ErrorKind::TooLarge);
+    assert!(e.message.contains("max_body"), "{}", e.message);
 }
 
 #[tokio::test]

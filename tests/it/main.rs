@@ -12,6 +12,7 @@
 //! - `analysis`: findings, matrix, service levels, handoffs, JUnit.
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
+//! - `hostile`: a hostile target, one endpoint per misbehaviour (issue 13).
 //! - `recipes`: vendor-shaped servers (auth, callbacks, signatures, streams) driven by configuration.
 //! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
 
@@ -26,6 +27,7 @@ mod demo;
 mod engine;
 mod facts;
 mod history;
+mod hostile;
 mod hygiene;
 mod recipes;
 mod report;

@@ -31,7 +31,8 @@ pub fn find(text: &str) -> Option<Hit> {
     }
     let end = trimmed.len();
     let last = trimmed.chars().next_back()?;
-    let last_word_start = trimmed.rfind(|c: char| c.is_whitespace()).map_or(0, |i| i + 1);
+    let last_word_start =
+        trimmed.char_indices().rev().find(|(_, c)| c.is_whitespace()).map_or(0, |(i, c)| i + c.len_utf8());
     let last_word = &trimmed[last_word_start..];
     let why = if matches!(last, ',' | ':' | '(' | '[' | '£' | '$' | '€' | '-' | '–' | '/') {
         Some("it stops on a sign that leads to more")

@@ -1,0 +1,391 @@
+//! Preparing a request: a channel's request spec rendered into what is sent
+//! and what is recorded, with the channel's trust boundary attached.
+//!
+//! - **The URL** is the rendered `url` joined to the rendered `base_url`.
+//!   A template that *starts* with a value (`url = "{{ article }}"`) takes it
+//!   as a URL reference (a path, or an absolute URL that must stay inside the
+//!   boundary); a value anywhere later is one path segment, percent-encoded,
+//!   so an id like `../admin` or `x?y#z` from the target cannot change the
+//!   path, the query or the host.
+//! - **The record** shows the request rendered a second time with every
+//!   `env.NAME` masked, so no secret is recorded, whatever a template did
+//!   with it (`redact.rs`).
+//! - **The boundary** is the origin of the rendered `base_url` plus the
+//!   channel's `allowed_hosts`; the sender refuses any URL outside it,
+//!   including redirects (`http.rs`).
+
+use crate::record::{ErrorKind, StepError};
+use crate::redact;
+use crate::redact::Redactor;
+use crate::suite::channel::{Auth, Channel, RequestSpec};
+use crate::template;
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use reqwest::Url;
+use serde_json::{Map, Value};
+
+/// A request ready to send (templates already rendered).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: reqwest::Method,
+    pub url: Url,
+    /// The channel's and the request's headers (not the marks, which the sender adds).
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Body>,
+    /// What the record shows: the same request rendered with secrets masked.
+    pub shown: Shown,
+    /// Where this request and its redirects may go.
+    pub boundary: Boundary,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Json(Value),
+    Form(Vec<(String, String)>),
+    Raw(String),
+}
+
+/// The request as recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Shown {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+/// A channel's trust boundary: its origin (scheme, host, port of the
+/// rendered `base_url`) and the extra hosts it lists in `allowed_hosts`.
+#[derive(Debug, Clone)]
+pub struct Boundary {
+    base: Url,
+    allowed: Vec<String>,
+}
+
+/// Where a URL lies relative to a boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The channel's origin: sent with its headers.
+    Origin,
+    /// A host the channel lists in `allowed_hosts`: sent without the
+    /// channel's headers, and never with a secret in it.
+    Allowed,
+    /// Anywhere else: not sent.
+    Outside,
+}
+
+impl Boundary {
+    pub fn new(base: Url, allowed: &[String]) -> Self {
+        Boundary { base, allowed: allowed.iter().map(|h| h.trim().to_ascii_lowercase()).collect() }
+    }
+
+    pub fn place(&self, url: &Url) -> Place {
+        if url.origin() == self.base.origin() {
+            return Place::Origin;
+        }
+        if !matches!(url.scheme(), "http" | "https") {
+            return Place::Outside;
+        }
+        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else { return Place::Outside };
+        let with_port = url.port_or_known_default().map(|p| format!("{host}:{p}"));
+        let listed = self.allowed.iter().any(|a| *a == host || Some(a) == with_port.as_ref());
+        if listed {
+            Place::Allowed
+        } else {
+            Place::Outside
+        }
+    }
+
+    /// The origin in words, for errors.
+    pub fn origin(&self) -> String {
+        self.base.origin().ascii_serialization()
+    }
+}
+
+fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
+    StepError { kind, message: message.into() }
+}
+
+/// One path segment: everything but RFC 3986 unreserved characters and the
+/// sub-delimiters that cannot change a URL's structure is encoded.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b':')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// Percent-encodes a value for one URL path segment; `.` and `..` are
+/// encoded too, so they cannot climb out of the path.
+pub fn path_segment(value: &str) -> String {
+    match value {
+        "." => "%2E".into(),
+        ".." => "%2E%2E".into(),
+        v => utf8_percent_encode(v, SEGMENT).to_string(),
+    }
+}
+
+/// Whether a URL template starts with a value (`{{ article }}`, `{{ target }}/x`):
+/// that value is a URL reference, not a path segment.
+fn starts_with_value(source: &str) -> bool {
+    source.trim_start().starts_with("{{")
+}
+
+/// The context for a URL path: every top-level string (captured values,
+/// the cursor, the message) percent-encoded as a path segment. The run's
+/// own URLs (`target`, `webhook_url`) and objects (`persona`, `env`) stay as
+/// they are.
+fn path_context(ctx: &Map<String, Value>) -> Map<String, Value> {
+    ctx.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) if k != "target" && k != "webhook_url" => (k.clone(), Value::String(path_segment(s))),
+            other => (k.clone(), other.clone()),
+        })
+        .collect()
+}
+
+/// Joins a rendered `url` to the rendered base: absolute URLs are taken as
+/// they are (the boundary decides), anything else is appended to the base's
+/// path, never to its authority (`@other.host/x` stays a path).
+pub fn join(base: &Url, path: &str) -> Result<Url, String> {
+    let lower = path.trim_start().to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Url::parse(path.trim()).map_err(|e| format!("`{path}` is not a URL ({e})"));
+    }
+    if path.starts_with("//") {
+        // Scheme-relative: another host, judged by the boundary.
+        return base.join(path).map_err(|e| format!("`{path}` is not a URL ({e})"));
+    }
+    let root = base.as_str().trim_end_matches('/');
+    let joined = match path.chars().next() {
+        None => root.to_string(),
+        Some('/' | '?' | '#') => format!("{root}{path}"),
+        Some(_) => format!("{root}/{path}"),
+    };
+    let url = Url::parse(&joined).map_err(|e| format!("`{joined}` is not a URL ({e})"))?;
+    // Appending to the path cannot change the authority; if it did, the
+    // base itself was odd (e.g. ended inside the authority).
+    if url.origin() != base.origin() {
+        return Err(format!("`{path}` does not stay on `{base}`"));
+    }
+    Ok(url)
+}
+
+/// Renders a request spec into something to send and something to record:
+/// the one request preparation, used by the engine and by `--dry-run`. A
+/// template that fails, or leaves a path segment empty, is the suite's error.
+pub fn prepare(
+    env: &minijinja::Environment<'static>,
+    redactor: &Redactor,
+    channel: &Channel,
+    spec: &RequestSpec,
+    ctx: &Value,
+) -> Result<Prepared, StepError> {
+    let empty = Map::new();
+    let ctx_map = ctx.as_object().unwrap_or(&empty);
+    let real = minijinja::Value::from_serialize(ctx);
+    // The masked context is built only if some template reads `env`.
+    let masked = std::cell::OnceCell::new();
+    let masked = || masked.get_or_init(|| minijinja::Value::from_serialize(redact::masked_env(ctx_map)));
+    let render_with =
+        |s: &str, c: &minijinja::Value| template::render(env, s, c).map_err(|e| fail(ErrorKind::Suite, e));
+    // (sent, shown)
+    let render = |s: &str| -> Result<(String, String), StepError> {
+        let sent = render_with(s, &real)?;
+        let shown = if s.contains("env") { render_with(s, masked())? } else { sent.clone() };
+        Ok((sent, shown))
+    };
+
+    let (base_sent, base_shown) = render(&channel.base_url)?;
+    let shown_base = redactor.redact(&base_shown);
+    let base = Url::parse(base_sent.trim()).map_err(|e| {
+        fail(
+            ErrorKind::Suite,
+            format!("`base_url` renders to `{shown_base}`, which is not a URL ({e}); check `base_url` and `--target`"),
+        )
+    })?;
+    let (path_sent, path_shown) = if starts_with_value(&spec.url) {
+        render(&spec.url)?
+    } else {
+        let encoded = Value::Object(path_context(ctx_map));
+        let sent = render_with(&spec.url, &minijinja::Value::from_serialize(&encoded))?;
+        let shown = if spec.url.contains("env") {
+            let masked = Value::Object(redact::masked_env(&path_context(ctx_map)));
+            render_with(&spec.url, &minijinja::Value::from_serialize(&masked))?
+        } else {
+            sent.clone()
+        };
+        (sent, shown)
+    };
+    if spec.url.contains("}}/") && path_sent.contains("//") && !spec.url.contains("//") {
+        return Err(fail(
+            ErrorKind::Suite,
+            format!(
+                "`url = \"{}\"` renders `{}`: a value in the path is empty (captured by nothing yet?)",
+                spec.url,
+                redactor.redact(&path_shown)
+            ),
+        ));
+    }
+    let mut url = join(&base, &path_sent).map_err(|e| {
+        fail(ErrorKind::Request, format!("{}; check the channel's `url` and `base_url`", redactor.redact(&e)))
+    })?;
+    let base_for_shown = Url::parse(base_shown.trim()).unwrap_or_else(|_| base.clone());
+    let mut shown_url = join(&base_for_shown, &path_shown).unwrap_or_else(|_| url.clone());
+    if !spec.query.is_empty() {
+        let mut sent_pairs = url.query_pairs_mut();
+        let mut shown_pairs = shown_url.query_pairs_mut();
+        for (k, v) in &spec.query {
+            let (sent, shown) = render(v)?;
+            sent_pairs.append_pair(k, &sent);
+            shown_pairs.append_pair(k, &shown);
+        }
+    }
+    let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
+    let mut headers = Vec::new();
+    let mut shown_headers = Vec::new();
+    if let Some(auth) = spec.auth.as_ref().or(channel.auth.as_ref()) {
+        let (sent, shown) = authorization(auth, &render)?;
+        headers.push(("Authorization".to_string(), sent));
+        shown_headers.push(("Authorization".to_string(), shown));
+    }
+    for (k, v) in channel.headers.iter().chain(spec.headers.iter()) {
+        let (sent, shown) = render(v)?;
+        headers.push((k.clone(), sent));
+        shown_headers.push((k.clone(), shown));
+    }
+    let (body, shown_body) = if let Some(j) = &spec.json {
+        let sent = render_json(j, &|s| render_with(s, &real))?;
+        let shown = if json_mentions_env(j) { render_json(j, &|s| render_with(s, masked()))? } else { sent.clone() };
+        (Some(Body::Json(sent)), Some(shown.to_string()))
+    } else if let Some(f) = &spec.form {
+        let mut sent = Vec::new();
+        let mut shown = Vec::new();
+        for (k, v) in f {
+            let (s, w) = render(v)?;
+            sent.push((k.clone(), s));
+            shown.push(format!("{k}={w}"));
+        }
+        (Some(Body::Form(sent)), Some(shown.join("&")))
+    } else if let Some(b) = &spec.body {
+        let (sent, shown) = render(b)?;
+        (Some(Body::Raw(sent)), Some(shown))
+    } else {
+        (None, None)
+    };
+    let redact = |s: &str| redactor.redact(s);
+    let shown = Shown {
+        url: redact(shown_url.as_str()),
+        headers: shown_headers.into_iter().map(|(k, v)| (k, redact(&v))).collect(),
+        body: shown_body.map(|b| redact(&b)),
+    };
+    let boundary = Boundary::new(base, &channel.allowed_hosts);
+    Ok(Prepared { method, url, headers, body, shown, boundary })
+}
+
+/// The `Authorization` value for `auth`, as sent and as recorded (a Basic
+/// pair is encoded after masking, so no secret survives in its base64).
+fn authorization(
+    auth: &Auth,
+    render: &dyn Fn(&str) -> Result<(String, String), StepError>,
+) -> Result<(String, String), StepError> {
+    use base64::Engine as _;
+    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+    Ok(match auth {
+        Auth::Basic { user, password } => {
+            let (user, user_shown) = render(user)?;
+            let (password, password_shown) = render(password)?;
+            let shown = if password_shown != password {
+                "Basic ***".to_string()
+            } else {
+                format!("Basic {}", b64(format!("{user_shown}:{password_shown}")))
+            };
+            (format!("Basic {}", b64(format!("{user}:{password}"))), shown)
+        }
+        Auth::Bearer(token) => {
+            let (sent, shown) = render(token)?;
+            (format!("Bearer {sent}"), format!("Bearer {shown}"))
+        }
+    })
+}
+
+fn json_mentions_env(v: &toml::Value) -> bool {
+    match v {
+        toml::Value::String(s) => s.contains("env"),
+        toml::Value::Array(a) => a.iter().any(json_mentions_env),
+        toml::Value::Table(t) => t.values().any(json_mentions_env),
+        _ => false,
+    }
+}
+
+fn render_json(v: &toml::Value, render: &dyn Fn(&str) -> Result<String, StepError>) -> Result<Value, StepError> {
+    Ok(match v {
+        toml::Value::String(s) => Value::String(render(s)?),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => Value::from(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.iter().map(|x| render_json(x, render)).collect::<Result<_, _>>()?),
+        toml::Value::Table(t) => Value::Object(
+            t.iter().map(|(k, x)| Ok((k.clone(), render_json(x, render)?))).collect::<Result<_, StepError>>()?,
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("http://127.0.0.1:8080/api").unwrap()
+    }
+
+    /// Issue 13 item 1: `@127.0.0.2:18082/x` glued onto the base sent the
+    /// request (with the channel's key) to another host.
+    #[test]
+    fn credentials_follow_the_target_glued_authority_stays_a_path() {
+        let url = join(&base(), "@127.0.0.2:18082/x").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:8080/api/@127.0.0.2:18082/x");
+        assert_eq!(Boundary::new(base(), &[]).place(&url), Place::Origin);
+    }
+
+    #[test]
+    fn credentials_follow_the_target_absolute_urls_are_judged_by_the_boundary() {
+        let b = Boundary::new(base(), &["cdn.example".into(), "127.0.0.3:9000".into()]);
+        assert_eq!(b.place(&join(&base(), "http://127.0.0.2:18082/x").unwrap()), Place::Outside);
+        assert_eq!(b.place(&join(&base(), "//127.0.0.2/x").unwrap()), Place::Outside);
+        assert_eq!(
+            b.place(&join(&base(), "https://127.0.0.1:8080/x").unwrap()),
+            Place::Outside,
+            "scheme is part of the origin"
+        );
+        assert_eq!(b.place(&join(&base(), "http://127.0.0.1:8080/x").unwrap()), Place::Origin);
+        assert_eq!(b.place(&Url::parse("https://CDN.example/a").unwrap()), Place::Allowed);
+        assert_eq!(b.place(&Url::parse("http://127.0.0.3:9000/a").unwrap()), Place::Allowed);
+        assert_eq!(b.place(&Url::parse("http://127.0.0.3:9001/a").unwrap()), Place::Outside);
+        assert_eq!(b.place(&Url::parse("file:///etc/passwd").unwrap()), Place::Outside);
+    }
+
+    #[test]
+    fn captured_values_are_one_path_segment() {
+        assert_eq!(path_segment("../admin"), "..%2Fadmin");
+        assert_eq!(path_segment(".."), "%2E%2E");
+        assert_eq!(path_segment("a b?c#d@e:f/g%"), "a%20b%3Fc%23d%40e%3Af%2Fg%25");
+        assert_eq!(path_segment("conv-42_x.y~z"), "conv-42_x.y~z");
+        let url = join(&base(), &format!("/c/{}/m", path_segment("../../x?y=1#f"))).unwrap();
+        assert_eq!(url.path(), "/api/c/..%2F..%2Fx%3Fy=1%23f/m");
+        assert_eq!(url.query(), None);
+    }
+}
