@@ -62,6 +62,15 @@ pub struct Verdict {
     /// Steps that failed because of the suite, not the company (never findings).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub run_problems: Vec<RunProblem>,
+    /// Names for people, from the suite: channel labels, persona names,
+    /// question and fact labels, by id. Empty in verdicts written before
+    /// it existed; readers fall back to the ids.
+    #[serde(default)]
+    pub names: Names,
+    /// The few problems to fix first, most customer impact first: each
+    /// problem once, however many findings show it.
+    #[serde(default)]
+    pub fix_first: Vec<Priority>,
 }
 
 /// A mistake in the suite that cost steps their test: what to fix, where,
@@ -83,6 +92,42 @@ impl Verdict {
     pub fn suite_failed(&self) -> bool {
         self.run_problems.iter().any(|p| p.every_step)
     }
+}
+
+/// Display names by id. Only ids with a name of their own are listed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Names {
+    #[serde(default)]
+    pub channels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub personas: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub questions: std::collections::BTreeMap<String, String>,
+}
+
+/// One problem to fix, ranked by how much it hurts customers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Priority {
+    /// 1 for the first to fix.
+    pub rank: u32,
+    /// What to do, in one line: "Correct the refund window on email: …".
+    pub action: String,
+    /// The most severe of its findings.
+    pub severity: Severity,
+    /// The findings this problem shows as, most severe first; the first
+    /// is the evidence to open.
+    pub findings: Vec<String>,
+    /// Distinct customers (personas) who met it.
+    pub personas: u64,
+    /// Their segments.
+    pub segments: Vec<String>,
+    pub channels: Vec<String>,
+    /// It sits on a critical stage (a moment of truth).
+    pub critical_stage: bool,
+    /// severity weight × customers × 2 on a critical stage: the sort key.
+    pub impact: f64,
+    /// Why it ranks where it does, in words.
+    pub reach: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -42,7 +42,7 @@ pub fn facts(suite: &Suite) -> HashMap<&str, FactInfo> {
 
 /// "Refund window" → "refund window", for the middle of a sentence; the
 /// rest is left alone ("Acme Care price" keeps its capitals).
-fn lower_first(label: &str) -> String {
+pub(crate) fn lower_first(label: &str) -> String {
     let mut chars = label.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),

@@ -176,8 +176,11 @@ impl<'a> Matrix<'a> {
             let i = record(ctx, findings, key, Some(k.persona), &groups);
             let acc = findings.get_mut(i);
             if acc.summary.is_none() {
-                let values: Vec<String> =
-                    classes.list.iter().map(|c| format!("{} ({}×)", c.display, c.count)).collect();
+                let values: Vec<String> = classes
+                    .list
+                    .iter()
+                    .map(|c| format!("{} ({}×)", ctx.value_phrase(k.fact, &c.display), c.count))
+                    .collect();
                 acc.summary = Some(format!(
                     "{} gave {} ({} customer) different answers about {} to the same question “{}”: {}.{}",
                     ctx.channel_name(k.channel),
@@ -221,7 +224,7 @@ impl<'a> Matrix<'a> {
                         .iter()
                         .map(|(segs, c)| {
                             let names: Vec<String> = segs.iter().map(|s| s.to_string()).collect();
-                            format!("{} customers hear {}", join_and(&names), c.display)
+                            format!("{} customers hear {}", join_and(&names), ctx.value_phrase(fact, &c.display))
                         })
                         .collect();
                     findings.get_mut(i).summary = Some(format!(
@@ -262,9 +265,9 @@ impl<'a> Matrix<'a> {
                 let says: Vec<String> = channels
                     .iter()
                     .map(|(chs, c)| {
-                        let names: Vec<String> = chs.iter().map(|ch| ctx.channel_name(ch).to_lowercase()).collect();
+                        let names: Vec<String> = chs.iter().map(|ch| ctx.channel_mid(ch)).collect();
                         let verb = if names.len() == 1 { "says" } else { "say" };
-                        format!("{} {verb} {}", join_and(&names), c.display)
+                        format!("{} {verb} {}", join_and(&names), ctx.value_phrase(fact, &c.display))
                     })
                     .collect();
                 findings.get_mut(i).summary = Some(format!(

@@ -16,6 +16,7 @@
 //! - `problems`: steps the suite made fail (run problems, never findings).
 //! - `finding`: occurrences folded into findings with stable ids.
 //! - `evidence`: the exact words behind a finding.
+//! - `priority`: "what to fix first", findings folded into ranked problems.
 //! - [`hygiene`]: what no fact check catches — leaked placeholders, script,
 //!   another customer's data, fallbacks, forbidden claims, language.
 //! - [`summary`]: sentences for people.
@@ -36,6 +37,7 @@ mod intern;
 mod journey;
 mod memo;
 mod pass;
+mod priority;
 mod problems;
 mod sla;
 pub mod summary;

@@ -279,7 +279,7 @@ impl<'c, 'a> Pass<'c, 'a> {
                 acc.expected = Some(value.clone());
             }
             acc.note(|| {
-                let from = issued_by.as_deref().map(|c| format!(" issued on {}", ctx.channel_name(c).to_lowercase()));
+                let from = issued_by.as_deref().map(|c| format!(" issued on {}", ctx.channel_mid(c)));
                 format!(
                     "did not recognise the {} {value}{}: it {}",
                     name.replace(['_', '-'], " "),
@@ -435,7 +435,10 @@ impl<'c, 'a> Pass<'c, 'a> {
             fallbacks,
             changes: None,
             run_problems: std::mem::take(&mut self.problems).finish(),
+            names: super::summary::names(ctx.suite),
+            fix_first: Vec::new(),
         };
+        let verdict = Verdict { fix_first: super::priority::rank(ctx, &verdict), ..verdict };
         super::Analysed { verdict, last_us: self.last_us }
     }
 }

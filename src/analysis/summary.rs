@@ -5,12 +5,23 @@ use super::consistency::ChannelValues;
 use super::finding::Acc;
 use super::sla::human_ms;
 use super::Context;
-use crate::verdict::{FindingKind, Verdict};
+use crate::fact::FactKind;
+use crate::verdict::{FindingKind, Names, Verdict};
 
 impl Context<'_> {
-    /// "Email", "Chat", "Web": a channel's name as a sentence starts it.
+    /// "Email", "Chat", "FAQ bot": a channel's name as a sentence starts
+    /// it — its `label`, else its key capitalised.
     pub fn channel_name(&self, channel: &str) -> String {
-        capitalise(channel)
+        match self.suite.channels.get(channel).and_then(|c| c.label.as_deref()) {
+            Some(label) => capitalise(label),
+            None => capitalise(channel),
+        }
+    }
+
+    /// A channel's name in the middle of a sentence. Channel names are
+    /// names, so they read the same anywhere ("Live chat and Email say").
+    pub fn channel_mid(&self, channel: &str) -> String {
+        self.channel_name(channel)
     }
 
     /// The persona's name, or its id when unknown.
@@ -21,8 +32,28 @@ impl Context<'_> {
     /// "the refund window".
     pub fn fact_label(&self, id: &str) -> String {
         match self.facts.get(id) {
+            Some(f) if f.spec.kind == FactKind::YesNo => format!("whether {}", statement(&f.label)),
             Some(f) => format!("the {}", f.label),
             None => format!("the {}", id.replace(['_', '-'], " ")),
+        }
+    }
+
+    /// What an answer claims about a fact, as a clause: "the refund window
+    /// is 14 days"; for a yes/no fact the statement itself or its negation
+    /// ("installation is free", "installation is not free").
+    pub fn fact_claim(&self, id: &str, value: &str) -> String {
+        match self.facts.get(id) {
+            Some(f) if f.spec.kind == FactKind::YesNo => yes_no_claim(&f.label, value),
+            _ => format!("{} is {value}", self.fact_label(id)),
+        }
+    }
+
+    /// A value as said about a fact: "14 days"; for a yes/no fact the
+    /// claim it makes ("installation is not free"), never a bare "no".
+    pub fn value_phrase(&self, id: &str, value: &str) -> String {
+        match self.facts.get(id) {
+            Some(f) if f.spec.kind == FactKind::YesNo => yes_no_claim(&f.label, value),
+            _ => value.to_string(),
         }
     }
 
@@ -31,22 +62,87 @@ impl Context<'_> {
         self.suite.map.question(id).and_then(|q| q.label.clone()).unwrap_or_else(|| id.to_string())
     }
 
-    /// " The map says 30 days." (with a leading space), or nothing.
+    /// " The map says 30 days." (with a leading space), or nothing. For a
+    /// yes/no fact the map's claim: " The map says installation is free."
     pub fn map_says(&self, fact: &str) -> String {
-        self.facts
-            .get(fact)
-            .and_then(|f| f.expected_display.as_deref())
-            .map(|v| format!(" The map says {v}."))
-            .unwrap_or_default()
+        self.map_value(fact).map(|v| format!(" The map says {v}.")).unwrap_or_default()
+    }
+
+    /// What the map says about a fact, worded to follow "the map says".
+    pub fn map_value(&self, fact: &str) -> Option<String> {
+        let f = self.facts.get(fact)?;
+        let v = f.expected_display.as_deref()?;
+        Some(if f.spec.kind == FactKind::YesNo { yes_no_claim(&f.label, v) } else { v.to_string() })
     }
 }
 
-fn capitalise(s: &str) -> String {
+/// Display names from the suite, for the verdict: only ids that have one.
+pub(crate) fn names(suite: &crate::suite::Suite) -> Names {
+    Names {
+        channels: suite.channels.iter().filter_map(|(id, c)| Some((id.clone(), c.label.clone()?))).collect(),
+        personas: suite.personas.iter().map(|p| (p.id.clone(), p.name.clone())).collect(),
+        questions: suite.map.questions.iter().filter_map(|q| Some((q.id.clone(), q.label.clone()?))).collect(),
+    }
+}
+
+pub(crate) fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// A yes/no fact's label as a clause: "The setup is free (no setup fee)"
+/// → "the setup is free". Asides in brackets restate the claim and would
+/// contradict its negation, so they go.
+fn statement(label: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in label.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let clause = words.join(" ");
+    let clause = clause.trim_end_matches(['.', '!', '?']).to_string();
+    super::answer::lower_first(&clause)
+}
+
+/// "installation is free" for yes, "installation is not free" for no; a
+/// statement with no verb to negate reads "not the case: …".
+pub(crate) fn yes_no_claim(label: &str, value: &str) -> String {
+    let clause = statement(label);
+    let yes = matches!(value.trim().to_ascii_lowercase().as_str(), "yes" | "y" | "true");
+    if yes {
+        return clause;
+    }
+    negate(&clause).unwrap_or_else(|| format!("it is not the case that {clause}"))
+}
+
+/// The clause with its first auxiliary verb negated: "is" → "is not",
+/// "there is a fee" → "there is no fee", "X can Y" → "X cannot Y".
+fn negate(clause: &str) -> Option<String> {
+    const AUX: [&str; 8] = ["is", "are", "was", "were", "will", "can", "does", "do"];
+    let words: Vec<&str> = clause.split(' ').collect();
+    let i = words.iter().position(|w| AUX.contains(&w.to_ascii_lowercase().as_str()))?;
+    let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    let next = words.get(i + 1).map(|w| w.to_ascii_lowercase());
+    match next.as_deref() {
+        // "there is a fee" → "there is no fee"
+        Some("a" | "an" | "any") if i > 0 && words[i - 1].eq_ignore_ascii_case("there") => out[i + 1] = "no".into(),
+        Some("no") => out[i + 1] = "a".into(),
+        Some("not") => {
+            out.remove(i + 1);
+        }
+        _ if out[i].eq_ignore_ascii_case("can") => out[i] = "cannot".into(),
+        _ => out.insert(i + 1, "not".into()),
+    }
+    Some(out.join(" "))
 }
 
 /// The summary of a per-answer finding, from its key and what was seen.
@@ -62,9 +158,14 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
         FindingKind::WrongFact => {
             let others = others_agree(channel_values, k.question, k.fact, k.channel);
             let who = if others { "the map and the other channels say" } else { "the map says" };
-            format!("{channel} says {fact} is {found}{asked}; {who} {expected}.")
+            let claim = k.fact.map_or_else(|| format!("{fact} is {found}"), |f| ctx.fact_claim(f, found));
+            let expected = k.fact.and_then(|f| ctx.map_value(f)).unwrap_or_else(|| expected.to_string());
+            format!("{channel} says {claim}{asked}; {who} {expected}.")
         }
-        FindingKind::NotStated => format!("{channel} does not state {fact}{asked}; the map says {expected}."),
+        FindingKind::NotStated => {
+            let expected = k.fact.and_then(|f| ctx.map_value(f)).unwrap_or_else(|| expected.to_string());
+            format!("{channel} does not state {fact}{asked}; the map says {expected}.")
+        }
         FindingKind::LostContext => match acc.note.as_deref() {
             Some(note) => format!("{channel} {note}."),
             None => format!("{channel} did not recognise a value the customer was given earlier."),
@@ -151,6 +252,9 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
         "findings: {} critical, {} high, {} medium, {} low, {} info; checks: {} passed, {} failed (fail on {})",
         s.critical, s.high, s.medium, s.low, s.info, c.checks_passed, c.checks_failed, v.fail_on
     ));
+    if let Some(relation) = score_and_verdict(v) {
+        out.push(relation);
+    }
     // Set by the run history when there is an earlier run to compare with.
     if let Some(changes) = &v.changes {
         out.push(changes.line());
@@ -164,6 +268,12 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
             p.first,
             one_line(&p.message)
         ));
+    }
+    if !v.fix_first.is_empty() {
+        out.push("fix first:".into());
+        for p in &v.fix_first {
+            out.push(format!("  {}. {}  ({}; {})", p.rank, one_line(&p.action), p.reach, p.severity));
+        }
     }
     for f in v.findings.iter().take(SHOWN) {
         out.push(format!("  {:<8} {}  [{}]", f.severity.name().to_uppercase(), one_line(&f.summary), f.id));
@@ -200,6 +310,29 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
     out
 }
 
+/// One sentence saying how the score and the verdict relate, when they
+/// seem to disagree: a satisfied score beside a failing verdict, or a
+/// frustrated one beside a pass. None when they tell the same story.
+pub fn score_and_verdict(v: &Verdict) -> Option<String> {
+    let score = v.score?;
+    let failing = v.findings.iter().filter(|f| f.severity >= v.fail_on).count();
+    let feeling = crate::verdict::Feeling::from_percent(score);
+    match (failing, feeling) {
+        (0, crate::verdict::Feeling::Frustrated) => Some(format!(
+            "No single finding reaches the failing level ({}), but the score of {score:.0} says customers would leave \
+             frustrated: many smaller problems add up.",
+            v.fail_on
+        )),
+        (n, crate::verdict::Feeling::Satisfied) if n > 0 => Some(format!(
+            "The score of {score:.0} averages every answer, and most were fine; the verdict follows the worst \
+             problems: {n} {} {} or worse, the level this audit fails at.",
+            if n == 1 { "finding is" } else { "findings are" },
+            v.fail_on,
+        )),
+        _ => None,
+    }
+}
+
 /// Summaries quote answers: keep a terminal line one line, free of control
 /// characters a hostile answer could use to move the cursor.
 fn one_line(s: &str) -> String {
@@ -209,5 +342,22 @@ fn one_line(s: &str) -> String {
         format!("{cut}…")
     } else {
         flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yes_no_claim;
+
+    #[test]
+    fn yes_no_facts_read_as_claims_not_as_yes_or_no() {
+        assert_eq!(yes_no_claim("Installation is free", "yes"), "installation is free");
+        assert_eq!(yes_no_claim("Installation is free", "no"), "installation is not free");
+        assert_eq!(yes_no_claim("The setup is free (no setup fee)", "no"), "the setup is not free");
+        assert_eq!(yes_no_claim("There is a setup fee", "yes"), "there is a setup fee");
+        assert_eq!(yes_no_claim("There is a setup fee", "no"), "there is no setup fee");
+        assert_eq!(yes_no_claim("There is no setup fee", "no"), "there is a setup fee");
+        assert_eq!(yes_no_claim("You can cancel online", "no"), "you cannot cancel online");
+        assert_eq!(yes_no_claim("Free returns", "no"), "it is not the case that free returns");
     }
 }

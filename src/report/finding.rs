@@ -2,12 +2,13 @@
 //! happened, and the evidence from each channel side by side with the
 //! value highlighted and a link to the full transcript.
 
+use super::attempts::{self, Attempts};
 use super::changes::{self, Status};
 use super::labels::Labels;
 use super::text::{self, Marked};
 use super::transcript::Transcripts;
 use super::view::severity_label;
-use crate::record::RecordedRun;
+use crate::record::{Exchange, RecordedRun};
 use crate::verdict::{Evidence, Finding, FindingKind, Verdict};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -51,12 +52,27 @@ pub struct FindingView {
     /// What `expected` and `found` are, in this kind of finding's words.
     pub expected_label: &'static str,
     pub found_label: &'static str,
+    /// Where channels (or segments, or repeats) disagree: what each said,
+    /// each marked against the map — never one "found" value that may be
+    /// the right one.
+    pub said: Vec<Said>,
     pub occurrences: u64,
     /// New since the last run, or how long it has persisted (scheduled audits).
     pub history: Option<Status>,
     pub evidence: Vec<EvidenceView>,
     /// Occurrences without an evidence item here.
     pub more: u64,
+}
+
+/// What one channel (or segment) said, against the map.
+#[derive(Debug, Clone, Serialize)]
+pub struct Said {
+    /// "Chat", "Chat, loyal customers".
+    pub who: String,
+    pub value: String,
+    /// `agrees`, `differs` or `unchecked`, as in the matrix.
+    pub key: &'static str,
+    pub label: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,7 +94,8 @@ pub struct EvidenceView {
     pub answer: Marked,
     /// Shown when there is nothing to highlight (errors, missing facts).
     pub excerpt: Option<String>,
-    pub attempts: Vec<String>,
+    /// The HTTP requests behind an error, told in a few lines (all of them behind a disclosure).
+    pub attempts: Option<Attempts>,
     pub transcript: String,
     /// False when the exchange is not in the transcripts (not in this run record).
     pub linked: bool,
@@ -104,7 +121,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
     let mut sorted: Vec<&Finding> = v.findings.iter().collect();
     // Stable: within a severity, the analysis's order stands.
     sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let steps: std::collections::HashMap<u64, usize> = run.exchanges.iter().map(|x| (x.seq, x.step)).collect();
+    let recorded: std::collections::HashMap<u64, &Exchange> = run.exchanges.iter().map(|x| (x.seq, x)).collect();
     let history = v.changes.as_ref().map(changes::statuses).unwrap_or_default();
     let items: Vec<FindingView> = sorted
         .iter()
@@ -116,11 +133,12 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
                 .evidence
                 .iter()
                 .take(MAX_EVIDENCE)
-                .map(|e| evidence(e, run, labels, steps.get(&e.seq).copied()))
+                .map(|e| evidence(e, run, labels, recorded.get(&e.seq).copied()))
                 .collect();
             evidence
                 .sort_by(|a, b| (&a.channel, &a.persona, a.step, a.seq).cmp(&(&b.channel, &b.persona, b.step, b.seq)));
             let (expected_label, found_label) = compare_labels(f.kind);
+            let said = said(f, v, labels);
             FindingView {
                 id: f.id.clone(),
                 anchor: format!("f-{}", f.id),
@@ -130,7 +148,9 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
                 summary: f.summary.clone(),
                 context: context(f, &evidence, labels),
                 expected: f.expected.clone(),
-                found: f.found.as_deref().map(|s| text::clip(s, 200)),
+                // With several values side by side, a single "found" would mislead.
+                found: if said.is_empty() { f.found.as_deref().map(|s| text::clip(s, 200)) } else { None },
+                said,
                 expected_label,
                 found_label,
                 occurrences: f.occurrences,
@@ -156,12 +176,53 @@ fn compare_labels(kind: FindingKind) -> (&'static str, &'static str) {
     match kind {
         FindingKind::LostContext => ("The customer quoted", "The channel answered"),
         FindingKind::SlaBreach | FindingKind::PossibleSlaBreach => ("Service level", "Replied in"),
-        // Several channels (or segments, or repeats) are involved: `found` is only the commonest value.
-        FindingKind::ChannelDisagreement | FindingKind::SegmentDifference | FindingKind::Unstable => {
-            ("The map says", "Most often said")
-        }
         _ => ("The map says", "The channel said"),
     }
+}
+
+/// Each channel's (or segment's) values for a consistency finding, from
+/// the matrix; empty for other kinds.
+fn said(f: &Finding, v: &Verdict, labels: &Labels) -> Vec<Said> {
+    let by_segment = match f.kind {
+        FindingKind::ChannelDisagreement => false,
+        FindingKind::SegmentDifference | FindingKind::Unstable => true,
+        _ => return Vec::new(),
+    };
+    let Some(row) = v
+        .matrix
+        .iter()
+        .find(|r| Some(r.question.as_str()) == f.question.as_deref() && Some(r.fact.as_str()) == f.fact.as_deref())
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<Said> = Vec::new();
+    for cell in &row.cells {
+        if by_segment && Some(cell.channel.as_str()) != f.channel.as_deref() {
+            continue;
+        }
+        if f.kind == FindingKind::Unstable && f.segment.is_some() && Some(cell.segment.as_str()) != f.segment.as_deref()
+        {
+            continue;
+        }
+        let who = if by_segment {
+            format!("{}, {} customers", labels.channel(&cell.channel), cell.segment)
+        } else {
+            labels.channel(&cell.channel)
+        };
+        for x in &cell.values {
+            let (key, label) = match x.matches_map {
+                Some(true) => ("agrees", "matches the map"),
+                Some(false) => ("differs", "differs from the map"),
+                None => ("unchecked", "not checked against the map"),
+            };
+            // One line per channel and value, however many segments said it.
+            if out.iter().any(|s| s.who == who && s.value == x.value) {
+                continue;
+            }
+            out.push(Said { who: who.clone(), value: text::clip(&x.value, 200), key, label });
+        }
+    }
+    out
 }
 
 fn context(f: &Finding, evidence: &[EvidenceView], labels: &Labels) -> Vec<Field> {
@@ -175,7 +236,7 @@ fn context(f: &Finding, evidence: &[EvidenceView], labels: &Labels) -> Vec<Field
     [
         ("Journey", journey.map(|j| labels.journey(j))),
         ("Stage", f.stage.as_deref().map(|s| labels.stage(journey, s))),
-        ("Channel", f.channel.clone()),
+        ("Channel", f.channel.as_deref().map(|c| labels.channel(c))),
         (persona_label, (!personas.is_empty()).then(|| personas.join(", "))),
         ("Segment", f.segment.clone()),
         ("Question", f.question.as_deref().map(|q| labels.question(q))),
@@ -189,32 +250,20 @@ fn context(f: &Finding, evidence: &[EvidenceView], labels: &Labels) -> Vec<Field
     .collect()
 }
 
-fn evidence(e: &Evidence, run: &RecordedRun, labels: &Labels, step: Option<usize>) -> EvidenceView {
+fn evidence(e: &Evidence, run: &RecordedRun, labels: &Labels, recorded: Option<&Exchange>) -> EvidenceView {
     let span = e.highlight.map(|s| (s.start, s.end));
     let answer = Marked::new(&e.answer, span, CONTEXT);
-    let attempts = e
-        .http
-        .iter()
-        .map(|a| {
-            let outcome = match (a.status, &a.error) {
-                (_, Some(err)) => text::clip(err, 160),
-                (Some(s), None) => format!("HTTP {s}"),
-                (None, None) => "no response".into(),
-            };
-            format!(
-                "{} #{}: {} {} → {} ({})",
-                a.purpose,
-                a.attempt,
-                a.method,
-                text::clip(&a.url, 120),
-                outcome,
-                text::duration_ms(a.ms)
-            )
-        })
-        .collect();
+    let step = recorded.map(|x| x.step);
+    // The whole story from the record when it is there: analysis kept only a selection.
+    let failed = !e.http.is_empty() || recorded.is_some_and(|x| x.error.is_some());
+    let attempts = match recorded {
+        Some(x) if failed && !x.http.is_empty() => Some(attempts::from_http(&x.http)),
+        _ if !e.http.is_empty() => Some(attempts::from_verdict(&e.http)),
+        _ => None,
+    };
     EvidenceView {
         seq: e.seq,
-        channel: e.channel.clone(),
+        channel: labels.channel(&e.channel),
         persona: labels.persona(&e.persona),
         step: step.map(|s| s + 1),
         at: text::offset_us(e.t_sent_us),

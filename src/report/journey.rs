@@ -158,9 +158,12 @@ pub fn build(index: usize, j: &JourneyView, recorded: &Recorded, labels: &Labels
     };
     let grid = Grid::new(j);
     let (scripted, swept): (Vec<&Walk>, Vec<&Walk>) = j.walks.iter().partition(|w| !is_sweep(w));
+    // In the order of the people, not of which walk happened to finish first.
+    let mut scripted = scripted;
+    scripted.sort_by(|a, b| (labels.persona(&a.persona), &a.task).cmp(&(labels.persona(&b.persona), &b.task)));
     let lanes: Vec<Lane> = scripted.iter().take(MAX_LANES).map(|w| lane(w, &grid, recorded, labels, j)).collect();
     let summarised: Vec<&Walk> = scripted.iter().skip(MAX_LANES).chain(swept.iter()).copied().collect();
-    let summary = (!summarised.is_empty()).then(|| summary::build(&summarised, &grid));
+    let summary = (!summarised.is_empty()).then(|| summary::build(&summarised, &grid, labels));
     JourneyMap {
         anchor: format!("journey-{}", index + 1),
         id: j.id.clone(),
@@ -181,7 +184,7 @@ pub fn build(index: usize, j: &JourneyView, recorded: &Recorded, labels: &Labels
                 }
             })
             .collect(),
-        channels: grid.channels.clone(),
+        channels: grid.channels.iter().map(|c| labels.channel(c)).collect(),
         lanes,
         summarised: summarised.len() as u64,
         summary,
@@ -241,7 +244,7 @@ fn lane(w: &Walk, grid: &Grid, recorded: &Recorded, labels: &Labels, j: &Journey
     let mut rows: Vec<LaneRow> = grid
         .channels
         .iter()
-        .map(|c| LaneRow { channel: c.clone(), cells: vec![Vec::new(); grid.stages.len()] })
+        .map(|c| LaneRow { channel: labels.channel(c), cells: vec![Vec::new(); grid.stages.len()] })
         .collect();
     let mut steps: Vec<&Touchpoint> = w.touchpoints.iter().collect();
     steps.sort_by_key(|t| (t.step, t.seq));
@@ -316,7 +319,7 @@ fn lost(t: &Touchpoint) -> bool {
 fn card(t: &Touchpoint, labels: &Labels) -> Card {
     let handoff = match (&t.handoff, &t.handoff_from) {
         (Some(h), from) => {
-            let from = h.from_channel.clone().or_else(|| from.clone());
+            let from = h.from_channel.clone().or_else(|| from.clone()).map(|c| labels.channel(&c));
             let origin = from.as_ref().map_or(String::new(), |c| format!(" from {c}"));
             let text = if h.recognised {
                 format!("Handoff{origin}: recognised {}", h.value)
@@ -327,7 +330,8 @@ fn card(t: &Touchpoint, labels: &Labels) -> Card {
             Some(HandoffMark { from, lost: !h.recognised, text })
         }
         (None, Some(from)) => {
-            Some(HandoffMark { from: Some(from.clone()), lost: false, text: format!("Handoff from {from}") })
+            let from = labels.channel(from);
+            Some(HandoffMark { text: format!("Handoff from {from}"), from: Some(from), lost: false })
         }
         (None, None) => None,
     };

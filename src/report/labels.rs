@@ -1,6 +1,8 @@
 //! Names for people. The verdict carries ids (`refund_window`,
-//! `refund-policy`, `new-customer`); the report shows the map's labels where
-//! the verdict has them and readable forms of the ids where it does not.
+//! `refund-policy`, `new-customer`, `faq`) and, in `names`, the suite's
+//! own names for them (a channel's `label`, a persona's `name`); the report
+//! shows those, and readable forms of the ids only where there are none
+//! (verdicts written before names were kept).
 
 use super::text::{capitalise, humanize};
 use crate::verdict::Verdict;
@@ -13,6 +15,9 @@ pub struct Labels {
     /// (journey id, stage id) → stage name.
     stages: HashMap<(String, String), String>,
     journeys: HashMap<String, String>,
+    channels: HashMap<String, String>,
+    personas: HashMap<String, String>,
+    questions: HashMap<String, String>,
 }
 
 impl Labels {
@@ -24,6 +29,10 @@ impl Labels {
                 l.facts.entry(row.fact.clone()).or_insert_with(|| row.label.clone());
             }
         }
+        let n = &v.names;
+        l.channels = n.channels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        l.personas = n.personas.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        l.questions = n.questions.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for j in &v.journeys {
             l.journeys.insert(j.id.clone(), j.name.clone());
             for s in &j.stages {
@@ -37,18 +46,25 @@ impl Labels {
     /// for sentences ("the refund window"); headings and chips want them
     /// capitalised.
     pub fn fact(&self, id: &str) -> String {
-        self.facts.get(id).map_or_else(|| humanize(id), |label| capitalise(label.strip_prefix("the ").unwrap_or(label)))
+        self.facts.get(id).map_or_else(
+            || humanize(id),
+            |label| capitalise(label.strip_prefix("the ").or_else(|| label.strip_prefix("whether ")).unwrap_or(label)),
+        )
     }
 
-    /// The verdict has no question labels; the id reads well enough
-    /// ("refund-policy" → "Refund policy").
+    /// The question's label, else its id read as words ("refund-policy" → "Refund policy").
     pub fn question(&self, id: &str) -> String {
-        humanize(id)
+        self.questions.get(id).cloned().unwrap_or_else(|| humanize(id))
     }
 
-    /// The verdict has no persona names; "new-customer" → "New customer".
+    /// The persona's name ("Prepay Pat"), else its id read as words.
     pub fn persona(&self, id: &str) -> String {
-        humanize(id)
+        self.personas.get(id).cloned().unwrap_or_else(|| humanize(id))
+    }
+
+    /// The channel's label ("FAQ bot"), else its key capitalised ("Chat").
+    pub fn channel(&self, id: &str) -> String {
+        self.channels.get(id).cloned().unwrap_or_else(|| capitalise(id))
     }
 
     pub fn journey(&self, id: &str) -> String {

@@ -4,9 +4,10 @@
 
 use super::labels::Labels;
 use super::text;
+use crate::record::RecordedRun;
 use crate::verdict::Verdict;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Distinct values shown per cell; hostile answers could state dozens.
 const MAX_VALUES: usize = 4;
@@ -26,6 +27,8 @@ pub struct Matrix {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ColumnGroup {
+    /// The channel's key, and its name for people.
+    pub id: String,
     pub channel: String,
     pub span: usize,
 }
@@ -63,8 +66,18 @@ pub struct Cell {
     pub values: Vec<CellValue>,
     pub values_omitted: usize,
     pub not_stated: u64,
-    /// The channel was not asked this question for this segment.
-    pub empty: bool,
+    /// Times this question got no usable reply here (errors, timeouts).
+    pub no_reply: u64,
+    /// Why the cell has nothing to show; None when it has values.
+    pub empty: Option<Empty>,
+}
+
+/// Why a matrix cell is empty, never left for the reader to guess.
+#[derive(Debug, Clone, Serialize)]
+pub struct Empty {
+    /// `noreply`, `notasked` or `unknown`: a styling key.
+    pub key: &'static str,
+    pub label: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,7 +89,15 @@ pub struct CellValue {
     pub label: &'static str,
 }
 
-pub fn build(v: &Verdict, labels: &Labels) -> Matrix {
+/// What the run record says about one column of one question: how often
+/// it was asked there and how often no usable reply came.
+#[derive(Debug, Default, Clone, Copy)]
+struct Asked {
+    times: u64,
+    no_reply: u64,
+}
+
+pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> Matrix {
     let columns: Vec<Column> = v
         .matrix
         .iter()
@@ -88,10 +109,21 @@ pub fn build(v: &Verdict, labels: &Labels) -> Matrix {
     let mut groups: Vec<ColumnGroup> = Vec::new();
     for c in &columns {
         match groups.last_mut() {
-            Some(g) if g.channel == c.channel => g.span += 1,
-            _ => groups.push(ColumnGroup { channel: c.channel.clone(), span: 1 }),
+            Some(g) if g.id == c.channel => g.span += 1,
+            _ => groups.push(ColumnGroup { id: c.channel.clone(), channel: labels.channel(&c.channel), span: 1 }),
         }
     }
+    // Why a cell is empty is in the record: asked and failed, or never asked.
+    let mut asked: HashMap<(&str, &str, &str), Asked> = HashMap::new();
+    for x in &run.exchanges {
+        let Some(q) = x.question.as_deref() else { continue };
+        let a = asked.entry((q, x.channel.as_str(), x.persona_segment.as_str())).or_default();
+        a.times += 1;
+        if x.reply.is_none() || x.error.is_some() {
+            a.no_reply += 1;
+        }
+    }
+    let sampled = (run.exchanges.len() as u64) < v.counts.exchanges;
     let segments: BTreeSet<&str> = columns.iter().map(|c| c.segment.as_str()).collect();
     let mut rows: Vec<Row> = v
         .matrix
@@ -101,15 +133,32 @@ pub fn build(v: &Verdict, labels: &Labels) -> Matrix {
                 .iter()
                 .map(|col| {
                     let found = r.cells.iter().find(|c| c.channel == col.channel && c.segment == col.segment);
-                    match found {
-                        None => Cell { empty: true, ..Cell::default() },
+                    let a = asked
+                        .get(&(r.question.as_str(), col.channel.as_str(), col.segment.as_str()))
+                        .copied()
+                        .unwrap_or_default();
+                    let mut cell = match found {
+                        None => Cell::default(),
                         Some(c) => Cell {
                             values: c.values.iter().take(MAX_VALUES).map(cell_value).collect(),
                             values_omitted: c.values.len().saturating_sub(MAX_VALUES),
                             not_stated: c.not_stated,
-                            empty: false,
+                            ..Cell::default()
                         },
+                    };
+                    cell.no_reply = a.no_reply;
+                    if cell.values.is_empty() && cell.not_stated == 0 {
+                        cell.empty = Some(if a.times > 0 {
+                            Empty { key: "noreply", label: "no usable reply" }
+                        } else if sampled {
+                            Empty { key: "unknown", label: "no answer in the exchanges kept for this report" }
+                        } else {
+                            Empty { key: "notasked", label: "not asked" }
+                        });
+                        // The reason says it already.
+                        cell.no_reply = 0;
                     }
+                    cell
                 })
                 .collect();
             let values = || r.cells.iter().flat_map(|c| &c.values);

@@ -21,6 +21,7 @@
 //! `finding`, `changes` (since the last run), `transcript`, `labels` (names
 //! for people), `text` (durations, truncation, highlights), `csp`.
 
+mod attempts;
 mod changes;
 mod csp;
 mod finding;

@@ -3,6 +3,7 @@
 //! limit — how customers would feel, tallied per stage and channel.
 
 use super::journey::Grid;
+use super::labels::Labels;
 use super::view::FeelingView;
 use crate::verdict::{Feeling, Walk};
 use serde::Serialize;
@@ -53,11 +54,11 @@ impl Tally {
 }
 
 /// Tallies the touchpoints of `walks` on the journey's grid.
-pub fn build(walks: &[&Walk], grid: &Grid) -> Summary {
+pub fn build(walks: &[&Walk], grid: &Grid, labels: &Labels) -> Summary {
     let mut rows: Vec<SummaryRow> = grid
         .channels
         .iter()
-        .map(|c| SummaryRow { channel: c.clone(), cells: vec![Tally::default(); grid.stages.len()] })
+        .map(|c| SummaryRow { channel: labels.channel(c), cells: vec![Tally::default(); grid.stages.len()] })
         .collect();
     for t in walks.iter().flat_map(|w| &w.touchpoints) {
         let (col, row) = grid.place(t);

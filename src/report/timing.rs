@@ -2,6 +2,7 @@
 //! channel's service level. Percentiles come from the verdict; the chart's
 //! distribution is drawn from the recorded exchanges themselves.
 
+use super::labels::Labels;
 use super::svg::{self, Histogram};
 use super::text;
 use crate::record::RecordedRun;
@@ -41,7 +42,7 @@ fn interval(i: &Option<Interval>) -> Option<String> {
     i.map(|i| text::interval_ms(i.earliest_ms, i.latest_ms))
 }
 
-pub fn build(v: &Verdict, run: &RecordedRun) -> Vec<ChannelTiming> {
+pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> Vec<ChannelTiming> {
     v.sla
         .iter()
         .map(|s| {
@@ -67,7 +68,7 @@ pub fn build(v: &Verdict, run: &RecordedRun) -> Vec<ChannelTiming> {
                 .take(SLOWEST)
                 .map(|(ms, x)| Slow {
                     latency: text::duration_ms(*ms),
-                    persona: text::humanize(&x.task.persona),
+                    persona: labels.persona(&x.task.persona),
                     transcript: format!("x-{}", x.seq),
                 })
                 .collect();
@@ -86,7 +87,7 @@ pub fn build(v: &Verdict, run: &RecordedRun) -> Vec<ChannelTiming> {
                 ),
             };
             ChannelTiming {
-                channel: s.channel.clone(),
+                channel: labels.channel(&s.channel),
                 sla: s.sla_ms.map(text::duration_ms),
                 replies: s.replies,
                 no_reply: s.no_reply,

@@ -7,6 +7,7 @@
 //! a capped remainder behind a disclosure. Whatever is left out is counted,
 //! and stays in `run.jsonl`.
 
+use super::attempts::{self, Attempts};
 use super::journey::{sla_mark, Mark};
 use super::labels::Labels;
 use super::text::{self, Body};
@@ -62,12 +63,25 @@ pub struct ExchangeView {
     pub at: String,
     pub clock: String,
     pub message: Body,
+    /// The answer as the customer reads it (the cleaned answer region).
     pub reply: Option<Body>,
+    /// The reply as received (HTML source, a quoted email), when it
+    /// differs from what is shown: behind its own disclosure.
+    pub source: Option<Source>,
     pub latency: Option<String>,
     pub sla: Mark,
     pub error: Option<String>,
     pub http: String,
+    /// Every HTTP request, behind a disclosure.
+    pub attempts: Attempts,
     pub captures: Vec<(String, String)>,
+}
+
+/// A reply's raw text, cut to size.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub text: String,
+    pub hidden_bytes: usize,
 }
 
 impl Transcripts {
@@ -81,6 +95,14 @@ type Key = (String, TaskKind, String, u32);
 
 pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels, pinned: &BTreeSet<u64>) -> Transcripts {
     let sla: HashMap<&str, Option<f64>> = v.sla.iter().map(|s| (s.channel.as_str(), s.sla_ms)).collect();
+    // The cleaned answers analysis kept, by exchange.
+    let cleaned: HashMap<u64, &str> = v
+        .journeys
+        .iter()
+        .flat_map(|j| &j.walks)
+        .flat_map(|w| &w.touchpoints)
+        .filter_map(|t| Some((t.seq, t.answer.as_deref()?)))
+        .collect();
     let segments: HashMap<&str, &str> =
         run.exchanges.iter().map(|x| (x.task.persona.as_str(), x.persona_segment.as_str())).collect();
     let mut groups: BTreeMap<Key, Vec<&Exchange>> = BTreeMap::new();
@@ -99,7 +121,8 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels, pinned: &BTreeSet<
             let keep = pinned.contains(&x.seq) || (i < PER_CONVERSATION && budget > 0);
             if keep {
                 budget = budget.saturating_sub(1);
-                shown.push(exchange(x, &run.header.started_at, sla.get(x.channel.as_str()).copied().flatten(), labels));
+                let sla_ms = sla.get(x.channel.as_str()).copied().flatten();
+                shown.push(exchange(x, &run.header.started_at, sla_ms, labels, cleaned.get(&x.seq).copied()));
             }
         }
         let channels: BTreeSet<&str> = xs.iter().map(|x| x.channel.as_str()).collect();
@@ -119,7 +142,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels, pinned: &BTreeSet<
             anchor: format!("t-{}", n + 1),
             title: if repeat > 0 { format!("{title}, repeat {}", repeat + 1) } else { title },
             journey: xs.first().and_then(|x| x.journey.as_deref()).map(|j| labels.journey(j)),
-            channels: channels.into_iter().map(String::from).collect(),
+            channels: channels.into_iter().map(|c| labels.channel(c)).collect(),
             total: xs.len(),
             omitted: xs.len() - shown.len(),
             errors: xs.iter().filter(|x| x.error.is_some()).count(),
@@ -144,6 +167,7 @@ fn exchange(
     started: &chrono::DateTime<chrono::Utc>,
     sla_ms: Option<f64>,
     labels: &Labels,
+    cleaned: Option<&str>,
 ) -> ExchangeView {
     let latency = x.latency_ms();
     let status = match (latency, sla_ms) {
@@ -158,16 +182,21 @@ fn exchange(
         seq: x.seq,
         step: x.step + 1,
         stage: x.stage.as_deref().map(|s| labels.stage(x.journey.as_deref(), s)),
-        channel: x.channel.clone(),
+        channel: labels.channel(&x.channel),
         question: x.question.as_deref().map(|q| labels.question(q)),
         at: text::offset_us(x.t_sent_us),
         clock: text::clock(started, x.t_sent_us),
         message: Body::new(&x.message, PREVIEW, REST),
-        reply: x.reply.as_ref().map(|r| Body::new(&r.text, PREVIEW, REST)),
+        reply: x.reply.as_ref().map(|r| Body::new(cleaned.unwrap_or(&r.text), PREVIEW, REST)),
+        source: x.reply.as_ref().filter(|r| cleaned.is_some_and(|c| c.trim() != r.text.trim())).map(|r| {
+            let text = text::clip(&r.text, REST);
+            Source { hidden_bytes: r.text.len().saturating_sub(REST), text }
+        }),
         latency: latency.map(|(lo, hi)| text::interval_ms(lo, hi)),
         sla: sla_mark(status, sla_ms),
         error: x.error.as_ref().map(|e| text::clip(&format!("{:?}: {}", e.kind, e.message), 500)),
         http: http_summary(x),
+        attempts: attempts::from_http(&x.http),
         captures: x.captures.iter().map(|(k, v)| (k.clone(), shown_capture(k, v))).collect(),
     }
 }

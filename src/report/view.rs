@@ -56,6 +56,11 @@ pub struct Meta {
 #[derive(Debug, Clone, Serialize)]
 pub struct Headline {
     pub outcome: Outcome,
+    /// How the score and the verdict relate, when they seem to disagree
+    /// (a satisfied score beside "action needed"); None when they agree.
+    pub relation: Option<String>,
+    /// What to fix first: problems ranked by customer impact.
+    pub fix_first: Vec<FixItem>,
     /// "72" (out of 100).
     pub score: Option<String>,
     pub feeling: Option<FeelingView>,
@@ -69,6 +74,23 @@ pub struct Headline {
     /// What changed since the previous comparable run; shown first. None
     /// on a first run (serialised as null: the templates are strict).
     pub changes: Option<super::changes::ChangesView>,
+}
+
+/// One problem of "what to fix first".
+#[derive(Debug, Clone, Serialize)]
+pub struct FixItem {
+    pub rank: u32,
+    pub severity: &'static str,
+    pub severity_label: String,
+    pub action: String,
+    /// "3 customers (new and loyal segments), at a moment of truth".
+    pub reach: String,
+    /// The evidence: its most severe finding in this report.
+    pub anchor: Option<String>,
+    /// How many findings show this problem, when more than one.
+    pub findings: usize,
+    /// "open since 24 Nov 2025 (4 runs)" from the run history.
+    pub since: Option<String>,
 }
 
 /// Pass or fail, in words and as a styling key.
@@ -130,8 +152,8 @@ pub fn build_view(verdict: &Verdict, run: &RecordedRun) -> ReportView {
         meta: meta(verdict, run),
         headline: headline(verdict, &findings),
         journeys: verdict.journeys.iter().enumerate().map(|(i, j)| journey::build(i, j, &recorded, &labels)).collect(),
-        matrix: matrix::build(verdict, &labels),
-        timings: timing::build(verdict, run),
+        matrix: matrix::build(verdict, run, &labels),
+        timings: timing::build(verdict, run, &labels),
         findings,
         transcripts,
     }
@@ -226,7 +248,32 @@ fn headline(v: &Verdict, findings: &FindingList) -> Headline {
             note: Some(format!("{} failed", c.checks_failed)),
         },
     ];
+    let history = v.changes.as_ref();
+    let fix_first = v
+        .fix_first
+        .iter()
+        .map(|p| {
+            let shown = p.findings.iter().find_map(|id| findings.items.iter().find(|f| &f.id == id));
+            let since = history.and_then(|c| {
+                let streak = c.persisting.iter().filter(|s| p.findings.contains(&s.id)).min_by_key(|s| s.since)?;
+                Some(format!("open since {} ({} runs)", text::date_time(&streak.since), streak.runs))
+            });
+            let new = history.is_some_and(|c| p.findings.iter().any(|id| c.new.contains(id)));
+            FixItem {
+                rank: p.rank,
+                severity: p.severity.name(),
+                severity_label: severity_label(p.severity),
+                action: p.action.clone(),
+                reach: p.reach.clone(),
+                anchor: shown.map(|f| f.anchor.clone()),
+                findings: p.findings.len(),
+                since: since.or_else(|| new.then(|| "new since the last run".to_string())),
+            }
+        })
+        .collect();
     Headline {
+        relation: crate::analysis::summary::score_and_verdict(v),
+        fix_first,
         outcome,
         score: v.score.map(|s| format!("{s:.0}")),
         feeling: v.feeling.map(FeelingView::from),

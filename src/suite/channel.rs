@@ -12,6 +12,10 @@ pub type ChannelsFile = BTreeMap<String, Channel>;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Channel {
+    /// The channel's name for people ("FAQ bot", "Live chat"); the report
+    /// and summaries fall back to the capitalised key.
+    #[serde(default)]
+    pub label: Option<String>,
     /// What kind of channel this is, for the report and for answer cleaning.
     #[serde(default)]
     pub kind: Option<ChannelKind>,

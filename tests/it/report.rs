@@ -213,7 +213,7 @@ fn golden(name: &str, actual: &Value) {
 /// folder, the version, and anything derived from a measured latency
 /// (scores lose a point when a reply is slow for an impatient customer, and
 /// a loaded CI machine can turn a feeling from neutral to frustrated).
-const VOLATILE: [&str; 18] = [
+const VOLATILE: [&str; 19] = [
     "run_id",
     "started",
     "finished",
@@ -229,6 +229,7 @@ const VOLATILE: [&str; 18] = [
     "p95",
     "max",
     "http",
+    "attempts",
     "slowest",
     "score",
     "feeling",
@@ -593,6 +594,23 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
         fallbacks: Vec::new(),
         changes: None,
         run_problems: vec![],
+        names: verdict::Names {
+            channels: [("email".to_string(), "Email (help desk)".to_string())].into(),
+            personas: [("persona-1".to_string(), "Prepay Pat".to_string())].into(),
+            questions: [("refund-policy".to_string(), format!("Refunds {NASTY}"))].into(),
+        },
+        fix_first: vec![verdict::Priority {
+            rank: 1,
+            action: format!("Correct the refund window on email: it says 14 days; the map says 30 days. {NASTY}"),
+            severity: verdict::Severity::High,
+            findings: vec!["00c0ffee00c0ffee".into()],
+            personas: 3,
+            segments: vec!["prospect".into()],
+            channels: vec!["email".into()],
+            critical_stage: true,
+            impact: 48.0,
+            reach: "3 customers (prospect segment), at a moment of truth".into(),
+        }],
     };
     let run = RecordedRun {
         header: record::Header {

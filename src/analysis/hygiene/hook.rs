@@ -168,7 +168,7 @@ impl<'a> Hygiene<'a> {
             let Some(i) = i else { continue };
             let acc = findings.get_mut(i);
             acc.occurrences = tally.fallbacks;
-            let names: Vec<String> = others.iter().map(|c| ctx.channel_name(c).to_lowercase()).collect();
+            let names: Vec<String> = others.iter().map(|c| ctx.channel_mid(c)).collect();
             let phrase = tally.phrase.map(|p| format!(", e.g. “{p}”")).unwrap_or_default();
             acc.summary = Some(format!(
                 "{} falls back on the “{}” question in {} of {} replies{phrase}, while {} {} it.",

@@ -79,7 +79,7 @@ fn channels_that_disagree_are_one_finding() {
     let d = of_kind(&v, FindingKind::ChannelDisagreement);
     assert_eq!(d.len(), 1, "{:#?}", v.findings);
     assert!(
-        d[0].summary.contains("chat says 21 days") && d[0].summary.contains("email says 14 days"),
+        d[0].summary.contains("Chat says 21 days") && d[0].summary.contains("Email says 14 days"),
         "{}",
         d[0].summary
     );
@@ -135,7 +135,7 @@ fn a_reference_email_cannot_find_is_lost_context() {
     // The resolution stage is a moment of truth.
     assert_eq!(f.severity, Severity::Critical);
     assert_eq!(f.stage.as_deref(), Some("resolution"));
-    assert!(f.summary.contains("issued on chat"), "{}", f.summary);
+    assert!(f.summary.contains("issued on Chat"), "{}", f.summary);
     assert!(f.evidence[0].excerpt.contains("couldn't find"), "{}", f.evidence[0].excerpt);
     assert_eq!(v.counts.handoffs_lost, 1);
 
