@@ -46,6 +46,16 @@ pub struct Written {
 /// Reads the run in `dir`, analyses it against `suite` and writes every derived file.
 /// The run is streamed through the analysis, never held whole.
 pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<Written, ArtifactError> {
+    write_all_to(dir, suite, options, &crate::history::Location::Reports)
+}
+
+/// [`write_all`], indexing the run in the history at `history`.
+pub fn write_all_to(
+    dir: &Path,
+    suite: &Suite,
+    options: &AnalyzeOptions,
+    history: &crate::history::Location,
+) -> Result<Written, ArtifactError> {
     let mut stream = Prefetch::new(reader::open_lean(dir)?);
     let header = stream.header().clone();
     let analysed = analysis::analyze_stream(suite, &header, stream.by_ref(), options);
@@ -64,7 +74,7 @@ pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<
             "this is one shard of a sharded run: not indexed in the history; `touchpoint merge` joins the shards"
                 .into(),
         );
-    } else if let Err(e) = crate::history::index(&crate::history::reports_dir(dir), &mut verdict) {
+    } else if let Err(e) = crate::history::index_in(history, &crate::history::reports_dir(dir), &mut verdict) {
         warnings.push(e.to_string());
     }
 

@@ -10,7 +10,7 @@ mod dry_run;
 mod offline;
 mod walk;
 
-pub use args::{AuditArgs, GuardArgs, RunArgs, WalkArgs};
+pub use args::{AuditArgs, GuardArgs, HistoryArgs, RunArgs, WalkArgs};
 
 use crate::suite::{self, Suite};
 use crate::verdict::Severity;
@@ -99,6 +99,8 @@ pub enum Command {
         /// Exit 4 when a finding is at or above this severity.
         #[arg(long, default_value = "high")]
         fail_on: Severity,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
     /// Re-render report.html (and verdict.json, junit.xml) from a recorded run without re-running.
     Report {
@@ -107,6 +109,8 @@ pub enum Command {
         /// The suite; default: the one the run recorded.
         #[arg(long)]
         suite: Option<PathBuf>,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
     /// List the runs indexed in the reports folder, newest first, with what changed in each.
     History {
@@ -119,6 +123,8 @@ pub enum Command {
         /// How many runs to list.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
     /// Compare a run with a baseline run: changed answers, new and fixed findings, reply times.
     ///
@@ -157,6 +163,8 @@ pub enum Command {
         /// Exit 4 when a finding is at or above this severity.
         #[arg(long, default_value = "high")]
         fail_on: Severity,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
     /// Serve the embedded demo contact centre (chat, email and web) on 127.0.0.1.
     Demo {
@@ -205,12 +213,18 @@ pub async fn dispatch(cmd: Command) -> u8 {
         Command::Run(args) => walk::run(args).await,
         Command::Audit(args) => walk::audit(args).await,
         Command::Demo { port, seed } => demo(port, seed).await,
-        Command::Analyze { run, suite, fail_on } => offline::analyze(&run, suite.as_deref(), fail_on, true),
-        Command::Report { run, suite } => offline::analyze(&run, suite.as_deref(), Severity::Critical, false),
-        Command::History { out, suite, limit } => offline::history(&out, suite.as_deref(), limit),
+        Command::Analyze { run, suite, fail_on, history } => {
+            offline::analyze(&run, suite.as_deref(), fail_on, true, &history.location())
+        }
+        Command::Report { run, suite, history } => {
+            offline::analyze(&run, suite.as_deref(), Severity::Critical, false, &history.location())
+        }
+        Command::History { out, suite, limit, history } => {
+            offline::history(&out, suite.as_deref(), limit, &history.location())
+        }
         Command::Diff { a, b, suite, fail_on } => offline::diff(&a, &b, suite.as_deref(), fail_on),
-        Command::Merge { dirs, group, out, suite, fail_on } => {
-            offline::merge(&dirs, group.as_deref(), out.as_deref(), suite.as_deref(), fail_on)
+        Command::Merge { dirs, group, out, suite, fail_on, history } => {
+            offline::merge(&dirs, group.as_deref(), out.as_deref(), suite.as_deref(), fail_on, &history.location())
         }
     }
 }

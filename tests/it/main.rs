@@ -15,6 +15,7 @@
 //! - `hostile`: a hostile target, one endpoint per misbehaviour (issue 13).
 //! - `recipes`: vendor-shaped servers (auth, callbacks, signatures, streams) driven by configuration.
 //! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
+//! - `deploy`: the Dockerfile and Kubernetes manifests agree with the command line.
 
 mod browser;
 mod common;
@@ -24,6 +25,7 @@ mod audit;
 mod check;
 mod check_fuzz;
 mod demo;
+mod deploy;
 mod engine;
 mod facts;
 mod history;
