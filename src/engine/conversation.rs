@@ -33,7 +33,9 @@ pub struct Conversation {
     /// Captured values and the poll cursor: the template context of this conversation.
     vars: Map<String, Value>,
     opened: bool,
-    hook: Option<(String, mpsc::UnboundedReceiver<Callback>)>,
+    hook: Option<(String, mpsc::Receiver<Callback>)>,
+    /// Event ids of the callbacks seen (`receive.dedupe`), so a duplicate delivery is never a second reply.
+    seen_events: std::collections::HashSet<String>,
 }
 
 /// The message being sent, for templates.
@@ -61,7 +63,14 @@ impl Conversation {
         let hook = (channel.receive.mode == ReceiveMode::Webhook)
             .then(|| shared.webhook.as_ref().map(|h| h.register()))
             .flatten();
-        Conversation { channel_name: channel_name.to_string(), channel, vars, opened: false, hook }
+        Conversation {
+            channel_name: channel_name.to_string(),
+            channel,
+            vars,
+            opened: false,
+            hook,
+            seen_events: Default::default(),
+        }
     }
 
     /// Releases the webhook URL.
@@ -423,7 +432,8 @@ impl Conversation {
         let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "webhook mode without `reply`"))?;
         let ex = self.resolve(reply_ex, msg)?;
         let mut stop = shared.stop.clone();
-        let mut received: Vec<Value> = Vec::new();
+        let mut received = 0usize;
+        let dedupe = rx.dedupe.as_ref().map(|d| self.resolve(d, msg)).transpose()?;
         loop {
             let next = {
                 let Some((_, inbox)) = self.hook.as_mut() else {
@@ -432,48 +442,76 @@ impl Conversation {
                 tokio::select! {
                     cb = inbox.recv() => cb,
                     _ = tokio::time::sleep_until(deadline) => {
-                        return Err(fail(ErrorKind::NoReply, format!("no callback within {} (max_wait); {} callbacks did not match `reply`", humantime::format_duration(max_wait), received.len())));
+                        return Err(fail(ErrorKind::NoReply, format!("no callback within {} (max_wait); {received} callbacks did not match `reply`", humantime::format_duration(max_wait))));
                     }
                     _ = stop.changed() => return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply")),
                 }
             };
             let Some(cb) = next else { return Err(fail(ErrorKind::NoReply, "the webhook receiver closed")) };
+            let value = super::webhook::normalise(&cb);
+            let t_us = shared.clock.us_at(cb.at);
             out.http.push(Http {
                 purpose: Purpose::Webhook,
                 attempt: 1,
                 method: "POST".into(),
-                url: self.hook.as_ref().map(|(u, _)| u.clone()).unwrap_or_default(),
-                request_headers: crate::record::Headers::new(),
+                url: shared.redactor.redact(self.hook.as_ref().map(|(u, _)| u.as_str()).unwrap_or_default()),
+                request_headers: cb.headers.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
                 request_body: None,
-                t_start_us: cb.t_us,
-                t_first_byte_us: Some(cb.t_us),
-                t_end_us: cb.t_us,
+                t_start_us: t_us,
+                t_first_byte_us: Some(t_us),
+                t_end_us: t_us,
                 status: None,
                 headers: crate::record::Headers::new(),
                 body: Some(shared.redactor.redact(&cb.body)),
                 body_bytes: cb.body.len() as u64,
                 truncated: false,
-                error: None,
+                error: value
+                    .is_none()
+                    .then(|| format!("a callback that is neither JSON nor a form ({})", cb.content_type)),
             });
-            let Ok(value) = serde_json::from_str::<Value>(&cb.body) else { continue };
-            received.push(value);
-            // `reply` selects from the list of callbacks received so far.
-            let all = Value::Array(received.clone());
-            let empty = BTreeMap::new();
-            let src = Source { body: &cb.body, json: Some(&all), headers: &empty };
+            let Some(value) = value else { continue };
+            if let Some(dedupe) = &dedupe {
+                let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
+                let src = Source { body: &cb.body, json: Some(&value), headers: &headers };
+                if let Ok(Some(id)) = extract::extract_first(dedupe, &src) {
+                    if !self.seen_events.insert(id.clone()) {
+                        if let Some(h) = out.http.last_mut() {
+                            h.error = Some(format!(
+                                "duplicate delivery of event `{}`: not read again",
+                                shared.redactor.redact(&id)
+                            ));
+                        }
+                        continue;
+                    }
+                }
+            }
+            received += 1;
+            // `reply` selects from each callback as it arrives (a one-item
+            // list, so `$[?@.thread == '…']` works): never the whole history again.
+            let one = Value::Array(vec![value]);
+            let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
+            let src = Source { body: &cb.body, json: Some(&one), headers: &headers };
             let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
-            if let Some(item) = items.into_iter().next() {
-                let resp = Response {
-                    status: 200,
-                    headers: BTreeMap::new(),
-                    body: cb.body.clone(),
-                    truncated: false,
-                    t_first_byte_us: cb.t_us,
-                    t_end_us: cb.t_us,
-                    t_start_us: cb.t_us,
-                };
-                let text = self.reply_text(Some(&item), &resp, Some(&all), msg)?;
-                return Ok(Reply { text, item: Some(item), t_earliest_us: cb.t_us, t_latest_us: cb.t_us });
+            let resp = Response {
+                status: 200,
+                headers,
+                body: cb.body.clone(),
+                truncated: false,
+                t_first_byte_us: t_us,
+                t_end_us: t_us,
+                t_start_us: t_us,
+            };
+            for mut item in items {
+                let text = self.reply_text(Some(&item), &resp, Some(&one), msg)?;
+                // A callback with no text (a delivery receipt, an empty message) is not a reply.
+                if text.trim().is_empty() {
+                    continue;
+                }
+                // The callback's headers are in its HTTP record, redacted; not again in the reply.
+                if let Some(o) = item.as_object_mut() {
+                    o.remove("_headers");
+                }
+                return Ok(Reply { text, item: Some(item), t_earliest_us: t_us, t_latest_us: t_us });
             }
         }
     }

@@ -53,6 +53,11 @@ pub struct RunOptions {
     pub extra_headers: Vec<(String, String)>,
     /// Quiet hours, stop file and request budgets.
     pub guards: guard::Guards,
+    /// Where the webhook receiver listens and the URL targets are given
+    /// (`--webhook-listen`, `--webhook-url`).
+    pub webhook_listen: webhook::Listen,
+    /// A receiver to use instead of starting one (an audit's, shared by its runs).
+    pub webhook: Option<webhook::Hub>,
     /// Walk only this shard of the plan (`--shard I/N`).
     pub shard: Option<crate::shard::Shard>,
     /// The sharded run's id (`--group`); derived from the plan when None.
@@ -200,14 +205,18 @@ pub async fn run(
     let stop = guard.stop.clone();
     let senders = build_senders(&suite, &opts, &stop)?;
     let needs_hook = suite.channels.values().any(|c| c.receive.mode == ReceiveMode::Webhook);
-    let webhook = if needs_hook {
-        Some(
-            webhook::Hub::start(clock)
-                .await
-                .map_err(|source| EngineError::Io { path: "webhook listener".into(), source })?,
-        )
-    } else {
-        None
+    // One receiver per run, or the audit's own shared by its runs; a run
+    // shuts down only a receiver it started.
+    let (webhook, own_hook) = match (&opts.webhook, needs_hook) {
+        (_, false) => (None, false),
+        (Some(hub), true) => (Some(hub.clone()), false),
+        (None, true) => (
+            Some(webhook::Hub::start(&opts.webhook_listen).await.map_err(|source| EngineError::Io {
+                path: format!("the webhook listener on {}", opts.webhook_listen.addr),
+                source,
+            })?),
+            true,
+        ),
     };
     let (env, _) = crate::template::context::env_values(suite.env_names.iter());
     let base_context = crate::template::context::base(env, &opts.target, &run_id, opts.seed);
@@ -256,6 +265,18 @@ pub async fn run(
 
     let walk_count = walks.len();
     let (exchanges, errors) = drive(shared.clone(), walks, done, opts.concurrency).await;
+    if let Some(hub) = shared.webhook.as_ref() {
+        if hub.late() > 0 || hub.refused_full() > 0 {
+            tracing::info!(
+                late = hub.late(),
+                refused_full = hub.refused_full(),
+                "webhook callbacks after their conversation ended, or refused because an inbox was full"
+            );
+        }
+        if own_hook {
+            hub.shutdown().await;
+        }
+    }
     // `seq` continues across a resume; this session recorded the difference.
     let recorded = exchanges - first_seq;
     shared.progress.finish();

@@ -316,6 +316,11 @@ pub struct Receive {
     /// Values to keep from the reply item (a thread id for later messages).
     #[serde(default)]
     pub capture: BTreeMap<String, Extract>,
+    /// Webhook mode: the event id of a callback (`{ header = "X-Event-Id" }`
+    /// or `"$.event_id"`); a callback whose id was seen before in the
+    /// conversation is recorded as a duplicate and never read as a reply.
+    #[serde(default)]
+    pub dedupe: Option<Extract>,
 }
 
 fn default_every() -> Dur {
@@ -348,6 +353,7 @@ impl Default for Receive {
             cursor: None,
             cursor_start: default_cursor_start(),
             capture: BTreeMap::new(),
+            dedupe: None,
         }
     }
 }

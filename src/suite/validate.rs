@@ -568,6 +568,9 @@ impl<'a> Checker<'a> {
         for (k, ex) in &rx.capture {
             self.extract(file, path![name, "receive", "capture", k.as_str()], ex);
         }
+        if let Some(ex) = &rx.dedupe {
+            self.extract(file, path![name, "receive", "dedupe"], ex);
+        }
     }
 
     fn personas(&mut self, file: FileId, personas: &[Persona]) {
