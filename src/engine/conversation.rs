@@ -335,7 +335,9 @@ impl Conversation {
         let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without a request"))?;
         let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without `reply`"))?;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
-        let deadline = tokio::time::Instant::now() + max_wait;
+        let deadline = tokio::time::Instant::now()
+            .checked_add(max_wait)
+            .ok_or_else(|| fail(ErrorKind::Request, "`max_wait` is too large for the clock; `check` limits it"))?;
         let mut every = rx.every.or(std::time::Duration::from_millis(250));
         let max_every = rx.max_every.or(std::time::Duration::from_secs(2));
         // Before the first poll, the reply can at the earliest come right after sending.
@@ -343,12 +345,16 @@ impl Conversation {
         let mut stop = shared.stop.clone();
         let (mut polls, mut faults) = (0u32, 0u32);
         let mut last_fault: Option<StepError> = None;
+        // Bodies of the polls in between are kept by hash, not copied (`polls.rs`).
+        let mut kept = super::polls::PollBodies::default();
         loop {
             if *stop.borrow() {
                 return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));
             }
             polls += 1;
-            match self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await {
+            let sent = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await;
+            kept.settle(&mut out.http);
+            match sent {
                 Ok(resp) => match serde_json::from_str::<Value>(&resp.body) {
                     Ok(json) => {
                         if let Some(cursor) = &rx.cursor {
@@ -428,7 +434,9 @@ impl Conversation {
         let channel = self.channel.clone();
         let rx = &channel.receive;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
-        let deadline = tokio::time::Instant::now() + max_wait;
+        let deadline = tokio::time::Instant::now()
+            .checked_add(max_wait)
+            .ok_or_else(|| fail(ErrorKind::Suite, "`max_wait` is too large for the clock; `check` limits it"))?;
         let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "webhook mode without `reply`"))?;
         let ex = self.resolve(reply_ex, msg)?;
         let mut stop = shared.stop.clone();
@@ -463,6 +471,7 @@ impl Conversation {
                 status: None,
                 headers: crate::record::Headers::new(),
                 body: Some(shared.redactor.redact(&cb.body)),
+                body_hash: None,
                 body_bytes: cb.body.len() as u64,
                 truncated: false,
                 error: value
