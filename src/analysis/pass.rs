@@ -340,7 +340,9 @@ impl<'c, 'a> Pass<'c, 'a> {
             // The suite's mistake, not the company's: a run problem (`problems.rs`).
             return;
         }
-        let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), ..at.base };
+        // One fault is one finding per channel and cause, whichever questions
+        // it cut off: every occurrence is evidence.
+        let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), question: None, ..at.base };
         let severity = finding::error_severity(err.kind, at.critical);
         let i = self
             .findings
