@@ -289,17 +289,23 @@ impl Conversation {
         let rx = &channel.receive;
         let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Request, "poll mode without a request"))?;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
-        let deadline = tokio::time::Instant::now() + max_wait;
+        let deadline = tokio::time::Instant::now()
+            .checked_add(max_wait)
+            .ok_or_else(|| fail(ErrorKind::Request, "`max_wait` is too large for the clock; `check` limits it"))?;
         let mut every = rx.every.or(std::time::Duration::from_millis(250));
         let max_every = rx.max_every.or(std::time::Duration::from_secs(2));
         // Before the first poll, the reply can at the earliest come right after sending.
         let mut known_absent_us = out.t_sent_us;
         let mut stop = shared.stop.clone();
+        // Bodies of the polls in between are kept by hash, not copied (`polls.rs`).
+        let mut kept = super::polls::PollBodies::default();
         loop {
             if *stop.borrow() {
                 return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));
             }
-            let resp = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await?;
+            let sent = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await;
+            kept.settle(&mut out.http);
+            let resp = sent?;
             let json: Value = serde_json::from_str(&resp.body).map_err(|e| {
                 unreadable(&resp, format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body)))
             })?;
@@ -355,7 +361,9 @@ impl Conversation {
         let channel = self.channel.clone();
         let rx = &channel.receive;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
-        let deadline = tokio::time::Instant::now() + max_wait;
+        let deadline = tokio::time::Instant::now()
+            .checked_add(max_wait)
+            .ok_or_else(|| fail(ErrorKind::Request, "`max_wait` is too large for the clock; `check` limits it"))?;
         let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Request, "webhook mode without `reply`"))?;
         let ex = self.resolve(reply_ex, msg)?;
         let mut stop = shared.stop.clone();
@@ -387,6 +395,7 @@ impl Conversation {
                 status: None,
                 headers: crate::record::Headers::new(),
                 body: Some(shared.redactor.redact(&cb.body)),
+                body_hash: None,
                 body_bytes: cb.body.len() as u64,
                 truncated: false,
                 error: None,

@@ -6,6 +6,7 @@
 //! Times are microseconds since the run started (`t_*_us`), taken from a
 //! monotonic clock; the header holds the wall-clock start.
 
+pub mod body;
 mod decode;
 pub mod headers;
 mod lean;
@@ -26,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Bumped when a field changes meaning; readers refuse newer schemas.
-pub const SCHEMA: u32 = 1;
+/// Schema 2 stores repeated response bodies once (`body.rs`); schema 1
+/// records read as before.
+pub const SCHEMA: u32 = 2;
 
 /// One line of `run.jsonl`. Serialised with `"type"` first; deserialised by
 /// hand (`decode.rs`) because serde's derived internally tagged enums buffer
@@ -179,7 +182,14 @@ pub struct Http {
     pub status: Option<u16>,
     /// Headers that matter (content-type, retry-after, location, …).
     pub headers: Headers,
+    /// Written whole, or in chunks stored once per run (`body.rs`).
+    #[serde(default, serialize_with = "body::serialize", deserialize_with = "body::deserialize")]
     pub body: Option<String>,
+    /// The body's content hash (`body.rs`): set on large bodies by the
+    /// writer; without a body, the body is the one recorded with this hash,
+    /// or was not kept (a poll between the first and the last of a step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_hash: Option<String>,
     /// Bytes received (may exceed the recorded body when truncated).
     pub body_bytes: u64,
     pub truncated: bool,
@@ -263,6 +273,9 @@ pub struct StepError {
 pub struct End {
     pub finished_at: DateTime<Utc>,
     pub status: EndStatus,
+    /// Internal errors (a walk that panicked: which walk, what it said).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub internal: Vec<String>,
     pub exchanges: u64,
     pub errors: u64,
     pub t_end_us: u64,
@@ -273,6 +286,43 @@ pub struct End {
 pub enum EndStatus {
     Complete,
     Interrupted,
+    /// touchpoint itself failed (a walk panicked): not every planned step
+    /// was attempted, and the run must not pass as checked.
+    Failed,
+}
+
+/// The deepest JSON nesting a recorded value may have. Readers parse a
+/// line with serde_json's limit of 128 levels, and a reply item sits three
+/// levels into its line: anything deeper is recorded as its JSON text, so
+/// what the writer writes always reads back.
+pub const MAX_ITEM_DEPTH: usize = 100;
+
+impl Reply {
+    /// The reply as it may be recorded: an item nested deeper than
+    /// [`MAX_ITEM_DEPTH`] is kept as its JSON text.
+    pub fn bounded(mut self) -> Self {
+        if let Some(item) = &self.item {
+            if json_depth(item) > MAX_ITEM_DEPTH {
+                self.item = Some(serde_json::Value::String(item.to_string()));
+            }
+        }
+        self
+    }
+}
+
+/// How deeply a JSON value nests (a scalar is 0), without recursion.
+pub fn json_depth(v: &serde_json::Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match v {
+            serde_json::Value::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
+            serde_json::Value::Object(o) => stack.extend(o.values().map(|x| (x, d + 1))),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 impl Exchange {

@@ -7,7 +7,8 @@
 //! - `check`, `check_fuzz`: suite validation, diagnostics golden file, never a panic.
 //! - `demo`: the embedded contact centre over HTTP.
 //! - `engine`: faults from the target are recorded, never fatal; webhooks; redaction.
-//! - `run`: the binary end to end, kill -9, SIGTERM, resume.
+//! - `record`: bodies stored once read back whole; old records still analyse.
+//! - `run`: the binary end to end, kill -9 (also during group commit), SIGTERM, resume.
 //! - `facts`: fact kinds and answer cleaning, table-driven and property-tested.
 //! - `analysis`: findings, matrix, service levels, handoffs, JUnit.
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
@@ -23,6 +24,7 @@ mod analysis;
 mod audit;
 mod check;
 mod check_fuzz;
+mod corpus;
 mod demo;
 mod deploy;
 mod engine;
@@ -30,6 +32,7 @@ mod facts;
 mod history;
 mod hostile;
 mod hygiene;
+mod record;
 mod report;
 mod run;
 mod shard;

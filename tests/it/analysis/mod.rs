@@ -213,6 +213,7 @@ fn http(status: u16, error: Option<&str>) -> Http {
         status: Some(status),
         headers: Default::default(),
         body: None,
+        body_hash: None,
         body_bytes: 0,
         truncated: false,
         error: error.map(str::to_string),
@@ -266,6 +267,7 @@ fn run(exchanges: Vec<X>) -> RecordedRun {
         end: Some(End {
             finished_at: Utc.with_ymd_and_hms(2025, 1, 1, 9, 1, 0).single().expect("a date"),
             status: EndStatus::Complete,
+            internal: vec![],
             exchanges: n,
             errors: 0,
             t_end_us: 60_000_000,
