@@ -67,6 +67,9 @@ pub struct Verdict {
     /// [`crate::history::index`], never by analysis. None on a first run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<crate::history::Changes>,
+    /// Steps that failed because of the suite, not the company (never findings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run_problems: Vec<RunProblem>,
     /// Names for people, from the suite: channel labels, persona names,
     /// question and fact labels, by id. Empty in verdicts written before
     /// it existed; readers fall back to the ids.
@@ -76,6 +79,27 @@ pub struct Verdict {
     /// problem once, however many findings show it.
     #[serde(default)]
     pub fix_first: Vec<Priority>,
+}
+
+/// A mistake in the suite that cost steps their test: what to fix, where,
+/// how often it struck.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunProblem {
+    pub channel: String,
+    /// What went wrong, naming the file and key to fix.
+    pub message: String,
+    pub count: u64,
+    /// The first step it struck (`scenario:x/persona#0 step 2`).
+    pub first: String,
+    /// Every step on this channel failed this way: nothing on it was tested.
+    pub every_step: bool,
+}
+
+impl Verdict {
+    /// Whether a channel went wholly untested because of the suite (exit 3).
+    pub fn suite_failed(&self) -> bool {
+        self.run_problems.iter().any(|p| p.every_step)
+    }
 }
 
 /// Display names by id. Only ids with a name of their own are listed.

@@ -33,7 +33,7 @@ pub struct Inputs {
 /// The 1–5 score, rounded to a tenth; None when the step was cut short by
 /// the run stopping or was never sent (budget): not the target's doing.
 pub fn touchpoint(i: &Inputs) -> Option<f64> {
-    if i.error.is_some_and(ErrorKind::ours) {
+    if i.error.is_some_and(|k| k.ours() || k.is_suite()) {
         return None;
     }
     if !i.has_reply {

@@ -292,7 +292,7 @@ pub fn error_severity(kind: crate::record::ErrorKind, critical: bool) -> Severit
         // origin is refused before anything is sent.
         E::Request | E::Malformed | E::Tls | E::Offsite => Severity::Medium,
         E::TooLarge => Severity::Low,
-        E::Interrupted | E::Budget | E::Stopped => return Severity::Info,
+        E::Interrupted | E::Budget | E::Stopped | E::Suite => return Severity::Info,
     };
     if critical {
         raise(base)

@@ -13,6 +13,7 @@
 //! - `feeling`: how the customer would feel, per touchpoint and journey.
 //! - `journey`: touchpoints placed on the journey map (the swimlane).
 //! - `pass`: the one pass over the exchanges that drives all of the above.
+//! - `problems`: steps the suite made fail (run problems, never findings).
 //! - `finding`: occurrences folded into findings with stable ids.
 //! - `evidence`: the exact words behind a finding.
 //! - `priority`: "what to fix first", findings folded into ranked problems.
@@ -38,6 +39,7 @@ mod journey;
 mod memo;
 mod pass;
 mod priority;
+mod problems;
 mod sla;
 pub mod summary;
 

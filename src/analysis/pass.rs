@@ -67,6 +67,8 @@ pub(super) struct Pass<'c, 'a> {
     cleaned: Memo<String>,
     /// Fact checks by (fact, cleaned answer).
     checked: Memo<(FactCheck, Option<answer::Stated>)>,
+    /// Steps the suite made fail: run problems, not findings.
+    problems: super::problems::Problems,
     hygiene: Hygiene<'a>,
 }
 
@@ -86,6 +88,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             last_us: 0,
             cleaned: Memo::new(),
             checked: Memo::new(),
+            problems: Default::default(),
             hygiene: Hygiene::new(ctx),
         }
     }
@@ -340,6 +343,10 @@ impl<'c, 'a> Pass<'c, 'a> {
     /// No usable reply: a finding with the HTTP attempts as evidence.
     fn error(&mut self, at: &At<'_, 'a>, linked: &mut Vec<usize>) {
         let Some(err) = &at.x.error else { return };
+        if err.kind.is_suite() {
+            // The suite's mistake, not the company's: a run problem (`problems.rs`).
+            return;
+        }
         // One fault is one finding per channel and cause, whichever questions
         // it cut off: every occurrence is evidence.
         let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), question: None, ..at.base };
@@ -378,6 +385,7 @@ impl<'c, 'a> Pass<'c, 'a> {
     }
 
     fn count(&mut self, x: &Exchange) {
+        self.problems.exchange(x);
         self.counts.exchanges += 1;
         self.counts.replies += u64::from(x.reply.is_some());
         self.counts.errors += u64::from(x.error.is_some());
@@ -437,6 +445,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             checks: self.checks,
             fallbacks,
             changes: None,
+            run_problems: std::mem::take(&mut self.problems).finish(),
             names: super::summary::names(ctx.suite),
             fix_first: Vec::new(),
         };
@@ -475,5 +484,6 @@ pub(super) fn error_name(kind: ErrorKind) -> &'static str {
         ErrorKind::NoReply => "no_reply",
         ErrorKind::Interrupted => "interrupted",
         ErrorKind::Budget => "budget",
+        ErrorKind::Suite => "suite",
     }
 }

@@ -262,6 +262,16 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
     if let Some(changes) = &v.changes {
         out.push(changes.line());
     }
+    for p in &v.run_problems {
+        let all = if p.every_step { "; every step on this channel failed, nothing on it was tested" } else { "" };
+        out.push(format!(
+            "  RUN PROBLEM on {} ({}×, first {}{all}): {}",
+            p.channel,
+            p.count,
+            p.first,
+            one_line(&p.message)
+        ));
+    }
     if !v.fix_first.is_empty() {
         out.push("fix first:".into());
         for p in &v.fix_first {

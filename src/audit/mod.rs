@@ -179,6 +179,16 @@ pub async fn run(
         opts.run.guards.budgets = Some(Arc::new(Budgets::from_suite(&suite)));
     }
     let guards = opts.run.guards.clone();
+    // One webhook receiver for the whole audit: the same port for every run,
+    // shut down when the audit ends (not one listener left per run).
+    let needs_hook = suite.channels.values().any(|c| c.receive.mode == crate::suite::channel::ReceiveMode::Webhook);
+    let own_hook = needs_hook && opts.run.webhook.is_none();
+    if own_hook {
+        match engine::webhook::Hub::start(&opts.run.webhook_listen).await {
+            Ok(hub) => opts.run.webhook = Some(hub),
+            Err(e) => log.event("webhook receiver failed", &[("error", e.to_string())]),
+        }
+    }
     log.event(
         "audit started",
         &[
@@ -234,6 +244,9 @@ pub async fn run(
     }
     if *stop.borrow() {
         log.event("audit stopped", &[("reason", "stop requested".into()), ("runs", summary.runs.to_string())]);
+    }
+    if let (true, Some(hub)) = (own_hook, &opts.run.webhook) {
+        hub.shutdown().await;
     }
     Ok(summary)
 }

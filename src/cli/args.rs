@@ -34,6 +34,14 @@ pub struct WalkArgs {
     /// Header marking test traffic, `Name: value`; repeatable. Added to the suite's `test_header`.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
+    /// Where the webhook receiver listens (channels with `mode = "webhook"`). Loopback by
+    /// default; use e.g. `0.0.0.0:8099` behind an ingress or a tunnel, with --webhook-url.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:0")]
+    pub webhook_listen: std::net::SocketAddr,
+    /// The base URL the target is given for callbacks (`{{ webhook_url }}` is this + `/hook/<token>`),
+    /// e.g. `https://hooks.example.com/touchpoint`. Default: the listener's own address.
+    #[arg(long, value_name = "URL")]
+    pub webhook_url: Option<String>,
     #[command(flatten)]
     pub guards: GuardArgs,
     #[command(flatten)]
@@ -60,7 +68,7 @@ pub struct RunArgs {
     /// How many personas walk at once.
     #[arg(long, short = 'c', default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub concurrency: u64,
-    /// Print the requests the first step of each walk would send (secrets masked), send nothing.
+    /// Print every request each step would send, rendered as the engine renders it (secrets masked), send nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// No progress bar or progress lines.
@@ -155,6 +163,11 @@ impl WalkArgs {
             guards: self.guards.guards(),
             shard: None,
             group: None,
+            webhook_listen: crate::engine::webhook::Listen {
+                addr: self.webhook_listen,
+                public_url: self.webhook_url.clone(),
+            },
+            webhook: None,
         })
     }
 }

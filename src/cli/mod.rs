@@ -6,6 +6,7 @@
 //! - `offline.rs`: the commands that only read records (`analyze`, `report`, `history`, `diff`, `merge`).
 
 mod args;
+mod dry_run;
 mod offline;
 mod walk;
 

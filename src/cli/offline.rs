@@ -25,7 +25,10 @@ pub fn derive(dir: &Path, suite: &Suite, fail_on: Severity, summary: bool, histo
                 eprintln!("touchpoint: warning: {warning}");
             }
             eprintln!("  record: {}", dir.join("run.jsonl").display());
-            if w.verdict.worst_at_or_above(fail_on) {
+            if w.verdict.suite_failed() {
+                eprintln!("error: a channel was not tested at all because of the suite (RUN PROBLEM above); fix it and run again");
+                exit::RUNTIME
+            } else if w.verdict.worst_at_or_above(fail_on) {
                 exit::FINDINGS
             } else {
                 exit::OK

@@ -4,7 +4,6 @@ use super::args::{AuditArgs, RunArgs};
 use super::{exit, load_suite, offline, stop_signal};
 use crate::demo::DemoHandle;
 use crate::engine;
-use crate::suite::Suite;
 use std::sync::Arc;
 
 /// "1 exchange", "3 exchanges".
@@ -48,7 +47,7 @@ pub async fn run(args: RunArgs) -> u8 {
         Err(code) => return code,
     };
     if args.dry_run {
-        return dry_run(&suite, &args, &target);
+        return super::dry_run::dry_run(&suite, &args, &target);
     }
     let opts = match w.run_options(target, args.concurrency, args.quiet, args.resume.clone()) {
         Ok(o) => crate::engine::RunOptions { shard: args.shard, group: args.group.clone(), ..o },
@@ -149,40 +148,4 @@ pub async fn audit(args: AuditArgs) -> u8 {
             exit::RUNTIME
         }
     }
-}
-
-fn dry_run(suite: &Suite, args: &RunArgs, target: &str) -> u8 {
-    let mut walks = crate::plan::plan(
-        suite,
-        &crate::plan::PlanOptions { seed: args.walk.seed, repeat: args.walk.repeat, only: args.walk.only.clone() },
-    );
-    if let Some(shard) = args.shard {
-        walks = crate::shard::select(walks, shard);
-    }
-    let redactor = crate::redact::Redactor::from_env(suite.env_names.iter());
-    let env = crate::template::environment();
-    println!("# dry run: {} walks against {target}; nothing is sent", walks.len());
-    for walk in &walks {
-        println!("\n## {}", walk.task.key());
-        for step in &walk.steps {
-            let Some(channel) = suite.channels.get(&step.channel) else { continue };
-            let persona = suite.persona(&walk.task.persona).map(engine::persona_value).unwrap_or_default();
-            let ctx =
-                minijinja::Value::from_serialize(serde_json::json!({"persona": persona, "target": target, "env": {}}));
-            let message = crate::template::render(&env, &step.message, &ctx).unwrap_or_else(|e| e);
-            println!(
-                "step {} [{}] on {}: {:?}",
-                step.index + 1,
-                step.stage.as_deref().unwrap_or("-"),
-                step.channel,
-                redactor.redact(&message)
-            );
-            for spec in channel.open.iter().chain(channel.send.as_slice()) {
-                let url = crate::template::render(&env, &format!("{}{}", channel.base_url, spec.url), &ctx)
-                    .unwrap_or_else(|_| spec.url.clone());
-                println!("  {} {}", spec.method.to_ascii_uppercase(), redactor.redact(&url));
-            }
-        }
-    }
-    exit::OK
 }

@@ -15,4 +15,8 @@ impl Clock {
     pub fn us(&self) -> u64 {
         self.start.elapsed().as_micros() as u64
     }
+    /// Microseconds from the run's start to `at` (0 if before it).
+    pub fn us_at(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.start).as_micros() as u64
+    }
 }

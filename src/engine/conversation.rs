@@ -33,7 +33,9 @@ pub struct Conversation {
     /// Captured values and the poll cursor: the template context of this conversation.
     vars: Map<String, Value>,
     opened: bool,
-    hook: Option<(String, mpsc::UnboundedReceiver<Callback>)>,
+    hook: Option<(String, mpsc::Receiver<Callback>)>,
+    /// Event ids of the callbacks seen (`receive.dedupe`), so a duplicate delivery is never a second reply.
+    seen_events: std::collections::HashSet<String>,
 }
 
 /// The message being sent, for templates.
@@ -61,7 +63,14 @@ impl Conversation {
         let hook = (channel.receive.mode == ReceiveMode::Webhook)
             .then(|| shared.webhook.as_ref().map(|h| h.register()))
             .flatten();
-        Conversation { channel_name: channel_name.to_string(), channel, vars, opened: false, hook }
+        Conversation {
+            channel_name: channel_name.to_string(),
+            channel,
+            vars,
+            opened: false,
+            hook,
+            seen_events: Default::default(),
+        }
     }
 
     /// Releases the webhook URL.
@@ -71,21 +80,17 @@ impl Conversation {
         }
     }
 
+    /// The template context of this conversation: the one builder, [`template::context::Layers`].
     fn context(&self, msg: &Message<'_>) -> Value {
-        let mut ctx = msg.base.clone();
-        ctx.insert("persona".into(), msg.persona.clone());
-        for (k, v) in msg.walk_vars {
-            ctx.insert(k.clone(), v.clone());
+        template::context::Layers {
+            base: msg.base,
+            persona: msg.persona,
+            walk_vars: msg.walk_vars,
+            conversation_vars: Some(&self.vars),
+            message: Some((msg.text, msg.subject)),
+            webhook_url: self.hook.as_ref().map(|(url, _)| url.as_str()),
         }
-        for (k, v) in &self.vars {
-            ctx.insert(k.clone(), v.clone());
-        }
-        ctx.insert("message".into(), Value::String(msg.text.to_string()));
-        ctx.insert("subject".into(), Value::String(msg.subject.to_string()));
-        if let Some((url, _)) = &self.hook {
-            ctx.insert("webhook_url".into(), Value::String(url.clone()));
-        }
-        Value::Object(ctx)
+        .build()
     }
 
     /// Sends one customer message and waits for the reply.
@@ -122,7 +127,7 @@ impl Conversation {
         }
         let reply = match channel.receive.mode {
             ReceiveMode::Response => {
-                let resp = last.ok_or_else(|| fail(ErrorKind::Request, "the channel sends nothing"))?;
+                let resp = last.ok_or_else(|| fail(ErrorKind::Suite, "the channel sends nothing"))?;
                 self.reply_from_response(&resp, msg)?
             }
             ReceiveMode::Poll => self.poll(shared, msg, out).await?,
@@ -142,11 +147,23 @@ impl Conversation {
         log: &mut Vec<Http>,
     ) -> Result<Response, StepError> {
         let ctx = self.context(msg);
-        let prepared = prepare(shared, &self.channel, spec, &ctx)?;
+        let prepared = prepare(&shared.templates, &shared.redactor, &self.channel, spec, &ctx)?;
         let sender =
             shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
         match sender.send(&prepared, purpose, &shared.clock, &shared.redactor, log).await {
             Outcome::Response(r) if (200..300).contains(&r.status) => Ok(r),
+            Outcome::Response(r) if matches!(r.status, 401 | 403) && shared.unset_env(&self.channel_name).is_some() => {
+                Err(fail(
+                    ErrorKind::Suite,
+                    format!(
+                        "{} {} answered HTTP {} while {}: the credential was never sent; export it and run again",
+                        prepared.method,
+                        prepared.shown.url,
+                        r.status,
+                        shared.unset_env(&self.channel_name).unwrap_or_default()
+                    ),
+                ))
+            }
             Outcome::Response(r) => Err(fail(
                 ErrorKind::Status,
                 format!(
@@ -187,10 +204,12 @@ impl Conversation {
             }
             let value = extract::extract_first(&ex, &src).map_err(|e| unreadable(resp, e))?;
             let value = value.ok_or_else(|| {
-                unreadable(
-                    resp,
+                fail(
+                    ErrorKind::Suite,
                     format!(
-                        "capture `{name}` found nothing ({}) in the HTTP {} response: {}",
+                        "capture `{name}` (channels.toml, [{}]) found nothing ({}) in the HTTP {} response: {}; \
+                         check the extraction against the response",
+                        self.channel_name,
                         describe(&ex),
                         resp.status,
                         preview(&resp.body)
@@ -210,16 +229,19 @@ impl Conversation {
             Extractor::JsonPath(p) if template::is_template(&p) => {
                 let ctx = minijinja::Value::from_serialize(self.context(msg));
                 Extractor::JsonPath(
-                    template::render(msg.jsonpath_templates, &p, &ctx).map_err(|e| fail(ErrorKind::Request, e))?,
+                    template::render(msg.jsonpath_templates, &p, &ctx).map_err(|e| fail(ErrorKind::Suite, e))?,
                 )
             }
             other => other,
         })
     }
 
+    /// The reply in the response itself. A bot that answers in several
+    /// messages (`[{"text": …}, {"text": …}]`) is read as one reply, the
+    /// texts joined in order; an answer with no text (`[]`, `""`) is no reply.
     fn reply_from_response(&mut self, resp: &Response, msg: &Message<'_>) -> Result<Reply, StepError> {
         let (json, not_json) = parse_json(&resp.body);
-        let item = match &self.channel.receive.reply {
+        let (text, item) = match &self.channel.receive.reply {
             Some(ex) => {
                 let ex = self.resolve(ex, msg)?;
                 if let (Extractor::JsonPath(_), Some(why)) = (&ex, &not_json) {
@@ -230,13 +252,32 @@ impl Conversation {
                 }
                 let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
                 let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(resp, e))?;
-                Some(items.into_iter().next().ok_or_else(|| {
-                    unreadable(resp, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body)))
-                })?)
+                if items.is_empty() && !is_empty_answer(&resp.body, json.as_ref()) {
+                    return Err(unreadable(resp, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body))));
+                }
+                let mut texts = Vec::new();
+                let mut kept = Vec::new();
+                for item in items {
+                    let text = self.reply_text(Some(&item), resp, json.as_ref(), msg)?;
+                    if !text.trim().is_empty() {
+                        texts.push(text);
+                        kept.push(item);
+                    }
+                }
+                let item = match kept.len() {
+                    0 | 1 => kept.pop(),
+                    _ => Some(Value::Array(kept)),
+                };
+                (texts.join("\n"), item)
             }
-            None => None,
+            None => (self.reply_text(None, resp, json.as_ref(), msg)?, None),
         };
-        let text = self.reply_text(item.as_ref(), resp, json.as_ref(), msg)?;
+        if text.trim().is_empty() {
+            return Err(fail(
+                ErrorKind::NoReply,
+                format!("the answer had no text (HTTP {}: {})", resp.status, preview(&resp.body)),
+            ));
+        }
         Ok(Reply { text, item, t_earliest_us: resp.t_end_us, t_latest_us: resp.t_end_us })
     }
 
@@ -284,10 +325,15 @@ impl Conversation {
         Ok(text)
     }
 
+    /// Polls until a reply with text arrives or `max_wait` passes. A poll
+    /// that fails transiently (not JSON, 5xx or 429 after retries, timeout,
+    /// connection refused) is recorded and polled again: only when no usable
+    /// poll response arrives before `max_wait` is the step an error.
     async fn poll(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<Reply, StepError> {
         let channel = self.channel.clone();
         let rx = &channel.receive;
-        let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Request, "poll mode without a request"))?;
+        let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without a request"))?;
+        let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without `reply`"))?;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
         let deadline = tokio::time::Instant::now()
             .checked_add(max_wait)
@@ -297,51 +343,78 @@ impl Conversation {
         // Before the first poll, the reply can at the earliest come right after sending.
         let mut known_absent_us = out.t_sent_us;
         let mut stop = shared.stop.clone();
+        let (mut polls, mut faults) = (0u32, 0u32);
+        let mut last_fault: Option<StepError> = None;
         // Bodies of the polls in between are kept by hash, not copied (`polls.rs`).
         let mut kept = super::polls::PollBodies::default();
         loop {
             if *stop.borrow() {
                 return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));
             }
+            polls += 1;
             let sent = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await;
             kept.settle(&mut out.http);
-            let resp = sent?;
-            let json: Value = serde_json::from_str(&resp.body).map_err(|e| {
-                unreadable(&resp, format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body)))
-            })?;
-            if let Some(cursor) = &rx.cursor {
-                let ex = self.resolve(cursor, msg)?;
-                let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
-                if let Ok(Some(c)) = extract::extract_first(&ex, &src) {
-                    self.vars.insert("cursor".into(), Value::String(c));
+            match sent {
+                Ok(resp) => match serde_json::from_str::<Value>(&resp.body) {
+                    Ok(json) => {
+                        if let Some(cursor) = &rx.cursor {
+                            let ex = self.resolve(cursor, msg)?;
+                            let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
+                            if let Ok(Some(c)) = extract::extract_first(&ex, &src) {
+                                self.vars.insert("cursor".into(), Value::String(c));
+                            }
+                        }
+                        let ex = self.resolve(reply_ex, msg)?;
+                        let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
+                        let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(&resp, e))?;
+                        for item in items {
+                            let text = self.reply_text(Some(&item), &resp, Some(&json), msg)?;
+                            // An item with no text (an empty bot message) is not a reply.
+                            if !text.trim().is_empty() {
+                                return Ok(Reply {
+                                    text,
+                                    item: Some(item),
+                                    t_earliest_us: known_absent_us,
+                                    t_latest_us: resp.t_first_byte_us,
+                                });
+                            }
+                        }
+                        // The server answered "not yet" somewhere between sending the poll and its first byte.
+                        known_absent_us = resp.t_start_us;
+                    }
+                    Err(e) => {
+                        let why = format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body));
+                        if let Some(h) = out.http.last_mut() {
+                            h.error = Some(why.clone());
+                        }
+                        faults += 1;
+                        last_fault = Some(unreadable(&resp, why));
+                    }
+                },
+                Err(e) if is_transient(&e, out.http.last()) => {
+                    faults += 1;
+                    last_fault = Some(e);
                 }
+                Err(e) => return Err(e),
             }
-            let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Request, "poll mode without `reply`"))?;
-            let ex = self.resolve(reply_ex, msg)?;
-            let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
-            let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
-            if let Some(item) = items.into_iter().next() {
-                let text = self.reply_text(Some(&item), &resp, Some(&json), msg)?;
-                return Ok(Reply {
-                    text,
-                    item: Some(item),
-                    t_earliest_us: known_absent_us,
-                    t_latest_us: resp.t_first_byte_us,
-                });
-            }
-            // The server answered "not yet" somewhere between sending the poll and its first byte.
-            known_absent_us = resp.t_start_us;
             tracing::trace!(channel = %self.channel_name, every_ms = every.as_millis() as u64, "no reply yet; polling again");
             let now = tokio::time::Instant::now();
             if now >= deadline {
-                return Err(fail(
-                    ErrorKind::NoReply,
-                    format!(
-                        "no reply within {} (max_wait); polled {} times",
-                        humantime::format_duration(max_wait),
-                        out.http.iter().filter(|h| h.purpose == Purpose::Poll).count()
+                let waited = humantime::format_duration(max_wait);
+                return Err(match last_fault {
+                    // Every poll failed: the fault itself is the outcome.
+                    Some(f) if faults == polls => StepError {
+                        kind: f.kind,
+                        message: format!("no usable poll response within {waited} (max_wait): all {polls} polls failed; the last: {}", f.message),
+                    },
+                    _ => fail(
+                        ErrorKind::NoReply,
+                        format!(
+                            "no reply within {waited} (max_wait); polled {polls} times{}",
+                            if faults > 0 { format!(", {faults} of them failed and were polled again") } else { String::new() }
+                        ),
                     ),
-                ));
+                });
             }
             let pause = every.min(deadline - now);
             tokio::select! {
@@ -363,11 +436,12 @@ impl Conversation {
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
         let deadline = tokio::time::Instant::now()
             .checked_add(max_wait)
-            .ok_or_else(|| fail(ErrorKind::Request, "`max_wait` is too large for the clock; `check` limits it"))?;
-        let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Request, "webhook mode without `reply`"))?;
+            .ok_or_else(|| fail(ErrorKind::Suite, "`max_wait` is too large for the clock; `check` limits it"))?;
+        let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "webhook mode without `reply`"))?;
         let ex = self.resolve(reply_ex, msg)?;
         let mut stop = shared.stop.clone();
-        let mut received: Vec<Value> = Vec::new();
+        let mut received = 0usize;
+        let dedupe = rx.dedupe.as_ref().map(|d| self.resolve(d, msg)).transpose()?;
         loop {
             let next = {
                 let Some((_, inbox)) = self.hook.as_mut() else {
@@ -376,49 +450,77 @@ impl Conversation {
                 tokio::select! {
                     cb = inbox.recv() => cb,
                     _ = tokio::time::sleep_until(deadline) => {
-                        return Err(fail(ErrorKind::NoReply, format!("no callback within {} (max_wait); {} callbacks did not match `reply`", humantime::format_duration(max_wait), received.len())));
+                        return Err(fail(ErrorKind::NoReply, format!("no callback within {} (max_wait); {received} callbacks did not match `reply`", humantime::format_duration(max_wait))));
                     }
                     _ = stop.changed() => return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply")),
                 }
             };
             let Some(cb) = next else { return Err(fail(ErrorKind::NoReply, "the webhook receiver closed")) };
+            let value = super::webhook::normalise(&cb);
+            let t_us = shared.clock.us_at(cb.at);
             out.http.push(Http {
                 purpose: Purpose::Webhook,
                 attempt: 1,
                 method: "POST".into(),
-                url: self.hook.as_ref().map(|(u, _)| u.clone()).unwrap_or_default(),
-                request_headers: crate::record::Headers::new(),
+                url: shared.redactor.redact(self.hook.as_ref().map(|(u, _)| u.as_str()).unwrap_or_default()),
+                request_headers: cb.headers.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
                 request_body: None,
-                t_start_us: cb.t_us,
-                t_first_byte_us: Some(cb.t_us),
-                t_end_us: cb.t_us,
+                t_start_us: t_us,
+                t_first_byte_us: Some(t_us),
+                t_end_us: t_us,
                 status: None,
                 headers: crate::record::Headers::new(),
                 body: Some(shared.redactor.redact(&cb.body)),
                 body_hash: None,
                 body_bytes: cb.body.len() as u64,
                 truncated: false,
-                error: None,
+                error: value
+                    .is_none()
+                    .then(|| format!("a callback that is neither JSON nor a form ({})", cb.content_type)),
             });
-            let Ok(value) = serde_json::from_str::<Value>(&cb.body) else { continue };
-            received.push(value);
-            // `reply` selects from the list of callbacks received so far.
-            let all = Value::Array(received.clone());
-            let empty = BTreeMap::new();
-            let src = Source { body: &cb.body, json: Some(&all), headers: &empty };
+            let Some(value) = value else { continue };
+            if let Some(dedupe) = &dedupe {
+                let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
+                let src = Source { body: &cb.body, json: Some(&value), headers: &headers };
+                if let Ok(Some(id)) = extract::extract_first(dedupe, &src) {
+                    if !self.seen_events.insert(id.clone()) {
+                        if let Some(h) = out.http.last_mut() {
+                            h.error = Some(format!(
+                                "duplicate delivery of event `{}`: not read again",
+                                shared.redactor.redact(&id)
+                            ));
+                        }
+                        continue;
+                    }
+                }
+            }
+            received += 1;
+            // `reply` selects from each callback as it arrives (a one-item
+            // list, so `$[?@.thread == '…']` works): never the whole history again.
+            let one = Value::Array(vec![value]);
+            let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
+            let src = Source { body: &cb.body, json: Some(&one), headers: &headers };
             let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
-            if let Some(item) = items.into_iter().next() {
-                let resp = Response {
-                    status: 200,
-                    headers: BTreeMap::new(),
-                    body: cb.body.clone(),
-                    truncated: false,
-                    t_first_byte_us: cb.t_us,
-                    t_end_us: cb.t_us,
-                    t_start_us: cb.t_us,
-                };
-                let text = self.reply_text(Some(&item), &resp, Some(&all), msg)?;
-                return Ok(Reply { text, item: Some(item), t_earliest_us: cb.t_us, t_latest_us: cb.t_us });
+            let resp = Response {
+                status: 200,
+                headers,
+                body: cb.body.clone(),
+                truncated: false,
+                t_first_byte_us: t_us,
+                t_end_us: t_us,
+                t_start_us: t_us,
+            };
+            for mut item in items {
+                let text = self.reply_text(Some(&item), &resp, Some(&one), msg)?;
+                // A callback with no text (a delivery receipt, an empty message) is not a reply.
+                if text.trim().is_empty() {
+                    continue;
+                }
+                // The callback's headers are in its HTTP record, redacted; not again in the reply.
+                if let Some(o) = item.as_object_mut() {
+                    o.remove("_headers");
+                }
+                return Ok(Reply { text, item: Some(item), t_earliest_us: t_us, t_latest_us: t_us });
             }
         }
     }
@@ -481,6 +583,30 @@ fn describe(ex: &Extractor) -> String {
         Extractor::Css { selector, .. } => format!("CSS `{selector}`"),
         Extractor::Regex(r) => format!("regex `{r}`"),
         Extractor::Header(h) => format!("header `{h}`"),
+    }
+}
+
+/// Whether a failed poll is worth polling again: the target stumbled
+/// (timeout, refused connection, 5xx or 429 after retries, a body that is
+/// not what it should be) rather than refused us for good (4xx) or the
+/// suite being wrong.
+fn is_transient(e: &StepError, last: Option<&Http>) -> bool {
+    match e.kind {
+        ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Body | ErrorKind::Malformed | ErrorKind::TooLarge => true,
+        ErrorKind::Status => last.and_then(|h| h.status).is_some_and(|s| s >= 500 || s == 429),
+        _ => false,
+    }
+}
+
+/// An answer that holds nothing: an empty body, `[]`, `{}`, `null`, `""`.
+fn is_empty_answer(body: &str, json: Option<&Value>) -> bool {
+    match json {
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(_) => false,
+        None => body.trim().is_empty(),
     }
 }
 

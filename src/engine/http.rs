@@ -71,8 +71,9 @@ pub const MAX_IN_FLIGHT: usize = 256;
 /// Redirects followed for one request before giving up (a loop).
 pub const MAX_REDIRECTS: u32 = 10;
 
-/// Headers worth keeping in the record: the ones a reader of the evidence needs.
-const KEPT_HEADERS: &[&str] = &["content-type", "retry-after", "location", "content-length", "x-request-id", "date"];
+/// Response headers whose values are credentials: recorded as `***`
+/// (every other header is recorded, redacted, and any header is capturable).
+const SECRET_HEADERS: &[&str] = &["set-cookie", "cookie", "authorization", "proxy-authorization"];
 
 /// The longest `Retry-After` honoured; longer ones are capped (the run must end).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -318,8 +319,8 @@ impl Sender {
         let status = resp.status().as_u16();
         record.status = Some(status);
         let headers: BTreeMap<String, String> =
-            kept_headers(resp.headers()).into_iter().map(|(k, v)| (k, redactor.redact(&v))).collect();
-        record.headers = headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            response_headers(resp.headers()).into_iter().map(|(k, v)| (k, redactor.redact(&v))).collect();
+        record.headers = headers.iter().map(|(k, v)| (k.clone(), recorded_header(k, v))).collect();
         // Read the body in chunks so a huge body stops at the cap.
         let mut buf: Vec<u8> = Vec::new();
         let mut total: u64 = 0;
@@ -413,11 +414,29 @@ fn follow(hop: &Hop, status: u16, location: &str) -> Result<Hop, String> {
     })
 }
 
-fn kept_headers(h: &HeaderMap) -> BTreeMap<String, String> {
-    h.iter()
-        .filter(|(k, _)| KEPT_HEADERS.contains(&k.as_str()))
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect()
+/// Every response header, lower-case names; repeated ones joined by ", ".
+fn response_headers(h: &HeaderMap) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in h {
+        let v = String::from_utf8_lossy(v.as_bytes());
+        out.entry(k.as_str().to_string())
+            .and_modify(|e| {
+                e.push_str(", ");
+                e.push_str(&v);
+            })
+            .or_insert_with(|| v.into_owned());
+    }
+    out
+}
+
+/// A response header as recorded: credentials masked.
+fn recorded_header(name: &str, value: &str) -> String {
+    let secretish = ["token", "secret", "api-key", "apikey", "password"];
+    if SECRET_HEADERS.contains(&name) || secretish.iter().any(|s| name.contains(s)) {
+        "***".into()
+    } else {
+        value.to_string()
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.

@@ -26,7 +26,7 @@ use crate::suite::duration::{parse_rate, parse_size};
 use crate::suite::{Persona, Suite};
 use clock::Clock;
 use progress::Progress;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,6 +54,11 @@ pub struct RunOptions {
     pub extra_headers: Vec<(String, String)>,
     /// Quiet hours, stop file and request budgets.
     pub guards: guard::Guards,
+    /// Where the webhook receiver listens and the URL targets are given
+    /// (`--webhook-listen`, `--webhook-url`).
+    pub webhook_listen: webhook::Listen,
+    /// A receiver to use instead of starting one (an audit's, shared by its runs).
+    pub webhook: Option<webhook::Hub>,
     /// Walk only this shard of the plan (`--shard I/N`).
     pub shard: Option<crate::shard::Shard>,
     /// The sharded run's id (`--group`); derived from the plan when None.
@@ -109,11 +114,18 @@ pub struct Shared {
     pub progress: Progress,
     /// Template context common to every walk: env, target, run.
     pub base_context: Map<String, Value>,
+    /// Per channel, the environment variables its templates read that are unset.
+    unset_env: BTreeMap<String, String>,
     seq: AtomicU64,
     write_errors: AtomicU64,
 }
 
 impl Shared {
+    /// "`ACME_TOKEN` is unset" when a template of `channel` reads an unset variable.
+    pub fn unset_env(&self, channel: &str) -> Option<&str> {
+        self.unset_env.get(channel).map(String::as_str)
+    }
+
     pub fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed)
     }
@@ -130,10 +142,7 @@ impl Shared {
 }
 
 pub fn persona_value(p: &Persona) -> Value {
-    json!({
-        "id": p.id, "name": p.name, "first_name": p.first_name(), "email": p.email,
-        "segment": p.segment, "vars": p.vars,
-    })
+    crate::template::context::persona(p)
 }
 
 /// A sortable, readable run id: `20261125-173005-a1b2`.
@@ -201,21 +210,21 @@ pub async fn run(
     let stop = guard.stop.clone();
     let senders = build_senders(&suite, &opts, &stop)?;
     let needs_hook = suite.channels.values().any(|c| c.receive.mode == ReceiveMode::Webhook);
-    let webhook = if needs_hook {
-        Some(
-            webhook::Hub::start(clock)
-                .await
-                .map_err(|source| EngineError::Io { path: "webhook listener".into(), source })?,
-        )
-    } else {
-        None
+    // One receiver per run, or the audit's own shared by its runs; a run
+    // shuts down only a receiver it started.
+    let (webhook, own_hook) = match (&opts.webhook, needs_hook) {
+        (_, false) => (None, false),
+        (Some(hub), true) => (Some(hub.clone()), false),
+        (None, true) => (
+            Some(webhook::Hub::start(&opts.webhook_listen).await.map_err(|source| EngineError::Io {
+                path: format!("the webhook listener on {}", opts.webhook_listen.addr),
+                source,
+            })?),
+            true,
+        ),
     };
-    let env: Map<String, Value> =
-        suite.env_names.iter().filter_map(|n| std::env::var(n).ok().map(|v| (n.clone(), Value::String(v)))).collect();
-    let mut base_context = Map::new();
-    base_context.insert("env".into(), Value::Object(env));
-    base_context.insert("target".into(), Value::String(opts.target.trim_end_matches('/').to_string()));
-    base_context.insert("run".into(), json!({ "id": run_id, "seed": opts.seed }));
+    let (env, _) = crate::template::context::env_values(suite.env_names.iter());
+    let base_context = crate::template::context::base(env, &opts.target, &run_id, opts.seed);
 
     let header = Header {
         schema: record::SCHEMA,
@@ -242,7 +251,7 @@ pub async fn run(
     let shared = Arc::new(Shared {
         suite: suite.clone(),
         clock,
-        templates: crate::template::compiled(template_sources(&suite)),
+        templates: crate::template::compiled(template_sources(&suite), opts.seed),
         jsonpath_templates: crate::template::compile_into(
             crate::template::jsonpath_environment(),
             jsonpath_sources(&suite),
@@ -255,12 +264,25 @@ pub async fn run(
         stop: stop.clone(),
         progress: Progress::new(walks.len() as u64, opts.quiet),
         base_context,
+        unset_env: unset_env(&suite),
         seq: AtomicU64::new(first_seq),
         write_errors: AtomicU64::new(0),
     });
 
     let walk_count = walks.len();
     let (exchanges, errors, internal) = drive(shared.clone(), walks, done, opts.concurrency).await;
+    if let Some(hub) = shared.webhook.as_ref() {
+        if hub.late() > 0 || hub.refused_full() > 0 {
+            tracing::info!(
+                late = hub.late(),
+                refused_full = hub.refused_full(),
+                "webhook callbacks after their conversation ended, or refused because an inbox was full"
+            );
+        }
+        if own_hook {
+            hub.shutdown().await;
+        }
+    }
     // `seq` continues across a resume; this session recorded the difference.
     let recorded = exchanges - first_seq;
     shared.progress.finish();
@@ -459,7 +481,17 @@ fn jsonpath_sources(suite: &Suite) -> Vec<String> {
 
 /// Every template string a run renders, so each is compiled once.
 /// (Templated JSONPath renders in its own environment: `jsonpath_sources`.)
-fn template_sources(suite: &Suite) -> Vec<String> {
+pub fn template_sources(suite: &Suite) -> Vec<String> {
+    let mut out: Vec<String> = suite.channels.values().flat_map(channel_templates).collect();
+    out.extend(suite.map.questions.iter().flat_map(|q| q.asks.iter().cloned()));
+    for sc in &suite.scenarios {
+        out.extend(sc.steps.iter().flat_map(|st| st.say.iter().chain(st.subject.iter()).cloned()));
+    }
+    out
+}
+
+/// Every template string of one channel's requests.
+pub fn channel_templates(ch: &crate::suite::Channel) -> Vec<String> {
     use crate::suite::channel::RequestSpec;
     fn json(v: &toml::Value, out: &mut Vec<String>) {
         match v {
@@ -475,21 +507,36 @@ fn template_sources(suite: &Suite) -> Vec<String> {
         out.extend(r.query.values().cloned());
         out.extend(r.body.iter().cloned());
         out.extend(r.form.iter().flat_map(|f| f.values().cloned()));
+        out.extend(r.auth.iter().flat_map(|a| a.templates()).cloned());
         if let Some(j) = &r.json {
             json(j, out);
         }
     }
-    let mut out = Vec::new();
-    for ch in suite.channels.values() {
-        out.push(ch.base_url.clone());
-        out.extend(ch.headers.values().cloned());
-        ch.open.iter().chain(ch.send.as_slice()).chain(ch.receive.request.iter()).for_each(|r| request(r, &mut out));
-    }
-    out.extend(suite.map.questions.iter().flat_map(|q| q.asks.iter().cloned()));
-    for sc in &suite.scenarios {
-        out.extend(sc.steps.iter().flat_map(|st| st.say.iter().chain(st.subject.iter()).cloned()));
-    }
+    let mut out = vec![ch.base_url.clone()];
+    out.extend(ch.headers.values().cloned());
+    out.extend(ch.auth.iter().flat_map(|a| a.templates()).cloned());
+    ch.open.iter().chain(ch.send.as_slice()).chain(ch.receive.request.iter()).for_each(|r| request(r, &mut out));
     out
+}
+
+/// Per channel, the environment variables its templates read that are unset
+/// ("ACME_TOKEN, ACME_KEY"); channels missing none are left out.
+fn unset_env(suite: &Suite) -> BTreeMap<String, String> {
+    let env = crate::template::environment();
+    suite
+        .channels
+        .iter()
+        .filter_map(|(name, ch)| {
+            let mut names = std::collections::BTreeSet::new();
+            for source in channel_templates(ch) {
+                if let Ok(vars) = crate::template::compile_check(&env, &source) {
+                    names.extend(vars.env_names().into_iter().map(str::to_string));
+                }
+            }
+            let missing: Vec<String> = names.into_iter().filter(|n| std::env::var(n).is_err()).collect();
+            (!missing.is_empty()).then(|| (name.clone(), format!("`{}` is unset", missing.join("`, `"))))
+        })
+        .collect()
 }
 
 fn build_senders(

@@ -14,10 +14,10 @@
 //!   channel's `allowed_hosts`; the sender refuses any URL outside it,
 //!   including redirects (`http.rs`).
 
-use super::Shared;
 use crate::record::{ErrorKind, StepError};
 use crate::redact;
-use crate::suite::channel::{Channel, RequestSpec};
+use crate::redact::Redactor;
+use crate::suite::channel::{Auth, Channel, RequestSpec};
 use crate::template;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use reqwest::Url;
@@ -182,9 +182,16 @@ pub fn join(base: &Url, path: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-/// Renders a request spec into something to send and something to record.
-pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Value) -> Result<Prepared, StepError> {
-    let env = &shared.templates;
+/// Renders a request spec into something to send and something to record:
+/// the one request preparation, used by the engine and by `--dry-run`. A
+/// template that fails, or leaves a path segment empty, is the suite's error.
+pub fn prepare(
+    env: &minijinja::Environment<'static>,
+    redactor: &Redactor,
+    channel: &Channel,
+    spec: &RequestSpec,
+    ctx: &Value,
+) -> Result<Prepared, StepError> {
     let empty = Map::new();
     let ctx_map = ctx.as_object().unwrap_or(&empty);
     let real = minijinja::Value::from_serialize(ctx);
@@ -192,7 +199,7 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
     let masked = std::cell::OnceCell::new();
     let masked = || masked.get_or_init(|| minijinja::Value::from_serialize(redact::masked_env(ctx_map)));
     let render_with =
-        |s: &str, c: &minijinja::Value| template::render(env, s, c).map_err(|e| fail(ErrorKind::Request, e));
+        |s: &str, c: &minijinja::Value| template::render(env, s, c).map_err(|e| fail(ErrorKind::Suite, e));
     // (sent, shown)
     let render = |s: &str| -> Result<(String, String), StepError> {
         let sent = render_with(s, &real)?;
@@ -201,10 +208,10 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
     };
 
     let (base_sent, base_shown) = render(&channel.base_url)?;
-    let shown_base = shared.redactor.redact(&base_shown);
+    let shown_base = redactor.redact(&base_shown);
     let base = Url::parse(base_sent.trim()).map_err(|e| {
         fail(
-            ErrorKind::Request,
+            ErrorKind::Suite,
             format!("`base_url` renders to `{shown_base}`, which is not a URL ({e}); check `base_url` and `--target`"),
         )
     })?;
@@ -221,8 +228,18 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
         };
         (sent, shown)
     };
+    if spec.url.contains("}}/") && path_sent.contains("//") && !spec.url.contains("//") {
+        return Err(fail(
+            ErrorKind::Suite,
+            format!(
+                "`url = \"{}\"` renders `{}`: a value in the path is empty (captured by nothing yet?)",
+                spec.url,
+                redactor.redact(&path_shown)
+            ),
+        ));
+    }
     let mut url = join(&base, &path_sent).map_err(|e| {
-        fail(ErrorKind::Request, format!("{}; check the channel's `url` and `base_url`", shared.redactor.redact(&e)))
+        fail(ErrorKind::Request, format!("{}; check the channel's `url` and `base_url`", redactor.redact(&e)))
     })?;
     let base_for_shown = Url::parse(base_shown.trim()).unwrap_or_else(|_| base.clone());
     let mut shown_url = join(&base_for_shown, &path_shown).unwrap_or_else(|_| url.clone());
@@ -239,6 +256,11 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
         .map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
     let mut headers = Vec::new();
     let mut shown_headers = Vec::new();
+    if let Some(auth) = spec.auth.as_ref().or(channel.auth.as_ref()) {
+        let (sent, shown) = authorization(auth, &render)?;
+        headers.push(("Authorization".to_string(), sent));
+        shown_headers.push(("Authorization".to_string(), shown));
+    }
     for (k, v) in channel.headers.iter().chain(spec.headers.iter()) {
         let (sent, shown) = render(v)?;
         headers.push((k.clone(), sent));
@@ -263,7 +285,7 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
     } else {
         (None, None)
     };
-    let redact = |s: &str| shared.redactor.redact(s);
+    let redact = |s: &str| redactor.redact(s);
     let shown = Shown {
         url: redact(shown_url.as_str()),
         headers: shown_headers.into_iter().map(|(k, v)| (k, redact(&v))).collect(),
@@ -271,6 +293,32 @@ pub fn prepare(shared: &Shared, channel: &Channel, spec: &RequestSpec, ctx: &Val
     };
     let boundary = Boundary::new(base, &channel.allowed_hosts);
     Ok(Prepared { method, url, headers, body, shown, boundary })
+}
+
+/// The `Authorization` value for `auth`, as sent and as recorded (a Basic
+/// pair is encoded after masking, so no secret survives in its base64).
+fn authorization(
+    auth: &Auth,
+    render: &dyn Fn(&str) -> Result<(String, String), StepError>,
+) -> Result<(String, String), StepError> {
+    use base64::Engine as _;
+    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+    Ok(match auth {
+        Auth::Basic { user, password } => {
+            let (user, user_shown) = render(user)?;
+            let (password, password_shown) = render(password)?;
+            let shown = if password_shown != password {
+                "Basic ***".to_string()
+            } else {
+                format!("Basic {}", b64(format!("{user_shown}:{password_shown}")))
+            };
+            (format!("Basic {}", b64(format!("{user}:{password}"))), shown)
+        }
+        Auth::Bearer(token) => {
+            let (sent, shown) = render(token)?;
+            (format!("Bearer {sent}"), format!("Bearer {shown}"))
+        }
+    })
 }
 
 fn json_mentions_env(v: &toml::Value) -> bool {

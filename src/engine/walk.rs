@@ -92,7 +92,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
             Err(e) => (
                 step.message.clone(),
                 super::conversation::StepOutcome {
-                    error: Some(StepError { kind: ErrorKind::Request, message: e }),
+                    error: Some(StepError { kind: ErrorKind::Suite, message: e }),
                     t_sent_us: shared.clock.us(),
                     ..Default::default()
                 },

@@ -245,6 +245,11 @@ pub enum ErrorKind {
     Stopped,
     /// Not sent: the channel's request budget (`budget = "500/h"`) was used up.
     Budget,
+    /// A mistake in the suite, not the target: a template failed or rendered
+    /// empty, an environment variable it reads is unset, a capture found
+    /// nothing, a 401 while a credential variable is unset. A run problem
+    /// naming the file to fix, never a finding about the company.
+    Suite,
 }
 
 impl ErrorKind {
@@ -260,6 +265,11 @@ impl ErrorKind {
     /// (nothing to judge the target by).
     pub fn ours(self) -> bool {
         matches!(self, ErrorKind::Interrupted | ErrorKind::Budget | ErrorKind::Stopped)
+    }
+
+    /// Whether the suite caused it (a run problem, not a finding).
+    pub fn is_suite(self) -> bool {
+        self == ErrorKind::Suite
     }
 }
 

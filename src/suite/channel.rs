@@ -25,6 +25,10 @@ pub struct Channel {
     /// Headers sent on every request (templates; use `{{ env.NAME }}` for secrets).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// HTTP authentication on every request (a request's own `auth` wins):
+    /// `{ basic = { user = "…", password = "{{ env.KEY }}" } }` or `{ bearer = "{{ env.TOKEN }}" }`.
+    #[serde(default)]
+    pub auth: Option<Auth>,
     /// Hosts (`cdn.example.com`, `127.0.0.2:8080`) besides `base_url`'s own
     /// origin that requests and redirects may go to. They get no `headers`
     /// and never a secret; any other host is refused.
@@ -138,6 +142,9 @@ pub struct RequestSpec {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub query: BTreeMap<String, String>,
+    /// Authentication for this request, instead of the channel's.
+    #[serde(default)]
+    pub auth: Option<Auth>,
     /// A JSON body; string leaves are templates.
     #[serde(default)]
     pub json: Option<toml::Value>,
@@ -150,6 +157,26 @@ pub struct RequestSpec {
     /// Values to keep from the response: name → extraction.
     #[serde(default)]
     pub capture: BTreeMap<String, Extract>,
+}
+
+/// HTTP authentication, every string a template (secrets via `{{ env.NAME }}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    /// `Authorization: Basic base64(user:password)`.
+    Basic { user: String, password: String },
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+}
+
+impl Auth {
+    /// The templates it renders, in order (user, password / token).
+    pub fn templates(&self) -> Vec<&String> {
+        match self {
+            Auth::Basic { user, password } => vec![user, password],
+            Auth::Bearer(token) => vec![token],
+        }
+    }
 }
 
 fn default_method() -> String {
@@ -293,6 +320,11 @@ pub struct Receive {
     /// Values to keep from the reply item (a thread id for later messages).
     #[serde(default)]
     pub capture: BTreeMap<String, Extract>,
+    /// Webhook mode: the event id of a callback (`{ header = "X-Event-Id" }`
+    /// or `"$.event_id"`); a callback whose id was seen before in the
+    /// conversation is recorded as a duplicate and never read as a reply.
+    #[serde(default)]
+    pub dedupe: Option<Extract>,
 }
 
 fn default_every() -> Dur {
@@ -325,6 +357,7 @@ impl Default for Receive {
             cursor: None,
             cursor_start: default_cursor_start(),
             capture: BTreeMap::new(),
+            dedupe: None,
         }
     }
 }

@@ -36,9 +36,9 @@ use crate::template;
 use minijinja::Environment;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Names every template may read, whatever the channel or step.
-pub const GLOBALS: &[&str] =
-    &["persona", "env", "target", "run", "message", "subject", "cursor", "webhook_url", "question", "step"];
+/// Names every template may read, whatever the channel or step: defined
+/// once, by the context builder the engine renders with.
+pub use crate::template::context::GLOBALS;
 
 /// The parsed files with their ids, as the loader hands them over.
 pub struct Parts<'a> {
@@ -55,11 +55,19 @@ pub struct Checker<'a> {
     env: Environment<'static>,
     /// `env.NAME` references seen in any template.
     pub env_names: BTreeSet<String>,
+    /// Unset variables already warned about (once each).
+    warned_env: BTreeSet<String>,
 }
 
 impl<'a> Checker<'a> {
     pub fn new(sources: &'a Sources, diags: &'a mut Diagnostics) -> Self {
-        Checker { sources, diags, env: template::environment(), env_names: BTreeSet::new() }
+        Checker {
+            sources,
+            diags,
+            env: template::environment(),
+            env_names: BTreeSet::new(),
+            warned_env: BTreeSet::new(),
+        }
     }
 
     fn err(&mut self, file: FileId, path: Vec<Seg>, message: String, label: &str, hint: Option<String>) {
@@ -244,34 +252,96 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Compiles a template and checks the names it reads.
+    /// Where a byte range of a template is in the file: narrowed to the
+    /// range when the TOML string holds the template verbatim (no escapes),
+    /// else the whole value.
+    fn place_in(&self, file: FileId, at: &[Seg], source: &str, range: Option<std::ops::Range<usize>>) -> Place {
+        let span = self.sources.span(file, at, At::Value);
+        let text = self.sources.text(file);
+        if let (Some(r), Some(inner)) = (range, text.get(span.start + 1..span.end.saturating_sub(1))) {
+            if inner == source && r.end <= source.len() {
+                let start = span.start + 1;
+                return Place::Span(file, start + r.start..start + r.end);
+            }
+        }
+        Place::Path(file, at.to_vec(), At::Value)
+    }
+
+    /// Compiles a template against the environment a run uses: syntax, the
+    /// filters and functions it calls, and the names it reads (`persona.*`
+    /// and `run.*` fields included); an unset `env.NAME` is a warning.
     fn template(&mut self, file: FileId, at: Vec<Seg>, source: &str, extra: &BTreeSet<String>) {
         if !template::is_template(source) {
             return;
         }
-        match template::compile_check(&self.env, source) {
-            Err((detail, _)) => {
-                self.err(file, at, "template does not compile".into(), "template syntax error", Some(detail))
+        let vars = match template::compile_check(&self.env, source) {
+            Err((detail, range)) => {
+                let place = self.place_in(file, &at, source, range);
+                self.diags.push(
+                    Diagnostic::error("template does not compile", place).label("template syntax error").hint(detail),
+                );
+                return;
             }
-            Ok(vars) => {
-                self.env_names.extend(vars.env_names().into_iter().map(str::to_string));
-                for root in vars.roots() {
-                    if GLOBALS.contains(&root) || extra.contains(root) {
-                        continue;
-                    }
-                    let candidates: Vec<&str> =
-                        GLOBALS.iter().copied().chain(extra.iter().map(String::as_str)).collect();
-                    let hint = did_you_mean(root, candidates.iter().copied())
-                        .or_else(|| Some(format!("known names here: {}", candidates.join(", "))));
-                    self.err(
-                        file,
-                        at.clone(),
-                        format!("template reads `{root}`, which nothing defines"),
-                        "unknown name",
-                        hint,
-                    );
+            Ok(vars) => vars,
+        };
+        for call in template::lint::unknown(&self.env, source) {
+            use template::filters::{BUILTIN_FILTERS, BUILTIN_FUNCTIONS, FILTERS, FUNCTIONS};
+            let candidates: Vec<&str> = match call.kind {
+                template::lint::CallKind::Filter => FILTERS.iter().chain(BUILTIN_FILTERS).copied().collect(),
+                template::lint::CallKind::Function => FUNCTIONS.iter().chain(BUILTIN_FUNCTIONS).copied().collect(),
+                template::lint::CallKind::Test => {
+                    vec!["defined", "undefined", "none", "number", "string", "true", "false"]
                 }
+            };
+            let hint = did_you_mean(&call.name, candidates.iter().copied())
+                .or_else(|| Some(format!("known {}s: {}", call.kind.noun(), candidates.join(", "))));
+            let place = self.place_in(file, &at, source, Some(call.range.clone()));
+            self.diags.push(
+                Diagnostic::error(format!("unknown {} `{}`", call.kind.noun(), call.name), place)
+                    .label(format!("no such {}", call.kind.noun()))
+                    .maybe_hint(hint),
+            );
+        }
+        for name in vars.env_names() {
+            self.env_names.insert(name.to_string());
+            if std::env::var(name).is_err() && self.warned_env.insert(name.to_string()) {
+                let range = source.find(name).map(|i| i..i + name.len());
+                let place = self.place_in(file, &at, source, range);
+                self.diags.push(
+                    Diagnostic::warning(format!("environment variable `{name}` is not set"), place)
+                        .label("unset: renders empty")
+                        .hint(format!("export {name}=… before `run`; a request sent without it is a run problem")),
+                );
             }
+        }
+        for dotted in &vars.names {
+            if let Err((root, fields)) = template::context::known_field(dotted) {
+                let field = dotted.split('.').nth(1).unwrap_or_default();
+                let hint = did_you_mean(field, fields.iter().copied())
+                    .or_else(|| Some(format!("`{root}` has: {}", fields.join(", "))));
+                let range = source.find(&format!("{root}.{field}")).map(|i| i..i + root.len() + 1 + field.len());
+                let place = self.place_in(file, &at, source, range);
+                self.diags.push(
+                    Diagnostic::error(format!("template reads `{root}.{field}`, which does not exist"), place)
+                        .label("unknown field")
+                        .maybe_hint(hint),
+                );
+            }
+        }
+        for root in vars.roots() {
+            if GLOBALS.contains(&root) || extra.contains(root) {
+                continue;
+            }
+            let candidates: Vec<&str> = GLOBALS.iter().copied().chain(extra.iter().map(String::as_str)).collect();
+            let hint = did_you_mean(root, candidates.iter().copied())
+                .or_else(|| Some(format!("known names here: {}", candidates.join(", "))));
+            let range = find_name(source, root);
+            let place = self.place_in(file, &at, source, range);
+            self.diags.push(
+                Diagnostic::error(format!("template reads `{root}`, which nothing defines"), place)
+                    .label("unknown name")
+                    .maybe_hint(hint),
+            );
         }
     }
 
@@ -355,6 +425,7 @@ impl<'a> Checker<'a> {
             p.push(k.as_str().into());
             self.template(file, p, v, names);
         }
+        self.auth(file, sub("auth"), req.auth.as_ref(), names);
         if let Some(b) = &req.body {
             self.template(file, sub("body"), b, names);
         }
@@ -372,6 +443,23 @@ impl<'a> Checker<'a> {
             let mut p = sub("capture");
             p.push(k.as_str().into());
             self.extract(file, p, ex);
+        }
+    }
+
+    fn auth(&mut self, file: FileId, at: Vec<Seg>, auth: Option<&super::channel::Auth>, names: &BTreeSet<String>) {
+        use super::channel::Auth;
+        let sub = |k: &[&str]| {
+            let mut p = at.clone();
+            p.extend(k.iter().map(|s| Seg::from(*s)));
+            p
+        };
+        match auth {
+            Some(Auth::Basic { user, password }) => {
+                self.template(file, sub(&["basic", "user"]), user, names);
+                self.template(file, sub(&["basic", "password"]), password, names);
+            }
+            Some(Auth::Bearer(token)) => self.template(file, sub(&["bearer"]), token, names),
+            None => {}
         }
     }
 
@@ -410,6 +498,7 @@ impl<'a> Checker<'a> {
         for (k, v) in &ch.headers {
             self.template(file, path![name, "headers", k.as_str()], v, &names);
         }
+        self.auth(file, path![name, "auth"], ch.auth.as_ref(), &names);
         self.duration(file, path![name, "timeout"], &ch.timeout, limits::MAX_TIMEOUT);
         match parse_size(&ch.max_body) {
             Err(why) => self.err(
@@ -550,6 +639,9 @@ impl<'a> Checker<'a> {
         }
         for (k, ex) in &rx.capture {
             self.extract(file, path![name, "receive", "capture", k.as_str()], ex);
+        }
+        if let Some(ex) = &rx.dedupe {
+            self.extract(file, path![name, "receive", "dedupe"], ex);
         }
     }
 
@@ -734,6 +826,16 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// The first occurrence of `name` in `source` as a whole word.
+fn find_name(source: &str, name: &str) -> Option<std::ops::Range<usize>> {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = source.as_bytes();
+    source.match_indices(name).map(|(i, _)| i..i + name.len()).find(|r| {
+        !(r.start > 0 && (word(bytes[r.start - 1]) || bytes[r.start - 1] == b'.'))
+            && !bytes.get(r.end).is_some_and(|b| word(*b))
+    })
 }
 
 /// The regex crate's errors end with the line that says what is wrong.

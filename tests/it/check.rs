@@ -167,6 +167,57 @@ fn a_bad_flag_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+#[test]
+fn an_unknown_filter_is_located_with_a_suggestion() {
+    let dir = copy_suite();
+    edit(dir.path(), "channels.toml", "{{ persona.email | urlencode }}", "{{ persona.email | urlencdoe }}");
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("error: unknown filter `urlencdoe`"), "{stderr}");
+    assert!(stderr.contains("did you mean `urlencode`?"), "{stderr}");
+    // The carets sit under the filter's name, not the whole value.
+    let line = stderr.lines().find(|l| l.contains("channels.toml:")).unwrap();
+    let col: usize = line.rsplit(':').next().unwrap().trim().parse().unwrap();
+    let text = std::fs::read_to_string(dir.path().join("channels.toml")).unwrap();
+    let src_line = text.lines().find(|l| l.contains("urlencdoe")).unwrap();
+    assert_eq!(&src_line[col - 1..col - 1 + "urlencdoe".len()], "urlencdoe", "{stderr}");
+}
+
+#[test]
+fn an_unknown_function_and_a_persona_field_typo_are_errors() {
+    let dir = copy_suite();
+    edit(dir.path(), "channels.toml", "\"{{ persona.name }}\"", "\"{{ persona.nmae }} {{ uid() }}\"");
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("template reads `persona.nmae`, which does not exist"), "{stderr}");
+    assert!(stderr.contains("did you mean `name`?"), "{stderr}");
+    assert!(stderr.contains("unknown function `uid`"), "{stderr}");
+    assert!(stderr.contains("did you mean `uuid`?"), "{stderr}");
+}
+
+#[test]
+fn question_and_step_are_not_template_names() {
+    let dir = copy_suite();
+    edit(dir.path(), "channels.toml", "json = { text = \"{{ message }}\" }", "json = { text = \"{{ question }}\" }");
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("template reads `question`, which nothing defines"), "{stderr}");
+}
+
+#[test]
+fn an_unset_env_variable_is_a_warning_not_an_error() {
+    let dir = copy_suite();
+    edit(
+        dir.path(),
+        "channels.toml",
+        "headers = { Authorization = \"Bearer {{ token }}\" }\njson",
+        "headers = { Authorization = \"Bearer {{ token }}\" }\nauth = { basic = { user = \"bot\", password = \"{{ env.TP_CHECK_SURELY_UNSET }}\" } }\njson",
+    );
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("warning: environment variable `TP_CHECK_SURELY_UNSET` is not set"), "{stderr}");
+}
+
 /// Issue 13 item 9: `max_wait = "400000000000y"` passed `check`, and the walk
 /// then panicked on `Instant + max_wait`; 40 attempts overflowed the backoff.
 /// Absurd values are located errors now, every one in one pass.

@@ -14,6 +14,7 @@
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
 //! - `hostile`: a hostile target, one endpoint per misbehaviour (issue 13).
+//! - `recipes`: vendor-shaped servers (auth, callbacks, signatures, streams) driven by configuration.
 //! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
 //! - `deploy`: the Dockerfile and Kubernetes manifests agree with the command line.
 
@@ -32,6 +33,7 @@ mod facts;
 mod history;
 mod hostile;
 mod hygiene;
+mod recipes;
 mod record;
 mod report;
 mod run;

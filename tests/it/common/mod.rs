@@ -42,6 +42,8 @@ pub fn options(out: &Path, target: &str) -> RunOptions {
         quiet: true,
         extra_headers: vec![],
         guards: Default::default(),
+        webhook_listen: Default::default(),
+        webhook: None,
         shard: None,
         group: None,
     }

@@ -1,14 +1,29 @@
 //! Minijinja templates in suite files: one environment, configured the same
 //! way for checking (`touchpoint check`) and for rendering (the engine).
+//! `filters.rs` adds the encodings, digests, HMACs, ids and clocks vendor
+//! APIs need; `context.rs` is the one definition of the names a template may
+//! read; `lint.rs` finds the filters and functions a template calls, so
+//! `check` can refuse unknown ones before a run.
+
+pub mod context;
+pub mod filters;
+pub mod lint;
 
 use minijinja::{Environment, UndefinedBehavior};
 use std::collections::BTreeSet;
 
-/// The environment every suite template is compiled in. Templates render
-/// request parts, not HTML, so there is no autoescape here; HTML output goes
-/// through the report's own environment, which escapes.
+/// The environment every suite template is compiled in (for `check`: the
+/// seed of `random_digits` does not matter there).
 pub fn environment() -> Environment<'static> {
+    environment_seeded(0)
+}
+
+/// The environment of a run: `random_digits(n)` draws from `seed`. Templates
+/// render request parts, not HTML, so there is no autoescape here; HTML
+/// output goes through the report's own environment, which escapes.
+pub fn environment_seeded(seed: u64) -> Environment<'static> {
     let mut env = Environment::new();
+    filters::register(&mut env, seed);
     // Channel templates may mention values that a later exchange captures
     // (`{{ thread | default('') }}`); undefined renders empty, and `check`
     // reports names that nothing defines.
@@ -22,8 +37,8 @@ pub fn environment() -> Environment<'static> {
 /// An environment with every given template compiled once, looked up later
 /// by its own source text: the engine renders the same few templates for
 /// every persona, and compiling each time costs more than rendering.
-pub fn compiled(sources: impl IntoIterator<Item = String>) -> Environment<'static> {
-    compile_into(environment(), sources)
+pub fn compiled(sources: impl IntoIterator<Item = String>, seed: u64) -> Environment<'static> {
+    compile_into(environment_seeded(seed), sources)
 }
 
 /// Adds every template in `sources` to `env`, compiled, named by its source.
