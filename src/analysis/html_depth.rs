@@ -135,7 +135,6 @@ mod tests {
 
 #[cfg(test)]
 mod props {
-    use super::*;
     use crate::analysis::clean::{clean, AnswerFormat};
     use proptest::prelude::*;
 
