@@ -274,6 +274,7 @@ mod tests {
             Record::End(End {
                 finished_at: chrono::Utc::now(),
                 status: EndStatus::Complete,
+                internal: vec![],
                 exchanges: 3,
                 errors: 0,
                 t_end_us: 9,
