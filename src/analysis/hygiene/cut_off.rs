@@ -48,8 +48,10 @@ pub fn find(text: &str) -> Option<Hit> {
     // The last few words, so the reader sees where it stops.
     let mut start = last_word_start.min(end);
     for _ in 0..3 {
-        match trimmed[..start].trim_end().rfind(char::is_whitespace) {
-            Some(i) if end - (i + 1) <= 40 => start = i + 1,
+        // The space found may be several bytes long (U+00A0, U+3000).
+        let head = trimmed[..start].trim_end();
+        match head.char_indices().rev().find(|(_, c)| c.is_whitespace()) {
+            Some((i, c)) if end - (i + c.len_utf8()) <= 40 => start = i + c.len_utf8(),
             _ => break,
         }
     }
