@@ -107,7 +107,17 @@ pub fn chunks(text: &str) -> Vec<&str> {
 #[derive(Default)]
 pub struct Written {
     bodies: HashSet<Hash>,
-    chunks: HashSet<Hash>,
+    chunks: Chunks,
+}
+
+/// The chunks in the file, and which chunk followed each where it was last
+/// written: a run of chunks repeated in order is one reference (`[hash, n]`).
+/// Readers track the same succession, in the same order, so it needs no
+/// space in the file.
+#[derive(Default)]
+pub struct Chunks {
+    written: HashSet<Hash>,
+    next: HashMap<Hash, Hash>,
 }
 
 /// Beyond this many hashes the writer starts afresh (the next repeat is written whole again).
@@ -116,7 +126,7 @@ const WRITTEN_MAX: usize = 4_000_000;
 impl Written {
     /// Gives every large body its hash and turns a body already in the file into a reference.
     pub fn dedupe(&mut self, http: &mut [Http]) {
-        if self.bodies.len() + self.chunks.len() > WRITTEN_MAX {
+        if self.bodies.len() + self.chunks.written.len() > WRITTEN_MAX {
             self.forget();
         }
         for h in http {
@@ -136,7 +146,7 @@ impl Written {
     /// file, so nothing may refer to it.
     pub fn forget(&mut self) {
         self.bodies.clear();
-        self.chunks.clear();
+        self.chunks = Chunks::default();
     }
 
     /// Runs `write` (serialising records) with long bodies written as chunks.
@@ -153,6 +163,8 @@ impl Written {
 #[derive(Default)]
 pub struct Store {
     chunks: HashMap<Hash, Arc<str>>,
+    /// Which chunk followed each where it was last read (see [`Chunks`]).
+    next: HashMap<Hash, Hash>,
     bodies: HashMap<Hash, Arc<str>>,
 }
 
@@ -168,7 +180,7 @@ impl Store {
 }
 
 thread_local! {
-    static ENCODER: RefCell<Option<HashSet<Hash>>> = const { RefCell::new(None) };
+    static ENCODER: RefCell<Option<Chunks>> = const { RefCell::new(None) };
     static DECODER: RefCell<Option<Store>> = const { RefCell::new(None) };
 }
 
@@ -187,8 +199,13 @@ pub(super) fn settle(http: &mut [Http]) {
         return;
     }
     with_store(|store| {
-        for h in http.iter() {
+        for h in http.iter_mut() {
             if let (Some(body), Some(k)) = (&h.body, h.body_hash.as_deref().and_then(parse_hex)) {
+                // Checked, so a record damaged in the middle gives no body rather than a wrong one.
+                if hash(body) != k {
+                    h.body = None;
+                    continue;
+                }
                 store.bodies.entry(k).or_insert_with(|| Arc::from(body.as_str()));
             }
         }
@@ -210,18 +227,9 @@ pub(super) fn serialize<S: Serializer>(body: &Option<String>, s: S) -> Result<S:
     }
     // Which chunks this body defines and which it repeats, decided (and
     // remembered) before anything is written.
-    let plan: Option<Vec<(Hash, Option<&str>)>> = ENCODER.with(|e| {
+    let plan: Option<Vec<Out>> = ENCODER.with(|e| {
         let mut e = e.borrow_mut();
-        let written = e.as_mut()?;
-        Some(
-            chunks(text)
-                .into_iter()
-                .map(|piece| {
-                    let k = hash(piece);
-                    (k, written.insert(k).then_some(piece))
-                })
-                .collect(),
-        )
+        Some(e.as_mut()?.plan(text))
     });
     let Some(plan) = plan else { return s.serialize_str(text) };
     let mut map = s.serialize_map(Some(1))?;
@@ -229,15 +237,54 @@ pub(super) fn serialize<S: Serializer>(body: &Option<String>, s: S) -> Result<S:
     map.end()
 }
 
-struct Parts<'a>(Vec<(Hash, Option<&'a str>)>);
+/// One part of a body as written.
+enum Out<'a> {
+    Def(Hash, &'a str),
+    Ref(Hash),
+    /// This chunk and the `n - 1` that followed it.
+    Run(Hash, usize),
+}
+
+impl Chunks {
+    fn plan<'a>(&mut self, text: &'a str) -> Vec<Out<'a>> {
+        let pieces = chunks(text);
+        let keys: Vec<Hash> = pieces.iter().map(|p| hash(p)).collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < keys.len() {
+            let k = keys[i];
+            if self.written.insert(k) {
+                out.push(Out::Def(k, pieces[i]));
+                i += 1;
+                continue;
+            }
+            let mut n = 1;
+            while i + n < keys.len()
+                && self.next.get(&keys[i + n - 1]) == Some(&keys[i + n])
+                && self.written.contains(&keys[i + n])
+            {
+                n += 1;
+            }
+            out.push(if n == 1 { Out::Ref(k) } else { Out::Run(k, n) });
+            i += n;
+        }
+        for pair in keys.windows(2) {
+            self.next.insert(pair[0], pair[1]);
+        }
+        out
+    }
+}
+
+struct Parts<'a>(Vec<Out<'a>>);
 
 impl Serialize for Parts<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for (k, piece) in &self.0 {
-            match piece {
-                Some(piece) => seq.serialize_element(&Def(*k, piece))?,
-                None => seq.serialize_element(&hex(*k))?,
+        for part in &self.0 {
+            match part {
+                Out::Def(k, piece) => seq.serialize_element(&Def(*k, piece))?,
+                Out::Ref(k) => seq.serialize_element(&hex(*k))?,
+                Out::Run(k, n) => seq.serialize_element(&(hex(*k), n))?,
             }
         }
         seq.end()
@@ -315,29 +362,55 @@ impl<'de> Visitor<'de> for PartsVisitor {
         f.write_str("a list of chunks: [hash, text] or hash")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut text = String::new();
-        let mut whole = true;
+        let mut parts = Vec::new();
         while let Some(part) = seq.next_element::<Part>()? {
+            parts.push(part);
+        }
+        Ok(with_store(|store| store.assemble(parts)))
+    }
+}
+
+impl Store {
+    /// A body from its parts; None when a chunk is not known (a line skipped unread).
+    fn assemble(&mut self, parts: Vec<Part>) -> Option<String> {
+        let mut text = String::new();
+        let mut keys: Vec<Hash> = Vec::new();
+        let mut whole = true;
+        for part in parts {
             match part {
                 Part::Def(k, piece) => {
                     text.push_str(&piece);
                     if let Some(k) = parse_hex(&k) {
-                        with_store(|s| s.chunks.entry(k).or_insert_with(|| Arc::from(piece.as_str())).clone());
+                        self.chunks.entry(k).or_insert_with(|| Arc::from(piece.as_str()));
+                        keys.push(k);
                     }
                 }
-                Part::Ref(k) => match parse_hex(&k).and_then(|k| with_store(|s| s.chunks.get(&k).cloned())) {
-                    Some(piece) => text.push_str(&piece),
-                    None => whole = false,
-                },
+                Part::Run(k, n) => {
+                    let mut k = parse_hex(&k);
+                    for i in 0..n.max(1) {
+                        if i > 0 {
+                            k = k.and_then(|k| self.next.get(&k).copied());
+                        }
+                        match k.and_then(|k| self.chunks.get(&k)) {
+                            Some(piece) => text.push_str(piece),
+                            None => whole = false,
+                        }
+                        keys.extend(k);
+                    }
+                }
             }
         }
-        Ok(whole.then_some(text))
+        for pair in keys.windows(2) {
+            self.next.insert(pair[0], pair[1]);
+        }
+        whole.then_some(text)
     }
 }
 
 enum Part {
     Def(String, String),
-    Ref(String),
+    /// A chunk and the `n - 1` that followed it (a bare hash: n = 1).
+    Run(String, usize),
 }
 
 impl<'de> de::Deserialize<'de> for Part {
@@ -349,12 +422,15 @@ impl<'de> de::Deserialize<'de> for Part {
                 f.write_str("a chunk: [hash, text] or hash")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Part, E> {
-                Ok(Part::Ref(v.to_string()))
+                Ok(Part::Run(v.to_string(), 1))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Part, A::Error> {
                 let k: String = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let text: String = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                Ok(Part::Def(k, text))
+                let second: TextOrCount = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                Ok(match second {
+                    TextOrCount::Text(text) => Part::Def(k, text),
+                    TextOrCount::Count(n) => Part::Run(k, n),
+                })
             }
         }
         d.deserialize_any(V)
@@ -380,5 +456,33 @@ mod tests {
         assert!(shared + 3 >= after.len(), "{shared} of {} chunks shared", after.len());
         let multibyte = "é".repeat(20_000);
         assert_eq!(chunks(&multibyte).concat(), multibyte, "cuts fall on character boundaries");
+    }
+}
+
+/// The second element of a chunk part: its text (a definition) or a count (a run).
+enum TextOrCount {
+    Text(String),
+    Count(usize),
+}
+
+impl<'de> de::Deserialize<'de> for TextOrCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = TextOrCount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a chunk's text or a count of chunks")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TextOrCount, E> {
+                Ok(TextOrCount::Text(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<TextOrCount, E> {
+                Ok(TextOrCount::Text(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TextOrCount, E> {
+                Ok(TextOrCount::Count(v.min(1 << 20) as usize))
+            }
+        }
+        d.deserialize_any(V)
     }
 }

@@ -274,10 +274,10 @@ mod tests {
             Record::End(End {
                 finished_at: chrono::Utc::now(),
                 status: EndStatus::Complete,
+                internal: vec![],
                 exchanges: 3,
                 errors: 0,
                 t_end_us: 9,
-                internal: Vec::new(),
             }),
         ];
         let writer = RecordWriter::open(&path).unwrap();
