@@ -106,6 +106,10 @@ pub enum Command {
         /// The suite; default: the one the run recorded.
         #[arg(long)]
         suite: Option<PathBuf>,
+        /// Also print report.pdf with a headless Chromium or Chrome, if one is
+        /// installed (TOUCHPOINT_CHROMIUM names one).
+        #[arg(long)]
+        pdf: bool,
     },
     /// List the runs indexed in the reports folder, newest first, with what changed in each.
     History {
@@ -205,7 +209,7 @@ pub async fn dispatch(cmd: Command) -> u8 {
         Command::Audit(args) => walk::audit(args).await,
         Command::Demo { port, seed } => demo(port, seed).await,
         Command::Analyze { run, suite, fail_on } => offline::analyze(&run, suite.as_deref(), fail_on, true),
-        Command::Report { run, suite } => offline::analyze(&run, suite.as_deref(), Severity::Critical, false),
+        Command::Report { run, suite, pdf } => offline::report(&run, suite.as_deref(), pdf),
         Command::History { out, suite, limit } => offline::history(&out, suite.as_deref(), limit),
         Command::Diff { a, b, suite, fail_on } => offline::diff(&a, &b, suite.as_deref(), fail_on),
         Command::Merge { dirs, group, out, suite, fail_on } => {

@@ -60,6 +60,25 @@ pub fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: boo
     code
 }
 
+/// `touchpoint report`: re-renders report.html, and with `--pdf` prints report.pdf.
+pub fn report(dir: &Path, suite: Option<&Path>, pdf: bool) -> u8 {
+    let code = analyze(dir, suite, Severity::Critical, false);
+    if code != exit::OK || !pdf {
+        return code;
+    }
+    let html = dir.join(crate::report::FILE_NAME);
+    match crate::report::pdf::print(&html, &dir.join(crate::report::pdf::FILE_NAME)) {
+        Ok(path) => {
+            eprintln!("  wrote {}", path.display());
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::RUNTIME
+        }
+    }
+}
+
 /// `touchpoint history`: the runs indexed in `out`, as a table on stdout.
 pub fn history(out: &Path, suite: Option<&str>, limit: usize) -> u8 {
     match crate::history::list(out, suite, limit) {

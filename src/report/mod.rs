@@ -28,6 +28,7 @@ mod finding;
 mod journey;
 mod labels;
 mod matrix;
+pub mod pdf;
 mod summary;
 mod svg;
 mod text;
