@@ -59,6 +59,10 @@ pub struct Verdict {
     /// [`crate::history::index`], never by analysis. None on a first run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<crate::history::Changes>,
+    /// The last comparable runs, oldest first, this one last; set by
+    /// [`crate::history::index`] when there are at least two. None otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<crate::history::Trend>,
     /// Names for people, from the suite: channel labels, persona names,
     /// question and fact labels, by id. Empty in verdicts written before
     /// it existed; readers fall back to the ids.

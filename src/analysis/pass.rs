@@ -426,6 +426,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             checks: self.checks,
             fallbacks,
             changes: None,
+            trend: None,
             names: super::summary::names(ctx.suite),
             fix_first: Vec::new(),
         };

@@ -122,6 +122,10 @@ pub enum Command {
         /// How many runs to list.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Also write <out>/history.html: the last runs of each suite and
+        /// target as trend charts (score, findings, reply times against SLA).
+        #[arg(long)]
+        html: bool,
     },
     /// Compare a run with a baseline run: changed answers, new and fixed findings, reply times.
     ///
@@ -210,7 +214,7 @@ pub async fn dispatch(cmd: Command) -> u8 {
         Command::Demo { port, seed } => demo(port, seed).await,
         Command::Analyze { run, suite, fail_on } => offline::analyze(&run, suite.as_deref(), fail_on, true),
         Command::Report { run, suite, pdf } => offline::report(&run, suite.as_deref(), pdf),
-        Command::History { out, suite, limit } => offline::history(&out, suite.as_deref(), limit),
+        Command::History { out, suite, limit, html } => offline::history(&out, suite.as_deref(), limit, html),
         Command::Diff { a, b, suite, fail_on } => offline::diff(&a, &b, suite.as_deref(), fail_on),
         Command::Merge { dirs, group, out, suite, fail_on } => {
             offline::merge(&dirs, group.as_deref(), out.as_deref(), suite.as_deref(), fail_on)

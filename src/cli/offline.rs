@@ -80,7 +80,16 @@ pub fn report(dir: &Path, suite: Option<&Path>, pdf: bool) -> u8 {
 }
 
 /// `touchpoint history`: the runs indexed in `out`, as a table on stdout.
-pub fn history(out: &Path, suite: Option<&str>, limit: usize) -> u8 {
+pub fn history(out: &Path, suite: Option<&str>, limit: usize, html: bool) -> u8 {
+    if html {
+        match crate::report::history_page::write(out, suite, limit) {
+            Ok(path) => eprintln!("  wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::RUNTIME;
+            }
+        }
+    }
     match crate::history::list(out, suite, limit) {
         Ok(entries) => {
             let mut stdout = std::io::stdout().lock();

@@ -11,6 +11,7 @@
 //! - `facts`: fact kinds and answer cleaning, table-driven and property-tested.
 //! - `analysis`: findings, matrix, service levels, handoffs, JUnit.
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
+//! - `report_layout`: eight channels × four segments at 1280 px, fix-first, trends.
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
 //! - `hostile`: a hostile target, one endpoint per misbehaviour (issue 13).
 //! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
@@ -29,5 +30,6 @@ mod history;
 mod hostile;
 mod hygiene;
 mod report;
+mod report_layout;
 mod run;
 mod shard;
