@@ -9,6 +9,9 @@
 //! Routes:
 //! - any method on `/answer`: `{"answer":"Refunds within 30 days."}` — the
 //!   fixed reply both wrk and touchpoint hammer;
+//! - `POST /chat`: `{"answer":"Refunds within 30 days."}` and `GET
+//!   /help/refunds`: a 4 KB help-centre page (`article.answer`) — the perf
+//!   mix of `scripts/bench/peers.sh`, 1:1;
 //! - `POST /slow/messages`: `{"conversation":"<ms since server start>"}`;
 //! - `GET /slow/events/{conversation}`: `{"events":[],"next":0}` until
 //!   `--reply-after` has passed since that message, then one agent message.
@@ -72,6 +75,8 @@ async fn serve(opts: Options) {
     let clock = Arc::new(Clock { start: Instant::now(), reply_after: opts.reply_after });
     let app = Router::new()
         .route("/answer", any(|| async { Json(json!({"answer": "Refunds within 30 days."})) }))
+        .route("/chat", post(|| async { Json(json!({"answer": "Refunds within 30 days."})) }))
+        .route("/help/refunds", get(|| async { axum::response::Html(help_page()) }))
         .route("/slow/messages", post(slow_message))
         .route("/slow/events/:conversation", get(slow_events))
         .with_state(clock);
@@ -93,4 +98,19 @@ async fn slow_events(State(clock): State<Arc<Clock>>, Path(conversation): Path<S
         "events": [{"type": "message", "role": "agent", "text": "Sorry for the wait: refunds are accepted within 30 days."}],
         "next": 1
     }))
+}
+
+/// A help-centre article of about 4 KB: navigation, the answer, a footer.
+fn help_page() -> &'static str {
+    static PAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PAGE.get_or_init(|| {
+        let nav: String =
+            (1..=40).map(|i| format!("<li><a href=\"/help/topic-{i}\">Help topic {i}</a></li>")).collect();
+        format!(
+            "<!doctype html><html><head><title>Refunds</title></head><body><nav><ul>{nav}</ul></nav>\
+             <main><h1>Returning your router</h1><article class=\"answer\"><p>You can return your router \
+             within 30 days of delivery for a full refund.</p><p>Call 0800 123 4567 to arrange a collection.</p>\
+             </article></main><footer>Acme Broadband, 1 High Street</footer></body></html>"
+        )
+    })
 }

@@ -6,7 +6,7 @@
 
 use crate::analysis::{self, AnalyzeOptions};
 use crate::record::reader::{self, ReadError};
-use crate::record::{read_run, Header, Prefetch, RecordedRun, RunTail};
+use crate::record::{Header, Prefetch, RecordedRun, RunTail};
 use crate::suite::Suite;
 use crate::verdict::Verdict;
 use std::collections::HashSet;
@@ -23,13 +23,12 @@ pub enum ArtifactError {
     Report(String),
 }
 
-/// Runs up to this many exchanges are read whole for the report, which then
-/// shows exactly what it always did. Larger ones are read again keeping only
-/// what the report can show (see [`report_run`]), so memory stays bounded.
-const REPORT_WHOLE_RUN_MAX: u64 = 20_000;
-/// Exchanges kept for a large run's report besides those the verdict cites:
-/// the report shows at most 600 in transcripts.
-const REPORT_SAMPLE: usize = 2_000;
+/// Bytes of record lines the report reads besides the exchanges the verdict
+/// cites: a run up to this size is read whole (lean: without HTTP headers
+/// and bodies, which the report does not show), and shown exactly as it
+/// always was; of a larger one, the report reads the first exchanges up to
+/// this size. Memory stays bounded whatever the size of the run.
+const REPORT_BYTES: usize = 48 << 20;
 
 /// What was written.
 pub struct Written {
@@ -46,6 +45,16 @@ pub struct Written {
 /// Reads the run in `dir`, analyses it against `suite` and writes every derived file.
 /// The run is streamed through the analysis, never held whole.
 pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<Written, ArtifactError> {
+    write_all_to(dir, suite, options, &crate::history::Location::Reports)
+}
+
+/// [`write_all`], indexing the run in the history at `history`.
+pub fn write_all_to(
+    dir: &Path,
+    suite: &Suite,
+    options: &AnalyzeOptions,
+    history: &crate::history::Location,
+) -> Result<Written, ArtifactError> {
     let mut stream = Prefetch::new(reader::open_lean(dir)?);
     let header = stream.header().clone();
     let analysed = analysis::analyze_stream(suite, &header, stream.by_ref(), options);
@@ -64,7 +73,7 @@ pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<
             "this is one shard of a sharded run: not indexed in the history; `touchpoint merge` joins the shards"
                 .into(),
         );
-    } else if let Err(e) = crate::history::index(&crate::history::reports_dir(dir), &mut verdict) {
+    } else if let Err(e) = crate::history::index_in(history, &crate::history::reports_dir(dir), &mut verdict) {
         warnings.push(e.to_string());
     }
 
@@ -86,26 +95,27 @@ pub fn write_all(dir: &Path, suite: &Suite, options: &AnalyzeOptions) -> Result<
     Ok(Written { verdict, run, files, warnings })
 }
 
-/// The run the HTML report is drawn from. Small runs are read whole. A large
-/// run is streamed again, keeping the exchanges the verdict cites (evidence
-/// and the touchpoints kept in journeys) and the first [`REPORT_SAMPLE`] in
-/// the file: transcripts, the journey map and the finding links need
-/// no more. Its latency charts are then drawn from those exchanges only.
+/// The run the HTML report is drawn from: the exchanges the verdict cites
+/// (evidence and the touchpoints kept in journeys) and, in file order, every
+/// other exchange until [`REPORT_BYTES`] of record lines are read — the
+/// whole run, unless it is large. Transcripts, the journey map and the
+/// finding links need no more; the latency charts of a large run are drawn
+/// from the exchanges read.
 fn report_run(dir: &Path, verdict: &Verdict, header: Header, tail: RunTail) -> Result<RecordedRun, ReadError> {
-    if verdict.counts.exchanges <= REPORT_WHOLE_RUN_MAX {
-        return read_run(dir);
-    }
     let cited: HashSet<u64> = verdict
         .findings
         .iter()
         .flat_map(|f| f.evidence.iter().map(|e| e.seq))
         .chain(verdict.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| w.touchpoints.iter().map(|t| t.seq)))
         .collect();
-    // Lines are picked by their seq before decoding: the run was checked whole by the analysis.
-    let mut seen = 0usize;
-    let mut stream = reader::open_only(dir, move |seq| {
-        seen += 1;
-        seen <= REPORT_SAMPLE || cited.contains(&seq)
+    // Lines are picked before decoding: the run was checked whole by the analysis.
+    let mut read = 0usize;
+    let mut stream = reader::open_only(dir, move |seq, bytes| {
+        if cited.contains(&seq) {
+            return true;
+        }
+        read += bytes;
+        read <= REPORT_BYTES
     })?;
     let exchanges = stream.by_ref().collect();
     stream.finish()?;

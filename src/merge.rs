@@ -274,15 +274,15 @@ fn write(
     let partial = dir.join("run.jsonl.partial");
     let _ = std::fs::remove_file(&partial);
     let writer = RecordWriter::open(&partial).map_err(err)?;
-    writer.append(&Record::Header(header)).map_err(err)?;
+    writer.append_blocking(Record::Header(header)).map_err(err)?;
     for (seq, mut x) in exchanges.enumerate() {
         x.seq = seq as u64;
-        writer.append(&Record::Exchange(Box::new(x))).map_err(err)?;
+        writer.append_blocking(Record::Exchange(Box::new(x))).map_err(err)?;
     }
     if let Some(end) = end {
-        writer.append(&Record::End(end)).map_err(err)?;
+        writer.append_blocking(Record::End(end)).map_err(err)?;
     }
-    writer.sync().map_err(err)?;
+    writer.sync_blocking().map_err(err)?;
     drop(writer);
     std::fs::rename(&partial, &jsonl).map_err(err)
 }

@@ -54,6 +54,8 @@ pub struct AuditOptions {
     pub max_runs: Option<u64>,
     /// `--fail-on` for the analysis (which checks fail in junit.xml).
     pub fail_on: Severity,
+    /// Where runs are indexed (`--history`): the reports folder's SQLite file, or PostgreSQL.
+    pub history: crate::history::Location,
 }
 
 /// One finding that appeared or went away.
@@ -251,7 +253,7 @@ async fn one_run(
         Err(e) => return log.event("run failed", &[("error", e.to_string())]),
     };
     let analysis = AnalyzeOptions { fail_on: opts.fail_on, ..Default::default() };
-    let (verdict, history_failed) = match crate::artifacts::write_all(&result.dir, suite, &analysis) {
+    let (verdict, history_failed) = match crate::artifacts::write_all_to(&result.dir, suite, &analysis, &opts.history) {
         Ok(w) => {
             for warning in &w.warnings {
                 log.event("history warning", &[("run", result.run_id.clone()), ("warning", warning.clone())]);

@@ -36,6 +36,23 @@ pub struct WalkArgs {
     pub headers: Vec<String>,
     #[command(flatten)]
     pub guards: GuardArgs,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+/// Where runs are indexed: shared by every command that writes or reads the history.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct HistoryArgs {
+    /// Keep the run history in PostgreSQL (`postgres://user:password@host/db`), shared by many machines,
+    /// instead of history.sqlite in the reports folder.
+    #[arg(long = "history", value_name = "URL", env = "TOUCHPOINT_HISTORY_URL", hide_env_values = true)]
+    pub location: Option<crate::history::Location>,
+}
+
+impl HistoryArgs {
+    pub fn location(&self) -> crate::history::Location {
+        self.location.clone().unwrap_or_default()
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]

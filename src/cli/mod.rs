@@ -9,7 +9,7 @@ mod args;
 mod offline;
 mod walk;
 
-pub use args::{AuditArgs, GuardArgs, RunArgs, WalkArgs};
+pub use args::{AuditArgs, GuardArgs, HistoryArgs, RunArgs, WalkArgs};
 
 use crate::suite::{self, Suite};
 use crate::verdict::Severity;
@@ -98,6 +98,8 @@ pub enum Command {
         /// Exit 4 when a finding is at or above this severity.
         #[arg(long, default_value = "high")]
         fail_on: Severity,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
     /// Re-render report.html (and verdict.json, junit.xml) from a recorded run without re-running.
     Report {
@@ -110,6 +112,8 @@ pub enum Command {
         /// installed (TOUCHPOINT_CHROMIUM names one).
         #[arg(long)]
         pdf: bool,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
     /// List the runs indexed in the reports folder, newest first, with what changed in each.
     History {
@@ -126,6 +130,8 @@ pub enum Command {
         /// target as trend charts (score, findings, reply times against SLA).
         #[arg(long)]
         html: bool,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
     /// Compare a run with a baseline run: changed answers, new and fixed findings, reply times.
     ///
@@ -164,6 +170,8 @@ pub enum Command {
         /// Exit 4 when a finding is at or above this severity.
         #[arg(long, default_value = "high")]
         fail_on: Severity,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
     /// Serve the embedded demo contact centre (chat, email and web) on 127.0.0.1.
     Demo {
@@ -212,12 +220,18 @@ pub async fn dispatch(cmd: Command) -> u8 {
         Command::Run(args) => walk::run(args).await,
         Command::Audit(args) => walk::audit(args).await,
         Command::Demo { port, seed } => demo(port, seed).await,
-        Command::Analyze { run, suite, fail_on } => offline::analyze(&run, suite.as_deref(), fail_on, true),
-        Command::Report { run, suite, pdf } => offline::report(&run, suite.as_deref(), pdf),
-        Command::History { out, suite, limit, html } => offline::history(&out, suite.as_deref(), limit, html),
+        Command::Analyze { run, suite, fail_on, history } => {
+            offline::analyze(&run, suite.as_deref(), fail_on, true, &history.location())
+        }
+        Command::Report { run, suite, pdf, history } => {
+            offline::report(&run, suite.as_deref(), pdf, &history.location())
+        }
+        Command::History { out, suite, limit, html, history } => {
+            offline::history(&out, suite.as_deref(), limit, html, &history.location())
+        }
         Command::Diff { a, b, suite, fail_on } => offline::diff(&a, &b, suite.as_deref(), fail_on),
-        Command::Merge { dirs, group, out, suite, fail_on } => {
-            offline::merge(&dirs, group.as_deref(), out.as_deref(), suite.as_deref(), fail_on)
+        Command::Merge { dirs, group, out, suite, fail_on, history } => {
+            offline::merge(&dirs, group.as_deref(), out.as_deref(), suite.as_deref(), fail_on, &history.location())
         }
     }
 }

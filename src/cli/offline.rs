@@ -3,14 +3,15 @@
 
 use super::{exit, load_suite};
 use crate::analysis::AnalyzeOptions;
+use crate::history::Location;
 use crate::suite::Suite;
 use crate::verdict::Severity;
 use std::path::{Path, PathBuf};
 
 /// Analyses the run in `dir` and writes its derived files; prints the summary.
-pub fn derive(dir: &Path, suite: &Suite, fail_on: Severity, summary: bool) -> u8 {
+pub fn derive(dir: &Path, suite: &Suite, fail_on: Severity, summary: bool, history: &Location) -> u8 {
     let options = AnalyzeOptions { fail_on, ..Default::default() };
-    match crate::artifacts::write_all(dir, suite, &options) {
+    match crate::artifacts::write_all_to(dir, suite, &options, history) {
         Ok(w) => {
             if summary {
                 for line in crate::analysis::summary::summary_lines(&w.verdict) {
@@ -37,7 +38,7 @@ pub fn derive(dir: &Path, suite: &Suite, fail_on: Severity, summary: bool) -> u8
     }
 }
 
-pub fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: bool) -> u8 {
+pub fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: bool, history: &Location) -> u8 {
     let header = match crate::record::reader::read_header(dir) {
         Ok(h) => h,
         Err(e) => {
@@ -52,7 +53,7 @@ pub fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: boo
             "touchpoint: note: the suite changed since this run was recorded; analysing against the suite as it is now"
         );
     }
-    let code = derive(dir, &suite, fail_on, summary);
+    let code = derive(dir, &suite, fail_on, summary, history);
     if !summary && code == exit::FINDINGS {
         // `report` renders; it does not judge.
         return exit::OK;
@@ -61,8 +62,8 @@ pub fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: boo
 }
 
 /// `touchpoint report`: re-renders report.html, and with `--pdf` prints report.pdf.
-pub fn report(dir: &Path, suite: Option<&Path>, pdf: bool) -> u8 {
-    let code = analyze(dir, suite, Severity::Critical, false);
+pub fn report(dir: &Path, suite: Option<&Path>, pdf: bool, location: &Location) -> u8 {
+    let code = analyze(dir, suite, Severity::Critical, false, location);
     if code != exit::OK || !pdf {
         return code;
     }
@@ -80,9 +81,16 @@ pub fn report(dir: &Path, suite: Option<&Path>, pdf: bool) -> u8 {
 }
 
 /// `touchpoint history`: the runs indexed in `out`, as a table on stdout.
-pub fn history(out: &Path, suite: Option<&str>, limit: usize, html: bool) -> u8 {
+pub fn history(out: &Path, suite: Option<&str>, limit: usize, html: bool, location: &Location) -> u8 {
     if html {
-        match crate::report::history_page::write(out, suite, limit) {
+        // The trend page reads history.sqlite; the PostgreSQL back-end has no trend reads yet.
+        let page = match location {
+            Location::Reports => crate::report::history_page::write(out, suite, limit).map_err(|e| e.to_string()),
+            Location::Postgres(_) => Err("--html draws trends from history.sqlite in the reports folder; \
+                                         it cannot read a PostgreSQL history yet (drop --history)"
+                .to_string()),
+        };
+        match page {
             Ok(path) => eprintln!("  wrote {}", path.display()),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -90,7 +98,7 @@ pub fn history(out: &Path, suite: Option<&str>, limit: usize, html: bool) -> u8 
             }
         }
     }
-    match crate::history::list(out, suite, limit) {
+    match crate::history::list_in(location, out, suite, limit) {
         Ok(entries) => {
             let mut stdout = std::io::stdout().lock();
             match crate::history::write_table(&entries, &mut stdout) {
@@ -148,7 +156,14 @@ pub fn diff(a: &Path, b: &Path, suite: Option<&Path>, fail_on: Severity) -> u8 {
 }
 
 /// `touchpoint merge`: the shards of a sharded run joined into one run folder, then judged.
-pub fn merge(dirs: &[PathBuf], group: Option<&str>, out: Option<&Path>, suite: Option<&Path>, fail_on: Severity) -> u8 {
+pub fn merge(
+    dirs: &[PathBuf],
+    group: Option<&str>,
+    out: Option<&Path>,
+    suite: Option<&Path>,
+    fail_on: Severity,
+    history: &Location,
+) -> u8 {
     let shards = match crate::merge::find_shards(dirs, group) {
         Ok(s) => s,
         Err(e) => {
@@ -177,5 +192,5 @@ pub fn merge(dirs: &[PathBuf], group: Option<&str>, out: Option<&Path>, suite: O
         merged.exchanges,
         if merged.complete { "" } else { "; a shard did not finish, so the merged run is incomplete" }
     );
-    derive(&merged.dir, &suite, fail_on, true)
+    derive(&merged.dir, &suite, fail_on, true, history)
 }

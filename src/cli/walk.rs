@@ -92,7 +92,7 @@ pub async fn run(args: RunArgs) -> u8 {
         );
         return if result.interrupted { exit::RUNTIME } else { exit::OK };
     }
-    offline::derive(&result.dir, &suite, w.fail_on, true)
+    offline::derive(&result.dir, &suite, w.fail_on, true, &w.history.location())
 }
 
 pub async fn audit(args: AuditArgs) -> u8 {
@@ -124,6 +124,7 @@ pub async fn audit(args: AuditArgs) -> u8 {
         report_url: args.report_url,
         max_runs: args.max_runs,
         fail_on: w.fail_on,
+        history: w.history.location(),
     };
     let result = crate::audit::run(suite, options, stop_signal(), &crate::audit::EventLog::stdout()).await;
     if let Some(d) = demo {

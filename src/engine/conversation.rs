@@ -295,11 +295,15 @@ impl Conversation {
         // Before the first poll, the reply can at the earliest come right after sending.
         let mut known_absent_us = out.t_sent_us;
         let mut stop = shared.stop.clone();
+        // Bodies of the polls in between are kept by hash, not copied (`polls.rs`).
+        let mut kept = super::polls::PollBodies::default();
         loop {
             if *stop.borrow() {
                 return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));
             }
-            let resp = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await?;
+            let sent = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await;
+            kept.settle(&mut out.http);
+            let resp = sent?;
             let json: Value = serde_json::from_str(&resp.body).map_err(|e| {
                 unreadable(&resp, format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body)))
             })?;
@@ -387,6 +391,7 @@ impl Conversation {
                 status: None,
                 headers: crate::record::Headers::new(),
                 body: Some(shared.redactor.redact(&cb.body)),
+                body_hash: None,
                 body_bytes: cb.body.len() as u64,
                 truncated: false,
                 error: None,

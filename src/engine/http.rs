@@ -287,6 +287,7 @@ impl Sender {
             status: None,
             headers: Headers::new(),
             body: None,
+            body_hash: None,
             body_bytes: 0,
             truncated: false,
             error: None,

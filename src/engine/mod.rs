@@ -11,6 +11,7 @@ pub mod clock;
 pub mod conversation;
 pub mod guard;
 pub mod http;
+pub mod polls;
 pub mod prepare;
 pub mod progress;
 pub mod ratelimit;
@@ -114,10 +115,11 @@ impl Shared {
         self.seq.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Appends a record; a failed write is counted and reported at the end
-    /// rather than killing every persona mid-conversation.
-    pub fn record(&self, r: Record) {
-        if let Err(e) = self.writer.append(&r) {
+    /// Appends a record and returns once it is written (so it can be
+    /// counted); a failed write is counted and reported at the end rather
+    /// than killing every persona mid-conversation.
+    pub async fn record(&self, r: Record) {
+        if let Err(e) = self.writer.append(r).await {
             self.write_errors.fetch_add(1, Ordering::Relaxed);
             tracing::error!("could not append to run.jsonl: {e}");
         }
@@ -230,7 +232,8 @@ pub async fn run(
         group: group.clone(),
     };
     writer
-        .append(&Record::Header(header))
+        .append(Record::Header(header))
+        .await
         .map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
 
     let shared = Arc::new(Shared {
@@ -267,8 +270,8 @@ pub async fn run(
         errors,
         t_end_us: clock.us(),
     };
-    shared.record(Record::End(end));
-    let _ = shared.writer.sync();
+    shared.record(Record::End(end)).await;
+    let _ = shared.writer.sync().await;
     let lost = shared.write_errors.load(Ordering::Relaxed);
     if lost > 0 {
         return Err(EngineError::Io {
@@ -305,7 +308,7 @@ struct Resumed {
 /// never completed for reasons of our own (interrupted, budget used up).
 fn resume_from(path: &std::path::Path) -> Result<Resumed, EngineError> {
     let dir = if path.is_dir() { path.to_path_buf() } else { path.parent().map(PathBuf::from).unwrap_or_default() };
-    let prev = record::read_run(path).map_err(|e| EngineError::Resume(e.to_string()))?;
+    let prev = record::reader::read_lean(path).map_err(|e| EngineError::Resume(e.to_string()))?;
     // A run killed mid-write may end in half a line; appending after it
     // would make the file unreadable.
     let jsonl = dir.join("run.jsonl");
@@ -437,6 +440,11 @@ fn build_senders(
             // on polls, keeping one per persona would dominate memory.
             .pool_max_idle_per_host(opts.concurrency.clamp(8, 256))
             .pool_idle_timeout(Duration::from_secs(30))
+            // Targets are named by the suite; a proxy from the environment
+            // would be a surprise, and matching it costs on every request.
+            .no_proxy()
+            .http1_only()
+            .tcp_nodelay(true)
             .build()
             .map_err(|e| EngineError::Client(e.to_string()))?;
         let rate =

@@ -139,12 +139,11 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
             captures: outcome.captures.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
             error: outcome.error,
         };
-        tracing::debug!(
-            walk = %exchange.task.key(), step = exchange.step, channel = %exchange.channel,
-            replied = exchange.reply.is_some(), error = ?exchange.error.as_ref().map(|e| &e.message),
-            "exchange recorded"
-        );
-        shared.record(Record::Exchange(Box::new(exchange)));
+        let (seq, step_index) = (exchange.seq, exchange.step);
+        let replied = exchange.reply.is_some();
+        shared.record(Record::Exchange(Box::new(exchange))).await;
+        // Logged once written: every exchange logged as recorded is on disk.
+        tracing::debug!(seq, walk = %walk.task.key(), step = step_index, channel = %step.channel, replied, failed, "exchange recorded");
         exchanges += 1;
         if failed {
             errors += 1;

@@ -77,8 +77,13 @@ pub enum HistoryError {
          new runs start a fresh one, and `touchpoint analyze <run-folder>` re-indexes an old run"
     )]
     Corrupt { path: String, detail: String },
-    #[error("the run history {path} was written by a newer touchpoint (schema {found}, this one knows {SCHEMA}); upgrade touchpoint")]
-    Newer { path: String, found: i64 },
+    #[error("the run history {path} was written by a newer touchpoint (schema {found}, this one knows {known}); upgrade touchpoint")]
+    Newer { path: String, found: i64, known: i64 },
+    #[error(
+        "cannot reach the run history at {url}: {detail}; check --history / TOUCHPOINT_HISTORY_URL (host, port, \
+         user, password, database) and that the server accepts connections from here"
+    )]
+    Unreachable { url: String, detail: String },
     #[error(
         "no run history at {path}: no run has been written to this reports folder yet (pass --out to choose another)"
     )]
@@ -159,7 +164,7 @@ impl Db {
         // The first read is where SQLite notices a file that is not a database.
         let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))?;
         if version > SCHEMA {
-            return Err(HistoryError::Newer { path: self.shown(), found: version });
+            return Err(HistoryError::Newer { path: self.shown(), found: version, known: SCHEMA });
         }
         if version < SCHEMA {
             let path = self.shown();
@@ -402,7 +407,7 @@ fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRow> {
 }
 
 /// The serde name of a kind (`wrong_fact`), as `verdict.json` spells it.
-fn kind_name(kind: FindingKind) -> String {
+pub(super) fn kind_name(kind: FindingKind) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{kind:?}"))
 }
 
@@ -417,11 +422,11 @@ pub(super) fn time_column(r: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<
     parse_time(&text).map_err(|e| conversion(idx, e))
 }
 
-fn time_text(t: DateTime<Utc>) -> String {
+pub(super) fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+pub(super) fn parse_time(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc))
 }
 
@@ -429,7 +434,7 @@ fn conversion(idx: usize, e: impl std::error::Error + Send + Sync + 'static) -> 
     rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
 }
 
-fn saturating_i64(n: u64) -> i64 {
+pub(super) fn saturating_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 

@@ -3,7 +3,9 @@
 //! previous comparable run — new findings, fixed ones, and those that
 //! persist (since when).
 //!
-//! - [`db`]: the SQLite index (runs and their findings by fingerprint).
+//! - [`db`]: the SQLite index (runs and their findings by fingerprint), the default.
+//! - [`postgres`]: the same index in a PostgreSQL database many machines
+//!   share (`--history postgres://…`); [`Location`] says which one.
 //! - [`changes`]: pure set arithmetic on finding fingerprints.
 //! - [`diff`]: comparing two runs' verdicts (a baseline and a candidate), pure.
 //! - [`diff_report`]: reading the two runs and writing `diff-<run>.json`/`.html`.
@@ -20,6 +22,7 @@ pub mod changes;
 pub mod db;
 pub mod diff;
 pub mod diff_report;
+pub mod postgres;
 pub mod trend;
 
 pub use changes::{Changes, FindingRef, Persisting, RunRef};
@@ -27,8 +30,67 @@ pub use db::{Db, HistoryError, Lookup, RunRow};
 pub use trend::Trend;
 
 use crate::verdict::Verdict;
+use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Where the run history is kept: the same runs and findings, the same
+/// questions asked of them, in either back-end.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum Location {
+    /// `history.sqlite` in the reports folder (the default).
+    #[default]
+    Reports,
+    /// A PostgreSQL database shared by many machines: `postgres://…`.
+    Postgres(String),
+}
+
+/// Parses `--history` / `TOUCHPOINT_HISTORY_URL`.
+impl FromStr for Location {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(Location::Postgres(s.to_string()))
+        } else {
+            Err("the history is a PostgreSQL URL, postgres://user:password@host:5432/database; \
+                 without --history it is history.sqlite in the reports folder"
+                .into())
+        }
+    }
+}
+
+/// Never prints the password.
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Reports => f.write_str("Reports"),
+            Location::Postgres(url) => write!(f, "Postgres({})", postgres::shown(url)),
+        }
+    }
+}
+
+/// [`index`] into the history at `location` (`reports` is the run's reports folder).
+pub fn index_in(location: &Location, reports: &Path, verdict: &mut Verdict) -> Result<(), HistoryError> {
+    match location {
+        Location::Reports => index(reports, verdict),
+        Location::Postgres(url) => postgres::index(url, verdict),
+    }
+}
+
+/// [`list`] from the history at `location` (`reports`: the reports folder).
+pub fn list_in(
+    location: &Location,
+    reports: &Path,
+    suite: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Entry>, HistoryError> {
+    match location {
+        Location::Reports => list(reports, suite, limit),
+        Location::Postgres(url) => postgres::list(url, suite, limit),
+    }
+}
 
 /// The reports folder a run folder belongs to: the history lives next to
 /// the run folders it indexes.
@@ -95,11 +157,16 @@ pub struct Entry {
 /// `suite` matches a suite path or a company name.
 pub fn list(reports: &Path, suite: Option<&str>, limit: usize) -> Result<Vec<Entry>, HistoryError> {
     let db = Db::open_existing(reports)?;
-    db.runs(suite, limit)?
-        .into_iter()
+    let runs = db.runs(suite, limit)?;
+    entries(&db, runs)
+}
+
+/// Each run with what changed in it, read from either back-end.
+pub(crate) fn entries(db: &impl Lookup, runs: Vec<RunRow>) -> Result<Vec<Entry>, HistoryError> {
+    runs.into_iter()
         .map(|run| {
             let current = db.findings(&run.run_id)?;
-            let changes = changes(&db, &run, current.iter().map(|f| f.id.as_str()), false)?;
+            let changes = changes(db, &run, current.iter().map(|f| f.id.as_str()), false)?;
             Ok(Entry { run, changes })
         })
         .collect()

@@ -55,6 +55,7 @@ impl From<Attempt> for Http {
             status: a.status,
             headers: Default::default(),
             body: None,
+            body_hash: None,
             body_bytes: a.body_bytes,
             truncated: a.truncated,
             error: a.error,
@@ -67,6 +68,8 @@ pub(super) fn http<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Htt
     if LEAN.with(Cell::get) {
         Ok(Vec::<Attempt>::deserialize(deserializer)?.into_iter().map(Http::from).collect())
     } else {
-        Vec::<Http>::deserialize(deserializer)
+        let mut http = Vec::<Http>::deserialize(deserializer)?;
+        super::body::settle(&mut http);
+        Ok(http)
     }
 }

@@ -6,6 +6,7 @@
 //! Times are microseconds since the run started (`t_*_us`), taken from a
 //! monotonic clock; the header holds the wall-clock start.
 
+pub mod body;
 mod decode;
 pub mod headers;
 mod lean;
@@ -26,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Bumped when a field changes meaning; readers refuse newer schemas.
-pub const SCHEMA: u32 = 1;
+/// Schema 2 stores repeated response bodies once (`body.rs`); schema 1
+/// records read as before.
+pub const SCHEMA: u32 = 2;
 
 /// One line of `run.jsonl`. Serialised with `"type"` first; deserialised by
 /// hand (`decode.rs`) because serde's derived internally tagged enums buffer
@@ -179,7 +182,14 @@ pub struct Http {
     pub status: Option<u16>,
     /// Headers that matter (content-type, retry-after, location, …).
     pub headers: Headers,
+    /// Written whole, or in chunks stored once per run (`body.rs`).
+    #[serde(default, serialize_with = "body::serialize", deserialize_with = "body::deserialize")]
     pub body: Option<String>,
+    /// The body's content hash (`body.rs`): set on large bodies by the
+    /// writer; without a body, the body is the one recorded with this hash,
+    /// or was not kept (a poll between the first and the last of a step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_hash: Option<String>,
     /// Bytes received (may exceed the recorded body when truncated).
     pub body_bytes: u64,
     pub truncated: bool,

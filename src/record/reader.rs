@@ -61,11 +61,20 @@ pub fn open_lean(path: &Path) -> Result<RunStream<BufReader<std::fs::File>>, Rea
     RunStream::lean(file, &shown)
 }
 
-/// Opens a run for streaming only the exchanges whose `seq` `keep` picks
-/// (see [`RunStream::only`]).
+/// Reads a whole run for what analysis, reports and `--resume` need: HTTP
+/// attempts without headers and bodies (`lean.rs`).
+pub fn read_lean(path: &Path) -> Result<RecordedRun, ReadError> {
+    let mut stream = open_lean(path)?;
+    let exchanges = stream.by_ref().collect();
+    let (header, tail) = stream.finish()?;
+    Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail })
+}
+
+/// Opens a run for streaming (lean) only the exchanges that `keep` picks by
+/// `seq` and line length (see [`RunStream::only`]).
 pub fn open_only(
     path: &Path,
-    keep: impl FnMut(u64) -> bool + Send + 'static,
+    keep: impl FnMut(u64, usize) -> bool + Send + 'static,
 ) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
     let (file, shown) = open_file(path)?;
     RunStream::only(file, &shown, keep)

@@ -10,6 +10,7 @@
 //! after all others, and only when no later record for the same task and
 //! step came.
 
+use super::body::Store;
 use super::reader::ReadError;
 use super::{End, Exchange, Header, Record, SCHEMA};
 use std::collections::{HashMap, VecDeque};
@@ -42,10 +43,12 @@ struct Lines<R> {
     lean: bool,
     /// Which exchanges (by `seq`) to decode at all; see [`RunStream::only`].
     keep: Option<Keep>,
+    /// Bodies and chunks read so far, which later lines may repeat by hash.
+    bodies: Store,
 }
 
-/// Picks exchanges by `seq` before they are decoded.
-type Keep = Box<dyn FnMut(u64) -> bool + Send>;
+/// Picks exchanges by `seq` and line length (bytes) before they are decoded.
+type Keep = Box<dyn FnMut(u64, usize) -> bool + Send>;
 
 /// The `seq` of an exchange line as the writer writes it
 /// (`{"type":"exchange","seq":42,…`), read without decoding the line.
@@ -81,14 +84,15 @@ impl<R: BufRead> Lines<R> {
                 continue;
             }
             if let (Some(keep), Some(seq)) = (self.keep.as_mut(), exchange_seq(&self.buf)) {
-                if !keep(seq) {
+                if !keep(seq, self.buf.len()) {
                     continue;
                 }
             }
             let decoded = if self.lean {
                 super::lean::decoding(|| serde_json::from_slice::<Record>(&self.buf))
             } else {
-                serde_json::from_slice::<Record>(&self.buf)
+                let buf = &self.buf;
+                self.bodies.decoding(|| serde_json::from_slice::<Record>(buf))
             };
             match decoded {
                 Ok(Record::Header(h)) if h.schema > SCHEMA => {
@@ -137,12 +141,16 @@ impl<R: BufRead> RunStream<R> {
         Self::with(reader, shown, true, None)
     }
 
-    /// Like [`RunStream::new`], decoding only the exchanges whose `seq`
-    /// `keep` picks; the others are skipped unread, so they are neither
-    /// checked nor seen superseding an interrupted record. For re-reading a
-    /// run already read whole (the report of a large run).
-    pub fn only(reader: R, shown: &str, keep: impl FnMut(u64) -> bool + Send + 'static) -> Result<Self, ReadError> {
-        Self::with(reader, shown, false, Some(Box::new(keep)))
+    /// Like [`RunStream::lean`], decoding only the exchanges that `keep`
+    /// picks by `seq` and line length; the others are skipped unread, so
+    /// they are neither checked nor seen superseding an interrupted record.
+    /// For re-reading a run already read whole (the report).
+    pub fn only(
+        reader: R,
+        shown: &str,
+        keep: impl FnMut(u64, usize) -> bool + Send + 'static,
+    ) -> Result<Self, ReadError> {
+        Self::with(reader, shown, true, Some(Box::new(keep)))
     }
 
     fn with(reader: R, shown: &str, lean: bool, keep: Option<Keep>) -> Result<Self, ReadError> {
@@ -159,6 +167,7 @@ impl<R: BufRead> RunStream<R> {
             done: false,
             lean,
             keep,
+            bodies: Store::default(),
         };
         let mut early = VecDeque::new();
         while lines.header.is_none() {

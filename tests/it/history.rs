@@ -1,7 +1,9 @@
 //! Run history, change detection and run comparison, as a user meets them:
 //! the embedded demo, the example suite run twice into one reports folder
 //! with an answer fixed and another broken in between, then `touchpoint
-//! history` and `touchpoint diff` through the binary.
+//! history` and `touchpoint diff` through the binary — on both back-ends:
+//! the reports folder's SQLite file and a real PostgreSQL (the same test
+//! cases, `Location` the only difference). Then two writers at once on each.
 
 use crate::common;
 
@@ -11,7 +13,7 @@ use std::process::Command;
 use touchpoint::analysis::{analyze, AnalyzeOptions};
 use touchpoint::artifacts::{self, Written};
 use touchpoint::demo::{self, DemoConfig};
-use touchpoint::history::{self, diff, diff_report, HistoryError};
+use touchpoint::history::{self, diff, diff_report, HistoryError, Location};
 use touchpoint::verdict::{Finding, FindingKind, Severity, Verdict};
 
 fn bin() -> Command {
@@ -21,12 +23,34 @@ fn bin() -> Command {
 }
 
 /// Runs the sweep of the example suite against `url` and derives its files.
-async fn sweep(reports: &Path, url: &str) -> Written {
+async fn sweep(reports: &Path, url: &str, history: &Location) -> Written {
     let suite = common::load(&common::example_suite());
     let mut opts = common::options(reports, url);
     opts.only = Some("sweep:*".into());
     let run = common::run(suite.clone(), opts).await;
-    artifacts::write_all(&run.dir, &suite, &AnalyzeOptions::default()).expect("derive the run's files")
+    artifacts::write_all_to(&run.dir, &suite, &AnalyzeOptions::default(), history).expect("derive the run's files")
+}
+
+/// `touchpoint history` through the binary, reading `history`.
+fn history_command(history: &Location) -> Command {
+    let mut c = bin();
+    c.arg("history");
+    match history {
+        Location::Reports => c.env_remove("TOUCHPOINT_HISTORY_URL"),
+        Location::Postgres(url) => c.env("TOUCHPOINT_HISTORY_URL", url),
+    };
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_regression() {
+    new_fixed_persisting_history_and_diff(&Location::Reports).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_regression() {
+    let pg = common::postgres::TestPostgres::start();
+    new_fixed_persisting_history_and_diff(&Location::Postgres(pg.url.clone())).await;
 }
 
 /// The finding of `kind` about `fact` on `channel`, if any.
@@ -40,13 +64,12 @@ fn ids<'a>(it: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
     it.into_iter().map(str::to_string).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_regression() {
+async fn new_fixed_persisting_history_and_diff(history: &Location) {
     let demo = demo::start(([127, 0, 0, 1], 0).into(), DemoConfig { seed: 1, time_scale: 1.0 }).await.unwrap();
     let reports = tempfile::tempdir().unwrap();
 
     // Run 1: the demo as shipped — email's refund window is wrong (14 days).
-    let first = sweep(reports.path(), &demo.url()).await;
+    let first = sweep(reports.path(), &demo.url(), history).await;
     assert!(first.warnings.is_empty(), "{:?}", first.warnings);
     let v1 = &first.verdict;
     assert_eq!(v1.changes, None, "the first run has nothing to compare with");
@@ -59,7 +82,7 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     // Between the runs: email's refund answer is fixed, chat's price breaks.
     demo.set_answer("email", "refunds", "You can return it within 30 days.");
     demo.set_answer("chat", "pricing", "Our broadband costs £39.99 a month, and there's no setup fee.");
-    let second = sweep(reports.path(), &demo.url()).await;
+    let second = sweep(reports.path(), &demo.url(), history).await;
     assert!(second.warnings.is_empty(), "{:?}", second.warnings);
     let v2 = &second.verdict;
     let chat_price =
@@ -105,9 +128,9 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
 
     // Re-deriving the second run (what `touchpoint analyze` does) is idempotent.
     let suite = common::load(&common::example_suite());
-    let again = artifacts::write_all(&run_dir(&second), &suite, &AnalyzeOptions::default()).unwrap();
+    let again = artifacts::write_all_to(&run_dir(&second), &suite, &AnalyzeOptions::default(), history).unwrap();
     assert_eq!(again.verdict.changes.as_ref(), Some(changes));
-    let entries = history::list(reports.path(), None, 10).unwrap();
+    let entries = history::list_in(history, reports.path(), None, 10).unwrap();
     assert_eq!(entries.len(), 2, "one row per run, however often it is indexed");
     assert_eq!(entries[0].run.run_id, v2.run_id, "newest first");
     assert_eq!(
@@ -118,7 +141,7 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     assert_eq!(entries[0].run.findings, v2.findings.len() as u64);
 
     // `touchpoint history`: an aligned table, newest first.
-    let out = bin().args(["history", "--out"]).arg(reports.path()).output().unwrap();
+    let out = history_command(history).arg("--out").arg(reports.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = table.lines().collect();
@@ -128,8 +151,8 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     let col = |heading: &str| lines[0].find(heading).unwrap();
     assert!(lines.iter().all(|l| l.len() >= col("SINCE")), "aligned: {table}");
     assert_eq!(&lines[1][col("SINCE")..], v1.run_id, "{table}");
-    let by_suite = bin()
-        .args(["history", "--suite", "Acme Broadband", "--limit", "1", "--out"])
+    let by_suite = history_command(history)
+        .args(["--suite", "Acme Broadband", "--limit", "1", "--out"])
         .arg(reports.path())
         .output()
         .unwrap();
@@ -187,6 +210,9 @@ async fn a_second_run_says_what_is_new_fixed_and_persisting_and_diff_flags_the_r
     assert!(!html.contains("<script") && !html.contains("<img"), "unescaped hostile text");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;"), "escaped, not dropped");
 
+    if let Location::Postgres(_) = history {
+        assert!(!reports.path().join("history.sqlite").exists(), "PostgreSQL replaces the file, not adds to it");
+    }
     demo.shutdown().await;
 }
 
@@ -243,4 +269,124 @@ async fn the_same_run_analysed_twice_gives_the_same_finding_ids_and_a_damaged_hi
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run history"));
     assert!(!empty.path().join("history.sqlite").exists());
+}
+
+/// A verdict of a complete run with the given findings, for indexing. Read
+/// from JSON, so fields other lanes add (with serde defaults) need no change here.
+fn verdict(run_id: &str, minute: u32, findings: &[&str]) -> Verdict {
+    use chrono::TimeZone;
+    let started_at =
+        chrono::Utc.with_ymd_and_hms(2026, 11, 25, 9, minute, 0).unwrap() + chrono::Duration::nanoseconds(123_456_789);
+    let findings: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|id| {
+            serde_json::json!({
+                "id": id, "kind": "wrong_fact", "severity": "high", "journey": null, "stage": null,
+                "channel": "email", "persona": null, "segment": null, "question": "refund-policy",
+                "fact": "refund_window", "expected": "30 days", "found": "14 days", "occurrences": 1,
+                "evidence": [], "summary": format!("finding {id}"),
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "schema_version": touchpoint::verdict::SCHEMA_VERSION, "tool_version": "test", "run_id": run_id,
+        "suite": "scenarios/acme", "company": "Acme Broadband", "suite_digest": "digest",
+        "target": "https://staging.acme.example", "started_at": started_at,
+        "finished_at": started_at + chrono::Duration::seconds(30), "duration_ms": 30000.0, "complete": true,
+        "torn_tail": false, "fail_on": "high", "counts": touchpoint::verdict::Counts::default(), "score": 80.0,
+        "feeling": null, "journeys": [], "matrix": [], "sla": [], "findings": findings, "checks": [],
+    }))
+    .expect("a verdict")
+}
+
+/// Two machines finishing at once: each indexes its own runs and both
+/// index one run they share, at the same moment, into an empty history
+/// (so they also race to create it). Nothing is lost, nothing doubled.
+fn two_writers_at_once(history: &Location, reports: &Path) {
+    const EACH: u32 = 12;
+    let barrier = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        for writer in 0..2u32 {
+            let barrier = &barrier;
+            s.spawn(move || {
+                barrier.wait();
+                for i in 0..EACH {
+                    let minute = 1 + i * 2 + writer;
+                    let mut v =
+                        verdict(&format!("run-{minute:02}"), minute, &["a", if i % 2 == 0 { "b" } else { "c" }]);
+                    history::index_in(history, reports, &mut v).unwrap();
+                    let mut shared = verdict("run-shared", 59, &["a"]);
+                    history::index_in(history, reports, &mut shared).unwrap();
+                }
+            });
+        }
+    });
+    let entries = history::list_in(history, reports, None, 1000).unwrap();
+    let ids: Vec<&str> = entries.iter().map(|e| e.run.run_id.as_str()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "a run listed twice: {ids:?}");
+    assert_eq!(ids.len() as u32, 2 * EACH + 1, "{ids:?}");
+    assert_eq!(ids[0], "run-shared", "newest first");
+    assert!(entries.iter().all(|e| e.run.findings == 2 || e.run.run_id == "run-shared"));
+    // Every run but the first compares with the one before it, whichever writer indexed it.
+    let oldest = entries.last().unwrap();
+    assert_eq!((oldest.run.run_id.as_str(), &oldest.changes), ("run-01", &None));
+    for pair in entries.windows(2) {
+        let changes = pair[0].changes.as_ref().expect("compared with the previous run");
+        assert_eq!(changes.since.run_id, pair[1].run.run_id);
+    }
+    // Times come back exactly as indexed, to the nanosecond.
+    assert_eq!(entries[0].run.started_at, verdict("x", 59, &[]).started_at);
+}
+
+#[test]
+fn two_writers_at_once_lose_and_double_nothing() {
+    let reports = tempfile::tempdir().unwrap();
+    two_writers_at_once(&Location::Reports, reports.path());
+}
+
+#[test]
+fn on_postgres_two_writers_at_once_lose_and_double_nothing() {
+    let pg = common::postgres::TestPostgres::start();
+    let reports = tempfile::tempdir().unwrap();
+    two_writers_at_once(&Location::Postgres(pg.url.clone()), reports.path());
+    assert!(!reports.path().join("history.sqlite").exists());
+}
+
+#[test]
+fn on_postgres_a_newer_schema_is_refused_and_an_unreachable_server_is_named_without_its_password() {
+    let pg = common::postgres::TestPostgres::start();
+    let at = Location::Postgres(pg.url.clone());
+    let reports = tempfile::tempdir().unwrap();
+    assert!(history::list_in(&at, reports.path(), None, 5).unwrap().is_empty(), "a new database starts empty");
+    let url = pg.url.clone();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let versions: Vec<i64> = c
+            .query("SELECT version FROM schema_migrations ORDER BY version", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(versions, vec![1], "migrations are recorded once");
+        c.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')", &[]).unwrap();
+    })
+    .join()
+    .unwrap();
+    let err = history::index_in(&at, reports.path(), &mut verdict("r", 1, &[])).unwrap_err();
+    assert!(matches!(err, HistoryError::Newer { found: 99, .. }), "{err}");
+    assert!(err.to_string().contains("upgrade touchpoint"), "{err}");
+
+    // Nothing listens on port 1: the message names the server, not the password.
+    let closed = Location::Postgres("postgres://audit:s3cret@127.0.0.1:1/history".into());
+    let err = history::list_in(&closed, reports.path(), None, 5).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, HistoryError::Unreachable { .. }), "{text}");
+    assert!(text.contains("postgres://audit@127.0.0.1:1/history") && !text.contains("s3cret"), "{text}");
+    assert!(!format!("{closed:?}").contains("s3cret"));
+    let out = bin().args(["history", "--history", "mysql://x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
 }

@@ -7,7 +7,8 @@
 //! - `check`, `check_fuzz`: suite validation, diagnostics golden file, never a panic.
 //! - `demo`: the embedded contact centre over HTTP.
 //! - `engine`: faults from the target are recorded, never fatal; webhooks; redaction.
-//! - `run`: the binary end to end, kill -9, SIGTERM, resume.
+//! - `record`: bodies stored once read back whole; old records still analyse.
+//! - `run`: the binary end to end, kill -9 (also during group commit), SIGTERM, resume.
 //! - `facts`: fact kinds and answer cleaning, table-driven and property-tested.
 //! - `analysis`: findings, matrix, service levels, handoffs, JUnit.
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
@@ -15,6 +16,7 @@
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
 //! - `hostile`: a hostile target, one endpoint per misbehaviour (issue 13).
 //! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
+//! - `deploy`: the Dockerfile and Kubernetes manifests agree with the command line.
 
 mod browser;
 mod common;
@@ -24,11 +26,13 @@ mod audit;
 mod check;
 mod check_fuzz;
 mod demo;
+mod deploy;
 mod engine;
 mod facts;
 mod history;
 mod hostile;
 mod hygiene;
+mod record;
 mod report;
 mod report_layout;
 mod run;

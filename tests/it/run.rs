@@ -228,3 +228,37 @@ fn sigterm_stops_a_run_cleanly_and_finishes_the_record() {
     // The derived files are still written for what was recorded.
     assert!(only_run_dir(out.path()).join("report.html").exists(), "{stderr}");
 }
+
+#[test]
+fn kill_9_during_group_commit_loses_no_acknowledged_record() {
+    use std::io::{BufRead, BufReader};
+    // Many walks at once, so the writer commits records in groups. A walk
+    // logs an exchange only once the writer acknowledged it.
+    let out = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["run", "--quiet", "--concurrency", "64", "--repeat", "20", "--out"])
+        .arg(out.path())
+        .env("RUST_LOG", "touchpoint::engine::walk=debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut acknowledged = Vec::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let Some(at) = line.find("exchange recorded").and(line.find(" seq=")) else { continue };
+        let digits: String = line[at + 5..].chars().take_while(char::is_ascii_digit).collect();
+        acknowledged.push(digits.parse::<u64>().unwrap());
+        if acknowledged.len() >= 60 {
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL on unix, while walks are still recording
+    child.wait().unwrap();
+    assert_eq!(acknowledged.len(), 60, "the run logged its recorded exchanges");
+    let run = read_run(&only_run_dir(out.path())).unwrap();
+    assert!(run.end.is_none(), "killed mid-run");
+    let on_disk: std::collections::HashSet<u64> = run.exchanges.iter().map(|x| x.seq).collect();
+    let lost: Vec<&u64> = acknowledged.iter().filter(|s| !on_disk.contains(s)).collect();
+    assert!(lost.is_empty(), "acknowledged but not on disk: {lost:?}");
+}

@@ -213,6 +213,7 @@ fn http(status: u16, error: Option<&str>) -> Http {
         status: Some(status),
         headers: Default::default(),
         body: None,
+        body_hash: None,
         body_bytes: 0,
         truncated: false,
         error: error.map(str::to_string),

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: temp suites, running the engine in-process.
 #![allow(dead_code)]
 
+pub mod postgres;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use touchpoint::engine::{self, RunOptions, RunResult};

@@ -1,0 +1,125 @@
+//! What a waiting step keeps of its polls. A step that polls a 1 MB
+//! "nothing yet" page every 50 ms for half a minute must not hold 600 copies
+//! of it: every attempt is kept (its times, status and size — the running
+//! count), but bodies only where they say something. The first and the
+//! latest poll keep their bodies whole; a poll in between that repeats a
+//! body kept in this step is reduced to that body's hash (it reads back
+//! whole, `record/body.rs`); one that differs is kept while the step's
+//! in-between bodies stay under [`BETWEEN_KEPT`], and beyond that only its
+//! hash and size are recorded.
+
+use crate::record::body::{self, Hash, ADDRESSED_FROM};
+use crate::record::{Http, Purpose};
+use std::collections::HashSet;
+
+/// Bytes of differing in-between poll bodies a step keeps whole.
+pub const BETWEEN_KEPT: usize = 64 * 1024;
+
+#[derive(Default)]
+pub struct PollBodies {
+    /// Attempts already looked at.
+    seen: usize,
+    /// The step's first poll attempt, always kept whole.
+    first: Option<usize>,
+    /// The latest poll attempt (kept whole until a later one comes) and its hash.
+    latest: Option<(usize, Option<Hash>)>,
+    /// Hashes of the bodies this step keeps whole (the first poll's, kept in-between ones).
+    kept: HashSet<Hash>,
+    between_bytes: usize,
+}
+
+impl PollBodies {
+    /// Looks at the attempts appended since the last call (the step's HTTP log).
+    pub fn settle(&mut self, http: &mut [Http]) {
+        for i in self.seen..http.len() {
+            if http[i].purpose != Purpose::Poll {
+                continue;
+            }
+            let k = http[i].body.as_deref().filter(|b| b.len() >= ADDRESSED_FROM).map(body::hash);
+            if self.first.is_none() {
+                self.first = Some(i);
+                self.kept.extend(k);
+            }
+            match self.latest.replace((i, k)) {
+                Some((prev, prev_k)) if Some(prev) != self.first => self.step_back(&mut http[prev], prev_k, k),
+                _ => {}
+            }
+        }
+        self.seen = http.len();
+    }
+
+    /// The poll that was the latest is now one in between.
+    fn step_back(&mut self, h: &mut Http, k: Option<Hash>, latest: Option<Hash>) {
+        let (Some(k), Some(len)) = (k, h.body.as_ref().map(String::len)) else { return };
+        let repeat = self.kept.contains(&k) || latest == Some(k);
+        if !repeat && self.between_bytes + len <= BETWEEN_KEPT {
+            self.between_bytes += len;
+            self.kept.insert(k);
+            return;
+        }
+        h.body = None;
+        h.body_hash = Some(body::hex(k));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Headers;
+
+    fn poll(body: &str) -> Http {
+        Http {
+            purpose: Purpose::Poll,
+            attempt: 1,
+            method: "GET".into(),
+            url: "http://127.0.0.1/poll".into(),
+            request_headers: Headers::new(),
+            request_body: None,
+            t_start_us: 0,
+            t_first_byte_us: Some(1),
+            t_end_us: 2,
+            status: Some(200),
+            headers: Headers::new(),
+            body: Some(body.to_string()),
+            body_hash: None,
+            body_bytes: body.len() as u64,
+            truncated: false,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_megabyte_empty_poll_every_time_keeps_two_bodies() {
+        let empty = format!("{{\"events\":[],\"pad\":\"{}\"}}", "x".repeat(1 << 20));
+        let mut bodies = PollBodies::default();
+        let mut http = Vec::new();
+        for _ in 0..50 {
+            http.push(poll(&empty));
+            bodies.settle(&mut http);
+        }
+        assert_eq!(http.len(), 50, "every attempt is kept");
+        let whole = http.iter().filter(|h| h.body.is_some()).count();
+        assert_eq!(whole, 2, "the first and the latest");
+        assert!(http[0].body.is_some() && http[49].body.is_some());
+        let hash = body::hex(body::hash(&empty));
+        assert!(http[1..49].iter().all(|h| h.body_hash.as_deref() == Some(hash.as_str())));
+    }
+
+    #[test]
+    fn differing_bodies_in_between_are_kept_up_to_the_cap_then_hashed() {
+        let mut bodies = PollBodies::default();
+        let mut http = Vec::new();
+        for i in 0..100 {
+            http.push(poll(&format!("{i:04}{}", "y".repeat(4096))));
+            bodies.settle(&mut http);
+        }
+        let between: usize = http[1..99].iter().filter_map(|h| h.body.as_ref()).map(String::len).sum();
+        assert!(between <= BETWEEN_KEPT && between > BETWEEN_KEPT / 2, "{between}");
+        assert!(http[98].body.is_none() && http[98].body_hash.is_some(), "beyond the cap: hash only");
+        assert!(http[99].body.is_some());
+        let small = poll("{}");
+        let mut http = vec![small.clone(), small.clone(), small];
+        PollBodies::default().settle(&mut http);
+        assert!(http.iter().all(|h| h.body.is_some()), "small bodies are always kept");
+    }
+}

@@ -1,0 +1,384 @@
+//! Response bodies stored once per run. A poll that returns the same
+//! transcript or mailbox as an earlier one is recorded by reference, so
+//! `run.jsonl` grows with what changed, not with how often it was asked —
+//! and stays the complete raw record: every body reads back byte for byte.
+//!
+//! The format, per HTTP attempt:
+//! - `"body": "…"` — the body whole (old records; small bodies);
+//! - `"body": {"parts": [["<hash>", "text"], "<hash>", …]}` — the body cut
+//!   into content-defined chunks, concatenated in order; `[hash, text]`
+//!   defines a chunk, a bare `"hash"` repeats a chunk defined earlier in the
+//!   file. A mailbox that gained one message shares all but its last chunks
+//!   with the previous poll of it;
+//! - `"body_hash": "<hash>"` — the content hash of the body. With a body, it
+//!   defines it; without one, the body is the one with that hash recorded
+//!   earlier in the file or in the same exchange (a repeat). A poll the
+//!   engine did not keep (see `engine/polls.rs`) has a hash no body
+//!   matches: it reads back with no body.
+//!
+//! Hashes are the first 128 bits of SHA-256, in hex. Only the writer cuts
+//! chunks; readers just concatenate, so the chunking can change freely.
+//! Readers that need bodies keep every distinct chunk of the run in memory
+//! (bounded by the file's size); lean readers (analysis, report) skip them.
+
+use super::Http;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, SerializeSeq, SerializeTuple};
+use serde::{Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+
+/// Bodies shorter than this are written whole every time: a reference would save little.
+pub const ADDRESSED_FROM: usize = 512;
+/// Bodies at least this long are cut into chunks.
+const CHUNKED_FROM: usize = 4 * 1024;
+const CHUNK_MIN: usize = 1024;
+const CHUNK_MAX: usize = 16 * 1024;
+/// A cut where the rolling hash's low 12 bits are zero: ~4 KB after the minimum.
+const CHUNK_MASK: u64 = (1 << 12) - 1;
+
+/// A content hash: the first 128 bits of SHA-256.
+pub type Hash = u128;
+
+pub fn hash(text: &str) -> Hash {
+    let digest = Sha256::digest(text.as_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
+}
+
+pub fn hex(h: Hash) -> String {
+    format!("{h:032x}")
+}
+
+fn parse_hex(s: &str) -> Option<Hash> {
+    (s.len() == 32).then(|| u128::from_str_radix(s, 16).ok()).flatten()
+}
+
+/// The rolling hash's table: 256 fixed pseudo-random words (splitmix64).
+const GEAR: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut i = 0;
+    while i < 256 {
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        t[i] = z ^ (z >> 31);
+        i += 1;
+    }
+    t
+};
+
+/// Content-defined chunks of `text` (gear rolling hash): an insertion or a
+/// removal changes only the chunks around it, so two versions of a growing
+/// mailbox share the rest. Cuts fall on character boundaries.
+pub fn chunks(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes.len().min(start + CHUNK_MAX);
+        let mut cut = end;
+        if end - start > CHUNK_MIN {
+            let mut h: u64 = 0;
+            for (i, b) in bytes.iter().enumerate().take(end).skip(start + CHUNK_MIN) {
+                h = (h << 1).wrapping_add(GEAR[*b as usize]);
+                if h & CHUNK_MASK == 0 {
+                    cut = i + 1;
+                    break;
+                }
+            }
+        }
+        while !text.is_char_boundary(cut) {
+            cut += 1;
+        }
+        out.push(&text[start..cut]);
+        start = cut;
+    }
+    out
+}
+
+/// What the writer has written so far in this file, so repeats become references.
+#[derive(Default)]
+pub struct Written {
+    bodies: HashSet<Hash>,
+    chunks: HashSet<Hash>,
+}
+
+/// Beyond this many hashes the writer starts afresh (the next repeat is written whole again).
+const WRITTEN_MAX: usize = 4_000_000;
+
+impl Written {
+    /// Gives every large body its hash and turns a body already in the file into a reference.
+    pub fn dedupe(&mut self, http: &mut [Http]) {
+        if self.bodies.len() + self.chunks.len() > WRITTEN_MAX {
+            self.forget();
+        }
+        for h in http {
+            let Some(body) = &h.body else { continue };
+            if body.len() < ADDRESSED_FROM {
+                continue;
+            }
+            let k = hash(body);
+            if !self.bodies.insert(k) {
+                h.body = None;
+            }
+            h.body_hash = Some(hex(k));
+        }
+    }
+
+    /// After a failed write: what was meant to be written may not be in the
+    /// file, so nothing may refer to it.
+    pub fn forget(&mut self) {
+        self.bodies.clear();
+        self.chunks.clear();
+    }
+
+    /// Runs `write` (serialising records) with long bodies written as chunks.
+    pub fn encoding<T>(&mut self, write: impl FnOnce() -> T) -> T {
+        let chunks = std::mem::take(&mut self.chunks);
+        ENCODER.with(|e| *e.borrow_mut() = Some(chunks));
+        let out = write();
+        self.chunks = ENCODER.with(|e| e.borrow_mut().take()).unwrap_or_default();
+        out
+    }
+}
+
+/// What a reader has read so far in this file, so references resolve.
+#[derive(Default)]
+pub struct Store {
+    chunks: HashMap<Hash, Arc<str>>,
+    bodies: HashMap<Hash, Arc<str>>,
+}
+
+impl Store {
+    /// Runs `decode` (one line) with references resolved against this store.
+    pub fn decoding<T>(&mut self, decode: impl FnOnce() -> T) -> T {
+        let store = std::mem::take(self);
+        DECODER.with(|d| *d.borrow_mut() = Some(store));
+        let out = decode();
+        *self = DECODER.with(|d| d.borrow_mut().take()).unwrap_or_default();
+        out
+    }
+}
+
+thread_local! {
+    static ENCODER: RefCell<Option<HashSet<Hash>>> = const { RefCell::new(None) };
+    static DECODER: RefCell<Option<Store>> = const { RefCell::new(None) };
+}
+
+/// With the reader's store, or a store for this exchange alone (a line decoded on its own).
+fn with_store<T>(f: impl FnOnce(&mut Store) -> T) -> T {
+    DECODER.with(|d| match d.borrow_mut().as_mut() {
+        Some(store) => f(store),
+        None => f(&mut Store::default()),
+    })
+}
+
+/// After an exchange's attempts are decoded: bodies with a hash are
+/// remembered, and attempts that only name a hash get that body back.
+pub(super) fn settle(http: &mut [Http]) {
+    if http.iter().all(|h| h.body_hash.is_none()) {
+        return;
+    }
+    with_store(|store| {
+        for h in http.iter() {
+            if let (Some(body), Some(k)) = (&h.body, h.body_hash.as_deref().and_then(parse_hex)) {
+                store.bodies.entry(k).or_insert_with(|| Arc::from(body.as_str()));
+            }
+        }
+        for h in http.iter_mut() {
+            if h.body.is_none() {
+                if let Some(k) = h.body_hash.as_deref().and_then(parse_hex) {
+                    h.body = store.bodies.get(&k).map(|b| b.to_string());
+                }
+            }
+        }
+    });
+}
+
+/// `Http::body`: whole, or as chunks while a [`Written::encoding`] is in progress.
+pub(super) fn serialize<S: Serializer>(body: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    let Some(text) = body else { return s.serialize_none() };
+    if text.len() < CHUNKED_FROM {
+        return s.serialize_str(text);
+    }
+    // Which chunks this body defines and which it repeats, decided (and
+    // remembered) before anything is written.
+    let plan: Option<Vec<(Hash, Option<&str>)>> = ENCODER.with(|e| {
+        let mut e = e.borrow_mut();
+        let written = e.as_mut()?;
+        Some(
+            chunks(text)
+                .into_iter()
+                .map(|piece| {
+                    let k = hash(piece);
+                    (k, written.insert(k).then_some(piece))
+                })
+                .collect(),
+        )
+    });
+    let Some(plan) = plan else { return s.serialize_str(text) };
+    let mut map = s.serialize_map(Some(1))?;
+    map.serialize_entry("parts", &Parts(plan))?;
+    map.end()
+}
+
+struct Parts<'a>(Vec<(Hash, Option<&'a str>)>);
+
+impl Serialize for Parts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for (k, piece) in &self.0 {
+            match piece {
+                Some(piece) => seq.serialize_element(&Def(*k, piece))?,
+                None => seq.serialize_element(&hex(*k))?,
+            }
+        }
+        seq.end()
+    }
+}
+
+struct Def<'a>(Hash, &'a str);
+
+impl Serialize for Def<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut t = s.serialize_tuple(2)?;
+        t.serialize_element(&hex(self.0))?;
+        t.serialize_element(self.1)?;
+        t.end()
+    }
+}
+
+/// `Http::body`: a string, or chunks resolved against the reader's store.
+/// A chunk the store does not hold (a line skipped unread) leaves no body.
+pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(BodyVisitor)
+}
+
+struct BodyVisitor;
+
+impl<'de> Visitor<'de> for BodyVisitor {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a body: a string, null, or {\"parts\": [...]}")
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut body = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "parts" {
+                body = map.next_value_seed(PartsSeed)?;
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(body)
+    }
+}
+
+struct PartsSeed;
+
+impl<'de> de::DeserializeSeed<'de> for PartsSeed {
+    type Value = Option<String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(PartsVisitor)
+    }
+}
+
+struct PartsVisitor;
+
+impl<'de> Visitor<'de> for PartsVisitor {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of chunks: [hash, text] or hash")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut text = String::new();
+        let mut whole = true;
+        while let Some(part) = seq.next_element::<Part>()? {
+            match part {
+                Part::Def(k, piece) => {
+                    text.push_str(&piece);
+                    if let Some(k) = parse_hex(&k) {
+                        with_store(|s| s.chunks.entry(k).or_insert_with(|| Arc::from(piece.as_str())).clone());
+                    }
+                }
+                Part::Ref(k) => match parse_hex(&k).and_then(|k| with_store(|s| s.chunks.get(&k).cloned())) {
+                    Some(piece) => text.push_str(&piece),
+                    None => whole = false,
+                },
+            }
+        }
+        Ok(whole.then_some(text))
+    }
+}
+
+enum Part {
+    Def(String, String),
+    Ref(String),
+}
+
+impl<'de> de::Deserialize<'de> for Part {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Part;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a chunk: [hash, text] or hash")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Part, E> {
+                Ok(Part::Ref(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Part, A::Error> {
+                let k: String = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let text: String = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                Ok(Part::Def(k, text))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_the_text_and_resynchronise_after_an_insertion() {
+        let text: String = (0..3000).map(|i| format!("{{\"id\":{i},\"text\":\"message number {i}\"}},")).collect();
+        let pieces = chunks(&text);
+        assert_eq!(pieces.concat(), text);
+        assert!(pieces.iter().all(|p| p.len() <= CHUNK_MAX));
+        // Drop the first message and add one at the end: most chunks survive.
+        let grown =
+            format!("{}{{\"id\":3000,\"text\":\"message number 3000\"}},", &text[text.find("},").unwrap() + 2..]);
+        let before: HashSet<Hash> = pieces.iter().map(|p| hash(p)).collect();
+        let after = chunks(&grown);
+        let shared = after.iter().filter(|p| before.contains(&hash(p))).count();
+        assert!(shared + 3 >= after.len(), "{shared} of {} chunks shared", after.len());
+        let multibyte = "é".repeat(20_000);
+        assert_eq!(chunks(&multibyte).concat(), multibyte, "cuts fall on character boundaries");
+    }
+}
