@@ -26,6 +26,8 @@ pub enum ExtractError {
     BadRegex(String),
     #[error("invalid CSS selector `{0}`")]
     BadSelector(String),
+    #[error("{0}; a real page nests a few dozen levels")]
+    TooDeep(String),
 }
 
 /// Every value the extractor selects, as JSON values (strings for text).
@@ -62,7 +64,7 @@ pub fn select(path: &str, json: &Value) -> Result<Vec<Value>, ExtractError> {
 
 fn css(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, ExtractError> {
     let sel = scraper::Selector::parse(selector).map_err(|_| ExtractError::BadSelector(selector.to_string()))?;
-    let doc = scraper::Html::parse_document(body);
+    let doc = crate::analysis::html_depth::parse(body).map_err(ExtractError::TooDeep)?;
     let out = doc
         .select(&sel)
         .filter_map(|el| match attr {

@@ -162,9 +162,17 @@ pub fn merge(shards: &[(PathBuf, Header)], suite: &Suite, out: &Path) -> Result<
     };
     let all_ended: Option<Vec<End>> = ends.into_iter().collect();
     let complete = all_ended.as_ref().is_some_and(|e| e.iter().all(|e| e.status == EndStatus::Complete));
+    let failed = all_ended.as_ref().is_some_and(|e| e.iter().any(|e| e.status == EndStatus::Failed));
     let end = all_ended.map(|e| End {
         finished_at: e.iter().map(|e| e.finished_at).max().unwrap_or(start),
-        status: if complete { EndStatus::Complete } else { EndStatus::Interrupted },
+        status: if complete {
+            EndStatus::Complete
+        } else if failed {
+            EndStatus::Failed
+        } else {
+            EndStatus::Interrupted
+        },
+        internal: e.iter().flat_map(|e| e.internal.iter().cloned()).collect(),
         exchanges: exchanges.len() as u64,
         errors: exchanges.iter().filter(|(_, x)| x.error.is_some()).count() as u64,
         t_end_us: e.iter().map(|e| e.t_end_us).max().unwrap_or(0),

@@ -72,6 +72,28 @@ impl Redactor {
         self.matcher.as_ref().is_some_and(|m| m.is_match(text))
     }
 
+    /// Redacts every string (and key) inside a JSON value, without recursion.
+    pub fn redact_value(&self, value: &mut Value) {
+        if self.matcher.is_none() {
+            return;
+        }
+        let mut stack = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::String(s) if self.contains_secret(s) => *s = self.redact(s),
+                Value::Array(a) => stack.extend(a.iter_mut()),
+                Value::Object(o) => {
+                    if o.keys().any(|k| self.contains_secret(k)) {
+                        let taken = std::mem::take(o);
+                        *o = taken.into_iter().map(|(k, v)| (self.redact(&k), v)).collect();
+                    }
+                    stack.extend(o.values_mut());
+                }
+                _ => {}
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.forms.is_empty()
     }

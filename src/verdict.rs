@@ -468,6 +468,10 @@ pub struct FactCheck {
     /// Where the found value is in the cleaned answer.
     pub span: Option<Span>,
     pub excerpt: Option<String>,
+    /// What tied the found value to the fact (the clause names its subject,
+    /// the sentence answers the question, …). Absent in verdicts before schema 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<crate::fact::Anchor>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

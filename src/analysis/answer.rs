@@ -31,7 +31,7 @@ pub fn facts(suite: &Suite) -> HashMap<&str, FactInfo> {
         .facts
         .iter()
         .map(|(id, f)| {
-            let spec = FactSpec { kind: f.kind, keywords: f.keywords.clone() };
+            let spec = f.spec(id);
             let expected = fact::parse_expected(&spec, &f.value, &locale).ok();
             let expected_display = expected.as_ref().map(FactValue::display).or_else(|| Some(f.value.clone()));
             let label = lower_first(&f.label.clone().unwrap_or_else(|| id.replace(['_', '-'], " ")));
@@ -59,8 +59,14 @@ pub struct Stated {
     pub matches_map: Option<bool>,
 }
 
-/// Checks one fact in one cleaned answer.
-pub fn check(fact_id: &str, info: &FactInfo, answer: &str, locale: &Locale) -> (FactCheck, Option<Stated>) {
+/// Checks one fact in one cleaned answer to the customer's `message`.
+pub fn check(
+    fact_id: &str,
+    info: &FactInfo,
+    answer: &str,
+    message: &str,
+    locale: &Locale,
+) -> (FactCheck, Option<Stated>) {
     let mut check = FactCheck {
         fact: fact_id.to_string(),
         outcome: FactOutcome::NotStated,
@@ -69,11 +75,18 @@ pub fn check(fact_id: &str, info: &FactInfo, answer: &str, locale: &Locale) -> (
         others: Vec::new(),
         span: None,
         excerpt: None,
+        anchor: None,
     };
     let (found, matches_map, others): (Option<Found>, Option<bool>, Vec<Found>) = match &info.expected {
-        Some(expected) => match fact::judge(expected, &info.spec, answer, locale) {
-            Judgement::Correct { found } => (Some(found), Some(true), Vec::new()),
-            Judgement::Wrong { found, others } => (Some(found), Some(false), others),
+        Some(expected) => match fact::judge_asked(expected, &info.spec, answer, message, locale) {
+            Judgement::Correct { found, anchor } => {
+                check.anchor = Some(anchor);
+                (Some(found), Some(true), Vec::new())
+            }
+            Judgement::Wrong { found, others, anchor } => {
+                check.anchor = Some(anchor);
+                (Some(found), Some(false), others)
+            }
             Judgement::NotStated => (None, None, Vec::new()),
         },
         // Without the map's value only channels can be compared: take what the answer states.

@@ -16,6 +16,7 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 use serde::{Deserialize, Serialize};
 
+use super::html_depth;
 use crate::fact::words::{sentences, words};
 
 /// How a reply body is written.
@@ -42,7 +43,10 @@ pub fn clean(body: &str, format: AnswerFormat, region: Option<&str>, customer_me
         AnswerFormat::Html => html_to_text(body, region),
         AnswerFormat::Email => {
             let plain = if looks_like_html(body) {
-                render(&Html::parse_document(body), region, Skip::EmailQuotes)
+                match html_depth::parse(body) {
+                    Ok(doc) => render(&doc, region, Skip::EmailQuotes),
+                    Err(_) => html_depth::strip_tags(body),
+                }
             } else {
                 body.replace("\r\n", "\n")
             };
@@ -108,8 +112,12 @@ enum Skip {
 /// nav, header and footer are dropped; entities are decoded. With `region`
 /// (a CSS selector), only the text of matching elements, joined; if it
 /// matches nothing or does not parse, `<main>` or else `<body>`.
+/// A reply nested too deep to parse (`html_depth`) is read by stripping its tags.
 pub fn html_to_text(html: &str, region: Option<&str>) -> String {
-    render(&Html::parse_document(html), region, Skip::Chrome)
+    match html_depth::parse(html) {
+        Ok(doc) => render(&doc, region, Skip::Chrome),
+        Err(_) => html_depth::strip_tags(html),
+    }
 }
 
 fn render(doc: &Html, region: Option<&str>, skip: Skip) -> String {
@@ -148,10 +156,29 @@ fn outermost(matches: Vec<ElementRef<'_>>) -> Vec<ElementRef<'_>> {
     matches.into_iter().filter(|m| !m.ancestors().any(|a| ids.contains(&a.id()))).collect()
 }
 
-fn write_text(node: ElementRef<'_>, skip: Skip, out: &mut String) {
-    for child in node.children() {
+/// The readable text under `root`, walked with an explicit stack: a page
+/// nested thousands deep must not overflow the thread's stack.
+fn write_text(root: ElementRef<'_>, skip: Skip, out: &mut String) {
+    enum Step<'a> {
+        Enter(ego_tree::NodeRef<'a, Node>),
+        /// After an element's children: close its block.
+        Leave {
+            block: bool,
+        },
+    }
+    let mut stack: Vec<Step<'_>> = root.children().rev().map(Step::Enter).collect();
+    while let Some(step) = stack.pop() {
+        let child = match step {
+            Step::Leave { block } => {
+                if block {
+                    out.push('\n');
+                }
+                continue;
+            }
+            Step::Enter(child) => child,
+        };
         match child.value() {
-            Node::Text(text) => push_inline(text, out),
+            Node::Text(text) => push_inline(&text[..], out),
             Node::Element(element) => {
                 let name = element.name();
                 let hidden = element.attr("hidden").is_some() || element.attr("aria-hidden") == Some("true");
@@ -168,12 +195,8 @@ fn write_text(node: ElementRef<'_>, skip: Skip, out: &mut String) {
                 } else if matches!(name, "td" | "th") {
                     out.push(' ');
                 }
-                if let Some(child) = ElementRef::wrap(child) {
-                    write_text(child, skip, out);
-                }
-                if block {
-                    out.push('\n');
-                }
+                stack.push(Step::Leave { block });
+                stack.extend(child.children().rev().map(Step::Enter));
             }
             _ => {}
         }

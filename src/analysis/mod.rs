@@ -31,6 +31,7 @@ mod evidence;
 mod feeling;
 mod finding;
 pub mod handoff;
+pub mod html_depth;
 pub mod hygiene;
 mod intern;
 mod journey;
@@ -125,6 +126,9 @@ pub(crate) struct Context<'a> {
     pub header: &'a Header,
     pub options: &'a AnalyzeOptions,
     pub locale: Locale,
+    /// Locales of channels and personas that name their own (`locale = "en-IE"`).
+    /// Few (most suites name none), so a list.
+    locales: Vec<(&'a str, &'a str, Locale)>,
     pub facts: HashMap<&'a str, FactInfo>,
     personas: HashMap<&'a str, &'a Persona>,
     critical: HashSet<(&'a str, &'a str)>,
@@ -139,6 +143,12 @@ impl<'a> Context<'a> {
             header,
             options,
             locale: suite.locale(),
+            locales: suite
+                .channels
+                .keys()
+                .flat_map(|ch| suite.personas.iter().map(move |p| (ch.as_str(), p.id.as_str())))
+                .filter_map(|(ch, p)| suite.locale_of(ch, p).map(|l| (ch, p, l)))
+                .collect(),
             facts: answer::facts(suite),
             personas: suite.personas.iter().map(|p| (p.id.as_str(), p)).collect(),
             critical: suite
@@ -155,6 +165,15 @@ impl<'a> Context<'a> {
                 .collect(),
             sweeps: suite.sweeps.iter().map(|s| (s.id.as_str(), s)).collect(),
         }
+    }
+
+    /// The locale an exchange's values are read in: its channel's, else its
+    /// persona's, else the map's.
+    pub fn locale_for<'s>(&'s self, x: &Exchange) -> &'s Locale {
+        self.locales
+            .iter()
+            .find(|(ch, p, _)| *ch == x.channel && *p == x.task.persona)
+            .map_or(&self.locale, |(_, _, l)| l)
     }
 
     /// The answer as the customer reads it.

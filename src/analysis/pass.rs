@@ -185,8 +185,10 @@ impl<'c, 'a> Pass<'c, 'a> {
         let (mut wrong, mut not_stated) = (0, 0);
         for fact_id in &x.expects {
             let Some((&fact_id, info)) = ctx.facts.get_key_value(fact_id.as_str()) else { continue };
-            let (check, stated) =
-                self.checked.get_or(&[fact_id, answer], || answer::check(fact_id, info, answer, &ctx.locale));
+            let locale = ctx.locale_for(x);
+            let (check, stated) = self
+                .checked
+                .get_or(&[fact_id, answer, &x.message], || answer::check(fact_id, info, answer, &x.message, locale));
             self.counts.facts_checked += 1;
             let kind = match check.outcome {
                 FactOutcome::Correct => {

@@ -271,7 +271,10 @@ async fn one_run(
         ("exchanges", result.exchanges.to_string()),
         ("errors", result.errors.to_string()),
     ];
-    let changes = if result.interrupted {
+    if !result.internal.is_empty() {
+        fields.push(("internal_errors", result.internal.len().to_string()));
+    }
+    let changes = if result.interrupted || !result.internal.is_empty() {
         fields.push(("interrupted", result.halt.as_ref().map(Halt::to_string).unwrap_or_else(|| "yes".into())));
         None
     } else {

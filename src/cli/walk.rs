@@ -90,9 +90,21 @@ pub async fn run(args: RunArgs) -> u8 {
             w.out.display(),
             result.group.as_deref().unwrap_or("-"),
         );
-        return if result.interrupted { exit::RUNTIME } else { exit::OK };
+        return if result.interrupted || !result.internal.is_empty() { exit::RUNTIME } else { exit::OK };
     }
-    offline::derive(&result.dir, &suite, w.fail_on, true, &w.history.location())
+    let code = offline::derive(&result.dir, &suite, w.fail_on, true, &w.history.location());
+    if !result.internal.is_empty() {
+        // The verdict covers only what was recorded: never a pass.
+        for e in &result.internal {
+            eprintln!("error: internal error: {e}");
+        }
+        eprintln!(
+            "error: touchpoint failed on {} walk(s); the run is not complete (please report this bug)",
+            result.internal.len()
+        );
+        return exit::RUNTIME;
+    }
+    code
 }
 
 pub async fn audit(args: AuditArgs) -> u8 {

@@ -289,7 +289,9 @@ impl Conversation {
         let rx = &channel.receive;
         let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Request, "poll mode without a request"))?;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
-        let deadline = tokio::time::Instant::now() + max_wait;
+        let deadline = tokio::time::Instant::now()
+            .checked_add(max_wait)
+            .ok_or_else(|| fail(ErrorKind::Request, "`max_wait` is too large for the clock; `check` limits it"))?;
         let mut every = rx.every.or(std::time::Duration::from_millis(250));
         let max_every = rx.max_every.or(std::time::Duration::from_secs(2));
         // Before the first poll, the reply can at the earliest come right after sending.
@@ -359,7 +361,9 @@ impl Conversation {
         let channel = self.channel.clone();
         let rx = &channel.receive;
         let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
-        let deadline = tokio::time::Instant::now() + max_wait;
+        let deadline = tokio::time::Instant::now()
+            .checked_add(max_wait)
+            .ok_or_else(|| fail(ErrorKind::Request, "`max_wait` is too large for the clock; `check` limits it"))?;
         let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Request, "webhook mode without `reply`"))?;
         let ex = self.resolve(reply_ex, msg)?;
         let mut stop = shared.stop.clone();

@@ -71,6 +71,9 @@ pub struct RunResult {
     pub interrupted: bool,
     /// Why the run stopped early, when it did.
     pub halt: Option<guard::Halt>,
+    /// Internal errors (a walk that panicked): the run is not complete, and
+    /// the command must fail (exit 3) rather than pass having checked less.
+    pub internal: Vec<String>,
     pub elapsed: Duration,
     /// The shard this run walked, and its group's id (`--shard`).
     pub shard: Option<crate::shard::Shard>,
@@ -257,7 +260,7 @@ pub async fn run(
     });
 
     let walk_count = walks.len();
-    let (exchanges, errors) = drive(shared.clone(), walks, done, opts.concurrency).await;
+    let (exchanges, errors, internal) = drive(shared.clone(), walks, done, opts.concurrency).await;
     // `seq` continues across a resume; this session recorded the difference.
     let recorded = exchanges - first_seq;
     shared.progress.finish();
@@ -265,7 +268,14 @@ pub async fn run(
     let halt = if interrupted { guard.halted() } else { None };
     let end = End {
         finished_at: chrono::Utc::now(),
-        status: if interrupted { EndStatus::Interrupted } else { EndStatus::Complete },
+        status: if !internal.is_empty() {
+            EndStatus::Failed
+        } else if interrupted {
+            EndStatus::Interrupted
+        } else {
+            EndStatus::Complete
+        },
+        internal: internal.clone(),
         exchanges: recorded,
         errors,
         t_end_us: clock.us(),
@@ -282,6 +292,7 @@ pub async fn run(
     Ok(RunResult {
         run_id,
         dir,
+        internal,
         walks: walk_count,
         exchanges: recorded,
         errors,
@@ -327,38 +338,106 @@ fn resume_from(path: &std::path::Path) -> Result<Resumed, EngineError> {
     Ok(Resumed { header: prev.header, dir, done, next_seq })
 }
 
-/// Runs every walk, at most `concurrency` at once.
+/// Runs every walk, at most `concurrency` at once. A walk that panics is
+/// a bug in touchpoint: the others go on, and it is returned as an internal
+/// error (walk and message) so the run is not taken as complete.
 async fn drive(
     shared: Arc<Shared>,
     walks: Vec<Walk>,
     done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>>,
     concurrency: usize,
-) -> (u64, u64) {
+) -> (u64, u64, Vec<String>) {
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut set = tokio::task::JoinSet::new();
+    let mut tasks = Tasks::default();
     for walk in walks {
         let Ok(permit) = permits.clone().acquire_owned().await else { break };
         if *shared.stop.borrow() {
             break;
         }
         let shared = shared.clone();
-        let done_steps = done.get(&walk.task.key()).cloned().unwrap_or_default();
-        set.spawn(async move {
-            let r = walk::run_walk(&shared, &walk, &done_steps).await;
+        let key = walk.task.key();
+        let done_steps = done.get(&key).cloned().unwrap_or_default();
+        tasks.spawn(key, async move {
+            // The permit is released however the walk ends, panics included.
+            let _permit = permit;
+            walk::run_walk(&shared, &walk, &done_steps).await;
             shared.progress.walk_done();
-            drop(permit);
-            r
         });
-        // Reap finished walks as we go so the set stays small on huge plans.
-        while let Some(Ok(_)) = set.try_join_next() {}
     }
-    while let Some(r) = set.join_next().await {
-        if let Err(err) = r {
-            tracing::error!("a persona's walk panicked: {err}");
+    let internal = tasks.finish().await;
+    // Counted from what was recorded, so walks reaped early are included.
+    (shared.seq.load(Ordering::Relaxed), shared.progress.errors(), internal)
+}
+
+/// The walks in flight, by key, and what went wrong inside them.
+#[derive(Default)]
+struct Tasks {
+    set: tokio::task::JoinSet<()>,
+    keys: std::collections::HashMap<tokio::task::Id, String>,
+    internal: Vec<String>,
+}
+
+impl Tasks {
+    fn spawn(&mut self, key: String, walk: impl std::future::Future<Output = ()> + Send + 'static) {
+        let handle = self.set.spawn(walk);
+        self.keys.insert(handle.id(), key);
+        // Reap finished walks as we go so the set stays small on huge plans.
+        while let Some(r) = self.set.try_join_next_with_id() {
+            self.reaped(r);
         }
     }
-    // Counted from what was recorded, so walks reaped early are included.
-    (shared.seq.load(Ordering::Relaxed), shared.progress.errors())
+
+    /// Waits for every walk; returns the internal errors.
+    async fn finish(mut self) -> Vec<String> {
+        while let Some(r) = self.set.join_next_with_id().await {
+            self.reaped(r);
+        }
+        self.internal
+    }
+
+    fn reaped(&mut self, r: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+        match r {
+            Ok((id, ())) => {
+                self.keys.remove(&id);
+            }
+            Err(err) => {
+                let walk = self.keys.remove(&err.id()).unwrap_or_default();
+                let what = if err.is_panic() { panic_message(err.into_panic()) } else { err.to_string() };
+                tracing::error!("internal error: the walk {walk} failed: {what}");
+                self.internal.push(format!("the walk {walk} failed inside touchpoint: {what}"));
+            }
+        }
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13 item 9: a walk's panic was dropped (`try_join_next` ignored
+    /// `Err`), the run was "complete" with 0 exchanges and exit 0.
+    #[tokio::test]
+    async fn absurd_values_a_walk_that_panics_is_an_internal_error() {
+        let mut tasks = Tasks::default();
+        tasks.spawn("scenario:a/p#0".into(), async {});
+        tasks.spawn("scenario:b/p#0".into(), async {
+            tokio::task::yield_now().await;
+            let absurd = Duration::from_secs(u64::MAX);
+            let _ = std::time::Instant::now() + absurd;
+        });
+        tasks.spawn("scenario:c/p#0".into(), async {});
+        let internal = tasks.finish().await;
+        assert_eq!(internal.len(), 1, "{internal:?}");
+        assert!(internal[0].contains("scenario:b/p#0") && internal[0].contains("overflow"), "{}", internal[0]);
+    }
 }
 
 /// The JSONPath extractions that are templates (reply filters on a thread id).

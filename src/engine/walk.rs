@@ -134,7 +134,10 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
             http: outcome.http,
             reply: outcome.reply.map(|mut r| {
                 r.text = shared.redactor.redact(&r.text);
-                r
+                if let Some(item) = &mut r.item {
+                    shared.redactor.redact_value(item);
+                }
+                r.bounded()
             }),
             captures: outcome.captures.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
             error: outcome.error,

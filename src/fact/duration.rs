@@ -35,11 +35,51 @@ static DURATION: Lazy<Regex> = Lazy::new(|| {
     Regex::new(&pattern).expect("valid duration regex")
 });
 
+/// The unit a duration was written in, so "12 months" is shown as 12
+/// months and not as "1 year".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Written {
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Fortnight,
+    Month,
+    Year,
+    WorkingDay,
+    WorkingWeek,
+}
+
+impl Written {
+    /// The unit's size in the value's own unit, and its singular name.
+    fn size(self) -> (i64, &'static str) {
+        match self {
+            Written::Minute => (60, "minute"),
+            Written::Hour => (3_600, "hour"),
+            Written::Day => (86_400, "day"),
+            Written::Week => (7 * 86_400, "week"),
+            Written::Fortnight => (14 * 86_400, "fortnight"),
+            Written::Month => (1, "month"),
+            Written::Year => (12, "year"),
+            Written::WorkingDay => (1, "working day"),
+            Written::WorkingWeek => (5, "working week"),
+        }
+    }
+}
+
+/// "7 days a week", "24 hours a day": a frequency, not a length of time.
+static FREQUENCY: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"(?i)^\s+(?:a|per|each|every|/)\s*(?:week|day|month|year|wk)\b").expect("valid regex"));
+
 pub(crate) fn extract(text: &str) -> Vec<Found> {
     DURATION
         .captures_iter(text)
         .filter_map(|caps| {
             let whole = caps.get(0)?;
+            if FREQUENCY.is_match(&text[whole.end()..]) || text[whole.end()..].starts_with("/7") {
+                return None;
+            }
             let value = value(&caps)?;
             Found::new(text, whole.range(), value)
         })
@@ -56,18 +96,18 @@ fn value(caps: &regex::Captures<'_>) -> Option<FactValue> {
     let unit = caps.name("unit")?.as_str().to_lowercase();
     let kind = caps.name("kind").map(|k| k.as_str().to_lowercase());
     let working = kind.as_deref().is_some_and(|k| k.starts_with("working") || k.starts_with("business"));
-    let (per_unit, unit_kind) = match (unit.trim_end_matches('s'), working) {
-        ("day", true) => (1, DurationUnit::WorkingDays),
-        ("week" | "wk", true) => (5, DurationUnit::WorkingDays),
+    let (per_unit, unit_kind, written) = match (unit.trim_end_matches('s'), working) {
+        ("day", true) => (1, DurationUnit::WorkingDays, Written::WorkingDay),
+        ("week" | "wk", true) => (5, DurationUnit::WorkingDays, Written::WorkingWeek),
         // "48 working hours" has no agreed meaning in days; leave it unread.
         (_, true) => return None,
-        ("minute" | "min", _) => (60, DurationUnit::Seconds),
-        ("hour" | "hr" | "h", _) => (3_600, DurationUnit::Seconds),
-        ("day", _) => (86_400, DurationUnit::Seconds),
-        ("week" | "wk", _) => (7 * 86_400, DurationUnit::Seconds),
-        ("fortnight", _) => (14 * 86_400, DurationUnit::Seconds),
-        ("month", _) => (1, DurationUnit::Months),
-        ("year" | "yr", _) => (12, DurationUnit::Months),
+        ("minute" | "min", _) => (60, DurationUnit::Seconds, Written::Minute),
+        ("hour" | "hr" | "h", _) => (3_600, DurationUnit::Seconds, Written::Hour),
+        ("day", _) => (86_400, DurationUnit::Seconds, Written::Day),
+        ("week" | "wk", _) => (7 * 86_400, DurationUnit::Seconds, Written::Week),
+        ("fortnight", _) => (14 * 86_400, DurationUnit::Seconds, Written::Fortnight),
+        ("month", _) => (1, DurationUnit::Months, Written::Month),
+        ("year" | "yr", _) => (12, DurationUnit::Months, Written::Year),
         _ => return None,
     };
     let scaled = count.checked_mul(per_unit)?;
@@ -75,10 +115,22 @@ fn value(caps: &regex::Captures<'_>) -> Option<FactValue> {
     if scaled % SCALE != 0 {
         return None;
     }
-    Some(FactValue::Duration { amount: scaled / SCALE, unit: unit_kind })
+    Some(FactValue::Duration { amount: scaled / SCALE, unit: unit_kind, written: Some(written) })
 }
 
-pub(crate) fn display(amount: i64, unit: DurationUnit) -> String {
+/// In the unit written when it divides the amount ("12 months"), else canonical.
+pub(crate) fn display(amount: i64, unit: DurationUnit, written: Option<Written>) -> String {
+    if let Some(w) = written {
+        let (size, name) = w.size();
+        if amount % size == 0 {
+            let n = amount / size;
+            return if n == 1 { format!("1 {name}") } else { format!("{n} {name}s") };
+        }
+    }
+    canonical(amount, unit)
+}
+
+fn canonical(amount: i64, unit: DurationUnit) -> String {
     let plural = |n: i64, one: &str| {
         if n == 1 {
             format!("1 {one}")

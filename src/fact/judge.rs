@@ -1,9 +1,18 @@
 //! Judging one answer against one expected fact: is the expected value
 //! stated, is a different value stated instead, or is nothing stated?
+//!
+//! Only the company's words count (see [`super::claims`]), and only values
+//! tied to the fact (see [`Anchor`]): of the values found, those with the
+//! strongest tie are the answer's statement of the fact. Among values tied
+//! only by being the sole value, several that disagree with each other and
+//! with the map are a muddle, not a statement: "not stated", never a false
+//! "wrong".
 
 use serde::{Deserialize, Serialize};
 
-use super::{extract, hours, text, FactSpec, FactValue, Found, Locale};
+use super::anchor::{Anchor, Terms};
+use super::claims::{Reading, Standing};
+use super::{extract, hours, text, yesno, FactKind, FactSpec, FactValue, Found, Locale};
 
 /// The verdict for one expected fact in one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -12,6 +21,7 @@ pub enum Judgement {
     /// A value agreeing with the expected one is stated.
     Correct {
         found: Found,
+        anchor: Anchor,
     },
     /// Only other values are stated: `found` is the best candidate (the
     /// one closest in kind to the expected value), `others` the rest in
@@ -19,37 +29,241 @@ pub enum Judgement {
     Wrong {
         found: Found,
         others: Vec<Found>,
+        anchor: Anchor,
     },
     NotStated,
 }
 
-/// Judges `text` (already cleaned) for `expected`. The expected value's kind
-/// wins over `spec.kind` if they differ, so a mis-built spec cannot make a
-/// money fact be searched for as a phone number.
+/// Judges `text` (already cleaned) for `expected`, with no question known.
 pub fn judge(expected: &FactValue, spec: &FactSpec, text: &str, locale: &Locale) -> Judgement {
+    judge_asked(expected, spec, text, "", locale)
+}
+
+/// Judges `text` (already cleaned) for `expected`, as the answer to
+/// `question`. The expected value's kind wins over `spec.kind` if they
+/// differ, so a mis-built spec cannot make a money fact be searched for as
+/// a phone number.
+pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: &str, locale: &Locale) -> Judgement {
+    let reading = Reading::new(text);
+    let spec = FactSpec { kind: expected.kind(), ..spec.clone() };
     if let FactValue::Text(wanted) = expected {
-        return text::judge(wanted, &spec.keywords, text);
+        return text::judge(wanted, &spec, text, &reading);
     }
-    let spec = FactSpec { kind: expected.kind(), keywords: spec.keywords.clone() };
-    let found = extract(&spec, text, locale);
-    if let Some(hit) = found.iter().find(|f| expected.agrees(&f.value)) {
-        return Judgement::Correct { found: hit.clone() };
-    }
-    if let Some(whole_week) = hours_spread_over_sentences(expected, text, &found) {
-        return Judgement::Correct { found: whole_week };
-    }
-    let Some(best) = best_candidate(expected, &found) else {
+    let subject = Terms::subject(&subject_phrases(&spec));
+    let asked = Terms::question(question);
+    let found = match expected {
+        FactValue::YesNo(_) => yesno::extract(text, &yes_no_keywords(&spec)),
+        _ => extract(&spec, text, locale),
+    };
+    let placed: Vec<(Found, Anchor)> = found
+        .into_iter()
+        .filter_map(|f| {
+            let anchor = anchor(&reading, text, &f, &subject, &asked, &spec)?;
+            Some((f, anchor))
+        })
+        .collect();
+    let Some(strongest) = placed.iter().map(|(_, a)| *a).max() else {
         return Judgement::NotStated;
     };
-    let mut others = found;
+    // Named in the sentence: every value the sentence ties to the subject may
+    // be the right one ("€12 if you're under 25; otherwise it's €14.50").
+    if strongest >= Anchor::Sentence {
+        if let Some((hit, anchor)) = placed.iter().find(|(f, a)| *a >= Anchor::Sentence && expected.agrees(&f.value)) {
+            return Judgement::Correct { found: hit.clone(), anchor: *anchor };
+        }
+    }
+    // Values the sentence ties to the subject less strongly are still listed
+    // beside a wrong one ("£39.99 a month, or £399 a year").
+    let also: Vec<Found> = placed
+        .iter()
+        .filter(|(_, a)| strongest >= Anchor::Sentence && *a >= Anchor::Sentence && *a < strongest)
+        .map(|(f, _)| f.clone())
+        .collect();
+    let mut candidates: Vec<Found> = placed.into_iter().filter(|(_, a)| *a == strongest).map(|(f, _)| f).collect();
+    if strongest < Anchor::Nearby {
+        // Not tied by name: an amount charged per another unit ("9p per
+        // minute" beside a monthly price) is another thing, not a wrong value.
+        candidates.retain(|f| expected.agrees(&f.value) || !other_unit(expected, &f.value));
+        if candidates.is_empty() {
+            return Judgement::NotStated;
+        }
+    }
+    if let Some(hit) = candidates.iter().find(|f| expected.agrees(&f.value)) {
+        return Judgement::Correct { found: hit.clone(), anchor: strongest };
+    }
+    if let FactValue::Hours { .. } = expected {
+        if let Some(whole_week) = union_of(expected, text, &candidates) {
+            return Judgement::Correct { found: whole_week, anchor: strongest };
+        }
+    }
+    // An untied value that disagrees is probably another thing: no finding,
+    // when the fact has a subject or a question that could have tied it.
+    if strongest == Anchor::Sole && !(subject.is_empty() && asked.is_empty()) {
+        return Judgement::NotStated;
+    }
+    // Several untied values that disagree with each other are a muddle,
+    // unless exactly one is like-for-like with the map (same currency and period).
+    if strongest == Anchor::Sole && !all_agree(&candidates) {
+        let top = candidates.iter().map(|f| likeness(expected, &f.value)).max().unwrap_or(0);
+        let alike: Vec<Found> = candidates.iter().filter(|f| likeness(expected, &f.value) == top).cloned().collect();
+        if top < 3 || !all_agree(&alike) {
+            return Judgement::NotStated;
+        }
+        let chosen = alike[0].clone();
+        let others = candidates.into_iter().filter(|f| f.span != chosen.span).collect();
+        return Judgement::Wrong { found: chosen, others, anchor: strongest };
+    }
+    let Some(best) = best_candidate(expected, &candidates) else {
+        return Judgement::NotStated;
+    };
+    let mut others = candidates;
     let chosen = others.remove(best);
-    Judgement::Wrong { found: chosen, others }
+    others.extend(also);
+    others.sort_by_key(|f| f.span.start);
+    Judgement::Wrong { found: chosen, others, anchor: strongest }
+}
+
+/// The phrases naming the fact: its subject, else its keywords.
+fn subject_phrases(spec: &FactSpec) -> Vec<String> {
+    let mut phrases = spec.subject.clone();
+    phrases.extend(spec.keywords.iter().cloned());
+    phrases
+}
+
+/// Keywords locating a yes/no fact: its own, else its subject's words.
+fn yes_no_keywords(spec: &FactSpec) -> Vec<String> {
+    if !spec.keywords.is_empty() {
+        return spec.keywords.clone();
+    }
+    spec.subject
+        .iter()
+        .flat_map(|p| super::words::words(p).into_iter().map(|(_, w)| w))
+        .filter(|w| !super::words::is_stopword(w))
+        .collect()
+}
+
+/// How `found` is tied to the fact, or `None` when it is not the company's claim.
+fn anchor(
+    reading: &Reading,
+    text: &str,
+    found: &Found,
+    subject: &Terms,
+    asked: &Terms,
+    spec: &FactSpec,
+) -> Option<Anchor> {
+    let index = reading.sentence_at(found.span.start)?;
+    let sentence = &reading.sentences[index];
+    if sentence.is_customer(&found.span) {
+        return None;
+    }
+    let clauses = sentence.clauses_of(&found.span);
+    let in_clause = clauses.iter().any(|c| subject.mentioned_in(text, c));
+    if sentence.is_boilerplate(&found.span) {
+        return in_clause.then_some(Anchor::Clause);
+    }
+    if spec.kind == FactKind::YesNo {
+        // Yes/no values are found by the sentence naming the fact already.
+        return Some(Anchor::Clause);
+    }
+    if in_clause {
+        return Some(Anchor::Clause);
+    }
+    let sibling = clauses.iter().any(|c| subject.sibling_in(text, c));
+    if subject.mentioned_in(text, &sentence.range) && !sibling {
+        return Some(Anchor::Sentence);
+    }
+    let previous = index.checked_sub(1).map(|i| &reading.sentences[i]);
+    let headed = reading.sentences[..index]
+        .iter()
+        .rev()
+        .take(6)
+        .find(|s| s.heading)
+        .is_some_and(|s| subject.mentioned_in(text, &s.range));
+    if headed || previous.is_some_and(|p| p.standing == Standing::Claim && subject.mentioned_in(text, &p.range)) {
+        return Some(Anchor::Nearby);
+    }
+    if subject.keywords_in(text, &sentence.range) && !sibling {
+        return Some(Anchor::Keyword);
+    }
+    if !asked.is_empty() && (asked.mentioned_in(text, &sentence.range) || replies(text, sentence, found)) {
+        return Some(Anchor::Question);
+    }
+    if spec.kind == FactKind::Hours && !hours::names_schedule(&text[sentence.range.clone()]) {
+        // "An engineer visits 8am–1pm" is a slot, not opening hours.
+        return None;
+    }
+    Some(Anchor::Sole)
+}
+
+/// Both sides state what is charged for and one is usage (per minute, per
+/// kWh) where the other is not, or another usage: a different charge, not
+/// a wrong price. (A yearly figure for a monthly price is still wrong.)
+fn other_unit(expected: &FactValue, found: &FactValue) -> bool {
+    match (expected, found) {
+        (FactValue::Money { per: Some(a), .. }, FactValue::Money { per: Some(b), .. }) => {
+            a != b && (a.is_usage() || b.is_usage())
+        }
+        // "2p" beside a per-minute rate: not said to be per minute.
+        (FactValue::Money { per: Some(a), .. }, FactValue::Money { per: None, .. }) => a.is_usage(),
+        _ => false,
+    }
+}
+
+/// A sentence that replies to the question without naming it: "It's
+/// £29.99 a month", "You'll pay…", "Yes, …", or one that opens with the value.
+fn replies(text: &str, sentence: &super::claims::Sentence, found: &Found) -> bool {
+    let slice = &text[sentence.range.clone()];
+    if found.span.start == sentence.range.start || slice[..found.span.start - sentence.range.start].trim().is_empty() {
+        return true;
+    }
+    let words: Vec<String> = super::words::words(slice).into_iter().take(3).map(|(_, w)| w).collect();
+    let first = words.first().map(String::as_str).unwrap_or("");
+    let second = words.get(1).map(String::as_str).unwrap_or("");
+    let third = words.get(2).map(String::as_str).unwrap_or("");
+    // "You have 30 days", "New customers get 14 days": what the customer is given.
+    let given = matches!(second, "have" | "get" | "receive") && matches!(first, "you" | "customers")
+        || matches!(first, "you've" | "you're") && matches!(second, "got" | "given" | "allowed" | "entitled")
+        || second == "customers" && matches!(third, "have" | "get" | "receive");
+    if given {
+        return true;
+    }
+    matches!(
+        first,
+        "it's"
+            | "that's"
+            | "they're"
+            | "yes"
+            | "no"
+            | "yep"
+            | "sure"
+            | "certainly"
+            | "absolutely"
+            | "just"
+            | "only"
+            | "currently"
+            | "you'll"
+            | "you'd"
+            | "that'd"
+            | "it'll"
+    ) || matches!(
+        (first, second),
+        ("it", "is" | "costs" | "will" | "takes")
+            | ("that", "is" | "would" | "will")
+            | ("this", "is")
+            | ("they", "are" | "cost")
+            | ("you", "will" | "would" | "pay")
+            | ("right", "now")
+    )
+}
+
+fn all_agree(found: &[Found]) -> bool {
+    found.windows(2).all(|w| w[0].value.agrees(&w[1].value) || w[1].value.agrees(&w[0].value))
 }
 
 /// "We're open 8am–8pm on weekdays. On Saturdays it's 9am–5pm." states one
-/// schedule in two places; try them together before calling it wrong.
-fn hours_spread_over_sentences(expected: &FactValue, text: &str, found: &[Found]) -> Option<Found> {
-    if !matches!(expected, FactValue::Hours { .. }) || found.len() < 2 {
+/// schedule in two places; try the candidates together before calling it wrong.
+fn union_of(expected: &FactValue, text: &str, found: &[Found]) -> Option<Found> {
+    if found.len() < 2 {
         return None;
     }
     let values: Vec<&FactValue> = found.iter().map(|f| &f.value).collect();

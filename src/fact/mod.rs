@@ -13,6 +13,8 @@
 //! [`extract`] never panics on any input and every [`Found::span`] is a valid
 //! slice of the text it was found in, whose text equals [`Found::excerpt`].
 
+mod anchor;
+mod claims;
 mod date;
 mod duration;
 mod email;
@@ -33,9 +35,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use duration::DurationUnit;
+pub use anchor::Anchor;
+pub use duration::{DurationUnit, Written};
 pub use hours::OpenSpan;
-pub use judge::{judge, Judgement};
+pub use judge::{judge, judge_asked, Judgement};
 pub use money::Period;
 
 /// The kind of a fact: decides how its value is parsed, found and compared.
@@ -112,7 +115,7 @@ impl FromStr for FactKind {
 
 /// Locale defaults used when text omits them (the map's currency and the
 /// country calling code for national phone numbers).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Locale {
     /// ISO 4217 code assumed for "$"-less amounts such as "99p" or a bare "29.99".
     pub currency: String,
@@ -126,18 +129,74 @@ impl Default for Locale {
     }
 }
 
-/// What a fact is about. Keywords let yes/no and free-text facts find the
-/// sentence that talks about them ("installation", "free").
+impl Locale {
+    /// The defaults of a BCP 47 tag's region: `en-GB`, `en-US`, `en-IE`,
+    /// `de-DE`, `fr-FR`… `None` for a region we hold no defaults for.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let region = tag.trim().rsplit(['-', '_']).next()?.to_ascii_uppercase();
+        let (currency, country_code) = match region.as_str() {
+            "GB" | "UK" => ("GBP", "44"),
+            "US" => ("USD", "1"),
+            "CA" => ("CAD", "1"),
+            "IE" => ("EUR", "353"),
+            "DE" => ("EUR", "49"),
+            "AT" => ("EUR", "43"),
+            "FR" => ("EUR", "33"),
+            "ES" => ("EUR", "34"),
+            "IT" => ("EUR", "39"),
+            "NL" => ("EUR", "31"),
+            "BE" => ("EUR", "32"),
+            "AU" => ("AUD", "61"),
+            "NZ" => ("NZD", "64"),
+            "CH" => ("CHF", "41"),
+            _ => return None,
+        };
+        Some(Locale { currency: currency.to_string(), country_code: country_code.to_string() })
+    }
+
+    /// Whether numeric dates are read month first ("03/01/2027" is 1 March).
+    pub fn month_first(&self) -> bool {
+        self.country_code.trim_start_matches('+') == "1"
+    }
+}
+
+/// What a fact is about and how to tell it from its neighbours.
+///
+/// - `keywords` let yes/no and free-text facts find the sentence that talks
+///   about them ("installation", "free").
+/// - `subject` is the fact's label and aliases ("standing charge", "daily
+///   charge"): a value of the kind counts for the fact when its clause or
+///   sentence names the subject, or the sentence answers the question asked
+///   (see [`Anchor`]). Other values of the kind are other things.
+/// - `not` lists what a text fact must not be confused with ("Financial
+///   Ombudsman" when the fact is "Energy Ombudsman"): naming one is wrong.
 #[derive(Debug, Clone)]
 pub struct FactSpec {
     pub kind: FactKind,
     pub keywords: Vec<String>,
+    pub subject: Vec<String>,
+    pub not: Vec<String>,
+    /// A qualifier that changes the value's meaning when the value itself
+    /// omits it: "EAR" for a rate, "working days", "per day".
+    pub qualifier: Option<String>,
 }
 
 impl FactSpec {
-    /// A spec with no keywords, enough for every kind except yes/no and text.
+    /// A spec with no keywords or subject, enough for every kind except yes/no and text.
     pub fn new(kind: FactKind) -> Self {
-        FactSpec { kind, keywords: Vec::new() }
+        FactSpec { kind, keywords: Vec::new(), subject: Vec::new(), not: Vec::new(), qualifier: None }
+    }
+
+    /// The subject a fact has when its map entry names none: the words of
+    /// its id ("standing_charge" → "standing charge").
+    pub fn default_subject(id: &str) -> Vec<String> {
+        let words = id.replace(['_', '-', '.'], " ");
+        let words = words.trim();
+        if words.is_empty() {
+            Vec::new()
+        } else {
+            vec![words.to_string()]
+        }
     }
 }
 
@@ -145,9 +204,10 @@ impl FactSpec {
 /// meaning (derived `PartialEq` is structural, for tests and storage).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum FactValue {
-    /// An amount in minor units (pence, cents); `per` is set only when stated.
+    /// An amount in millionths of the major unit (53.35p is 533_500);
+    /// `per` is set only when stated.
     Money {
-        minor: i64,
+        micros: i64,
         currency: String,
         per: Option<Period>,
     },
@@ -155,6 +215,9 @@ pub enum FactValue {
     Duration {
         amount: i64,
         unit: DurationUnit,
+        /// The unit as written, for display only ("12 months", not "1 year").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        written: Option<duration::Written>,
     },
     /// E.164 with the leading `+`, e.g. `+448001234567`.
     Phone {
@@ -164,9 +227,12 @@ pub enum FactValue {
     Hours {
         week: Vec<OpenSpan>,
     },
-    /// Hundredths of a percent: 5% is 500.
+    /// Hundredths of a percent: 5% is 500; `qualifier` is the rate type
+    /// written with it ("APR", "EAR"), when one is.
     Percent {
         basis_points: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        qualifier: Option<String>,
     },
     Date(chrono::NaiveDate),
     YesNo(bool),
@@ -202,10 +268,17 @@ impl FactValue {
     pub fn agrees(&self, other: &FactValue) -> bool {
         match (self, other) {
             (
-                FactValue::Money { minor: a, currency: ca, per: pa },
-                FactValue::Money { minor: b, currency: cb, per: pb },
+                FactValue::Money { micros: a, currency: ca, per: pa },
+                FactValue::Money { micros: b, currency: cb, per: pb },
             ) => money::agrees(*a, ca, *pa, *b, cb, *pb),
             (FactValue::Text(a), FactValue::Text(b)) => text::agrees(a, b),
+            (
+                FactValue::Percent { basis_points: a, qualifier: qa },
+                FactValue::Percent { basis_points: b, qualifier: qb },
+            ) => percent::agrees(*a, qa.as_deref(), *b, qb.as_deref()),
+            (FactValue::Duration { amount: a, unit: ua, .. }, FactValue::Duration { amount: b, unit: ub, .. }) => {
+                a == b && ua == ub
+            }
             _ => self == other,
         }
     }
@@ -214,11 +287,11 @@ impl FactValue {
     /// "Mon–Fri 08:00–20:00".
     pub fn display(&self) -> String {
         match self {
-            FactValue::Money { minor, currency, per } => money::display(*minor, currency, *per),
-            FactValue::Duration { amount, unit } => duration::display(*amount, *unit),
+            FactValue::Money { micros, currency, per } => money::display(*micros, currency, *per),
+            FactValue::Duration { amount, unit, written } => duration::display(*amount, *unit, *written),
             FactValue::Phone { e164 } => phone::display(e164),
             FactValue::Hours { week } => hours::display(week),
-            FactValue::Percent { basis_points } => percent::display(*basis_points),
+            FactValue::Percent { basis_points, qualifier } => percent::display(*basis_points, qualifier.as_deref()),
             FactValue::Date(d) => d.format("%-d %B %Y").to_string(),
             FactValue::YesNo(true) => "yes".to_string(),
             FactValue::YesNo(false) => "no".to_string(),
@@ -273,7 +346,58 @@ pub fn parse_expected(spec: &FactSpec, text: &str, locale: &Locale) -> Result<Fa
         FactKind::Email => single(spec.kind, trimmed, email::extract(trimmed)),
         FactKind::Text => text::parse(trimmed),
     };
-    parsed.map_err(|why| format!("{why}; {}", hint(spec.kind)))
+    let parsed = parsed.map_err(|why| format!("{why}; {}", hint(spec.kind)))?;
+    match spec.qualifier.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => qualify(parsed, q),
+        None => Ok(parsed),
+    }
+}
+
+/// Applies a fact's `qualifier` to its value: "EAR" to a rate, "working
+/// days" to a duration in days, "per day" to an amount.
+fn qualify(value: FactValue, qualifier: &str) -> Result<FactValue, String> {
+    match value {
+        FactValue::Percent { basis_points, qualifier: written } => {
+            let q = percent::canonical(qualifier)
+                .ok_or_else(|| format!("`{qualifier}` is not a rate qualifier; write e.g. `APR`, `EAR` or `AER`"))?;
+            match written {
+                Some(w) if w != q => Err(format!("the value says {w} but the qualifier says {q}")),
+                _ => Ok(FactValue::Percent { basis_points, qualifier: Some(q.to_string()) }),
+            }
+        }
+        FactValue::Duration { amount, unit, written } => {
+            let lower = qualifier.to_lowercase();
+            let working = lower.contains("working") || lower.contains("business");
+            match (working, unit) {
+                (true, DurationUnit::Seconds) if amount % 86_400 == 0 => {
+                    let days = amount / 86_400;
+                    let (amount, written) = match written {
+                        Some(Written::Week) => (days / 7 * 5, Some(Written::WorkingWeek)),
+                        _ => (days, Some(Written::WorkingDay)),
+                    };
+                    Ok(FactValue::Duration { amount, unit: DurationUnit::WorkingDays, written })
+                }
+                (true, DurationUnit::WorkingDays) => Ok(FactValue::Duration { amount, unit, written }),
+                (false, _) if lower.contains("calendar") => Ok(FactValue::Duration { amount, unit, written }),
+                _ => Err(format!(
+                    "`{qualifier}` does not apply to {}; write `working days` or `calendar days`",
+                    duration::display(amount, unit, written)
+                )),
+            }
+        }
+        FactValue::Money { micros, currency, per } => {
+            let period = money::period_phrase(qualifier).ok_or_else(|| {
+                format!("`{qualifier}` is not a period; write e.g. `per day`, `per month` or `per kWh`")
+            })?;
+            match per {
+                Some(p) if p != period => {
+                    Err(format!("the value and the qualifier `{qualifier}` name different periods"))
+                }
+                _ => Ok(FactValue::Money { micros, currency, per: Some(period) }),
+            }
+        }
+        other => Err(format!("a qualifier applies to money, durations and percentages, not to {}", other.kind())),
+    }
 }
 
 /// Every value of this kind stated in `text`, in text order.

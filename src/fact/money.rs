@@ -1,6 +1,8 @@
 //! Money: "£29.99 a month", "29.99 GBP per month", "£29.99/mo", "99p",
-//! "twenty pounds". Values are minor units (pence, cents) plus an ISO 4217
-//! code, and the billing period when the text states one.
+//! "twenty pounds", "53.35p per day", "24.5p/kWh". Values are millionths of
+//! the major unit (so 53.35p and £0.5335 are the same and 53.35p is not
+//! 53.53p: sub-penny tariffs keep their precision), an ISO 4217 code, and
+//! the period or unit charged for when the text states one.
 //!
 //! A period stated on only one side is not a disagreement: "£29.99" in an
 //! answer about a monthly price is the right amount, and flagging it would
@@ -22,9 +24,20 @@ pub enum Period {
     Month,
     Year,
     OneOff,
+    Minute,
+    Hour,
+    /// Per kilowatt-hour: energy unit rates.
+    Kwh,
+    /// Per gigabyte: mobile data.
+    Gb,
 }
 
 impl Period {
+    /// Charged by use (per minute, per kWh) rather than by time held.
+    pub fn is_usage(self) -> bool {
+        matches!(self, Period::Minute | Period::Hour | Period::Kwh | Period::Gb)
+    }
+
     fn phrase(self) -> &'static str {
         match self {
             Period::Day => "per day",
@@ -32,18 +45,25 @@ impl Period {
             Period::Month => "per month",
             Period::Year => "per year",
             Period::OneOff => "one-off",
+            Period::Minute => "per minute",
+            Period::Hour => "per hour",
+            Period::Kwh => "per kWh",
+            Period::Gb => "per GB",
         }
     }
 }
 
 const CODES: &str = "GBP|USD|EUR|AUD|CAD|NZD|JPY|CHF|SEK|NOK|DKK|INR|ZAR|PLN";
 const SYMBOLS: &str = r"US\$|AU?\$|CA?\$|NZ\$|£|€|\$|¥|₹";
-const UNIT_WORDS: &str = r"pounds?|quid|pence|p|dollars?|euros?|cents?|yen|rupees?";
+const UNIT_WORDS: &str = r"pounds?|quid|pence|p|dollars?|euros?|cents?|ct|yen|rupees?";
+
+/// Millionths of a major unit in one major unit.
+pub(crate) const MICROS: i64 = 1_000_000;
 
 static MONEY: Lazy<Regex> = Lazy::new(|| {
-    let period = r"(?:\s*(?:(?:per|a|an|each|every|/)\s*(?:calendar\s+)?(?P<unit>months?|mo|mths?|years?|yrs?|annum|weeks?|wks?|days?)\b|(?P<adverb>monthly\b|annually\b|yearly\b|weekly\b|daily\b|pcm\b|p/m\b|pa\b|p\.a\.?|one[\s-]off\b|one[\s-]time\b)))?";
+    let period = r"(?:\s*(?:(?:per|a|an|each|every|/)\s*(?:calendar\s+)?(?P<unit>months?|mo|mths?|years?|yrs?|annum|weeks?|wks?|days?|minutes?|mins?|hours?|hrs?|kwh|kw/h|gb)\b|(?P<adverb>monthly\b|annually\b|yearly\b|weekly\b|daily\b|pcm\b|p/m\b|pa\b|p\.a\.?|one[\s-]off\b|one[\s-]time\b)))?";
     let pattern = format!(
-        r"(?i)(?:(?:\b(?P<code_a>{CODES})\s?)?(?P<sym_a>{SYMBOLS})\s?(?P<amt_a>{DIGITS_PATTERN})|\b(?P<code_b>{CODES})\s?(?P<amt_b>{DIGITS_PATTERN})|\b(?P<amt_c>{DIGITS_PATTERN})\s?(?:(?P<sym_c>£|€)|\b(?P<code_c>{CODES})\b|(?P<word_c>{UNIT_WORDS})\b)|(?P<words>{WORDS_PATTERN})\s+(?P<word_d>pounds?|quid|dollars?|euros?)\b(?:,?\s+(?:and\s+)?(?P<minor_d>{WORDS_PATTERN}|[0-9]{{1,2}})(?:\s+(?:pence|p|cents?)\b)?)?){period}"
+        r"(?i)(?:(?:\b(?P<code_a>{CODES})\s?)?(?P<sym_a>{SYMBOLS})\s?(?P<amt_a>{DIGITS_PATTERN})|\b(?P<code_b>{CODES})\s?(?P<amt_b>{DIGITS_PATTERN})|\b(?P<amt_c>{DIGITS_PATTERN})\s?(?:(?P<sym_c>£|€|¢)|\b(?P<code_c>{CODES})\b|(?P<word_c>{UNIT_WORDS})\b)|(?P<words>{WORDS_PATTERN})\s+(?P<word_d>pounds?|quid|dollars?|euros?)\b(?:,?\s+(?:and\s+)?(?P<minor_d>{WORDS_PATTERN}|[0-9]{{1,2}})(?:\s+(?:pence|p|cents?)\b)?)?){period}"
     );
     Regex::new(&pattern).expect("valid money regex")
 });
@@ -73,10 +93,10 @@ pub(crate) fn extract(text: &str, locale: &Locale) -> Vec<Found> {
             if pence_word && rest.to_ascii_lowercase().starts_with(".m") {
                 return None;
             }
-            let (minor, currency) = amount(&caps, locale)?;
+            let (micros, currency) = amount(&caps, locale)?;
             let per = period_after(&caps).or_else(|| period_before(&text[..whole.start()]));
             let end = trim_end(text, whole.range());
-            Found::new(text, whole.start()..end, FactValue::Money { minor, currency, per })
+            Found::new(text, whole.start()..end, FactValue::Money { micros, currency, per })
         })
         .collect()
 }
@@ -93,15 +113,17 @@ pub(crate) fn parse(text: &str, locale: &Locale) -> Result<FactValue, String> {
         [one] => Ok(one.value.clone()),
         [] => {
             if text.eq_ignore_ascii_case("free") {
-                return Ok(FactValue::Money { minor: 0, currency: locale.currency.to_uppercase(), per: None });
+                return Ok(FactValue::Money { micros: 0, currency: locale.currency.to_uppercase(), per: None });
             }
             // A bare "29.99" in the map means the map's own currency.
-            let bare =
-                BARE_AMOUNT.captures(text).and_then(|c| {
-                    let currency = locale.currency.to_uppercase();
-                    numbers::parse_fixed(c.name("amt")?.as_str(), minor_digits(&currency))
-                        .map(|minor| FactValue::Money { minor, currency, per: None })
-                });
+            let bare = BARE_AMOUNT.captures(text).and_then(|c| {
+                let currency = locale.currency.to_uppercase();
+                numbers::parse_fixed(c.name("amt")?.as_str(), 6).map(|micros| FactValue::Money {
+                    micros,
+                    currency,
+                    per: None,
+                })
+            });
             bare.ok_or_else(|| format!("`{text}` is not an amount of money"))
         }
         [first, second, ..] => Err(format!(
@@ -111,6 +133,7 @@ pub(crate) fn parse(text: &str, locale: &Locale) -> Result<FactValue, String> {
     }
 }
 
+/// The amount in millionths of the major unit, and its currency.
 fn amount(caps: &Captures<'_>, locale: &Locale) -> Option<(i64, String)> {
     let group = |name: &str| caps.name(name).map(|m| m.as_str());
     if let Some(amt) = group("amt_a") {
@@ -118,25 +141,29 @@ fn amount(caps: &Captures<'_>, locale: &Locale) -> Option<(i64, String)> {
             Some(code) => code.to_uppercase(),
             None => symbol_currency(group("sym_a")?, locale),
         };
-        return Some((numbers::parse_fixed(amt, minor_digits(&currency))?, currency));
+        return Some((numbers::parse_fixed(amt, 6)?, currency));
     }
     if let Some(amt) = group("amt_b") {
         let currency = group("code_b")?.to_uppercase();
-        return Some((numbers::parse_fixed(amt, minor_digits(&currency))?, currency));
+        return Some((numbers::parse_fixed(amt, 6)?, currency));
     }
     if let Some(amt) = group("amt_c") {
         if let Some(symbol) = group("sym_c") {
+            if symbol == "¢" {
+                let currency = word_currency("cents", locale);
+                return Some((numbers::parse_fixed(amt, 6 - minor_digits(&currency))?, currency));
+            }
             let currency = symbol_currency(symbol, locale);
-            return Some((numbers::parse_fixed(amt, minor_digits(&currency))?, currency));
+            return Some((numbers::parse_fixed(amt, 6)?, currency));
         }
         if let Some(code) = group("code_c") {
             let currency = code.to_uppercase();
-            return Some((numbers::parse_fixed(amt, minor_digits(&currency))?, currency));
+            return Some((numbers::parse_fixed(amt, 6)?, currency));
         }
         let word = group("word_c")?.to_lowercase();
         let currency = word_currency(&word, locale);
-        // "99p" and "50 cents" are already in minor units.
-        let decimals = if is_minor_word(&word) { 0 } else { minor_digits(&currency) };
+        // "99p" and "50 cents" are in minor units.
+        let decimals = if is_minor_word(&word) { 6 - minor_digits(&currency) } else { 6 };
         return Some((numbers::parse_fixed(amt, decimals)?, currency));
     }
     let currency = word_currency(&group("word_d")?.to_lowercase(), locale);
@@ -149,16 +176,21 @@ fn amount(caps: &Captures<'_>, locale: &Locale) -> Option<(i64, String)> {
     if minor >= scale && scale > 1 {
         return None;
     }
-    Some((major.checked_mul(scale)?.checked_add(minor)?, currency))
+    let per_minor = MICROS / scale;
+    Some((major.checked_mul(MICROS)?.checked_add(minor.checked_mul(per_minor)?)?, currency))
 }
 
 fn period_after(caps: &Captures<'_>) -> Option<Period> {
     if let Some(unit) = caps.name("unit") {
         let unit = unit.as_str().to_lowercase();
-        return Some(match unit.chars().next()? {
-            'm' => Period::Month,
-            'y' | 'a' => Period::Year,
-            'w' => Period::Week,
+        return Some(match unit.as_str() {
+            "kwh" | "kw/h" => Period::Kwh,
+            "gb" => Period::Gb,
+            u if u.starts_with("mi") => Period::Minute,
+            u if u.starts_with('m') => Period::Month,
+            u if u.starts_with('h') => Period::Hour,
+            u if u.starts_with('y') || u.starts_with('a') => Period::Year,
+            u if u.starts_with('w') => Period::Week,
             _ => Period::Day,
         });
     }
@@ -222,7 +254,7 @@ fn word_currency(word: &str, locale: &Locale) -> String {
         "euro" | "euros" => "EUR".to_string(),
         "yen" => "JPY".to_string(),
         "rupee" | "rupees" => "INR".to_string(),
-        "cent" | "cents" => {
+        "cent" | "cents" | "ct" => {
             let local = locale.currency.to_uppercase();
             if local == "EUR" || is_dollar_currency(&local) {
                 local
@@ -235,11 +267,11 @@ fn word_currency(word: &str, locale: &Locale) -> String {
 }
 
 fn is_minor_word(word: &str) -> bool {
-    matches!(word, "p" | "pence" | "cent" | "cents")
+    matches!(word, "p" | "pence" | "cent" | "cents" | "ct")
 }
 
 /// Digits after the decimal point in the currency's minor unit.
-fn minor_digits(currency: &str) -> u32 {
+pub(crate) fn minor_digits(currency: &str) -> u32 {
     if matches!(currency, "JPY" | "KRW") {
         0
     } else {
@@ -262,27 +294,70 @@ pub(crate) fn agrees(
     a == b && currency_a.eq_ignore_ascii_case(currency_b) && same_period
 }
 
-pub(crate) fn display(minor: i64, currency: &str, per: Option<Period>) -> String {
+/// "£29.99 per month"; an amount finer than the minor unit is shown in
+/// minor units as written ("53.35p per day", "4.5¢"), so the display reads
+/// back as the value compared.
+pub(crate) fn display(micros: i64, currency: &str, per: Option<Period>) -> String {
     let digits = minor_digits(currency);
-    let scale = 10i64.pow(digits);
-    let (major, cents) = (minor / scale, (minor % scale).abs());
-    let mut amount = group_thousands(major);
-    if cents != 0 {
-        amount = format!("{amount}.{cents:0width$}", width = digits as usize);
-    }
-    let symbol = match currency {
-        "GBP" => "£",
-        "EUR" => "€",
-        "USD" => "$",
-        "JPY" => "¥",
-        _ => "",
+    let per_minor = MICROS / 10i64.pow(digits);
+    let mut out = if digits > 0 && micros % per_minor != 0 {
+        let minor = format_fixed(micros, 6 - digits);
+        match currency {
+            "GBP" => format!("{minor}p"),
+            "USD" | "CAD" | "AUD" | "NZD" => format!("{minor}¢"),
+            "EUR" => format!("{minor} cent"),
+            _ => format!("{currency} {}", format_fixed(micros, 6)),
+        }
+    } else {
+        let major = micros / MICROS;
+        let minor = (micros % MICROS).abs() / per_minor;
+        let mut amount = group_thousands(major);
+        if minor != 0 {
+            amount = format!("{amount}.{minor:0width$}", width = digits as usize);
+        }
+        let symbol = match currency {
+            "GBP" => "£",
+            "EUR" => "€",
+            "USD" => "$",
+            "JPY" => "¥",
+            _ => "",
+        };
+        if symbol.is_empty() {
+            format!("{currency} {amount}")
+        } else if micros < 0 {
+            format!("-{symbol}{}", amount.trim_start_matches('-'))
+        } else {
+            format!("{symbol}{amount}")
+        }
     };
-    let mut out = if symbol.is_empty() { format!("{currency} {amount}") } else { format!("{symbol}{amount}") };
     if let Some(per) = per {
         out.push(' ');
         out.push_str(per.phrase());
     }
     out
+}
+
+/// `value` with `decimals` implied decimal places, trailing zeros dropped: (533500, 4) → "53.35".
+fn format_fixed(value: i64, decimals: u32) -> String {
+    let scale = 10i64.pow(decimals);
+    let whole = value / scale;
+    let fraction = (value % scale).abs();
+    if fraction == 0 {
+        return whole.to_string();
+    }
+    let digits = format!("{fraction:0width$}", width = decimals as usize);
+    let sign = if value < 0 && whole == 0 { "-" } else { "" };
+    format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+}
+
+/// A period written on its own, for a fact's qualifier: "per day", "monthly", "/kWh".
+pub(crate) fn period_phrase(text: &str) -> Option<Period> {
+    let probe = format!("£1 {}", text.trim());
+    let caps = MONEY.captures(&probe)?;
+    if caps.get(0)?.as_str().trim_end() != probe.trim_end() {
+        return None;
+    }
+    period_after(&caps)
 }
 
 fn group_thousands(n: i64) -> String {

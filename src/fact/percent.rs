@@ -1,6 +1,11 @@
-//! Percentages: "5%", "5 percent", "five per cent", "2.5 pc". Held in basis
-//! points (hundredths of a percent); finer fractions are rounded half up,
-//! since no contact centre quotes a rate to a thousandth of a percent.
+//! Percentages: "5%", "5 percent", "five per cent", "2.5 pc", with the
+//! rate's qualifier when one is written next to it: "39.9% APR", "39.9% EAR
+//! (representative)", "an AER of 4.1%". Held in basis points (hundredths of
+//! a percent); finer fractions are rounded half up, since no contact centre
+//! quotes a rate to a thousandth of a percent.
+//!
+//! A qualifier changes meaning: 39.9% APR is not 39.9% EAR. A rate stated
+//! without one agrees with either (the customer is not misled by silence).
 
 use once_cell::sync::Lazy;
 use regex::Regex;
@@ -9,10 +14,38 @@ use super::numbers::{self, DIGITS_PATTERN, WORDS_PATTERN};
 use super::{FactValue, Found};
 
 static PERCENT: Lazy<Regex> = Lazy::new(|| {
-    let pattern =
-        format!(r"(?i)(?:\b(?P<digits>{DIGITS_PATTERN})|(?P<words>{WORDS_PATTERN}))\s?(?:%|per\s?cent\b|pct\b|pc\b)");
+    let pattern = format!(
+        r"(?i)(?:\b(?P<digits>{DIGITS_PATTERN})|(?P<words>{WORDS_PATTERN}))\s?(?:%|per\s?cent\b|pct\b|pc\b)(?:\s*\(?(?:representative|variable|fixed|gross|typical)\)?)?(?:\s*\(?(?P<after>{QUALIFIERS})\b\)?)?"
+    );
     Regex::new(&pattern).expect("valid percent regex")
 });
+
+const QUALIFIERS: &str = r"APR|EAR|AER|APY|AIR|EIR|p\.a\.|annual\s+percentage\s+rate|effective\s+annual\s+rate|annual\s+equivalent\s+rate|effektiver\s+Jahreszins|Sollzins";
+
+/// A qualifier just before the number: "APR of 39.9%", "EAR: 39.9%", "representative APR 39.9%".
+static BEFORE: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(?P<q>{QUALIFIERS})\s*(?:\(representative\)\s*)?(?:of|is|at|:|=|-|–)?\s*(?:just\s+|only\s+)?$"
+    ))
+    .expect("valid regex")
+});
+
+/// The canonical name of a rate qualifier.
+pub(crate) fn canonical(q: &str) -> Option<&'static str> {
+    let lower = q.to_lowercase();
+    let lower = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(match lower.as_str() {
+        "apr" | "annual percentage rate" => "APR",
+        "ear" | "effective annual rate" | "effektiver jahreszins" => "EAR",
+        "aer" | "annual equivalent rate" => "AER",
+        "apy" => "APY",
+        "air" => "AIR",
+        "eir" => "EIR",
+        "sollzins" => "Sollzins",
+        "p.a." => return None,
+        _ => return None,
+    })
+}
 
 pub(crate) fn extract(text: &str) -> Vec<Found> {
     PERCENT
@@ -23,7 +56,15 @@ pub(crate) fn extract(text: &str) -> Vec<Found> {
                 Some(d) => numbers::parse_fixed(d.as_str(), 2)?,
                 None => numbers::parse_any(caps.name("words")?.as_str(), 2)?,
             };
-            Found::new(text, whole.range(), FactValue::Percent { basis_points })
+            let after = caps.name("after").and_then(|q| canonical(q.as_str()));
+            let before = || {
+                let head = &text[..whole.start()];
+                let start = (head.len().saturating_sub(60)..head.len()).find(|i| head.is_char_boundary(*i))?;
+                BEFORE.captures(&head[start..]).and_then(|c| canonical(c.name("q")?.as_str()))
+            };
+            let qualifier = after.or_else(before).map(str::to_string);
+            let end = whole.start() + whole.as_str().trim_end().len();
+            Found::new(text, whole.start()..end, FactValue::Percent { basis_points, qualifier })
         })
         .collect()
 }
@@ -40,11 +81,19 @@ pub(crate) fn parse(text: &str) -> Result<FactValue, String> {
     }
 }
 
-pub(crate) fn display(basis_points: i64) -> String {
+pub(crate) fn agrees(a: i64, qa: Option<&str>, b: i64, qb: Option<&str>) -> bool {
+    a == b && (qa.is_none() || qb.is_none() || qa == qb)
+}
+
+pub(crate) fn display(basis_points: i64, qualifier: Option<&str>) -> String {
     let (whole, fraction) = (basis_points / 100, (basis_points % 100).abs());
-    match fraction {
+    let number = match fraction {
         0 => format!("{whole}%"),
         f if f % 10 == 0 => format!("{whole}.{}%", f / 10),
         f => format!("{whole}.{f:02}%"),
+    };
+    match qualifier {
+        Some(q) => format!("{number} {q}"),
+        None => number,
     }
 }

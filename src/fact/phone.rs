@@ -20,7 +20,7 @@ static CANDIDATE: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"\+?\(?[0-9]+\)?(?:[ .\-\u{a0}]?\(?[0-9]+\)?)*").expect("valid phone regex"));
 
 /// Words that make a following number a reference rather than a phone number.
-const REFERENCE_WORDS: [&str; 14] = [
+const REFERENCE_WORDS: [&str; 13] = [
     "case",
     "ref",
     "reference",
@@ -33,9 +33,11 @@ const REFERENCE_WORDS: [&str; 14] = [
     "serial",
     "policy",
     "id",
-    "customer",
-    "membership",
+    "iban",
 ];
+/// Words that make a following "number" a reference ("customer number",
+/// "meter number"), while "customer service" stays a phone context.
+const NUMBERED_THINGS: [&str; 8] = ["customer", "membership", "member", "card", "meter", "mpan", "mprn", "contract"];
 const PHONE_WORDS: [&str; 10] =
     ["phone", "call", "tel", "telephone", "ring", "mobile", "line", "fax", "helpline", "contact"];
 
@@ -44,7 +46,7 @@ pub(crate) fn extract(text: &str, locale: &Locale) -> Vec<Found> {
         .find_iter(text)
         .filter_map(|m| {
             let range = trim_parens(text, m.range());
-            if !plausible_context(text, &range) {
+            if !plausible_before(text, &range) {
                 return None;
             }
             let (range, e164) = longest_valid_prefix(text, range, locale)?;
@@ -81,22 +83,28 @@ fn trim_parens(text: &str, range: Range<usize>) -> Range<usize> {
     range
 }
 
-fn plausible_context(text: &str, range: &Range<usize>) -> bool {
+/// What follows a number must not glue it to more ("10%", "01/03", "A1").
+/// Checked per prefix, so "0800 111 999 (24/7)" is read up to "999".
+fn plausible_after(after: &str) -> bool {
+    !after.starts_with(|c: char| c.is_alphanumeric() || "%/".contains(c))
+}
+
+fn plausible_before(text: &str, range: &Range<usize>) -> bool {
     let before = &text[..range.start];
-    let after = &text[range.end..];
-    // Glued to letters or currency ("A123", "£0800", "10%", "01/03/2027").
+    // Glued to letters or currency ("A123", "£0800", "01/03/2027").
     if before.ends_with(|c: char| c.is_alphanumeric() || "£$€¥#/".contains(c)) {
         return false;
     }
-    if after.starts_with(|c: char| c.is_alphanumeric() || "%/".contains(c)) {
-        return false;
-    }
     // "case 0123456789" is a reference; "call 0800 …" is not, even after "order".
-    let tail: Vec<&str> = before.split_whitespace().rev().take(3).collect();
-    let mentions_reference = tail.iter().any(|w| {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-        REFERENCE_WORDS.contains(&w.as_str())
-    });
+    let tail: Vec<String> = before
+        .split_whitespace()
+        .rev()
+        .take(4)
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .collect();
+    let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
+    let numbered = tail.windows(2).any(|w| matches!(w[0], "number" | "no" | "id") && NUMBERED_THINGS.contains(&w[1]));
+    let mentions_reference = numbered || tail.iter().take(3).any(|w| REFERENCE_WORDS.contains(w));
     let mentions_phone = tail.iter().any(|w| {
         let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
         PHONE_WORDS.iter().any(|p| w.starts_with(p))
@@ -116,6 +124,14 @@ fn longest_valid_prefix(text: &str, range: Range<usize>, locale: &Locale) -> Opt
     ends.reverse();
     ends.into_iter().find_map(|end| {
         let candidate = &slice[..end];
+        if !plausible_after(&text[range.start + end..]) {
+            return None;
+        }
+        // A bracket opened and not closed belongs to what follows: "999 (24/7)".
+        let trimmed = candidate.trim_end_matches(|c: char| c == '(' || c == ' ');
+        if trimmed.matches('(').count() > trimmed.matches(')').count() {
+            return None;
+        }
         normalise(candidate, locale).map(|e164| (range.start..range.start + end, e164))
     })
 }

@@ -1,12 +1,16 @@
 //! Free-text facts, checked by keywords rather than read: an answer states
 //! the fact when every significant word of the expected text (or, when it
 //! has none, every spec keyword) appears in it, in any case and with any
-//! punctuation. There is no "wrong" free text — only stated or not.
+//! punctuation. A text fact is wrong only when the answer names one of the
+//! alternatives the map lists in `not` ("Financial Ombudsman" when the fact
+//! is "Energy Ombudsman") and not the fact itself.
 
 use std::ops::Range;
 
+use super::anchor::Anchor;
+use super::claims::Reading;
 use super::words::{self, is_stopword, mentions};
-use super::{FactValue, Found, Judgement};
+use super::{FactSpec, FactValue, Found, Judgement};
 
 pub(crate) fn parse(text: &str) -> Result<FactValue, String> {
     let normalised = normalise(text);
@@ -47,16 +51,40 @@ pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
         .collect()
 }
 
-/// Correct with the shortest run of sentences holding every wanted word.
-pub(crate) fn judge(expected: &str, keywords: &[String], text: &str) -> Judgement {
+/// Correct with the shortest run of claim sentences holding every wanted
+/// word; wrong when a claim sentence names a `not` alternative instead.
+pub(crate) fn judge(expected: &str, spec: &FactSpec, text: &str, reading: &Reading) -> Judgement {
     let mut wanted = significant(expected);
     if wanted.is_empty() {
-        wanted = keywords.to_vec();
+        wanted = spec.keywords.to_vec();
     }
     if wanted.is_empty() {
         return Judgement::NotStated;
     }
-    let sentences = words::sentences(text);
+    // Only the company's own sentences; the customer's words name anything.
+    let sentences: Vec<Range<usize>> = reading
+        .sentences
+        .iter()
+        .filter(|s| !s.is_customer(&s.range) && !s.is_boilerplate(&s.range))
+        .map(|s| s.range.clone())
+        .collect();
+    if let Some(found) = shortest_run(text, &sentences, &wanted) {
+        return Judgement::Correct { found, anchor: Anchor::Clause };
+    }
+    for alternative in &spec.not {
+        let other = significant(alternative);
+        if other.is_empty() {
+            continue;
+        }
+        if let Some(found) = shortest_run(text, &sentences, &other) {
+            let found = Found { value: FactValue::Text(normalise(alternative)), ..found };
+            return Judgement::Wrong { found, others: Vec::new(), anchor: Anchor::Clause };
+        }
+    }
+    Judgement::NotStated
+}
+
+fn shortest_run(text: &str, sentences: &[Range<usize>], wanted: &[String]) -> Option<Found> {
     // Which wanted words each sentence mentions, computed once.
     let mentioned: Vec<Vec<bool>> = sentences
         .iter()
@@ -85,5 +113,4 @@ pub(crate) fn judge(expected: &str, keywords: &[String], text: &str) -> Judgemen
         let value = FactValue::Text(normalise(&text[span.clone()]));
         Found::new(text, span, value)
     })
-    .map_or(Judgement::NotStated, |found| Judgement::Correct { found })
 }

@@ -1,6 +1,7 @@
 //! Web addresses. Two addresses agree when they lead to the same page for a
 //! customer: scheme, `www.` and host case are ignored, as are a trailing
-//! slash and a default port; the path and query are compared exactly.
+//! slash, a default port and tracking parameters (`utm_*`, `gclid`,
+//! `fbclid`, …); the path and the rest of the query are compared exactly.
 //! Held as `host/path?query`, e.g. `acme.com/returns`.
 
 use once_cell::sync::Lazy;
@@ -52,7 +53,36 @@ fn normalise(raw: &str) -> Option<String> {
     }
     // The fragment never changes which page is served.
     let path = path.split('#').next().unwrap_or("");
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let kept: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !is_tracking(p)).collect();
     let path = path.trim_end_matches('/');
-    let path = path.replace("/?", "?");
-    Some(format!("{host}{path}"))
+    if kept.is_empty() {
+        Some(format!("{host}{path}"))
+    } else {
+        Some(format!("{host}{path}?{}", kept.join("&")))
+    }
+}
+
+/// Parameters that say where a click came from, never which page it opens.
+fn is_tracking(param: &str) -> bool {
+    let name = param.split('=').next().unwrap_or("").to_ascii_lowercase();
+    name.starts_with("utm_")
+        || matches!(
+            name.as_str(),
+            "gclid"
+                | "fbclid"
+                | "msclkid"
+                | "dclid"
+                | "gbraid"
+                | "wbraid"
+                | "mc_cid"
+                | "mc_eid"
+                | "_ga"
+                | "_gl"
+                | "yclid"
+                | "igshid"
+                | "ref_src"
+                | "cmpid"
+                | "s_cid"
+        )
 }

@@ -51,7 +51,7 @@ pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
         }
         let hit = hits(&keywords, &original, body);
         let value = if hit >= needed {
-            Some(polarity(sentence, &original, body, &keywords, needed))
+            Some(polarity(sentence, &original, body, &keywords, needed, about_free))
         } else if hit > 0 {
             leading.or(bare_answer.map(|(answer, _)| answer))
         } else {
@@ -97,14 +97,16 @@ fn leading_answer(words: &[(Range<usize>, String)]) -> (Option<bool>, usize) {
     }
 }
 
-/// True unless the clause about the fact is negated an odd number of
-/// times ("isn't free" is no; "won't be charged" — not, not free — is yes).
+/// The clause about the fact, read for its polarity: for a fact about
+/// being free, by what the negation applies to (see [`free_polarity`]);
+/// otherwise true unless the clause is negated an odd number of times.
 fn polarity(
     sentence: &str,
     original: &[(Range<usize>, String)],
     body: &[(Range<usize>, String)],
     keywords: &[&str],
     needed: usize,
+    about_free: bool,
 ) -> bool {
     let clauses = clauses(sentence, body);
     let best = clauses.iter().map(|clause| (hits(keywords, original, clause), clause)).fold(
@@ -119,7 +121,85 @@ fn polarity(
         Some((n, clause)) if n >= needed => clause.as_slice(),
         _ => body,
     };
+    if about_free {
+        // The body is rewritten ("no charge" → "free"); read the original words it covers.
+        let covered: Words = match (scope.first(), scope.last()) {
+            (Some(first), Some(last)) => {
+                original.iter().filter(|(r, _)| r.start >= first.0.start && r.end <= last.0.end).cloned().collect()
+            }
+            _ => Vec::new(),
+        };
+        if let Some(free) = free_polarity(sentence, &covered) {
+            return free;
+        }
+    }
     scope.iter().filter(|(_, w)| is_negation(w)).count() % 2 == 0
+}
+
+/// Phrases that say "free" outright, negation and all.
+const FREE_PHRASES: [&[&str]; 12] = [
+    &["free", "of", "charge"],
+    &["no", "extra", "cost"],
+    &["no", "additional", "cost"],
+    &["no", "extra", "charge"],
+    &["no", "additional", "charge"],
+    &["at", "no", "cost"],
+    &["at", "no", "charge"],
+    &["no", "charge"],
+    &["no", "cost"],
+    &["no", "fee"],
+    &["complimentary"],
+    &["free"],
+];
+
+/// Words that say something is charged for.
+const CHARGE_WORDS: [&str; 14] = [
+    "charge",
+    "charges",
+    "charged",
+    "chargeable",
+    "fee",
+    "fees",
+    "cost",
+    "costs",
+    "pay",
+    "paid",
+    "payable",
+    "price",
+    "priced",
+    "charging",
+];
+
+/// Whether a clause says the thing is free, reading what its negation
+/// applies to: the first statement of "free" or "charged" decides, negated
+/// by the negations before it. "We don't charge an exit fee (£0)" is free
+/// (the negation applies to "charge"; "fee" names what is not charged);
+/// "isn't free" is not; "costs nothing", "the fee is £0" are free.
+fn free_polarity(sentence: &str, words: &[(Range<usize>, String)]) -> Option<bool> {
+    let mut negated = false;
+    let mut i = 0;
+    while i < words.len() {
+        let phrase = FREE_PHRASES.iter().find(|p| {
+            words.len() >= i + p.len() && words[i..i + p.len()].iter().zip(p.iter()).all(|((_, w), want)| w == want)
+        });
+        if phrase.is_some() {
+            return Some(!negated);
+        }
+        let word = words[i].1.as_str();
+        if is_negation(word) || word == "without" {
+            negated = !negated;
+        } else if CHARGE_WORDS.contains(&word) {
+            // "costs nothing", "charge no fee", "the fee is £0".
+            let zero = words[i + 1..].iter().take(4).any(|(r, w)| {
+                matches!(w.as_str(), "nothing" | "zero" | "nil" | "no" | "none")
+                    || (w == "0"
+                        && !sentence[r.end..].starts_with(|c: char| c == '.' || c == ',' || c.is_ascii_digit()))
+            });
+            return Some(if zero { !negated } else { negated });
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Splits words into clauses at commas, semicolons and "but"/"however",

@@ -273,6 +273,9 @@ pub struct StepError {
 pub struct End {
     pub finished_at: DateTime<Utc>,
     pub status: EndStatus,
+    /// Internal errors (a walk that panicked: which walk, what it said).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub internal: Vec<String>,
     pub exchanges: u64,
     pub errors: u64,
     pub t_end_us: u64,
@@ -283,6 +286,43 @@ pub struct End {
 pub enum EndStatus {
     Complete,
     Interrupted,
+    /// touchpoint itself failed (a walk panicked): not every planned step
+    /// was attempted, and the run must not pass as checked.
+    Failed,
+}
+
+/// The deepest JSON nesting a recorded value may have. Readers parse a
+/// line with serde_json's limit of 128 levels, and a reply item sits three
+/// levels into its line: anything deeper is recorded as its JSON text, so
+/// what the writer writes always reads back.
+pub const MAX_ITEM_DEPTH: usize = 100;
+
+impl Reply {
+    /// The reply as it may be recorded: an item nested deeper than
+    /// [`MAX_ITEM_DEPTH`] is kept as its JSON text.
+    pub fn bounded(mut self) -> Self {
+        if let Some(item) = &self.item {
+            if json_depth(item) > MAX_ITEM_DEPTH {
+                self.item = Some(serde_json::Value::String(item.to_string()));
+            }
+        }
+        self
+    }
+}
+
+/// How deeply a JSON value nests (a scalar is 0), without recursion.
+pub fn json_depth(v: &serde_json::Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match v {
+            serde_json::Value::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
+            serde_json::Value::Object(o) => stack.extend(o.values().map(|x| (x, d + 1))),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 impl Exchange {

@@ -52,6 +52,10 @@ pub struct Channel {
     /// CSS selector of the answer region in HTML replies.
     #[serde(default)]
     pub region: Option<String>,
+    /// BCP 47 locale the channel answers in ("en-IE"): its currency, calling
+    /// code and date order read this channel's answers. Default: the persona's, else the map's.
+    #[serde(default)]
+    pub locale: Option<String>,
     /// Sent once per conversation, before the first message.
     #[serde(default)]
     pub open: Option<RequestSpec>,

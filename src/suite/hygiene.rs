@@ -286,7 +286,7 @@ impl Checker<'_> {
                         .hint("add the value that must never be stated, e.g. value = \"£24.99\""),
                     ),
                     Some(v) => {
-                        let spec = FactSpec { kind: fact_def.kind, keywords: fact_def.keywords.clone() };
+                        let spec = FactSpec { keywords: fact_def.keywords.clone(), ..FactSpec::new(fact_def.kind) };
                         if let Err(why) = fact::parse_expected(&spec, v, locale) {
                             self.hygiene_err(
                                 file,

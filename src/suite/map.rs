@@ -3,7 +3,7 @@
 
 use super::duration::Dur;
 use super::hygiene::{Forbidden, HygieneSettings};
-use crate::fact::FactKind;
+use crate::fact::{FactKind, FactSpec};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -67,9 +67,39 @@ pub struct Fact {
     /// Words that locate the fact in an answer (needed for yes/no and free text).
     #[serde(default)]
     pub keywords: Vec<String>,
-    /// What the fact is, in the report's words ("Refund window").
+    /// What the fact is, in the report's words ("Refund window"); also its
+    /// subject: a value counts for the fact when the answer names it.
     #[serde(default)]
     pub label: Option<String>,
+    /// Other names of the subject ("daily charge" for "standing charge").
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// A qualifier that changes meaning, when the value omits it: "EAR"
+    /// (not APR), "working days", "per day".
+    #[serde(default)]
+    pub qualifier: Option<String>,
+    /// What a text fact must not be confused with: naming one is wrong.
+    #[serde(default)]
+    pub not: Vec<String>,
+}
+
+impl Fact {
+    /// How the fact is found and compared; with no label, its subject is
+    /// the words of its id.
+    pub fn spec(&self, id: &str) -> FactSpec {
+        let mut subject: Vec<String> = match &self.label {
+            Some(label) => vec![label.clone()],
+            None => FactSpec::default_subject(id),
+        };
+        subject.extend(self.aliases.iter().cloned());
+        FactSpec {
+            kind: self.kind,
+            keywords: self.keywords.clone(),
+            subject,
+            not: self.not.clone(),
+            qualifier: self.qualifier.clone(),
+        }
+    }
 }
 
 /// An intent: several phrasings, and the facts a good answer states.

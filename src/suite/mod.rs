@@ -67,8 +67,19 @@ impl Suite {
         Locale { currency: self.map.locale.currency.clone(), country_code: self.map.locale.country_code.clone() }
     }
 
+    /// The locale a channel and persona name for themselves (channel first);
+    /// `None` when neither does, or the tag has no known defaults.
+    pub fn locale_of(&self, channel: &str, persona: &str) -> Option<Locale> {
+        let tag = self
+            .channels
+            .get(channel)
+            .and_then(|c| c.locale.as_deref())
+            .or_else(|| self.persona(persona).and_then(|p| p.locale.as_deref()))?;
+        Locale::from_tag(tag)
+    }
+
     pub fn fact_spec(&self, id: &str) -> Option<FactSpec> {
-        self.map.facts.get(id).map(|f| FactSpec { kind: f.kind, keywords: f.keywords.clone() })
+        self.map.facts.get(id).map(|f| f.spec(id))
     }
 
     /// The map's value of a fact, parsed for its kind.

@@ -29,7 +29,8 @@ pub struct Persona {
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
     /// The customer's language and region (BCP 47, "en-GB"): answers in
-    /// another language are reported.
+    /// another language are reported, and currency, calling code and date
+    /// order of the answers they get follow it unless the channel names its own.
     #[serde(default)]
     pub locale: Option<String>,
 }

@@ -5,11 +5,32 @@
 use super::channel::{Channel, Extract, Extractor, RequestSpec};
 use super::diagnostic::{did_you_mean, Diagnostic, Diagnostics, Place};
 use super::duration::{parse_duration, parse_rate, parse_size, Dur};
+use std::time::Duration;
+
+/// The ranges `check` accepts: beyond them a value is a typo or an
+/// attack, and would overflow the engine's clock arithmetic or never let a
+/// run end.
+pub mod limits {
+    use std::time::Duration;
+
+    const HOUR: u64 = 3600;
+    const DAY: u64 = 24 * HOUR;
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(HOUR);
+    pub const MAX_BACKOFF: Duration = Duration::from_secs(HOUR);
+    pub const MAX_POLL_EVERY: Duration = Duration::from_secs(HOUR);
+    pub const MAX_WAIT: Duration = Duration::from_secs(7 * DAY);
+    pub const MAX_THINK: Duration = Duration::from_secs(DAY);
+    pub const MAX_SLA: Duration = Duration::from_secs(365 * DAY);
+    pub const MAX_ATTEMPTS: u32 = 10;
+    pub const MAX_BODY: u64 = 256 << 20;
+    pub const MAX_RATE_COUNT: u32 = 1_000_000;
+    pub const MAX_RATE_PERIOD: Duration = Duration::from_secs(31 * DAY);
+}
 use super::map::Map;
 use super::persona::Persona;
 use super::scenario::{Scenario, Sweep};
 use super::source::{At, FileId, Seg, Sources};
-use crate::fact::{self, FactSpec};
+use crate::fact;
 use crate::path;
 use crate::template;
 use minijinja::Environment;
@@ -80,7 +101,7 @@ impl<'a> Checker<'a> {
         let locale =
             fact::Locale { currency: map.locale.currency.clone(), country_code: map.locale.country_code.clone() };
         for (id, f) in &map.facts {
-            let spec = FactSpec { kind: f.kind, keywords: f.keywords.clone() };
+            let spec = f.spec(id);
             if let Err(why) = fact::parse_expected(&spec, &f.value, &locale) {
                 self.err(
                     file,
@@ -176,7 +197,7 @@ impl<'a> Checker<'a> {
                     .maybe_hint(hint),
                 );
             }
-            self.duration(file, path!["sla", channel.as_str()], dur);
+            self.duration(file, path!["sla", channel.as_str()], dur, limits::MAX_SLA);
         }
     }
 
@@ -188,9 +209,38 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn duration(&mut self, file: FileId, at: Vec<Seg>, d: &Dur) {
-        if let Err(why) = parse_duration(&d.0) {
-            self.err(file, at, format!("`{}` is not a duration", d.0), "cannot read this duration", Some(why));
+    /// A duration that parses and lies within `max` (an absurd value would
+    /// overflow the engine's clock arithmetic or never end the run).
+    fn duration(&mut self, file: FileId, at: Vec<Seg>, d: &Dur, max: Duration) {
+        match parse_duration(&d.0) {
+            Err(why) => {
+                self.err(file, at, format!("`{}` is not a duration", d.0), "cannot read this duration", Some(why))
+            }
+            Ok(v) if v > max => self.err(
+                file,
+                at,
+                format!("`{}` is longer than this setting allows", d.0),
+                "out of range",
+                Some(format!("use at most {}", humantime::format_duration(max))),
+            ),
+            Ok(_) => {}
+        }
+    }
+
+    /// A rate or budget whose count and period are within sane bounds.
+    fn rate_in_range(&mut self, file: FileId, at: Vec<Seg>, text: &str, (n, per): (u32, Duration)) {
+        if n > limits::MAX_RATE_COUNT || per > limits::MAX_RATE_PERIOD || per < Duration::from_millis(1) {
+            self.err(
+                file,
+                at,
+                format!("`{text}` is out of range"),
+                "out of range",
+                Some(format!(
+                    "use at most {} requests per period, and a period between 1ms and {}",
+                    limits::MAX_RATE_COUNT,
+                    humantime::format_duration(limits::MAX_RATE_PERIOD)
+                )),
+            );
         }
     }
 
@@ -360,39 +410,49 @@ impl<'a> Checker<'a> {
         for (k, v) in &ch.headers {
             self.template(file, path![name, "headers", k.as_str()], v, &names);
         }
-        self.duration(file, path![name, "timeout"], &ch.timeout);
-        if let Err(why) = parse_size(&ch.max_body) {
-            self.err(
+        self.duration(file, path![name, "timeout"], &ch.timeout, limits::MAX_TIMEOUT);
+        match parse_size(&ch.max_body) {
+            Err(why) => self.err(
                 file,
                 path![name, "max_body"],
                 format!("`{}` is not a size", ch.max_body),
                 "cannot read this size",
                 Some(why),
-            );
+            ),
+            Ok(n) if n == 0 || n > limits::MAX_BODY => self.err(
+                file,
+                path![name, "max_body"],
+                format!("`{}` is out of range", ch.max_body),
+                "out of range",
+                Some(format!("use between 1 byte and {} MB", limits::MAX_BODY >> 20)),
+            ),
+            Ok(_) => {}
         }
         if let Some(rate) = &ch.rate_limit {
-            if let Err(why) = parse_rate(rate) {
-                self.err(
+            match parse_rate(rate) {
+                Err(why) => self.err(
                     file,
                     path![name, "rate_limit"],
                     format!("`{rate}` is not a rate"),
                     "cannot read this rate",
                     Some(why),
-                );
+                ),
+                Ok(r) => self.rate_in_range(file, path![name, "rate_limit"], rate, r),
             }
         }
         if let Some(budget) = &ch.budget {
-            if let Err(why) = parse_rate(budget) {
-                self.err(
+            match parse_rate(budget) {
+                Err(why) => self.err(
                     file,
                     path![name, "budget"],
                     format!("`{budget}` is not a budget"),
                     "cannot read this budget",
                     Some(format!("a budget is requests per period, e.g. `500/h`: {why}")),
-                );
+                ),
+                Ok(r) => self.rate_in_range(file, path![name, "budget"], budget, r),
             }
         }
-        self.duration(file, path![name, "retry", "backoff"], &ch.retry.backoff);
+        self.duration(file, path![name, "retry", "backoff"], &ch.retry.backoff, limits::MAX_BACKOFF);
         if ch.retry.attempts == 0 {
             self.err(
                 file,
@@ -400,6 +460,14 @@ impl<'a> Checker<'a> {
                 "`attempts` counts the first try too; 0 would never send".into(),
                 "must be at least 1",
                 None,
+            );
+        } else if ch.retry.attempts > limits::MAX_ATTEMPTS {
+            self.err(
+                file,
+                path![name, "retry", "attempts"],
+                format!("{} attempts is more than a polite client makes", ch.retry.attempts),
+                "out of range",
+                Some(format!("use at most {}", limits::MAX_ATTEMPTS)),
             );
         }
         if let Some(region) = &ch.region {
@@ -456,8 +524,12 @@ impl<'a> Checker<'a> {
         if let Some(req) = &rx.request {
             self.request(file, path![name, "receive", "request"], req, &names);
         }
-        for (key, d) in [("every", &rx.every), ("max_every", &rx.max_every), ("max_wait", &rx.max_wait)] {
-            self.duration(file, path![name, "receive", key], d);
+        for (key, d, max) in [
+            ("every", &rx.every, limits::MAX_POLL_EVERY),
+            ("max_every", &rx.max_every, limits::MAX_POLL_EVERY),
+            ("max_wait", &rx.max_wait, limits::MAX_WAIT),
+        ] {
+            self.duration(file, path![name, "receive", key], d, max);
         }
         if !(rx.backoff >= 1.0 && rx.backoff <= 10.0) {
             self.err(
@@ -508,8 +580,8 @@ impl<'a> Checker<'a> {
                     Some("personas need an address the email channel can reply to".into()),
                 );
             }
-            self.duration(file, path!["personas", i, "think", "min"], &p.think.min);
-            self.duration(file, path!["personas", i, "think", "max"], &p.think.max);
+            self.duration(file, path!["personas", i, "think", "min"], &p.think.min, limits::MAX_THINK);
+            self.duration(file, path!["personas", i, "think", "max"], &p.think.max, limits::MAX_THINK);
         }
     }
 

@@ -166,3 +166,27 @@ fn a_bad_flag_is_a_usage_error() {
     let out = bin().args(["frobnicate"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Issue 13 item 9: `max_wait = "400000000000y"` passed `check`, and the walk
+/// then panicked on `Instant + max_wait`; 40 attempts overflowed the backoff.
+/// Absurd values are located errors now, every one in one pass.
+#[test]
+fn absurd_values_pass_check_and_then_panic() {
+    let dir = copy_suite();
+    edit(dir.path(), "channels.toml", "max_wait = \"10s\"", "max_wait = \"400000000000y\"");
+    edit(dir.path(), "channels.toml", "attempts = 3", "attempts = 40");
+    edit(dir.path(), "channels.toml", "timeout = \"5s\"", "timeout = \"30days\"");
+    edit(dir.path(), "channels.toml", "rate_limit = \"200/s\"", "rate_limit = \"4000000000/s\"");
+    let out = bin().arg("check").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    for expected in [
+        "`400000000000y` is longer than this setting allows",
+        "40 attempts is more than a polite client makes",
+        "`30days` is longer than this setting allows",
+        "channels.toml:",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(text.contains("4000000000/s"), "{text}");
+}

@@ -25,6 +25,7 @@ mod analysis;
 mod audit;
 mod check;
 mod check_fuzz;
+mod corpus;
 mod demo;
 mod deploy;
 mod engine;

@@ -464,6 +464,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
             others: vec![],
             span: None,
             excerpt: None,
+            anchor: None,
         }],
         handoff: (x.channel == "email").then(|| verdict::HandoffCheck {
             name: "case_ref".into(),

@@ -50,7 +50,7 @@ fn rule(i: usize, f: &Forbidden, map: &Map, locale: &Locale) -> Option<Rule> {
         (Matcher::Pattern(re), format!("/{}/", f.regex.as_deref().unwrap_or_default()))
     } else {
         let def = map.facts.get(f.fact.as_deref()?)?;
-        let spec = FactSpec { kind: def.kind, keywords: def.keywords.clone() };
+        let spec = FactSpec { keywords: def.keywords.clone(), ..FactSpec::new(def.kind) };
         let value = fact::parse_expected(&spec, f.value.as_deref()?, locale).ok()?;
         let shown = value.display();
         (Matcher::Value(spec, value), shown)

@@ -6,7 +6,7 @@
 
 use once_cell::sync::Lazy;
 use regex::Regex;
-use scraper::{Html, Selector};
+use scraper::Selector;
 use std::ops::Range;
 
 static QUOTE_HEADER: Lazy<Regex> = Lazy::new(|| {
@@ -48,7 +48,8 @@ pub fn customer_words(raw: &str, message: &str) -> Vec<Range<usize>> {
 /// then no part of the page is known to be the answer, and page scripts
 /// (analytics, chat widgets) must not be mistaken for it.
 pub fn html_region(body: &str, region: Option<&str>) -> Option<String> {
-    let doc = Html::parse_document(body);
+    // Too deep to parse (`html_depth`): no part of it is known to be the answer.
+    let doc = crate::analysis::html_depth::parse(body).ok()?;
     let configured = region.and_then(|css| Selector::parse(css).ok());
     let fallbacks = ["main", "article"].into_iter().filter_map(|tag| Selector::parse(tag).ok());
     for selector in configured.into_iter().chain(fallbacks) {

@@ -90,9 +90,8 @@ fn classify<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usize) {
         "," | "&" | "+" => Tok::List { and: false },
         "and" => Tok::List { and: true },
         ":" | "'" | "’" | "from" | "between" | "open" | "opens" | "opening" | "on" | "we" | "re" | "are" | "is"
-        | "hours" | "at" | "the" | "am" | "pm" | "s" | "times" | "lines" | "of" | "it" | "be" | "available" => {
-            Tok::Filler
-        }
+        | "hours" | "at" | "the" | "am" | "pm" | "s" | "times" | "lines" | "of" | "it" | "be" | "available"
+        | "morning" | "mornings" | "afternoon" | "afternoons" | "evening" | "evenings" => Tok::Filler,
         "closed" => Tok::Closed,
         "noon" | "midday" => Tok::Time(Clock::Noon),
         "midnight" => Tok::Time(Clock::Midnight),
@@ -131,10 +130,14 @@ fn classify_number<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usiz
             return (Tok::Days(ALL_DAYS), 4);
         }
     }
-    // "8am", "8 am", "8 a.m.", "8a.m".
+    // "8am", "8 am", "8 a.m.", "8a.m", "8 in the morning", "8 at night".
     let (pm, used) = match (word(i + 1), word(i + 2), word(i + 3)) {
         ("am", _, _) => (Some(false), 2),
         ("pm", _, _) => (Some(true), 2),
+        ("in", "the", "morning") => (Some(false), 4),
+        ("in", "the", "afternoon" | "evening") => (Some(true), 4),
+        ("at", "night", _) => (Some(true), 3),
+        ("o", "'" | "’", "clock") => (None, 4),
         ("a" | "p", ".", "m") => {
             let dot = usize::from(word(i + 4) == ".");
             (Some(word(i + 1) == "p"), 4 + dot)

@@ -267,6 +267,7 @@ fn run(exchanges: Vec<X>) -> RecordedRun {
         end: Some(End {
             finished_at: Utc.with_ymd_and_hms(2025, 1, 1, 9, 1, 0).single().expect("a date"),
             status: EndStatus::Complete,
+            internal: vec![],
             exchanges: n,
             errors: 0,
             t_end_us: 60_000_000,

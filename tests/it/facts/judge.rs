@@ -6,7 +6,7 @@ use touchpoint::fact::{self, FactKind, FactSpec, FactValue, Judgement, Locale};
 use super::support::{expected, judge_with, spec};
 
 fn keyed(kind: FactKind, keywords: &[&str]) -> FactSpec {
-    FactSpec { kind, keywords: keywords.iter().map(|k| k.to_string()).collect() }
+    FactSpec { keywords: keywords.iter().map(|k| k.to_string()).collect(), ..FactSpec::new(kind) }
 }
 
 fn read_yes_no(answer: &str) -> Option<bool> {
@@ -71,7 +71,7 @@ fn free_text_needs_every_significant_word() {
     let spec = keyed(FactKind::Text, &[]);
     let answer = "Thanks for asking. Returns go to our Leeds warehouse. Use the prepaid label.";
     match judge_with(&spec, "Leeds warehouse", answer) {
-        Judgement::Correct { found } => {
+        Judgement::Correct { found, .. } => {
             assert_eq!(found.excerpt, "Returns go to our Leeds warehouse.")
         }
         other => panic!("expected Correct, got {other:?}"),
@@ -84,11 +84,13 @@ fn free_text_needs_every_significant_word() {
 #[test]
 fn wrong_prefers_the_closest_candidate_and_keeps_the_rest() {
     let answer = "Setup is $10. The plan is £39.99 a month, or £399 a year.";
-    match judge_with(&spec(FactKind::Money), "£29.99 per month", answer) {
-        Judgement::Wrong { found, others } => {
+    let plan = FactSpec { subject: vec!["plan".into()], ..spec(FactKind::Money) };
+    match judge_with(&plan, "£29.99 per month", answer) {
+        Judgement::Wrong { found, others, .. } => {
             assert_eq!(found.excerpt, "£39.99 a month");
+            // "$10" is the setup fee: not tied to the plan, so not a candidate.
             let rest: Vec<&str> = others.iter().map(|f| f.excerpt.as_str()).collect();
-            assert_eq!(rest, ["$10", "£399 a year"]);
+            assert_eq!(rest, ["£399 a year"]);
         }
         other => panic!("expected Wrong, got {other:?}"),
     }
@@ -98,7 +100,7 @@ fn wrong_prefers_the_closest_candidate_and_keeps_the_rest() {
 fn correct_wins_over_other_values() {
     let answer = "Not £39.99 — it's £29.99 a month.";
     match judge_with(&spec(FactKind::Money), "£29.99 per month", answer) {
-        Judgement::Correct { found } => assert_eq!(&answer[found.span.clone()], "£29.99 a month"),
+        Judgement::Correct { found, .. } => assert_eq!(&answer[found.span.clone()], "£29.99 a month"),
         other => panic!("expected Correct, got {other:?}"),
     }
 }

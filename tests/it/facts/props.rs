@@ -40,7 +40,7 @@ fn answerish() -> impl Strategy<Value = String> {
 }
 
 fn spec(kind: FactKind) -> FactSpec {
-    FactSpec { kind, keywords: vec!["installation".into(), "free".into()] }
+    FactSpec { keywords: vec!["installation".into(), "free".into()], ..FactSpec::new(kind) }
 }
 
 proptest! {

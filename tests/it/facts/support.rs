@@ -3,7 +3,7 @@
 use touchpoint::fact::{self, FactKind, FactSpec, FactValue, Judgement, Locale};
 
 pub fn spec(kind: FactKind) -> FactSpec {
-    FactSpec { kind, keywords: Vec::new() }
+    FactSpec::new(kind)
 }
 
 pub fn expected(kind: FactKind, text: &str) -> FactValue {

@@ -32,11 +32,17 @@ const PERSONAS: &str = "[[personas]]\nid = \"p\"\nname = \"Pat Doe\"\nemail = \"
 /// A channel `api` that sends the secret as a header and a query parameter
 /// on every request; `sends` are its `[[api.send]]` tables.
 fn suite(sends: &[&str], extra: &str) -> tempfile::TempDir {
+    suite_receiving(sends, extra, "reply = \"$.answer\"")
+}
+
+/// Like [`suite`], with its own `[api.receive]` table body.
+fn suite_receiving(sends: &[&str], extra: &str, receive: &str) -> tempfile::TempDir {
     std::env::set_var(SECRET_VAR, SECRET);
     let timeout = if extra.contains("timeout") { "" } else { "timeout = \"2s\"\n" };
+    let max_body = if extra.contains("max_body") { "" } else { "max_body = \"64KB\"\n" };
     let mut channels = format!(
-        "[api]\n{timeout}max_body = \"64KB\"\nretry = {{ attempts = 3, on = [503], backoff = \"20ms\" }}\n\
-         headers = {{ X-Api-Key = \"{{{{ env.{SECRET_VAR} }}}}\" }}\n{extra}\n[api.receive]\nreply = \"$.answer\"\n"
+        "[api]\n{timeout}{max_body}retry = {{ attempts = 3, on = [503], backoff = \"20ms\" }}\n\
+         headers = {{ X-Api-Key = \"{{{{ env.{SECRET_VAR} }}}}\" }}\n{extra}\n[api.receive]\n{receive}\n"
     );
     for send in sends {
         channels.push_str(&format!("[[api.send]]\n{send}\n"));
@@ -301,4 +307,83 @@ async fn stop_does_not_stop_a_drip_is_cancelled_at_once() {
     assert!(!e.kind.not_attempted(), "--resume must not send it again");
     assert_eq!(x.http[0].purpose, Purpose::Send);
     assert_eq!(x.http[0].status, Some(200));
+}
+
+/// Issue 13 item 5: a reply nested 126 deep in JSON was recorded but could
+/// not be read back — no verdict, JUnit or report for the whole run.
+#[tokio::test]
+async fn a_reply_nested_at_the_readers_edge_reads_back() {
+    let h = server::start().await;
+    let dir = suite(&[&post("/deep-json")], "");
+    let (x, _, _out) = run(&dir, &h.url).await;
+    assert!(x.error.is_none(), "{:?}", x.error);
+    assert!(x.reply.as_ref().unwrap().text.contains("30 days"));
+    let item = x.reply.as_ref().unwrap().item.as_ref().unwrap();
+    assert!(item.is_string(), "an item too deep to read back is recorded as its JSON text");
+}
+
+/// Issue 13 item 4: 20,000 nested `<div>` overflowed a worker's stack and
+/// aborted the run; html5ever is quadratic in depth. Deep HTML is refused
+/// before parsing where a selector needs the tree, and read as text where
+/// only the text is needed.
+#[tokio::test]
+async fn deep_html_kills_the_process_is_refused_or_read_flat() {
+    let h = server::start().await;
+    let started = std::time::Instant::now();
+    let dir = suite_receiving(&[&post("/deep-html")], "max_body = \"2MB\"", "text = { css = \"article\" }");
+    let (x, _, _out) = run(&dir, &h.url).await;
+    let e = x.error.as_ref().expect("the selector cannot be applied");
+    assert_eq!(e.kind, ErrorKind::Malformed);
+    assert!(e.message.contains("100003 elements deep"), "{}", e.message);
+
+    let dir = suite_receiving(&[&post("/deep-html")], "max_body = \"2MB\"\nformat = \"html\"", "");
+    let (x, run_dir, _out) = run(&dir, &h.url).await;
+    assert!(x.error.is_none(), "{:?}", x.error);
+    let verdict = std::fs::read_to_string(run_dir.join("verdict.json")).unwrap();
+    assert!(verdict.contains("30 days"), "the answer was read from the flat text");
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+}
+
+/// Issue 13 item 7, through the binary: SIGTERM during a 60 s drip exits
+/// within a second, and the step's record says what the target did (it
+/// answered 200; the body was still arriving).
+#[test]
+fn sigterm_during_a_60s_drip_exits_within_1s() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let h = rt.block_on(server::start());
+    let dir = suite(&[&post("/drip")], "timeout = \"90s\"");
+    let out = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_touchpoint"))
+        .args(["run", "--quiet", "--target", &h.url, "--out"])
+        .arg(out.path())
+        .arg(dir.path())
+        .env(SECRET_VAR, SECRET)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while h.seen.count("/drip") == 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the drip was never requested");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let term = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let signalled = std::time::Instant::now();
+    let output = child.wait_with_output().unwrap();
+    let took = signalled.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(took < Duration::from_secs(1), "exited {took:?} after SIGTERM: {stderr}");
+    let run_dir = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().path()).find(|p| p.is_dir()).unwrap();
+    let run = read_run(&run_dir).unwrap();
+    assert_eq!(run.end.unwrap().status, touchpoint::record::EndStatus::Interrupted);
+    let x = &run.exchanges[0];
+    let e = x.error.as_ref().unwrap();
+    assert_eq!(e.kind, ErrorKind::Stopped, "{e:?}");
+    assert_eq!(x.http[0].status, Some(200), "the record says the target answered");
+    assert!(e.message.contains("HTTP 200"), "{}", e.message);
+    for file in ["verdict.json", "junit.xml", "report.html"] {
+        assert!(run_dir.join(file).exists(), "{file} missing: {stderr}");
+    }
 }

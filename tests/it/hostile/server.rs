@@ -148,6 +148,20 @@ async fn misbehave(sock: &mut TcpStream, req: &Seen, other: &str) -> std::io::Re
             let body = serde_json::json!({ "answer": "Refunds within 30 days.\u{0}\u{1b}[31mRED\u{1b}[0m\u{7}" });
             write(sock, 200, "application/json", &body.to_string()).await
         }
+        // JSON nested just under serde_json's reading limit of 128 levels.
+        "/deep-json" => {
+            let depth = 125;
+            let body = format!(r#"{{"answer":{}"Refunds within 30 days."{}}}"#, "[".repeat(depth), "]".repeat(depth));
+            write(sock, 200, "application/json", &body).await
+        }
+        // 100,000 nested elements around the answer.
+        "/deep-html" => {
+            let body = format!(
+                "<html><body><article>{}Refunds within 30 days.</article></body></html>",
+                "<div>".repeat(100_000)
+            );
+            write(sock, 200, "text/html", &body).await
+        }
         _ => write(sock, 404, "text/plain", "no such misbehaviour").await,
     }
 }
