@@ -277,6 +277,7 @@ mod tests {
                 exchanges: 3,
                 errors: 0,
                 t_end_us: 9,
+                internal: Vec::new(),
             }),
         ];
         let writer = RecordWriter::open(&path).unwrap();
