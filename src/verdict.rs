@@ -13,7 +13,15 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Version of the `verdict.json` layout.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: fact checks carry `anchor` (what tied the value to the fact); money
+/// values keep sub-minor precision ("53.35p per day", no longer "£0.53");
+/// durations are shown in the unit written ("12 months"); percentages show
+/// their qualifier ("39.9% EAR"); error findings are one per channel and
+/// cause (no `question`). Readers of schema 1 need no change: every new
+/// field is optional. Re-analyse a recorded run (`touchpoint analyze`) to
+/// get a schema-2 verdict; the run record itself is unchanged.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {

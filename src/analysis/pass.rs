@@ -333,7 +333,9 @@ impl<'c, 'a> Pass<'c, 'a> {
     /// No usable reply: a finding with the HTTP attempts as evidence.
     fn error(&mut self, at: &At<'_, 'a>, linked: &mut Vec<usize>) {
         let Some(err) = &at.x.error else { return };
-        let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), ..at.base };
+        // One fault is one finding per channel and cause, whichever questions
+        // it cut off: every occurrence is evidence.
+        let key = Key { kind: FindingKind::Error, detail: Some(error_name(err.kind)), question: None, ..at.base };
         let severity = finding::error_severity(err.kind, at.critical);
         let i = self
             .findings

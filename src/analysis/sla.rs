@@ -81,8 +81,12 @@ impl<'a> Book<'a> {
         self.channels
             .into_iter()
             .map(|(channel, t)| {
+                // Histogram buckets round up; a percentile is never above the exact maximum.
+                let (max_lo, max_hi) = t.max.unwrap_or((u64::MAX, u64::MAX));
                 let at = |q: f64| {
-                    (t.replies > 0).then(|| interval(t.earliest.value_at_quantile(q), t.latest.value_at_quantile(q)))
+                    (t.replies > 0).then(|| {
+                        interval(t.earliest.value_at_quantile(q).min(max_lo), t.latest.value_at_quantile(q).min(max_hi))
+                    })
                 };
                 SlaStats {
                     channel: channel.to_string(),
@@ -159,6 +163,11 @@ mod tests {
         let p50 = s.p50.expect("a p50");
         assert!((p50.earliest_ms - 300.0).abs() < 1.0 && (p50.latest_ms - 350.0).abs() < 1.0, "{p50:?}");
         assert_eq!(s.max.map(|m| m.latest_ms), Some(5050.0));
+        // Invariant: no percentile exceeds the maximum.
+        let max = s.max.expect("a maximum");
+        for p in [s.p50, s.p95].into_iter().flatten() {
+            assert!(p.earliest_ms <= max.earliest_ms && p.latest_ms <= max.latest_ms, "{p:?} > {max:?}");
+        }
         assert_eq!(s.breaches, 1);
     }
 

@@ -255,6 +255,9 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
     if let Some(relation) = score_and_verdict(v) {
         out.push(relation);
     }
+    if let Some(line) = hygiene_line(v) {
+        out.push(line);
+    }
     // Set by the run history when there is an earlier run to compare with.
     if let Some(changes) = &v.changes {
         out.push(changes.line());
@@ -321,6 +324,32 @@ pub fn score_and_verdict(v: &Verdict) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// "hygiene: 1 another customer's data, 1 leaked placeholder; fallbacks:
+/// chat on cancellation 4 of 4" — or nothing when answers were clean.
+fn hygiene_line(v: &Verdict) -> Option<String> {
+    let mut kinds: Vec<(FindingKind, usize)> = Vec::new();
+    for f in v.findings.iter().filter(|f| f.kind.is_hygiene()) {
+        match kinds.iter_mut().find(|(k, _)| *k == f.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((f.kind, 1)),
+        }
+    }
+    if kinds.is_empty() && v.fallbacks.is_empty() {
+        return None;
+    }
+    let found: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {}", k.title())).collect();
+    let mut line = format!("hygiene: {}", if found.is_empty() { "clean".into() } else { found.join(", ") });
+    if !v.fallbacks.is_empty() {
+        let rates: Vec<String> = v
+            .fallbacks
+            .iter()
+            .map(|r| format!("{} on {} {} of {}", r.channel, r.question, r.fallbacks, r.replies))
+            .collect();
+        line.push_str(&format!("; fallbacks: {}", rates.join(", ")));
+    }
+    Some(line)
 }
 
 /// Summaries quote answers: keep a terminal line one line, free of control

@@ -12,6 +12,19 @@
 //!   web and email);
 //! - email never recognises a `CASE-#####` reference issued on chat (lost
 //!   context between channels).
+//!
+//! Five answer-hygiene defects are planted too (facts stay right in them):
+//! - email's opening-hours answer greets `Hi {{first_name}}` (a leaked
+//!   placeholder);
+//! - chat's contact answer carries `<b>` markup in a text channel;
+//! - email's renewal answer quotes one customer's account, `AC-100234`
+//!   (Raj Patel's in the example suite), to every customer who asks — a
+//!   cross-customer leak everywhere but in the reply to Raj himself;
+//! - chat's cancellation intent is switched off, so chat falls back
+//!   ("Sorry, I'm not sure I understood") where email and the help centre
+//!   answer;
+//! - the help centre promises the renewal price is "guaranteed for life",
+//!   a claim the example map forbids.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -135,11 +148,13 @@ impl Topic {
             (Self::Pricing, Chat) => "Our broadband costs £29.99 a month, and there's no setup fee.",
             (Self::Pricing, Email) => "Our broadband plan costs 29.99 GBP per month, with no setup fee.",
             (Self::Pricing, Web) => "Acme Fibre costs £29.99/mo. There is no setup fee.",
-            (Self::Contact, Chat) => "You can call us on 0800 123 4567 or email help@acme-broadband.example.",
+            // PLANTED (hygiene): markup in a text channel.
+            (Self::Contact, Chat) => "You can call us on <b>0800 123 4567</b> or email help@acme-broadband.example.",
             (Self::Contact, Email) => "You can call us on +44 800 123 4567 or email help@acme-broadband.example.",
             (Self::Contact, Web) => "Call us on 0800 123 4567 or email help@acme-broadband.example.",
             (Self::Hours, Chat) => "Our team is available weekdays 8am to 8pm.",
-            (Self::Hours, Email) => "Our customer care team is open Mon-Fri 8am-8pm.",
+            // PLANTED (hygiene): the template's placeholder was never filled in.
+            (Self::Hours, Email) => "Hi {{first_name}}, our customer care team is open Mon-Fri 8am-8pm.",
             (Self::Hours, Web) => "Customer Care is open Monday to Friday, 08:00–20:00.",
             // PLANTED: chat disagrees with web and email (the truth is 5 working days).
             (Self::Installation, Chat) => "An engineer will install your broadband within 10 working days, and there's no charge for installation.",
@@ -149,8 +164,10 @@ impl Topic {
             (Self::Cancelling, Email) => "You can cancel at any time by giving us 30 days' notice.",
             (Self::Cancelling, Web) => "Tell us you want to leave and your contract ends 30 days later.",
             (Self::Loyalty, Chat) => "When your contract ends you can renew for another eighteen months with a 10% loyalty discount.",
-            (Self::Loyalty, Email) => "Customers who renew receive a loyalty discount of ten per cent, and the new contract runs for 18 months.",
-            (Self::Loyalty, Web) => "Renew at the end of your contract and get a 10 percent loyalty discount. Renewed contracts last 18 months.",
+            // PLANTED (hygiene): one customer's account quoted to everyone.
+            (Self::Loyalty, Email) => "Customers who renew receive a loyalty discount of ten per cent, and the new contract runs for 18 months. Your renewal quote for account AC-100234 is attached.",
+            // PLANTED (hygiene): a promise the map forbids.
+            (Self::Loyalty, Web) => "Renew at the end of your contract and get a 10 percent loyalty discount. Renewed contracts last 18 months, and your price is guaranteed for life.",
             (Self::Faults, Chat) => "I'm sorry your broadband isn't working. I've opened case {case} for you, and our technical team will email you within 24 hours.",
             (Self::Faults, Email) => "I'm sorry your broadband isn't working. Please restart your router; if that doesn't help, reply with your account number and we'll look into it.",
             (Self::Faults, Web) => "If your broadband isn't working, restart your router and wait two minutes.\n\nIf that doesn't help, start a chat with us: we'll open a case and our technical team will email you within 24 hours.",
@@ -232,7 +249,13 @@ impl Answers {
                 ),
             };
         }
-        let answer = self.get(channel, classify(message));
+        let topic = match (channel, classify(message)) {
+            // PLANTED (hygiene): chat's cancellation intent is switched off,
+            // so chat falls back where email and the help centre answer.
+            (Channel::Chat, Topic::Cancelling) => Topic::Fallback,
+            (_, topic) => topic,
+        };
+        let answer = self.get(channel, topic);
         match case_on_file {
             Some(case) => answer.replace("{case}", case),
             None => answer,

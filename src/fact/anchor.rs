@@ -212,6 +212,17 @@ impl Terms {
         Terms { terms }
     }
 
+    /// Like [`Terms::mentioned_in`], counting only terms that are more than
+    /// a generic word ("email" alone is every footer's word).
+    pub(crate) fn strongly_mentioned_in(&self, text: &str, range: &Range<usize>) -> bool {
+        let Some(slice) = text.get(range.clone()) else { return false };
+        let hay = words::words(slice);
+        self.terms
+            .iter()
+            .filter(|term| term.iter().any(|w| !is_generic(w)))
+            .any(|term| term.iter().all(|w| mentions(&hay, w)))
+    }
+
     /// Whether `text[range]` names every key word of some subject phrase
     /// that has a generic head ("refunds" for "refund window").
     pub(crate) fn keywords_in(&self, text: &str, range: &Range<usize>) -> bool {

@@ -159,7 +159,9 @@ fn anchor(
     let clauses = sentence.clauses_of(&found.span);
     let in_clause = clauses.iter().any(|c| subject.mentioned_in(text, c));
     if sentence.is_boilerplate(&found.span) {
-        return in_clause.then_some(Anchor::Clause);
+        // Footer and legal text counts only when it names the subject outright.
+        let strong = clauses.iter().any(|c| subject.strongly_mentioned_in(text, c));
+        return strong.then_some(Anchor::Clause);
     }
     if spec.kind == FactKind::YesNo {
         // Yes/no values are found by the sentence naming the fact already.

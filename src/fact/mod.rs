@@ -460,3 +460,39 @@ fn hint(kind: FactKind) -> &'static str {
         FactKind::Text => "write the words a correct answer contains",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Invariant: what the report shows reads back as the value compared.
+    #[test]
+    fn displayed_values_round_trip() {
+        let locale = Locale::default();
+        for (kind, text) in [
+            (FactKind::Money, "53.35p per day"),
+            (FactKind::Money, "£0.5335 per day"),
+            (FactKind::Money, "£29.99 per month"),
+            (FactKind::Money, "24.567p per kWh"),
+            (FactKind::Money, "3p per minute"),
+            (FactKind::Duration, "12 months"),
+            (FactKind::Duration, "2 weeks"),
+            (FactKind::Duration, "10 working days"),
+            (FactKind::Percent, "39.9% EAR"),
+            (FactKind::Percent, "4.1%"),
+            (FactKind::Url, "https://acme.co.uk/returns?utm_source=chat"),
+            (FactKind::Email, "help [at] acme.co.uk"),
+            (FactKind::Phone, "0800 111 999 (24/7)"),
+        ] {
+            let spec = FactSpec::new(kind);
+            let value = parse_expected(&spec, text, &locale).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let shown = value.display();
+            let again = parse_expected(&spec, &shown, &locale).unwrap_or_else(|e| panic!("{text} → {shown}: {e}"));
+            assert!(value.agrees(&again) && again.agrees(&value), "{text} → {shown} → {again:?}");
+        }
+        let pence = parse_expected(&FactSpec::new(FactKind::Money), "53.35p per day", &locale).unwrap();
+        assert_eq!(pence.display(), "53.35p per day");
+        let other = parse_expected(&FactSpec::new(FactKind::Money), "53.53p per day", &locale).unwrap();
+        assert!(!pence.agrees(&other));
+    }
+}

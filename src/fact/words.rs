@@ -87,11 +87,19 @@ pub(crate) fn stem(word: &str) -> String {
         if let Some(base) = word.strip_suffix(suffix) {
             // "process" and "address" are not plurals.
             if base.chars().count() >= 4 && !(suffix == "s" && base.ends_with('s')) {
-                return base.to_string();
+                return silent_e(base);
             }
         }
     }
-    word
+    silent_e(&word)
+}
+
+/// "leave" and "leaving", "charge" and "charged" share a stem.
+fn silent_e(word: &str) -> String {
+    match word.strip_suffix('e') {
+        Some(base) if base.chars().count() >= 4 && !base.ends_with('e') => base.to_string(),
+        _ => word.to_string(),
+    }
 }
 
 /// Whether a word in `haystack` (already lowercased words) matches `keyword`:

@@ -191,11 +191,13 @@ fn free_polarity(sentence: &str, words: &[(Range<usize>, String)]) -> Option<boo
         } else if CHARGE_WORDS.contains(&word) {
             // "costs nothing", "charge no fee", "the fee is £0".
             let zero = words[i + 1..].iter().take(4).any(|(r, w)| {
-                matches!(w.as_str(), "nothing" | "zero" | "nil" | "no" | "none")
-                    || (w == "0"
-                        && !sentence[r.end..].starts_with(|c: char| c == '.' || c == ',' || c.is_ascii_digit()))
+                let after = &sentence[r.end..];
+                let decimal = (after.starts_with('.') || after.starts_with(','))
+                    && after[1..].starts_with(|c: char| c.is_ascii_digit());
+                matches!(w.as_str(), "nothing" | "zero" | "nil" | "no" | "none") || (w == "0" && !decimal)
             });
-            return Some(if zero { !negated } else { negated });
+            // "We don't charge an exit fee (£0)": both say free.
+            return Some(zero || negated);
         }
         i += 1;
     }
@@ -239,7 +241,20 @@ fn rewrite(words: Words, about_free: bool) -> Words {
         &["no", "fee"],
         &["complimentary"],
     ];
-    const NOT_FREE: [&str; 8] = ["charge", "charges", "charged", "chargeable", "fee", "fees", "costs", "paid"];
+    const NOT_FREE: [&str; 12] = [
+        "charge",
+        "charges",
+        "charged",
+        "chargeable",
+        "fee",
+        "fees",
+        "cost",
+        "costs",
+        "paid",
+        "pay",
+        "payable",
+        "charging",
+    ];
     let mut out = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {

@@ -39,6 +39,8 @@ pub struct Facet {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingView {
+    /// Set on the first finding of a group ("Hygiene"): a heading goes before it.
+    pub group: Option<&'static str>,
     pub id: String,
     pub anchor: String,
     pub severity: &'static str,
@@ -119,14 +121,18 @@ impl FindingList {
 
 pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
     let mut sorted: Vec<&Finding> = v.findings.iter().collect();
-    // Stable: within a severity, the analysis's order stands.
-    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    // Stable: within a severity, the analysis's order stands. Hygiene
+    // findings (how answers are written, whose data they hold) are their
+    // own group, after the findings about the map.
+    sorted.sort_by_key(|f| (f.kind.is_hygiene(), std::cmp::Reverse(f.severity)));
+    let first_hygiene = sorted.iter().position(|f| f.kind.is_hygiene());
     let recorded: std::collections::HashMap<u64, &Exchange> = run.exchanges.iter().map(|x| (x.seq, x)).collect();
     let history = v.changes.as_ref().map(changes::statuses).unwrap_or_default();
     let items: Vec<FindingView> = sorted
         .iter()
         .take(MAX_FINDINGS)
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             // Side by side in a fixed order (channel, then persona), not in
             // the order the concurrent walks happened to finish.
             let mut evidence: Vec<EvidenceView> = f
@@ -140,6 +146,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> FindingList {
             let (expected_label, found_label) = compare_labels(f.kind);
             let said = said(f, v, labels);
             FindingView {
+                group: (Some(i) == first_hygiene).then_some("Hygiene"),
                 id: f.id.clone(),
                 anchor: format!("f-{}", f.id),
                 severity: f.severity.name(),
@@ -176,6 +183,7 @@ fn compare_labels(kind: FindingKind) -> (&'static str, &'static str) {
     match kind {
         FindingKind::LostContext => ("The customer quoted", "The channel answered"),
         FindingKind::SlaBreach | FindingKind::PossibleSlaBreach => ("Service level", "Replied in"),
+        k if k.is_hygiene() => ("The map says", "The channel sent"),
         _ => ("The map says", "The channel said"),
     }
 }

@@ -104,6 +104,8 @@ pub struct Card {
     pub sla: Mark,
     pub error: Option<String>,
     pub findings: usize,
+    /// Answer-hygiene findings this touchpoint showed.
+    pub hygiene: Vec<Badge>,
 }
 
 /// "Handoff from chat", and whether the context survived it.
@@ -143,12 +145,45 @@ pub struct Recorded<'a> {
     pub kinds: HashMap<String, TaskKind>,
     /// Values captured per exchange (`seq`): a case reference issued on chat.
     pub captures: HashMap<u64, &'a BTreeMap<String, String>>,
+    /// Hygiene findings by id, as the badges on the cards they came from.
+    pub hygiene: HashMap<String, Badge>,
 }
 
 impl<'a> Recorded<'a> {
     pub fn new(run: &'a RecordedRun) -> Self {
-        Recorded { kinds: task_kinds(run), captures: run.exchanges.iter().map(|x| (x.seq, &x.captures)).collect() }
+        Recorded {
+            kinds: task_kinds(run),
+            captures: run.exchanges.iter().map(|x| (x.seq, &x.captures)).collect(),
+            hygiene: HashMap::new(),
+        }
     }
+
+    /// Badges for the verdict's hygiene findings (a leaked placeholder,
+    /// script, another customer's data …) on the cards that showed them.
+    pub fn with_hygiene(mut self, v: &crate::verdict::Verdict) -> Self {
+        self.hygiene = v
+            .findings
+            .iter()
+            .filter(|f| f.kind.is_hygiene())
+            .map(|f| {
+                let badge = Badge {
+                    label: text::humanize(f.kind.title()),
+                    severity: f.severity.name(),
+                    anchor: format!("f-{}", f.id),
+                };
+                (f.id.clone(), badge)
+            })
+            .collect();
+        self
+    }
+}
+
+/// A hygiene finding on a card: what, how serious, and a link to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Badge {
+    pub label: String,
+    pub severity: &'static str,
+    pub anchor: String,
 }
 
 /// Builds the map of the `index`-th journey.
@@ -270,6 +305,7 @@ fn lane(w: &Walk, grid: &Grid, recorded: &Recorded, labels: &Labels, j: &Journey
         if let Some(row) = rows.get_mut(at.1) {
             if let Some(cell) = row.cells.get_mut(at.0) {
                 let mut c = card(t, labels);
+                c.hygiene = t.findings.iter().filter_map(|id| recorded.hygiene.get(id).cloned()).collect();
                 if let Some(captured) = recorded.captures.get(&t.seq) {
                     c.issued = captured
                         .iter()
@@ -349,6 +385,7 @@ fn card(t: &Touchpoint, labels: &Labels) -> Card {
         sla: sla_mark(t.sla, t.sla_ms),
         error: t.error.as_ref().map(|e| text::clip(&format!("{}: {}", e.kind, e.message), 200)),
         findings: t.findings.len(),
+        hygiene: Vec::new(),
     }
 }
 

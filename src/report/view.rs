@@ -148,7 +148,7 @@ pub fn build_view(verdict: &Verdict, run: &RecordedRun) -> ReportView {
     let findings = finding::build(verdict, run, &labels);
     let transcripts = transcript::build(verdict, run, &labels, &findings.pinned_seqs());
     let findings = findings.link_transcripts(&transcripts);
-    let recorded = journey::Recorded::new(run);
+    let recorded = journey::Recorded::new(run).with_hygiene(verdict);
     ReportView {
         title: format!("{} — customer journey audit", verdict.company),
         meta: meta(verdict, run),

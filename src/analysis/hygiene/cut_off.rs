@@ -31,8 +31,7 @@ pub fn find(text: &str) -> Option<Hit> {
     }
     let end = trimmed.len();
     let last = trimmed.chars().next_back()?;
-    let last_word_start =
-        trimmed.char_indices().rev().find(|(_, c)| c.is_whitespace()).map_or(0, |(i, c)| i + c.len_utf8());
+    let last_word_start = after_last_space(trimmed);
     let last_word = &trimmed[last_word_start..];
     let why = if matches!(last, ',' | ':' | '(' | '[' | '£' | '$' | '€' | '-' | '–' | '/') {
         Some("it stops on a sign that leads to more")
@@ -48,8 +47,10 @@ pub fn find(text: &str) -> Option<Hit> {
     // The last few words, so the reader sees where it stops.
     let mut start = last_word_start.min(end);
     for _ in 0..3 {
-        match trimmed[..start].trim_end().rfind(char::is_whitespace) {
-            Some(i) if end - (i + 1) <= 40 => start = i + 1,
+        let head = trimmed[..start].trim_end();
+        match after_last_space(head) {
+            0 => break,
+            i if end - i <= 40 => start = i,
             _ => break,
         }
     }
@@ -60,6 +61,12 @@ pub fn find(text: &str) -> Option<Hit> {
 fn ends_mid_number(text: &str) -> bool {
     static MID: Lazy<Regex> = Lazy::new(|| Regex::new(r"[£$€]\d+[.,]\d$").expect("valid regex"));
     MID.is_match(text)
+}
+
+/// Where the last word of `text` starts: after its last whitespace
+/// character (of any width), or 0.
+fn after_last_space(text: &str) -> usize {
+    text.char_indices().rev().find(|(_, c)| c.is_whitespace()).map_or(0, |(i, c)| i + c.len_utf8())
 }
 
 fn unbalanced(text: &str) -> bool {
@@ -84,6 +91,15 @@ mod tests {
         assert!(found("Our broadband costs £").is_some());
         assert!(found("You can call us on the number below,").is_some());
         assert!(found("Installation is free (within five working").is_some());
+    }
+
+    /// Regression (found by the property test): a multi-byte space before
+    /// the last word put the span inside a character.
+    #[test]
+    fn a_wide_space_before_the_last_word_is_a_boundary() {
+        let text = "You can return it\u{3000}within\u{2028}thirty days of\u{3000}the";
+        let hit = find(text).expect("cut off");
+        assert!(text.get(hit.span.clone()).is_some_and(|s| s.ends_with("the")), "{:?}", hit.span);
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub(in crate::analysis) struct Hygiene<'a> {
     answered: BTreeSet<(&'a str, &'a str)>,
     scans: Memo<Scan>,
     max_evidence: usize,
+    /// Finding index → the words of its note: the most severe hit's, the
+    /// first by text among equals, so the note never depends on which walk
+    /// finished first.
+    notes: HashMap<usize, (std::cmp::Reverse<Severity>, String)>,
 }
 
 impl<'a> Hygiene<'a> {
@@ -72,6 +76,7 @@ impl<'a> Hygiene<'a> {
             answered: BTreeSet::new(),
             scans: Memo::new(),
             max_evidence: ctx.options.max_evidence,
+            notes: HashMap::new(),
         }
     }
 
@@ -103,12 +108,9 @@ impl<'a> Hygiene<'a> {
                 Source::Cleaned => r.cleaned,
                 Source::Region => scan.region.as_deref().unwrap_or(""),
             };
-            let detail = match found.kind {
-                FindingKind::ForbiddenClaim => rule_id(&found.hit.what).map(|id| strings.str(id)),
-                _ => None,
-            };
+            let detail = found.detail.as_deref().map(|d| strings.str(d));
             let key = Key { kind: found.kind, detail, ..t.base };
-            linked.push(record(findings, key, &found, text, x, t.persona));
+            linked.push(record(findings, &mut self.notes, key, &found, text, x, t.persona));
         }
         if settings.customer_data {
             let (text, skip) = if r.is_html() {
@@ -124,8 +126,9 @@ impl<'a> Hygiene<'a> {
                     kind: FindingKind::CustomerDataLeak,
                     source: Source::Raw,
                     hit: super::Hit::new(leak.span, what, Severity::Critical),
+                    detail: None,
                 };
-                linked.push(record(findings, key, &found, text, x, t.persona));
+                linked.push(record(findings, &mut self.notes, key, &found, text, x, t.persona));
             }
         }
         // What this reply gave the customer is theirs from now on.
@@ -210,9 +213,11 @@ fn tally<'a>(
     match hit {
         Some(hit) => {
             tally.fallbacks += 1;
-            tally.persona.get_or_insert(t.persona);
-            if tally.phrase.is_none() && !hit.span.is_empty() {
-                tally.phrase = Some(t.answer[hit.span.clone()].to_string());
+            // The first by name, not by arrival (like every finding).
+            tally.persona = Some(tally.persona.map_or(t.persona, |p| p.min(t.persona)));
+            let phrase = t.answer.get(hit.span.clone()).filter(|p| !p.is_empty());
+            if let Some(p) = phrase.filter(|p| tally.phrase.as_deref().map_or(true, |q| *p < q)) {
+                tally.phrase = Some(p.to_string());
             }
             if tally.evidence.len() < max_evidence {
                 tally.evidence.push(evidence::from_answer(t.x, t.answer, Some(hit.span)));
@@ -261,6 +266,7 @@ fn one_per_kind(found: &[Found]) -> Vec<Found> {
 /// Records one occurrence with its evidence; returns the finding's index.
 fn record<'a>(
     findings: &mut Findings<'a>,
+    notes: &mut HashMap<usize, (std::cmp::Reverse<Severity>, String)>,
     key: Key<'a>,
     found: &Found,
     text: &str,
@@ -271,18 +277,15 @@ fn record<'a>(
     let i = findings
         .record(key, severity, Some(persona), || Some(evidence::from_answer(x, text, Some(found.hit.span.clone()))));
     let acc = findings.get_mut(i);
-    if acc.note.is_none() {
-        acc.note = Some(found.hit.what.clone());
+    let candidate = (std::cmp::Reverse(found.hit.severity), found.hit.what.clone());
+    if notes.get(&i).map_or(true, |best| candidate < *best) {
+        acc.note = Some(candidate.1.clone());
+        notes.insert(i, candidate);
     }
     if let Some(value) = text.get(found.hit.span.clone()) {
         acc.saw_value(evidence::cut(value, 0, 200));
     }
     i
-}
-
-/// The forbidden rule's id, which `Rule::find` puts last in brackets.
-fn rule_id(what: &str) -> Option<&str> {
-    what.strip_suffix(')')?.rsplit_once(" (").map(|(_, id)| id)
 }
 
 /// The least severity of each hygiene kind (a hit may be more severe:
@@ -319,17 +322,20 @@ pub(in crate::analysis) fn describe(ctx: &Context<'_>, acc: &Acc<'_>) -> String 
         ),
         FindingKind::Markup => format!("{channel} sent {what}{asked}: the customer sees code instead of formatting."),
         FindingKind::CustomerDataLeak => {
-            let to = acc.persona.map(|p| ctx.persona_name(p)).unwrap_or_else(|| "a customer".into());
-            format!("{channel} gave {to} another customer's data — {what}{asked}. This is a privacy breach.")
+            let to = match (acc.occurrences, acc.persona) {
+                (1, Some(p)) => ctx.persona_name(p),
+                _ => "customers".into(),
+            };
+            format!("{channel} showed {to} another customer's data, {what}{asked}. This is a privacy breach.")
         }
         FindingKind::ForbiddenClaim => {
             let reason = k
                 .detail
                 .and_then(|id| ctx.suite.map.forbidden.iter().enumerate().find(|(i, f)| f.name(*i) == id))
                 .and_then(|(_, f)| f.reason.clone())
-                .map(|r| format!(" ({r})"))
+                .map(|r| format!(": {r}"))
                 .unwrap_or_default();
-            format!("{channel} made {what}{asked}{reason}; the map says no channel may say this.")
+            format!("{channel} made {what}{asked}, which the map forbids on every channel{reason}.")
         }
         FindingKind::WrongLanguage => format!("{channel} sent {what}{asked}."),
         FindingKind::Fallback => format!("{channel} fell back instead of answering{asked}."),

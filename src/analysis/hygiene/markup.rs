@@ -131,7 +131,8 @@ pub fn find(text: &str, mode: Mode, allow: &[String], skip: &[Range<usize>]) -> 
             hits.push(Hit::new(span, "a <script> element".into(), Severity::High));
         } else if let Some(h) = HANDLER.find(tag) {
             // The name after the boundary character: `onerror`.
-            let handler = h.as_str()[1..].trim_end_matches(['=', ' ']).to_string();
+            let handler = h.as_str().trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+            let handler = handler.trim_end_matches(|c: char| c == '=' || c.is_whitespace()).to_string();
             hits.push(Hit::new(span, format!("an event handler ({handler}=) that runs script"), Severity::High));
         } else if mode == Mode::Text
             && ELEMENTS.contains(&name.as_str())
@@ -173,6 +174,14 @@ mod tests {
         assert!(hits.iter().any(|(s, sev)| s.contains("onerror") && *sev == Severity::High));
         assert_eq!(found("Call us on <b>0800 123 4567</b>.", Mode::Text)[0], ("<b>".into(), Severity::Medium));
         assert_eq!(found("<a href=\"javascript:alert(1)\">here</a>", Mode::Html).len(), 1);
+    }
+
+    /// Regression: the handler's name was cut one byte after the match
+    /// start, inside a multi-byte space.
+    #[test]
+    fn a_wide_space_before_a_handler_is_fine() {
+        let hits = find("<img\u{3000}onerror=x()>", Mode::Text, &[], &[]);
+        assert!(hits.iter().any(|h| h.what.contains("onerror=")), "{hits:?}");
     }
 
     #[test]

@@ -84,6 +84,8 @@ pub struct Found {
     pub kind: FindingKind,
     pub source: Source,
     pub hit: Hit,
+    /// What else tells findings of this kind apart: the forbidden rule's id.
+    pub detail: Option<String>,
 }
 
 /// Everything the per-reply detectors found in one reply.
@@ -186,7 +188,7 @@ pub fn scan(
     let mut scan = Scan::default();
     let (text, source, skip) = reply.raw_text();
     let mut add = |kind: FindingKind, source: Source, hits: Vec<Hit>| {
-        scan.found.extend(hits.into_iter().map(|hit| Found { kind, source, hit }));
+        scan.found.extend(hits.into_iter().map(|hit| Found { kind, source, hit, detail: None }));
     };
     if settings.raw_output {
         add(FindingKind::RawOutput, source, raw::find(text, &skip));
@@ -195,7 +197,7 @@ pub fn scan(
     let raw_spans: Vec<Range<usize>> = scan_spans(&scan, FindingKind::RawOutput);
     let skip_more: Vec<Range<usize>> = skip.iter().cloned().chain(raw_spans.iter().cloned()).collect();
     let mut add = |kind: FindingKind, source: Source, hits: Vec<Hit>| {
-        scan.found.extend(hits.into_iter().map(|hit| Found { kind, source, hit }));
+        scan.found.extend(hits.into_iter().map(|hit| Found { kind, source, hit, detail: None }));
     };
     if settings.placeholders {
         add(FindingKind::LeakedPlaceholder, source, placeholder::find(text, &skip_more));
@@ -226,14 +228,19 @@ pub fn scan(
             );
         }
     }
+    if settings.forbidden {
+        for rule in rules {
+            if let Some(hit) = rule.find(reply.cleaned, locale) {
+                let (kind, source, detail) = (FindingKind::ForbiddenClaim, Source::Cleaned, Some(rule.id.clone()));
+                scan.found.push(Found { kind, source, hit, detail });
+            }
+        }
+    }
     let mut add = |kind: FindingKind, hits: Vec<Hit>| {
-        scan.found.extend(hits.into_iter().map(|hit| Found { kind, source: Source::Cleaned, hit }));
+        scan.found.extend(hits.into_iter().map(|hit| Found { kind, source: Source::Cleaned, hit, detail: None }));
     };
     if settings.cut_off && raw_spans.is_empty() {
         add(FindingKind::CutOff, cut_off::find(reply.cleaned).into_iter().collect());
-    }
-    if settings.forbidden {
-        add(FindingKind::ForbiddenClaim, rules.iter().filter_map(|r| r.find(reply.cleaned, locale)).collect());
     }
     if let (true, Some(lang)) = (settings.language && raw_spans.is_empty(), language) {
         add(

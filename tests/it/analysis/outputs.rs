@@ -32,6 +32,22 @@ fn errors_are_findings_with_their_http_evidence() {
     assert_eq!(v.counts.errors, 3);
 }
 
+/// Regression: one transport glitch produced one finding per question.
+#[test]
+fn one_transport_fault_on_a_channel_is_one_finding_whatever_the_questions() {
+    let v = verdict(vec![
+        ask("chat", "sam", "refund-policy", "").failed(ErrorKind::Status, "HTTP 503 from /chat", vec![http(503, None)]),
+        ask("chat", "sam", "monthly-price", "").failed(ErrorKind::Status, "HTTP 503 from /chat", vec![http(503, None)]),
+        ask("chat", "lee", "refund-policy", "").failed(ErrorKind::Status, "HTTP 503 from /chat", vec![http(503, None)]),
+        ask("chat", "lee", "monthly-price", "").failed(ErrorKind::Timeout, "no response in 10s", vec![]),
+    ]);
+    let errors = of_kind(&v, FindingKind::Error);
+    assert_eq!(errors.len(), 2, "one per channel and cause: {:#?}", v.findings);
+    let status = errors.iter().find(|f| f.occurrences == 3).expect("the HTTP error finding, seen three times");
+    assert_eq!(status.evidence.len(), 3, "every occurrence is evidence");
+    assert!(status.question.is_none());
+}
+
 #[test]
 fn junit_escapes_hostile_answers() {
     let hostile = "<script>alert('pwned')</script> ]]> Refunds within 14 days \u{0}\u{1b}[31m & \"quotes\"";

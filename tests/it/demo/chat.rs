@@ -50,11 +50,12 @@ async fn chat_answers_every_topic_with_its_own_wording() {
     let client = Client::new();
     let mut chat = Chat::open(&client, &demo.url(), "alex@example.com").await;
     let cases = [
-        ("What number can I call?", "0800 123 4567"),
+        ("What number can I call?", "<b>0800 123 4567</b>"),
         ("What are your opening hours?", "weekdays 8am to 8pm"),
         // Planted: chat disagrees with web and email about installation.
         ("When will the engineer install it?", "within 10 working days, and there's no charge"),
-        ("How do I cancel?", "thirty days' notice"),
+        // Planted (hygiene): chat's cancellation intent is off, so it falls back.
+        ("How do I cancel?", "Sorry, I'm not sure I understood"),
         ("Is there a discount if I renew?", "eighteen months with a 10% loyalty discount"),
         ("Tell me a joke", "I can help with returns and refunds"),
     ];
@@ -82,7 +83,7 @@ async fn chat_replies_in_the_order_asked() {
     }
     assert!(replies[0].contains("8am to 8pm"), "{replies:?}");
     assert!(replies[1].contains("£29.99"), "{replies:?}");
-    assert!(replies[2].contains("notice"), "{replies:?}");
+    assert!(replies[2].contains("not sure I understood"), "{replies:?}");
     demo.shutdown().await;
 }
 

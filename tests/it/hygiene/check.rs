@@ -86,7 +86,7 @@ fallback_phrases = ["let me check with a colleague"]
 allow_tags = ["b", "a"]
 
 [[forbidden]]
-id = "old-price"
+id = "older-price"
 fact = "monthly_price"
 value = "£24.99"
 reason = "the price before April"

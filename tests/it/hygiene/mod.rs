@@ -3,4 +3,6 @@
 //! and `[[forbidden]]`, and the demo's planted defects are found end to end.
 
 mod check;
+mod demo;
 mod props;
+mod report;
