@@ -70,6 +70,10 @@ pub struct Verdict {
     /// Steps that failed because of the suite, not the company (never findings).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub run_problems: Vec<RunProblem>,
+    /// The last comparable runs, oldest first, this one last; set by
+    /// [`crate::history::index`] when there are at least two. None otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<crate::history::Trend>,
     /// Names for people, from the suite: channel labels, persona names,
     /// question and fact labels, by id. Empty in verdicts written before
     /// it existed; readers fall back to the ids.

@@ -446,6 +446,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             fallbacks,
             changes: None,
             run_problems: std::mem::take(&mut self.problems).finish(),
+            trend: None,
             names: super::summary::names(ctx.suite),
             fix_first: Vec::new(),
         };

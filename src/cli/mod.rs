@@ -109,6 +109,10 @@ pub enum Command {
         /// The suite; default: the one the run recorded.
         #[arg(long)]
         suite: Option<PathBuf>,
+        /// Also print report.pdf with a headless Chromium or Chrome, if one is
+        /// installed (TOUCHPOINT_CHROMIUM names one).
+        #[arg(long)]
+        pdf: bool,
         #[command(flatten)]
         history: HistoryArgs,
     },
@@ -123,6 +127,10 @@ pub enum Command {
         /// How many runs to list.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Also write <out>/history.html: the last runs of each suite and
+        /// target as trend charts (score, findings, reply times against SLA).
+        #[arg(long)]
+        html: bool,
         #[command(flatten)]
         history: HistoryArgs,
     },
@@ -216,11 +224,11 @@ pub async fn dispatch(cmd: Command) -> u8 {
         Command::Analyze { run, suite, fail_on, history } => {
             offline::analyze(&run, suite.as_deref(), fail_on, true, &history.location())
         }
-        Command::Report { run, suite, history } => {
-            offline::analyze(&run, suite.as_deref(), Severity::Critical, false, &history.location())
+        Command::Report { run, suite, pdf, history } => {
+            offline::report(&run, suite.as_deref(), pdf, &history.location())
         }
-        Command::History { out, suite, limit, history } => {
-            offline::history(&out, suite.as_deref(), limit, &history.location())
+        Command::History { out, suite, limit, html, history } => {
+            offline::history(&out, suite.as_deref(), limit, html, &history.location())
         }
         Command::Diff { a, b, suite, fail_on } => offline::diff(&a, &b, suite.as_deref(), fail_on),
         Command::Merge { dirs, group, out, suite, fail_on, history } => {

@@ -64,8 +64,43 @@ pub fn analyze(dir: &Path, suite: Option<&Path>, fail_on: Severity, summary: boo
     code
 }
 
+/// `touchpoint report`: re-renders report.html, and with `--pdf` prints report.pdf.
+pub fn report(dir: &Path, suite: Option<&Path>, pdf: bool, location: &Location) -> u8 {
+    let code = analyze(dir, suite, Severity::Critical, false, location);
+    if code != exit::OK || !pdf {
+        return code;
+    }
+    let html = dir.join(crate::report::FILE_NAME);
+    match crate::report::pdf::print(&html, &dir.join(crate::report::pdf::FILE_NAME)) {
+        Ok(path) => {
+            eprintln!("  wrote {}", path.display());
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::RUNTIME
+        }
+    }
+}
+
 /// `touchpoint history`: the runs indexed in `out`, as a table on stdout.
-pub fn history(out: &Path, suite: Option<&str>, limit: usize, location: &Location) -> u8 {
+pub fn history(out: &Path, suite: Option<&str>, limit: usize, html: bool, location: &Location) -> u8 {
+    if html {
+        // The trend page reads history.sqlite; the PostgreSQL back-end has no trend reads yet.
+        let page = match location {
+            Location::Reports => crate::report::history_page::write(out, suite, limit).map_err(|e| e.to_string()),
+            Location::Postgres(_) => Err("--html draws trends from history.sqlite in the reports folder; \
+                                         it cannot read a PostgreSQL history yet (drop --history)"
+                .to_string()),
+        };
+        match page {
+            Ok(path) => eprintln!("  wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::RUNTIME;
+            }
+        }
+    }
     match crate::history::list_in(location, out, suite, limit) {
         Ok(entries) => {
             let mut stdout = std::io::stdout().lock();

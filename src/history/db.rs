@@ -20,7 +20,8 @@ use std::time::Duration;
 pub const FILE_NAME: &str = "history.sqlite";
 
 /// Bumped when the tables change; stored in `PRAGMA user_version`.
-const SCHEMA: i64 = 1;
+/// 2: `channel_times` (per-channel p95 against the SLA, for trends).
+const SCHEMA: i64 = 2;
 
 /// How long to wait for another touchpoint (a scheduled run finishing at
 /// the same moment) to release its write lock before giving up.
@@ -55,6 +56,14 @@ CREATE TABLE IF NOT EXISTS findings (
     PRIMARY KEY (run_id, id)
 );
 CREATE INDEX IF NOT EXISTS findings_by_id ON findings (id);
+CREATE TABLE IF NOT EXISTS channel_times (
+    run_id  TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    sla_ms  REAL,
+    p95_ms  REAL,
+    replies INTEGER NOT NULL,
+    PRIMARY KEY (run_id, channel)
+);
 ";
 
 /// Why the history could not be used. Every message names the file and
@@ -173,6 +182,10 @@ impl Db {
         &self.path
     }
 
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     /// Starts a write transaction at once, so reading the previous runs and
     /// writing this one is atomic even when two runs finish together.
     pub fn write(&mut self) -> Result<Writer<'_>, HistoryError> {
@@ -277,6 +290,16 @@ impl Writer<'_> {
             .tx
             .prepare("INSERT INTO findings (run_id, id, kind, severity, channel, question, fact, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
             .map_err(err)?;
+        self.tx.execute("DELETE FROM channel_times WHERE run_id = ?1", [&row.run_id]).map_err(err)?;
+        let mut times = self
+            .tx
+            .prepare("INSERT INTO channel_times (run_id, channel, sla_ms, p95_ms, replies) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .map_err(err)?;
+        for s in &v.sla {
+            // The conservative end: the moment the customer had the reply.
+            let p95 = s.p95.map(|p| p.latest_ms);
+            times.execute(params![row.run_id, s.channel, s.sla_ms, p95, saturating_i64(s.replies)]).map_err(err)?;
+        }
         for f in &v.findings {
             insert
                 .execute(params![
@@ -292,6 +315,14 @@ impl Writer<'_> {
                 .map_err(err)?;
         }
         Ok(())
+    }
+
+    pub(super) fn conn(&self) -> &Connection {
+        &self.tx
+    }
+
+    pub(super) fn shown_path(&self) -> &str {
+        &self.path
     }
 
     pub fn commit(self) -> Result<(), HistoryError> {
@@ -386,7 +417,7 @@ fn parse_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, idx: usize) -> rusq
     serde_json::from_value(serde_json::Value::String(text)).map_err(|e| conversion(idx, e))
 }
 
-fn time_column(r: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+pub(super) fn time_column(r: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
     let text: String = r.get(idx)?;
     parse_time(&text).map_err(|e| conversion(idx, e))
 }
@@ -412,7 +443,7 @@ fn shown(path: &Path) -> String {
 }
 
 /// Turns SQLite's error into one that says what to do.
-fn classify(path: &str, e: rusqlite::Error) -> HistoryError {
+pub(super) fn classify(path: &str, e: rusqlite::Error) -> HistoryError {
     let path = path.to_string();
     match &e {
         rusqlite::Error::SqliteFailure(f, _) => match f.code {

@@ -9,6 +9,8 @@
 //! - [`changes`]: pure set arithmetic on finding fingerprints.
 //! - [`diff`]: comparing two runs' verdicts (a baseline and a candidate), pure.
 //! - [`diff_report`]: reading the two runs and writing `diff-<run>.json`/`.html`.
+//! - [`trend`]: the last N comparable runs (score, findings by severity,
+//!   per-channel p95 against the SLA) for the report's trend charts.
 //!
 //! Analysis never sees history: [`index`] runs after [`crate::analysis::analyze`]
 //! and only fills in [`Verdict::changes`]. Two runs are *comparable* when
@@ -21,9 +23,11 @@ pub mod db;
 pub mod diff;
 pub mod diff_report;
 pub mod postgres;
+pub mod trend;
 
 pub use changes::{Changes, FindingRef, Persisting, RunRef};
 pub use db::{Db, HistoryError, Lookup, RunRow};
+pub use trend::Trend;
 
 use crate::verdict::Verdict;
 use std::fmt;
@@ -108,6 +112,9 @@ pub fn index(reports: &Path, verdict: &mut Verdict) -> Result<(), HistoryError> 
     let changes = changes(&writer, &run, verdict.findings.iter().map(|f| f.id.as_str()), true)?;
     verdict.changes = changes;
     writer.upsert(verdict)?;
+    let trend = writer.trend(&run, trend::DEFAULT_RUNS)?;
+    // One run is not a trend.
+    verdict.trend = (trend.points.len() > 1).then_some(trend);
     writer.commit()
 }
 

@@ -98,11 +98,20 @@ struct Asked {
 }
 
 pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> Matrix {
+    // Every channel and segment that answered, and those asked that never
+    // did (an unreachable channel is a column of "no usable reply").
+    let questions: BTreeSet<&str> = v.matrix.iter().map(|r| r.question.as_str()).collect();
     let columns: Vec<Column> = v
         .matrix
         .iter()
         .flat_map(|r| &r.cells)
         .map(|c| Column { channel: c.channel.clone(), segment: c.segment.clone() })
+        .chain(
+            run.exchanges
+                .iter()
+                .filter(|x| x.question.as_deref().is_some_and(|q| questions.contains(q)))
+                .map(|x| Column { channel: x.channel.clone(), segment: x.persona_segment.clone() }),
+        )
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();

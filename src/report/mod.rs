@@ -25,14 +25,17 @@ mod attempts;
 mod changes;
 mod csp;
 mod finding;
+pub mod history_page;
 mod journey;
 mod labels;
 mod matrix;
+pub mod pdf;
 mod summary;
 mod svg;
 mod text;
 mod timing;
 mod transcript;
+pub mod trend;
 pub mod view;
 
 pub use view::{build_view, ReportView};
@@ -50,9 +53,10 @@ const STYLE: &str = include_str!("../../templates/report/style.css");
 const SCRIPT: &str = include_str!("../../templates/report/report.js");
 
 /// The templates, by the names they include each other with.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("report.html.j2", include_str!("../../templates/report/report.html.j2")),
     ("macros.html.j2", include_str!("../../templates/report/macros.html.j2")),
+    ("trends.html.j2", include_str!("../../templates/report/trends.html.j2")),
     ("headline.html.j2", include_str!("../../templates/report/headline.html.j2")),
     ("journeys.html.j2", include_str!("../../templates/report/journeys.html.j2")),
     ("matrix.html.j2", include_str!("../../templates/report/matrix.html.j2")),

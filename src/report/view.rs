@@ -27,6 +27,8 @@ pub struct ReportView {
     pub title: String,
     pub meta: Meta,
     pub headline: Headline,
+    /// The last comparable runs as small charts; None without history.
+    pub trends: Option<super::trend::TrendView>,
     pub journeys: Vec<JourneyMap>,
     pub matrix: Matrix,
     pub timings: Vec<ChannelTiming>,
@@ -151,7 +153,17 @@ pub fn build_view(verdict: &Verdict, run: &RecordedRun) -> ReportView {
         title: format!("{} — customer journey audit", verdict.company),
         meta: meta(verdict, run),
         headline: headline(verdict, &findings),
-        journeys: verdict.journeys.iter().enumerate().map(|(i, j)| journey::build(i, j, &recorded, &labels)).collect(),
+        trends: verdict.trend.as_ref().and_then(|t| {
+            super::trend::build(t, &labels, format!("Suite {} against {}", verdict.suite, verdict.target))
+        }),
+        // Journeys of the map this run never walked (a sweep-only run) would be empty boxes.
+        journeys: verdict
+            .journeys
+            .iter()
+            .filter(|j| !j.walks.is_empty() || j.walks_omitted > 0)
+            .enumerate()
+            .map(|(i, j)| journey::build(i, j, &recorded, &labels))
+            .collect(),
         matrix: matrix::build(verdict, run, &labels),
         timings: timing::build(verdict, run, &labels),
         findings,

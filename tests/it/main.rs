@@ -12,6 +12,7 @@
 //! - `facts`: fact kinds and answer cleaning, table-driven and property-tested.
 //! - `analysis`: findings, matrix, service levels, handoffs, JUnit.
 //! - `report`: the HTML report in headless Chromium, view-model golden files.
+//! - `report_layout`: eight channels × four segments at 1280 px, fix-first, trends.
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
 //! - `hostile`: a hostile target, one endpoint per misbehaviour (issue 13).
 //! - `recipes`: vendor-shaped servers (auth, callbacks, signatures, streams) driven by configuration.
@@ -36,5 +37,6 @@ mod hygiene;
 mod recipes;
 mod record;
 mod report;
+mod report_layout;
 mod run;
 mod shard;

@@ -595,6 +595,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
         fallbacks: Vec::new(),
         changes: None,
         run_problems: vec![],
+        trend: None,
         names: verdict::Names {
             channels: [("email".to_string(), "Email (help desk)".to_string())].into(),
             personas: [("persona-1".to_string(), "Prepay Pat".to_string())].into(),
