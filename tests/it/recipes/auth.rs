@@ -6,8 +6,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
+use std::path::PathBuf;
 use touchpoint::analysis::{analyze, AnalyzeOptions};
-use touchpoint::record::{read_run, ErrorKind};
+use touchpoint::record::{read_run, ErrorKind, RecordedRun};
 
 /// A bot API that wants HTTP Basic `bot:s3cret` and a body signature
 /// (`X-Signature: hex(HMAC-SHA256(secret, body text))`).
@@ -34,30 +35,11 @@ async fn server() -> String {
     format!("http://{addr}")
 }
 
-const MAP: &str = r#"
-name = "Auth Co"
-[facts.refund_window]
-kind = "duration"
-value = "30 days"
-[[questions]]
-id = "refund"
-asks = ["How long do I have to return it?"]
-expects = ["refund_window"]
-"#;
-
 const PERSONAS: &str = r#"
 [[personas]]
 id = "ann"
 name = "Ann Lee"
 email = "ann@example.com"
-"#;
-
-const SWEEPS: &str = r#"
-[[sweeps]]
-id = "all"
-questions = ["*"]
-channels = ["*"]
-personas = ["*"]
 "#;
 
 fn channels(password_var: &str) -> String {
@@ -78,27 +60,42 @@ text = "$.answer"
     )
 }
 
-#[tokio::test]
-async fn basic_auth_and_an_hmac_signed_body_reach_the_bot() {
-    std::env::set_var("TP_RECIPE_AUTH_PW", "s3cret");
+/// Runs the sweep (one persona, one question, the bot) against a fresh bot
+/// server whose password comes from `password_var`.
+async fn run_bot(password_var: &str) -> Ran {
     let url = server().await;
-    let chans = channels("TP_RECIPE_AUTH_PW");
+    let chans = channels(password_var);
     let dir = common::write_suite(&[
-        ("map.toml", MAP),
+        ("map.toml", super::MAP),
         ("channels.toml", &chans),
         ("personas.toml", PERSONAS),
-        ("sweeps.toml", SWEEPS),
+        ("sweeps.toml", super::SWEEPS),
     ]);
     let suite = common::load(dir.path());
     let out = tempfile::tempdir().unwrap();
     let result = common::run(suite.clone(), common::options(out.path(), &url)).await;
     let run = read_run(&result.dir).unwrap();
+    Ran { suite, run, run_dir: result.dir, _folders: (dir, out) }
+}
+
+struct Ran {
+    suite: touchpoint::suite::Suite,
+    run: RecordedRun,
+    run_dir: PathBuf,
+    /// The suite and reports folders, deleted when the test ends.
+    _folders: (tempfile::TempDir, tempfile::TempDir),
+}
+
+#[tokio::test]
+async fn basic_auth_and_an_hmac_signed_body_reach_the_bot() {
+    std::env::set_var("TP_RECIPE_AUTH_PW", "s3cret");
+    let Ran { suite, run, run_dir: dir, _folders } = run_bot("TP_RECIPE_AUTH_PW").await;
     assert_eq!(run.exchanges.len(), 1);
     let x = &run.exchanges[0];
     assert!(x.error.is_none(), "{:?}", x.error);
     assert_eq!(x.reply.as_ref().unwrap().text, "Refunds are accepted within 30 days.");
     // The secret never reaches the record, not even inside the Basic header.
-    let text = std::fs::read_to_string(result.dir.join("run.jsonl")).unwrap();
+    let text = std::fs::read_to_string(dir.join("run.jsonl")).unwrap();
     assert!(!text.contains("s3cret") && !text.contains("Ym90OnMzY3JldA"), "{text}");
     let sent = &x.http[0].request_headers;
     assert_eq!(sent.get("Authorization").map(String::as_str), Some("Basic ***"));
@@ -110,18 +107,7 @@ async fn basic_auth_and_an_hmac_signed_body_reach_the_bot() {
 #[tokio::test]
 async fn a_401_with_an_unset_credential_is_a_run_problem_not_a_finding() {
     std::env::remove_var("TP_RECIPE_AUTH_UNSET");
-    let url = server().await;
-    let chans = channels("TP_RECIPE_AUTH_UNSET");
-    let dir = common::write_suite(&[
-        ("map.toml", MAP),
-        ("channels.toml", &chans),
-        ("personas.toml", PERSONAS),
-        ("sweeps.toml", SWEEPS),
-    ]);
-    let suite = common::load(dir.path());
-    let out = tempfile::tempdir().unwrap();
-    let result = common::run(suite.clone(), common::options(out.path(), &url)).await;
-    let run = read_run(&result.dir).unwrap();
+    let Ran { suite, run, _folders, .. } = run_bot("TP_RECIPE_AUTH_UNSET").await;
     let err = run.exchanges[0].error.as_ref().expect("the step failed");
     assert_eq!(err.kind, ErrorKind::Suite, "{}", err.message);
     assert!(err.message.contains("`TP_RECIPE_AUTH_UNSET` is unset"), "{}", err.message);
