@@ -292,6 +292,7 @@ impl Sender {
             body_bytes: 0,
             truncated: false,
             error: None,
+            callback: None,
         };
         let result = tokio::select! {
             r = builder.send() => r,

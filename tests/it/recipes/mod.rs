@@ -6,9 +6,14 @@
 //!   errors the suite causes (an unset credential) kept out of findings.
 //! - `webhook`: form-encoded callbacks (Mailgun-shaped), an auto-reply to
 //!   skip, a duplicate delivery, the receiver on 127.0.0.2 with a public URL.
+//! - `webhook_chat`: the `webhook-chat` recipe against a Twilio-like platform.
+//! - `vendor`: what every vendor-shaped server shares (serving, answers,
+//!   signatures, the delivery log).
 
 mod auth;
+mod vendor;
 mod webhook;
+mod webhook_chat;
 
 /// A one-fact map, one persona pair and a sweep: what every recipe test asks.
 pub const MAP: &str = r#"
