@@ -455,7 +455,7 @@ impl Conversation {
                 tokio::select! {
                     cb = inbox.recv() => cb,
                     _ = tokio::time::sleep_until(deadline) => {
-                        return Err(fail(ErrorKind::NoReply, format!("no callback within {} (max_wait); {received} callbacks did not match `reply`", humantime::format_duration(max_wait))));
+                        return Err(super::webhook::verify::no_reply(&out.http, received, max_wait));
                     }
                     _ = stop.changed() => return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply")),
                 }

@@ -265,7 +265,7 @@ async fn receive(
         },
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE,
     };
-    let parsed = parse::parse(&content_type, &body).await;
+    let mut parsed = parse::parse(&content_type, &body).await;
     // The URL as the provider called it: the one it was given, with its query.
     let called = match uri.query() {
         Some(q) => format!("{url}?{q}"),
@@ -284,17 +284,14 @@ async fn receive(
         (Ok(()), Ok(_)) => None,
     };
     let refused = checked.as_ref().err().map(verify::Rejection::status);
+    // Multipart bodies are recorded without their attachments.
+    let recorded = match parsed.as_mut().map(|p| p.recorded.take()) {
+        Ok(Some(r)) => r,
+        _ => String::from_utf8_lossy(&body).into_owned(),
+    };
     let value = parsed.map(|p| parse::normalise(p, &headers, guard.header_block.as_deref()));
     let status = |accepted: u16| refused.unwrap_or(accepted);
-    let mut callback = Callback {
-        body: String::from_utf8_lossy(&body).into_owned(),
-        content_type,
-        headers,
-        at,
-        value,
-        status: 0,
-        note,
-    };
+    let mut callback = Callback { body: recorded, content_type, headers, at, value, status: 0, note };
     let late = |mut callback: Callback| {
         inner.late.fetch_add(1, Ordering::Relaxed);
         callback.status = status(200);

@@ -14,6 +14,9 @@ pub struct Parsed {
     /// The form parameters as posted, in order (a `url+params` signature
     /// covers them all, repeats included); empty for JSON.
     pub params: Vec<(String, String)>,
+    /// Multipart: the body as it is recorded, each file part's content
+    /// replaced by its size (attachments are never recorded).
+    pub recorded: Option<String>,
 }
 
 /// Reads a body by its content type. Err says why it cannot be read.
@@ -23,18 +26,18 @@ pub async fn parse(content_type: &str, body: &Bytes) -> Result<Parsed, String> {
         let params: Vec<(String, String)> =
             form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         let object = params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-        return Ok(Parsed { object, params });
+        return Ok(Parsed { object, params, recorded: None });
     }
     if ct.starts_with("multipart/form-data") {
         return multipart(content_type, body.clone()).await;
     }
     let text = std::str::from_utf8(body).map_err(|_| "a callback body that is not UTF-8".to_string())?;
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(object)) => Ok(Parsed { object, params: Vec::new() }),
+        Ok(Value::Object(object)) => Ok(Parsed { object, ..Parsed::default() }),
         Ok(other) => {
             let mut object = Map::new();
             object.insert("body".into(), other);
-            Ok(Parsed { object, params: Vec::new() })
+            Ok(Parsed { object, ..Parsed::default() })
         }
         Err(e) => Err(format!(
             "a callback that is neither JSON, a form nor multipart ({}): {e}",
@@ -48,8 +51,9 @@ pub async fn parse(content_type: &str, body: &Bytes) -> Result<Parsed, String> {
 async fn multipart(content_type: &str, body: Bytes) -> Result<Parsed, String> {
     let boundary = multer::parse_boundary(content_type).map_err(|e| format!("a multipart callback {e}"))?;
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
-    let mut form = multer::Multipart::new(stream, boundary);
+    let mut form = multer::Multipart::new(stream, boundary.clone());
     let mut out = Parsed::default();
+    let mut recorded = String::new();
     loop {
         let mut field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -57,6 +61,7 @@ async fn multipart(content_type: &str, body: Bytes) -> Result<Parsed, String> {
             Err(e) => return Err(format!("a multipart callback that cannot be read: {e}")),
         };
         let name = field.name().unwrap_or_default().to_string();
+        recorded.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name={name:?}"));
         if let Some(filename) = field.file_name().map(str::to_string) {
             let kind = field.content_type().map(|m| m.to_string()).unwrap_or_default();
             let mut size = 0u64;
@@ -67,14 +72,20 @@ async fn multipart(content_type: &str, body: Bytes) -> Result<Parsed, String> {
                     Err(e) => return Err(format!("a multipart callback that cannot be read: {e}")),
                 }
             }
+            recorded.push_str(&format!(
+                "; filename={filename:?}\r\nContent-Type: {kind}\r\n\r\n[{size} bytes, not recorded]\r\n"
+            ));
             let file = serde_json::json!({ "filename": filename, "content_type": kind, "size": size });
             out.object.insert(name, file);
         } else {
             let text = field.text().await.map_err(|e| format!("a multipart callback that cannot be read: {e}"))?;
+            recorded.push_str(&format!("\r\n\r\n{text}\r\n"));
             out.object.insert(name.clone(), Value::String(text.clone()));
             out.params.push((name, text));
         }
     }
+    recorded.push_str(&format!("--{boundary}--\r\n"));
+    out.recorded = Some(recorded);
     Ok(out)
 }
 
@@ -165,6 +176,9 @@ mod tests {
             serde_json::json!({"filename": "secret.pdf", "content_type": "application/pdf", "size": 22})
         );
         assert!(!v.to_string().contains("private bytes"), "never the file's content");
+        let recorded = read("multipart/form-data; boundary=XyZ", body).unwrap().recorded.unwrap();
+        assert!(recorded.contains("Refunds within 30 days.") && recorded.contains("[22 bytes, not recorded]"));
+        assert!(!recorded.contains("private bytes"), "{recorded}");
         assert!(read("multipart/form-data", body).unwrap_err().contains("multipart"), "no boundary");
     }
 

@@ -10,6 +10,34 @@ use base64::Engine as _;
 use hmac::Mac;
 use serde_json::Value;
 
+/// A webhook step that waited in vain. When callbacks came but every one
+/// was refused by `receive.verify`, the likelier cause is the suite's secret
+/// or header, not the company: a run problem naming the key, not a finding.
+pub fn no_reply(
+    http: &[crate::record::Http],
+    unmatched: usize,
+    max_wait: std::time::Duration,
+) -> crate::record::StepError {
+    use crate::record::{ErrorKind, Purpose, StepError};
+    let wait = humantime::format_duration(max_wait);
+    let refused = http
+        .iter()
+        .filter(|h| h.purpose == Purpose::Webhook && h.callback.is_some_and(|n| n.invalid_signature()))
+        .count();
+    if refused > 0 && unmatched == 0 {
+        return StepError {
+            kind: ErrorKind::Suite,
+            message: format!(
+                "no reply within {wait} (max_wait): all {refused} callbacks failed `receive.verify`; check its `secret`, `header`, `prefix` and `over` in channels.toml"
+            ),
+        };
+    }
+    StepError {
+        kind: ErrorKind::NoReply,
+        message: format!("no callback within {wait} (max_wait); {unmatched} callbacks did not match `reply`"),
+    }
+}
+
 /// Why a callback was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
@@ -207,7 +235,7 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let parsed = Parsed { object: Default::default(), params };
+        let parsed = Parsed { params, ..Parsed::default() };
         let h = vec![("x-twilio-signature".to_string(), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=".to_string())];
         assert_eq!(v.check(url, &h, b"", Some(&parsed)), Ok(()));
         assert_eq!(v.check("https://other.example/", &h, b"", Some(&parsed)).unwrap_err().status(), 403);
@@ -220,14 +248,19 @@ mod tests {
         let flat: serde_json::Map<String, Value> =
             serde_json::from_value(serde_json::json!({"timestamp": "1700000000", "token": "abc123", "signature": sig}))
                 .unwrap();
-        let parsed = Parsed { object: flat.clone(), params: Vec::new() };
+        let parsed = Parsed { object: flat.clone(), ..Parsed::default() };
         assert_eq!(v.check("", &[], b"", Some(&parsed)), Ok(()));
-        let nested =
-            Parsed { object: serde_json::from_value(serde_json::json!({"signature": flat})).unwrap(), params: vec![] };
+        let nested = Parsed {
+            object: serde_json::from_value(serde_json::json!({"signature": flat})).unwrap(),
+            ..Parsed::default()
+        };
         assert_eq!(v.check("", &[], b"", Some(&nested)), Ok(()));
         let mut forged = flat;
         forged.insert("token".into(), "zzz".into());
-        assert_eq!(v.check("", &[], b"", Some(&Parsed { object: forged, params: vec![] })).unwrap_err().status(), 403);
+        assert_eq!(
+            v.check("", &[], b"", Some(&Parsed { object: forged, ..Parsed::default() })).unwrap_err().status(),
+            403
+        );
         assert_eq!(v.check("", &[], b"", None).unwrap_err().status(), 401);
     }
 }

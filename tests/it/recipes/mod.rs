@@ -6,11 +6,16 @@
 //!   errors the suite causes (an unset credential) kept out of findings.
 //! - `webhook`: form-encoded callbacks (Mailgun-shaped), an auto-reply to
 //!   skip, a duplicate delivery, the receiver on 127.0.0.2 with a public URL.
-//! - `webhook_chat`: the `webhook-chat` recipe against a Twilio-like platform.
+//! - `webhook_chat`, `inbound_parse`, `form_email`: the `webhook-chat`,
+//!   `inbound-parse-email` and `form-email` recipes against Twilio-,
+//!   SendGrid- and Mailgun-like providers.
 //! - `vendor`: what every vendor-shaped server shares (serving, answers,
 //!   signatures, the delivery log).
 
 mod auth;
+mod check;
+mod form_email;
+mod inbound_parse;
 mod vendor;
 mod webhook;
 mod webhook_chat;
