@@ -189,7 +189,8 @@ fn bare_links(slice: &str) -> bool {
     if links.is_empty() {
         return false;
     }
-    let rest = words::words(slice).into_iter().filter(|(r, _)| !links.iter().any(|l| l.start <= r.start && r.start < l.end));
+    let rest =
+        words::words(slice).into_iter().filter(|(r, _)| !links.iter().any(|l| l.start <= r.start && r.start < l.end));
     rest.count() <= 2
 }
 

@@ -176,7 +176,10 @@ fn normalise(candidate: &str, locale: &Locale) -> Option<String> {
             }
         }
         // Irish freephone and shared-cost numbers have no trunk 0: "1800 20 50 50".
-        None if country == "353" && digits.len() == 10 && ["1800", "1850", "1890"].iter().any(|p| digits.starts_with(p)) => {
+        None if country == "353"
+            && digits.len() == 10
+            && ["1800", "1850", "1890"].iter().any(|p| digits.starts_with(p)) =>
+        {
             format!("{country}{digits}")
         }
         None => {
