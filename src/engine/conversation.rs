@@ -3,11 +3,11 @@
 //! receive the reply in the response, by polling or by webhook. There is no
 //! per-vendor code: everything specific lives in `channels.toml`.
 
+use super::extract::{self, Source};
 use super::http::{Outcome, Response};
 pub use super::prepare::prepare;
 use super::webhook::Callback;
 use super::Shared;
-use crate::extract::{self, Source};
 use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
 use crate::suite::channel::{Channel, Extract, Extractor, ReceiveMode, RequestSpec};
 use crate::template;
