@@ -483,6 +483,7 @@ pub(super) fn error_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Malformed => "malformed",
         ErrorKind::TooLarge => "too_large",
         ErrorKind::NoReply => "no_reply",
+        ErrorKind::Cut => "cut",
         ErrorKind::Interrupted => "interrupted",
         ErrorKind::Budget => "budget",
         ErrorKind::Suite => "suite",

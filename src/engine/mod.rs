@@ -9,12 +9,15 @@
 pub mod budget;
 pub mod clock;
 pub mod conversation;
+pub mod extract;
 pub mod guard;
 pub mod http;
 pub mod polls;
 pub mod prepare;
 pub mod progress;
 pub mod ratelimit;
+pub mod sse;
+pub mod stream;
 pub mod walk;
 pub mod webhook;
 
@@ -161,8 +164,13 @@ pub async fn run(
     stop: watch::Receiver<bool>,
 ) -> Result<RunResult, EngineError> {
     let clock = Clock::start();
-    let resumed = match &opts.resume {
-        Some(path) => Some(resume_from(path)?),
+    let resumed = match opts.resume.clone() {
+        // Reading a long record is blocking work: off the runtime's workers.
+        Some(path) => Some(
+            tokio::task::spawn_blocking(move || resume_from(&path))
+                .await
+                .map_err(|e| EngineError::Resume(format!("reading the record failed: {e}")))??,
+        ),
         None => None,
     };
     if let Some(r) = &resumed {
