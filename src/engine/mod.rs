@@ -16,6 +16,8 @@ pub mod polls;
 pub mod prepare;
 pub mod progress;
 pub mod ratelimit;
+pub mod sse;
+pub mod stream;
 pub mod walk;
 pub mod webhook;
 

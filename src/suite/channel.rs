@@ -285,6 +285,10 @@ pub enum ReceiveMode {
     Poll,
     /// The target calls a loopback URL (`{{ webhook_url }}`) with the reply.
     Webhook,
+    /// The reply is a Server-Sent Events stream: the last send's response,
+    /// or `request`'s. Its text is the `data` of the `events` named, in
+    /// order, concatenated exactly, up to the `end` event.
+    Stream,
 }
 
 /// How the reply arrives.
@@ -334,6 +338,19 @@ pub struct Receive {
     /// Webhook mode: how callbacks are signed (`super::callback`).
     #[serde(default)]
     pub verify: Option<super::callback::Verify>,
+    /// Stream mode: the event types whose `data` make up the reply
+    /// (`["message.delta"]`); an event with no `event:` line is `message`.
+    #[serde(default = "default_events")]
+    pub events: Vec<String>,
+    /// Stream mode: the event type (`message.done`) or the exact data
+    /// (`[DONE]`) that ends the reply. Without it the reply ends when the
+    /// server closes the stream; with it, a stream that closes first is cut.
+    #[serde(default)]
+    pub end: Option<String>,
+}
+
+fn default_events() -> Vec<String> {
+    vec!["message".into()]
 }
 
 fn default_every() -> Dur {
@@ -369,6 +386,8 @@ impl Default for Receive {
             dedupe: None,
             header_block: None,
             verify: None,
+            events: default_events(),
+            end: None,
         }
     }
 }

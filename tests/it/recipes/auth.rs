@@ -29,7 +29,7 @@ async fn server() -> String {
             axum::Json(serde_json::json!({"answer": "Refunds are accepted within 30 days."})).into_response()
         }),
     );
-    super::vendor::serve(app).await
+    super::serve(app).await
 }
 
 const PERSONAS: &str = r#"

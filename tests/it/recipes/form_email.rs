@@ -94,7 +94,7 @@ async fn form_callbacks_signed_over_timestamp_and_token() {
     std::env::set_var("MAIL_SIGNING_KEY", SIGNING_KEY);
     let provider = Provider::default();
     let app = Router::new().route("/v3/acme.example/messages", post(messages)).with_state(provider.clone());
-    let url = vendor::serve(app).await;
+    let url = super::serve(app).await;
     let suite = common::load(&vendor::recipe("form-email"));
     let out = tempfile::tempdir().unwrap();
     let mut opts = common::options(out.path(), &url);
@@ -141,7 +141,7 @@ async fn a_wrong_signing_key_is_a_run_problem_not_a_security_finding() {
     std::env::set_var("TP_FORM_EMAIL_WRONG_KEY", "not-the-signing-key");
     let provider = Provider::default();
     let app = Router::new().route("/v3/acme.example/messages", post(messages)).with_state(provider.clone());
-    let url = vendor::serve(app).await;
+    let url = super::serve(app).await;
     let channels = std::fs::read_to_string(vendor::recipe("form-email").join("channels.toml"))
         .unwrap()
         .replace("env.MAIL_SIGNING_KEY", "env.TP_FORM_EMAIL_WRONG_KEY")

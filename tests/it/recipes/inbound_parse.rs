@@ -85,7 +85,7 @@ async fn send(State(p): State<Provider>, headers: HeaderMap, Json(mail): Json<se
 async fn multipart_replies_read_through_their_header_block() {
     std::env::set_var("MAIL_API_KEY", KEY);
     let provider = Provider::default();
-    let url = vendor::serve(Router::new().route("/v3/mail/send", post(send)).with_state(provider.clone())).await;
+    let url = super::serve(Router::new().route("/v3/mail/send", post(send)).with_state(provider.clone())).await;
     let suite = common::load(&vendor::recipe("inbound-parse-email"));
     let out = tempfile::tempdir().unwrap();
     let result = common::run(suite.clone(), common::options(out.path(), &url)).await;

@@ -1,20 +1,12 @@
-//! What every vendor-shaped test server shares: serving an axum app on
-//! 127.0.0.1:0, the company's answers, signing and delivering callbacks the
-//! way providers do, and the log of what each delivery was answered.
+//! What the vendor-shaped test servers share besides serving
+//! (`super::serve`): where the recipes are, the company's answers, signing
+//! and delivering callbacks the way providers do, and the log of what each
+//! delivery was answered.
 
-use axum::Router;
 use base64::Engine as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use touchpoint::template::filters::hmac_bytes;
-
-/// Serves `app` on a free loopback port; returns its base URL.
-pub async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
 
 /// A recipe suite shipped in `scenarios/recipes/<name>`.
 pub fn recipe(name: &str) -> PathBuf {

@@ -61,7 +61,7 @@ async fn provider() -> (String, Arc<Mutex<Seen>>) {
             }),
         )
         .with_state(seen.clone());
-    (super::vendor::serve(app).await, seen)
+    (super::serve(app).await, seen)
 }
 
 fn rand_id(from: &str) -> String {

@@ -119,7 +119,7 @@ async fn signed_form_callbacks_with_forged_duplicate_and_late_deliveries() {
         .route("/v1/Conversations", post(open))
         .route("/v1/Conversations/:sid/Messages", post(message))
         .with_state(platform.clone());
-    let url = vendor::serve(app).await;
+    let url = super::serve(app).await;
     let suite = common::load(&vendor::recipe("webhook-chat"));
     let out = tempfile::tempdir().unwrap();
     let mut opts = common::options(out.path(), &url);
