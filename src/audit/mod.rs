@@ -265,17 +265,14 @@ async fn one_run(
         Ok(r) => r,
         Err(e) => return log.event("run failed", &[("error", e.to_string())]),
     };
-    let analysis = AnalyzeOptions { fail_on: opts.fail_on, ..Default::default() };
-    let (verdict, history_failed) = match crate::artifacts::write_all_to(&result.dir, suite, &analysis, &opts.history) {
-        Ok(w) => {
-            for warning in &w.warnings {
-                log.event("history warning", &[("run", result.run_id.clone()), ("warning", warning.clone())]);
-            }
-            let failed = !w.warnings.is_empty();
-            (w.verdict, failed)
-        }
-        Err(e) => return log.event("run failed", &[("run", result.run_id.clone()), ("error", e.to_string())]),
+    let derived = match derive(suite, opts, &result).await {
+        Ok(d) => d,
+        Err(e) => return log.event("run failed", &[("run", result.run_id.clone()), ("error", e)]),
     };
+    for warning in &derived.warnings {
+        log.event("history warning", &[("run", result.run_id.clone()), ("warning", warning.clone())]);
+    }
+    let verdict = derived.verdict;
     let report = report_location(&result, opts.report_url.as_deref());
     let mut fields = vec![
         ("run", result.run_id.clone()),
@@ -291,11 +288,7 @@ async fn one_run(
         fields.push(("interrupted", result.halt.as_ref().map(Halt::to_string).unwrap_or_else(|| "yes".into())));
         None
     } else {
-        let found = if history_failed {
-            previous_verdict(&opts.run.out_dir, suite, &verdict).map(|prev| compare(&prev, &verdict))
-        } else {
-            changes(&verdict)
-        };
+        let found = if derived.warnings.is_empty() { changes(&verdict) } else { derived.fallback };
         if found.is_none() {
             fields.push(("baseline", "no earlier complete run of this suite and target to compare with".into()));
         }
@@ -334,7 +327,10 @@ async fn one_run(
         }
     }
     if let Some(keep) = opts.keep {
-        for (dir, e) in prune(&opts.run.out_dir, suite, keep, &result.run_id) {
+        let (out, suite, current) = (opts.run.out_dir.clone(), suite.clone(), result.run_id.clone());
+        // Deleting folders is blocking work: off the runtime's workers.
+        let pruned = tokio::task::spawn_blocking(move || prune(&out, &suite, keep, &current)).await.unwrap_or_default();
+        for (dir, e) in pruned {
             match e {
                 None => log
                     .event("run deleted", &[("dir", dir.display().to_string()), ("reason", format!("--keep {keep}"))]),
@@ -344,6 +340,40 @@ async fn one_run(
             }
         }
     }
+}
+
+/// What the blocking half of a run's aftermath produced.
+struct Derived {
+    verdict: Verdict,
+    /// The run history could not be updated (then `fallback` holds the changes).
+    warnings: Vec<String>,
+    /// Changes against the previous run's `verdict.json`, worked out only
+    /// when the history failed.
+    fallback: Option<Changes>,
+}
+
+/// Analysis, the history, the derived files and (when the history failed)
+/// the fallback comparison: all blocking work (a busy SQLite file waits up
+/// to 10 s), so it runs on tokio's blocking pool, never on the workers that
+/// timestamp replies — an audit sharing its process with other runs (or its
+/// own webhook receiver) must not make a slow disk look like the target's
+/// latency.
+async fn derive(suite: &Arc<Suite>, opts: &AuditOptions, result: &RunResult) -> Result<Derived, String> {
+    let (suite, dir, out, history) =
+        (suite.clone(), result.dir.clone(), opts.run.out_dir.clone(), opts.history.clone());
+    let analysis = AnalyzeOptions { fail_on: opts.fail_on, ..Default::default() };
+    let interrupted = result.interrupted || !result.internal.is_empty();
+    tokio::task::spawn_blocking(move || {
+        let w = crate::artifacts::write_all_to(&dir, &suite, &analysis, &history).map_err(|e| e.to_string())?;
+        let fallback = if w.warnings.is_empty() || interrupted {
+            None
+        } else {
+            previous_verdict(&out, &suite, &w.verdict).map(|prev| compare(&prev, &w.verdict))
+        };
+        Ok(Derived { verdict: w.verdict, warnings: w.warnings, fallback })
+    })
+    .await
+    .map_err(|e| format!("analysing the run failed: {e}"))?
 }
 
 /// Where the alert points: `{base}/{run-id}/report.html`, or the file's absolute path.

@@ -91,7 +91,15 @@ pub async fn run(args: RunArgs) -> u8 {
         );
         return if result.interrupted || !result.internal.is_empty() { exit::RUNTIME } else { exit::OK };
     }
-    let code = offline::derive(&result.dir, &suite, w.fail_on, true, &w.history.location());
+    // Analysis, history and rendering are blocking work: off the runtime's workers.
+    let (dir, fail_on, history) = (result.dir.clone(), w.fail_on, w.history.location());
+    let code = match tokio::task::spawn_blocking(move || offline::derive(&dir, &suite, fail_on, true, &history)).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: analysing the run failed: {e}");
+            exit::RUNTIME
+        }
+    };
     if !result.internal.is_empty() {
         // The verdict covers only what was recorded: never a pass.
         for e in &result.internal {

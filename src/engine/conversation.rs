@@ -3,11 +3,11 @@
 //! receive the reply in the response, by polling or by webhook. There is no
 //! per-vendor code: everything specific lives in `channels.toml`.
 
+use super::extract::{self, Source};
 use super::http::{Outcome, Response};
 pub use super::prepare::prepare;
 use super::webhook::Callback;
 use super::Shared;
-use crate::extract::{self, Source};
 use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
 use crate::suite::channel::{Channel, Extract, Extractor, ReceiveMode, RequestSpec};
 use crate::template;
@@ -29,7 +29,7 @@ pub struct StepOutcome {
 /// State kept across the messages of one conversation.
 pub struct Conversation {
     pub channel_name: String,
-    channel: Arc<Channel>,
+    pub(super) channel: Arc<Channel>,
     /// Captured values and the poll cursor: the template context of this conversation.
     vars: Map<String, Value>,
     opened: bool,
@@ -52,7 +52,7 @@ pub struct Message<'a> {
     pub jsonpath_templates: &'a minijinja::Environment<'static>,
 }
 
-fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
+pub(super) fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
     StepError { kind, message: message.into() }
 }
 
@@ -60,8 +60,9 @@ impl Conversation {
     pub fn new(channel_name: &str, channel: Arc<Channel>, shared: &Shared) -> Self {
         let mut vars = Map::new();
         vars.insert("cursor".into(), Value::String(channel.receive.cursor_start.clone()));
+        let guard = shared.hooks.get(channel_name).cloned().unwrap_or_default();
         let hook = (channel.receive.mode == ReceiveMode::Webhook)
-            .then(|| shared.webhook.as_ref().map(|h| h.register()))
+            .then(|| shared.webhook.as_ref().map(|h| h.register(guard)))
             .flatten();
         Conversation {
             channel_name: channel_name.to_string(),
@@ -73,10 +74,11 @@ impl Conversation {
         }
     }
 
-    /// Releases the webhook URL.
-    pub fn close(self, shared: &Shared) {
-        if let (Some((url, _)), Some(hub)) = (&self.hook, &shared.webhook) {
+    /// Releases the webhook URL; callbacks left unread are recorded as late.
+    pub fn close(mut self, shared: &Shared) {
+        if let (Some((url, inbox)), Some(hub)) = (self.hook.as_mut(), &shared.webhook) {
             hub.release(url);
+            super::webhook::late::drain(&self.channel_name, url, inbox, shared, &self.channel, &mut self.seen_events);
         }
     }
 
@@ -109,6 +111,9 @@ impl Conversation {
         out: &mut StepOutcome,
     ) -> Result<(), StepError> {
         let channel = self.channel.clone();
+        if let Some(problem) = shared.hooks.get(&self.channel_name).and_then(|g| g.problem.clone()) {
+            return Err(fail(ErrorKind::Suite, problem));
+        }
         if !self.opened {
             if let Some(open) = &channel.open {
                 let resp = self.request(shared, open, Purpose::Open, msg, &mut out.http).await?;
@@ -117,8 +122,12 @@ impl Conversation {
             self.opened = true;
         }
         let mut last = None;
-        for (i, spec) in channel.send.as_slice().iter().enumerate() {
-            let resp = self.request(shared, spec, Purpose::Send, msg, &mut out.http).await?;
+        // `mode = "stream"` without a `request`: the last send's response is the event stream.
+        let mut events = super::stream::Events::on_send(&channel);
+        let sends = channel.send.as_slice();
+        for (i, spec) in sends.iter().enumerate() {
+            let watch = events.as_mut().filter(|_| i + 1 == sends.len()).map(|e| e as &mut dyn super::http::Watch);
+            let resp = self.request_watched(shared, spec, Purpose::Send, msg, &mut out.http, watch).await?;
             if i == 0 {
                 out.t_sent_us = resp.t_start_us;
             }
@@ -132,6 +141,7 @@ impl Conversation {
             }
             ReceiveMode::Poll => self.poll(shared, msg, out).await?,
             ReceiveMode::Webhook => self.await_callback(shared, msg, out).await?,
+            ReceiveMode::Stream => super::stream::receive(self, shared, msg, out, events, last).await?,
         };
         out.reply = Some(reply);
         Ok(())
@@ -146,11 +156,24 @@ impl Conversation {
         msg: &Message<'_>,
         log: &mut Vec<Http>,
     ) -> Result<Response, StepError> {
+        self.request_watched(shared, spec, purpose, msg, log, None).await
+    }
+
+    /// [`Conversation::request`], its body read through `events` (an event stream).
+    pub(super) async fn request_watched(
+        &self,
+        shared: &Shared,
+        spec: &RequestSpec,
+        purpose: Purpose,
+        msg: &Message<'_>,
+        log: &mut Vec<Http>,
+        events: Option<&mut dyn super::http::Watch>,
+    ) -> Result<Response, StepError> {
         let ctx = self.context(msg);
         let prepared = prepare(&shared.templates, &shared.redactor, &self.channel, spec, &ctx)?;
         let sender =
             shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
-        match sender.send(&prepared, purpose, &shared.clock, &shared.redactor, log).await {
+        match sender.send_watched(&prepared, purpose, &shared.clock, &shared.redactor, log, events).await {
             Outcome::Response(r) if (200..300).contains(&r.status) => Ok(r),
             Outcome::Response(r) if matches!(r.status, 401 | 403) && shared.unset_env(&self.channel_name).is_some() => {
                 Err(fail(
@@ -223,7 +246,7 @@ impl Conversation {
     }
 
     /// Resolves an extraction, rendering a templated JSONPath (`{{ message_id }}` in a filter).
-    fn resolve(&self, ex: &Extract, msg: &Message<'_>) -> Result<Extractor, StepError> {
+    pub(super) fn resolve(&self, ex: &Extract, msg: &Message<'_>) -> Result<Extractor, StepError> {
         let ex = ex.resolve().map_err(|e| fail(ErrorKind::Request, e))?;
         Ok(match ex {
             Extractor::JsonPath(p) if template::is_template(&p) => {
@@ -278,7 +301,7 @@ impl Conversation {
                 format!("the answer had no text (HTTP {}: {})", resp.status, preview(&resp.body)),
             ));
         }
-        Ok(Reply { text, item, t_earliest_us: resp.t_end_us, t_latest_us: resp.t_end_us })
+        Ok(Reply { text, item, t_earliest_us: resp.t_end_us, t_latest_us: resp.t_end_us, ..Reply::default() })
     }
 
     /// The reply's text: `text` applied to the reply item (or the body).
@@ -376,6 +399,7 @@ impl Conversation {
                                     item: Some(item),
                                     t_earliest_us: known_absent_us,
                                     t_latest_us: resp.t_first_byte_us,
+                                    ..Reply::default()
                                 });
                             }
                         }
@@ -450,45 +474,24 @@ impl Conversation {
                 tokio::select! {
                     cb = inbox.recv() => cb,
                     _ = tokio::time::sleep_until(deadline) => {
-                        return Err(fail(ErrorKind::NoReply, format!("no callback within {} (max_wait); {received} callbacks did not match `reply`", humantime::format_duration(max_wait))));
+                        return Err(super::webhook::verify::no_reply(&out.http, received, max_wait));
                     }
                     _ = stop.changed() => return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply")),
                 }
             };
             let Some(cb) = next else { return Err(fail(ErrorKind::NoReply, "the webhook receiver closed")) };
-            let value = super::webhook::normalise(&cb);
+            let url = self.hook.as_ref().map(|(u, _)| u.as_str()).unwrap_or_default();
+            out.http.push(super::webhook::record::http(&cb, url, &shared.redactor, &shared.clock));
+            // A refused signature or an unreadable body is recorded, never read.
+            let (Ok(value), None) = (cb.value.clone(), &cb.note) else { continue };
             let t_us = shared.clock.us_at(cb.at);
-            out.http.push(Http {
-                purpose: Purpose::Webhook,
-                attempt: 1,
-                method: "POST".into(),
-                url: shared.redactor.redact(self.hook.as_ref().map(|(u, _)| u.as_str()).unwrap_or_default()),
-                request_headers: cb.headers.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
-                request_body: None,
-                t_start_us: t_us,
-                t_first_byte_us: Some(t_us),
-                t_end_us: t_us,
-                status: None,
-                headers: crate::record::Headers::new(),
-                body: Some(shared.redactor.redact(&cb.body)),
-                body_hash: None,
-                body_bytes: cb.body.len() as u64,
-                truncated: false,
-                error: value
-                    .is_none()
-                    .then(|| format!("a callback that is neither JSON nor a form ({})", cb.content_type)),
-            });
-            let Some(value) = value else { continue };
+            let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
             if let Some(dedupe) = &dedupe {
-                let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
                 let src = Source { body: &cb.body, json: Some(&value), headers: &headers };
                 if let Ok(Some(id)) = extract::extract_first(dedupe, &src) {
                     if !self.seen_events.insert(id.clone()) {
                         if let Some(h) = out.http.last_mut() {
-                            h.error = Some(format!(
-                                "duplicate delivery of event `{}`: not read again",
-                                shared.redactor.redact(&id)
-                            ));
+                            super::webhook::record::duplicate(h, &id, &shared.redactor);
                         }
                         continue;
                     }
@@ -498,7 +501,6 @@ impl Conversation {
             // `reply` selects from each callback as it arrives (a one-item
             // list, so `$[?@.thread == '…']` works): never the whole history again.
             let one = Value::Array(vec![value]);
-            let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
             let src = Source { body: &cb.body, json: Some(&one), headers: &headers };
             let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
             let resp = Response {
@@ -520,7 +522,13 @@ impl Conversation {
                 if let Some(o) = item.as_object_mut() {
                     o.remove("_headers");
                 }
-                return Ok(Reply { text, item: Some(item), t_earliest_us: t_us, t_latest_us: t_us });
+                return Ok(Reply {
+                    text,
+                    item: Some(item),
+                    t_earliest_us: t_us,
+                    t_latest_us: t_us,
+                    ..Reply::default()
+                });
             }
         }
     }
@@ -566,7 +574,7 @@ fn parse_json(body: &str) -> (Option<Value>, Option<String>) {
 
 /// A body that could not be read as the channel expects: too large when
 /// it was cut at `max_body`, else malformed with the reason.
-fn unreadable(resp: &Response, reason: impl std::fmt::Display) -> StepError {
+pub(super) fn unreadable(resp: &Response, reason: impl std::fmt::Display) -> StepError {
     if resp.truncated {
         fail(
             ErrorKind::TooLarge,

@@ -10,8 +10,8 @@
 //! reference — just as a customer coming back the next day would.
 
 use super::conversation::{Conversation, Message};
+use super::extract::{self, Source};
 use super::Shared;
-use crate::extract::{self, Source};
 use crate::plan::Walk;
 use crate::record::{ErrorKind, Exchange, Record, StepError};
 use crate::suite::scenario::OnError;

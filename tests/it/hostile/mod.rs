@@ -4,6 +4,7 @@
 //! issue 13 they reproduce.
 
 mod server;
+mod workers;
 
 use crate::common;
 use std::time::Duration;
