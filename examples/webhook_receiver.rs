@@ -1,8 +1,9 @@
 //! The webhook receiver under load, for `scripts/bench/webhook.sh` (see
 //! BENCHMARKS.md): the run's own receiver (`engine::webhook::Hub`) with
-//! `--conversations` registered conversations, each drained as a waiting step
-//! drains its inbox — the callback normalised into one JSON object and the
-//! reply selected from it with JSONPath — on a runtime built like the CLI's.
+//! `--conversations` registered conversations (unsigned callbacks): the
+//! receiver parses and normalises each callback into one JSON object, and
+//! each inbox is drained as a waiting step drains it — the reply selected
+//! with JSONPath — on a runtime built like the CLI's.
 //!
 //! ```sh
 //! cargo run --release --example webhook_receiver -- --conversations 256 --seconds 10 --paths /tmp/hooks.txt
@@ -18,7 +19,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use touchpoint::engine::webhook::{normalise, Hub, Listen};
+use touchpoint::engine::webhook::{Guard, Hub, Listen};
 use touchpoint::extract::{extract_all, Source};
 use touchpoint::suite::channel::Extractor;
 
@@ -71,14 +72,15 @@ async fn serve(opts: Options) {
     // What a chat channel's `reply` selects from a callback (a one-item list).
     let reply = Extractor::JsonPath("$[?@.type == 'message'].text".into());
     let mut paths = String::new();
+    let guard = Arc::new(Guard { channel: "chat".into(), ..Guard::default() });
     for _ in 0..opts.conversations {
-        let (url, mut inbox) = hub.register();
+        let (url, mut inbox) = hub.register(guard.clone());
         paths.push_str(&url[url.find("/hook/").unwrap_or(0)..]);
         paths.push('\n');
         let (tally, reply) = (tally.clone(), reply.clone());
         tokio::spawn(async move {
             while let Some(cb) = inbox.recv().await {
-                let Some(value) = normalise(&cb) else { continue };
+                let Ok(value) = cb.value else { continue };
                 let one = serde_json::Value::Array(vec![value]);
                 let headers = cb.headers.iter().cloned().collect();
                 let src = Source { body: &cb.body, json: Some(&one), headers: &headers };

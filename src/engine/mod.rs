@@ -229,12 +229,8 @@ pub async fn run(
         ),
     };
     let (env, _) = crate::template::context::env_values(suite.env_names.iter());
-    let base_context = crate::template::context::Base::new(&crate::template::context::base(
-        env,
-        &opts.target,
-        &run_id,
-        opts.seed,
-    ));
+    let base_map = crate::template::context::base(env, &opts.target, &run_id, opts.seed);
+    let base_context = crate::template::context::Base::new(&base_map);
 
     let header = Header {
         schema: record::SCHEMA,
@@ -265,7 +261,7 @@ pub async fn run(
         .iter()
         .filter(|(_, c)| c.receive.mode == ReceiveMode::Webhook)
         .map(|(name, c)| {
-            let guard = webhook::Guard::new(name, c, &templates, &base_context, Some(late_sink.clone()));
+            let guard = webhook::Guard::new(name, c, &templates, &base_map, Some(late_sink.clone()));
             (name.clone(), Arc::new(guard))
         })
         .collect();
