@@ -38,9 +38,7 @@ fn parse_args() -> Result<Options, String> {
             "--conversations" => o.conversations = value()?.parse().map_err(|e| format!("--conversations: {e}"))?,
             "--seconds" => o.seconds = value()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--paths" => o.paths = value()?.into(),
-            other => {
-                return Err(format!("unknown flag {other}; flags: --conversations N --seconds N --paths FILE"))
-            }
+            other => return Err(format!("unknown flag {other}; flags: --conversations N --seconds N --paths FILE")),
         }
     }
     Ok(o)

@@ -134,9 +134,8 @@ fn css(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, Ext
         return css_parse(selector, attr, body);
     }
     let key = (selector.to_string(), attr.map(str::to_string), page_hash(body));
-    let hit = COMPILED.with(|c| {
-        c.borrow().pages.found.get(&key).filter(|(page, _)| page == body).map(|(_, found)| found.clone())
-    });
+    let hit = COMPILED
+        .with(|c| c.borrow().pages.found.get(&key).filter(|(page, _)| page == body).map(|(_, found)| found.clone()));
     if let Some(found) = hit {
         return Ok(found);
     }

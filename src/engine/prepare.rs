@@ -207,8 +207,11 @@ pub fn prepare(
     } else {
         // Every value in a path is one percent-encoded segment.
         let sent = render_with(&spec.url, &ctx.path(false, path_segment))?;
-        let shown =
-            if spec.url.contains("env") { render_with(&spec.url, &ctx.path(true, path_segment))? } else { sent.clone() };
+        let shown = if spec.url.contains("env") {
+            render_with(&spec.url, &ctx.path(true, path_segment))?
+        } else {
+            sent.clone()
+        };
         (sent, shown)
     };
     if spec.url.contains("}}/") && path_sent.contains("//") && !spec.url.contains("//") {

@@ -70,10 +70,7 @@ impl Base {
                 env.keys().map(|k| (k.clone(), Value::String(crate::redact::MASK.into()))).collect();
             masked.insert("env".into(), Value::Object(env));
         }
-        Base {
-            value: minijinja::Value::from_serialize(map),
-            masked_env: minijinja::Value::from_serialize(&masked),
-        }
+        Base { value: minijinja::Value::from_serialize(map), masked_env: minijinja::Value::from_serialize(&masked) }
     }
 }
 
@@ -135,11 +132,7 @@ impl Context {
 
     /// The context as recorded: every `env` value masked.
     pub fn masked(&self) -> minijinja::Value {
-        minijinja::value::merge_maps([
-            self.base.value.clone(),
-            self.base.masked_env.clone(),
-            self.top.clone(),
-        ])
+        minijinja::value::merge_maps([self.base.value.clone(), self.base.masked_env.clone(), self.top.clone()])
     }
 
     /// The context for a URL path: every top-level string above the base
