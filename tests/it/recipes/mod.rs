@@ -8,12 +8,16 @@
 //!   skip, a duplicate delivery, the receiver on 127.0.0.2 with a public URL.
 //! - `sse`: the `scenarios/recipes/sse-assistant` suite against an
 //!   assistant that streams its answers, one stream cut mid-answer.
+//! - `websocket`: the `scenarios/recipes/websocket-chat` suite over a chat
+//!   socket among greetings, typing and heartbeats; a silent socket; an
+//!   offsite socket URL.
 //!
 //! Recipe suites in `scenarios/recipes/` run as shipped through [`run_recipe`].
 
 mod auth;
 mod sse;
 mod webhook;
+mod websocket;
 
 use crate::common;
 use std::path::{Path, PathBuf};
