@@ -115,6 +115,7 @@ pub(super) async fn exchange(
             body_bytes: 0,
             truncated: false,
             error: None,
+            callback: None,
         };
         let connecting = tokio_tungstenite::connect_async_tls_with_config(
             request.clone(),
