@@ -38,5 +38,6 @@ mod recipes;
 mod record;
 mod report;
 mod report_layout;
+mod resume;
 mod run;
 mod shard;
