@@ -258,6 +258,9 @@ fn shift_times(x: &mut Exchange, by: u64) {
     if let Some(r) = &mut x.reply {
         r.t_earliest_us += by;
         r.t_latest_us += by;
+        for t in [&mut r.t_first_byte_us, &mut r.t_last_byte_us].into_iter().flatten() {
+            *t += by;
+        }
     }
 }
 

@@ -287,7 +287,7 @@ pub fn severity(kind: FindingKind, critical: bool) -> Severity {
 pub fn error_severity(kind: crate::record::ErrorKind, critical: bool) -> Severity {
     use crate::record::ErrorKind as E;
     let base = match kind {
-        E::Connect | E::Timeout | E::Status | E::NoReply | E::Body | E::Redirects => Severity::High,
+        E::Connect | E::Timeout | E::Status | E::NoReply | E::Body | E::Cut | E::Redirects => Severity::High,
         // A TLS mismatch is usually the suite's `http`/`https`; leaving the
         // origin is refused before anything is sent.
         E::Request | E::Malformed | E::Tls | E::Offsite => Severity::Medium,

@@ -46,7 +46,8 @@ struct JourneyAcc<'a> {
     name: String,
     sweep: bool,
     stages: Vec<StageAcc<'a>>,
-    channels: Vec<&'a str>,
+    /// Each channel with the earliest step it was used at.
+    channels: Vec<(&'a str, usize)>,
     score: Score,
     walks: Vec<WalkAcc>,
     walks_omitted: u64,
@@ -123,7 +124,7 @@ impl<'a> Journeys<'a> {
         at: Placement<'a>,
         task: &Task,
         kept: Option<&'a Task>,
-        first_step: bool,
+        step: usize,
         segment: &str,
         channel: &'a str,
         score: Option<f64>,
@@ -134,9 +135,11 @@ impl<'a> Journeys<'a> {
         let ji = self.journey(at.journey, name, sweep);
         let journey = &mut self.list[ji];
         journey.score.add(score, at.critical);
-        if !journey.channels.contains(&channel) {
-            journey.channels.push(channel);
+        match journey.channels.iter_mut().find(|(c, _)| *c == channel) {
+            Some((_, first)) => *first = (*first).min(step),
+            None => journey.channels.push((channel, step)),
         }
+        let first_step = step == 0;
         let stage = match journey.stages.iter().position(|s| s.id == at.stage) {
             Some(i) => i,
             None => {
@@ -204,8 +207,11 @@ impl<'a> Journeys<'a> {
     pub fn finish(self) -> Vec<JourneyView> {
         self.list
             .into_iter()
-            .map(|j| {
+            .map(|mut j| {
                 let score = j.score.percent();
+                // In the order the steps use them, then by id: the order
+                // exchanges arrived in (which walk finished first) must not show.
+                j.channels.sort_unstable_by_key(|(c, step)| (*step, *c));
                 JourneyView {
                     id: j.id.to_string(),
                     name: j.name,
@@ -222,7 +228,7 @@ impl<'a> Journeys<'a> {
                             feeling: s.score.mean().map(Feeling::from_score),
                         })
                         .collect(),
-                    channels: j.channels.into_iter().map(str::to_string).collect(),
+                    channels: j.channels.into_iter().map(|(c, _)| c.to_string()).collect(),
                     score,
                     feeling: score.map(Feeling::from_percent),
                     walks: j

@@ -147,7 +147,7 @@ impl<'c, 'a> Pass<'c, 'a> {
 
         let answer = at.answer;
         let task = (x.task.kind == TaskKind::Scenario).then(|| self.strings.task(&x.task));
-        self.journeys.add(place, &x.task, task, x.step == 0, segment, channel, score, move || {
+        self.journeys.add(place, &x.task, task, x.step, segment, channel, score, move || {
             let (answer, facts) = cut_for_view(answer, facts);
             Touchpoint {
                 seq: x.seq,
@@ -483,6 +483,7 @@ pub(super) fn error_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Malformed => "malformed",
         ErrorKind::TooLarge => "too_large",
         ErrorKind::NoReply => "no_reply",
+        ErrorKind::Cut => "cut",
         ErrorKind::Interrupted => "interrupted",
         ErrorKind::Budget => "budget",
         ErrorKind::Suite => "suite",

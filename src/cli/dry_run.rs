@@ -86,7 +86,7 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
                 .map(|r| ("open", r))
                 .into_iter()
                 .chain(channel.send.as_slice().iter().map(|r| ("send", r)))
-                .chain(channel.receive.request.iter().map(|r| ("poll", r)))
+                .chain(channel.receive.request.iter().map(|r| (receive_purpose(channel.receive.mode), r)))
                 .collect();
             for (purpose, spec) in requests {
                 let ctx = Layers {
@@ -113,6 +113,9 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
                     vars.insert(name.clone(), Value::String(format!("${name}")));
                 }
             }
+            if channel.receive.mode == ReceiveMode::Stream {
+                writeln!(out, "  reply: {}", stream_reading(&channel.receive))?;
+            }
             for name in channel.receive.capture.keys() {
                 vars.insert(name.clone(), Value::String(format!("${name}")));
             }
@@ -122,6 +125,28 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
         }
     }
     Ok(())
+}
+
+/// What `receive.request` is for, as the record names it.
+fn receive_purpose(mode: ReceiveMode) -> &'static str {
+    match mode {
+        ReceiveMode::Stream => "stream",
+        _ => "poll",
+    }
+}
+
+/// How a streamed reply is read: `events message.delta at $.delta.text, until message.done`.
+fn stream_reading(rx: &crate::suite::channel::Receive) -> String {
+    let text = match rx.text.as_ref().map(|t| t.resolve()) {
+        Some(Ok(crate::suite::channel::Extractor::JsonPath(p))) => format!(" at {p}"),
+        Some(Ok(other)) => format!(" through {other:?}"),
+        _ => String::new(),
+    };
+    let end = match &rx.end {
+        Some(e) => format!("until `{e}`"),
+        None => "until the stream closes".into(),
+    };
+    format!("the data of events {}{text}, joined, {end}", rx.events.join(", "))
 }
 
 /// Whether `url` reads a value captured at run time (`{{ article }}`).

@@ -29,7 +29,7 @@ pub struct StepOutcome {
 /// State kept across the messages of one conversation.
 pub struct Conversation {
     pub channel_name: String,
-    channel: Arc<Channel>,
+    pub(super) channel: Arc<Channel>,
     /// Captured values and the poll cursor: the template context of this conversation.
     vars: Map<String, Value>,
     opened: bool,
@@ -52,7 +52,7 @@ pub struct Message<'a> {
     pub jsonpath_templates: &'a minijinja::Environment<'static>,
 }
 
-fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
+pub(super) fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
     StepError { kind, message: message.into() }
 }
 
@@ -117,8 +117,12 @@ impl Conversation {
             self.opened = true;
         }
         let mut last = None;
-        for (i, spec) in channel.send.as_slice().iter().enumerate() {
-            let resp = self.request(shared, spec, Purpose::Send, msg, &mut out.http).await?;
+        // `mode = "stream"` without a `request`: the last send's response is the event stream.
+        let mut events = super::stream::Events::on_send(&channel);
+        let sends = channel.send.as_slice();
+        for (i, spec) in sends.iter().enumerate() {
+            let watch = events.as_mut().filter(|_| i + 1 == sends.len()).map(|e| e as &mut dyn super::http::Watch);
+            let resp = self.request_watched(shared, spec, Purpose::Send, msg, &mut out.http, watch).await?;
             if i == 0 {
                 out.t_sent_us = resp.t_start_us;
             }
@@ -132,6 +136,7 @@ impl Conversation {
             }
             ReceiveMode::Poll => self.poll(shared, msg, out).await?,
             ReceiveMode::Webhook => self.await_callback(shared, msg, out).await?,
+            ReceiveMode::Stream => super::stream::receive(self, shared, msg, out, events, last).await?,
         };
         out.reply = Some(reply);
         Ok(())
@@ -146,11 +151,24 @@ impl Conversation {
         msg: &Message<'_>,
         log: &mut Vec<Http>,
     ) -> Result<Response, StepError> {
+        self.request_watched(shared, spec, purpose, msg, log, None).await
+    }
+
+    /// [`Conversation::request`], its body read through `events` (an event stream).
+    pub(super) async fn request_watched(
+        &self,
+        shared: &Shared,
+        spec: &RequestSpec,
+        purpose: Purpose,
+        msg: &Message<'_>,
+        log: &mut Vec<Http>,
+        events: Option<&mut dyn super::http::Watch>,
+    ) -> Result<Response, StepError> {
         let ctx = self.context(msg);
         let prepared = prepare(&shared.templates, &shared.redactor, &self.channel, spec, &ctx)?;
         let sender =
             shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
-        match sender.send(&prepared, purpose, &shared.clock, &shared.redactor, log).await {
+        match sender.send_watched(&prepared, purpose, &shared.clock, &shared.redactor, log, events).await {
             Outcome::Response(r) if (200..300).contains(&r.status) => Ok(r),
             Outcome::Response(r) if matches!(r.status, 401 | 403) && shared.unset_env(&self.channel_name).is_some() => {
                 Err(fail(
@@ -223,7 +241,7 @@ impl Conversation {
     }
 
     /// Resolves an extraction, rendering a templated JSONPath (`{{ message_id }}` in a filter).
-    fn resolve(&self, ex: &Extract, msg: &Message<'_>) -> Result<Extractor, StepError> {
+    pub(super) fn resolve(&self, ex: &Extract, msg: &Message<'_>) -> Result<Extractor, StepError> {
         let ex = ex.resolve().map_err(|e| fail(ErrorKind::Request, e))?;
         Ok(match ex {
             Extractor::JsonPath(p) if template::is_template(&p) => {
@@ -278,7 +296,7 @@ impl Conversation {
                 format!("the answer had no text (HTTP {}: {})", resp.status, preview(&resp.body)),
             ));
         }
-        Ok(Reply { text, item, t_earliest_us: resp.t_end_us, t_latest_us: resp.t_end_us })
+        Ok(Reply { text, item, t_earliest_us: resp.t_end_us, t_latest_us: resp.t_end_us, ..Reply::default() })
     }
 
     /// The reply's text: `text` applied to the reply item (or the body).
@@ -376,6 +394,7 @@ impl Conversation {
                                     item: Some(item),
                                     t_earliest_us: known_absent_us,
                                     t_latest_us: resp.t_first_byte_us,
+                                    ..Reply::default()
                                 });
                             }
                         }
@@ -520,7 +539,13 @@ impl Conversation {
                 if let Some(o) = item.as_object_mut() {
                     o.remove("_headers");
                 }
-                return Ok(Reply { text, item: Some(item), t_earliest_us: t_us, t_latest_us: t_us });
+                return Ok(Reply {
+                    text,
+                    item: Some(item),
+                    t_earliest_us: t_us,
+                    t_latest_us: t_us,
+                    ..Reply::default()
+                });
             }
         }
     }
@@ -566,7 +591,7 @@ fn parse_json(body: &str) -> (Option<Value>, Option<String>) {
 
 /// A body that could not be read as the channel expects: too large when
 /// it was cut at `max_body`, else malformed with the reason.
-fn unreadable(resp: &Response, reason: impl std::fmt::Display) -> StepError {
+pub(super) fn unreadable(resp: &Response, reason: impl std::fmt::Display) -> StepError {
     if resp.truncated {
         fail(
             ErrorKind::TooLarge,

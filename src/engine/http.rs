@@ -65,6 +65,19 @@ pub struct Sender {
     pub marks: Vec<(String, String)>,
 }
 
+/// Reads a body as it arrives (an event stream) and says when it is
+/// complete, so a stream the server keeps open is read only up to its end
+/// event, and one that closes early is a fault (`ErrorKind::Cut`) retried
+/// like any broken body. `stream.rs` implements it.
+pub trait Watch: Send {
+    /// An attempt starts: forget what an earlier one saw.
+    fn reset(&mut self);
+    /// A chunk arrived at `t_us`; true once the body is complete (reading stops).
+    fn chunk(&mut self, t_us: u64, bytes: &[u8]) -> bool;
+    /// The server ended the body before [`Watch::chunk`] said complete: why that is a cut, if it is one.
+    fn ended(&mut self) -> Result<(), String>;
+}
+
 /// Default cap on a channel's requests in flight.
 pub const MAX_IN_FLIGHT: usize = 256;
 
@@ -117,6 +130,19 @@ impl Sender {
         redactor: &Redactor,
         log: &mut Vec<Http>,
     ) -> Outcome {
+        self.send_watched(req, purpose, clock, redactor, log, None).await
+    }
+
+    /// [`Sender::send`], the body read through `watch` (an event stream).
+    pub async fn send_watched(
+        &self,
+        req: &Prepared,
+        purpose: Purpose,
+        clock: &Clock,
+        redactor: &Redactor,
+        log: &mut Vec<Http>,
+        mut events: Option<&mut dyn Watch>,
+    ) -> Outcome {
         let mut stop = self.stop.clone();
         let mut hop =
             Hop { method: req.method.clone(), url: req.url.clone(), with_body: req.body.is_some(), first: true };
@@ -135,8 +161,12 @@ impl Sender {
             let permit = self.in_flight.acquire().await;
             // Boxed: reqwest's future is large, and inlined it would be
             // reserved in every waiting persona's task, sending or not.
+            let events = events.as_mut().map(|w| {
+                w.reset();
+                &mut **w
+            });
             let (record, tried) =
-                Box::pin(self.attempt(req, &hop, place, purpose, sent, clock, redactor, &mut stop)).await;
+                Box::pin(self.attempt(req, &hop, place, purpose, sent, clock, redactor, &mut stop, events)).await;
             drop(permit);
             tracing::debug!(
                 method = %record.method, url = %record.url, attempt = sent, status = ?record.status,
@@ -248,6 +278,7 @@ impl Sender {
         clock: &Clock,
         redactor: &Redactor,
         stop: &mut watch::Receiver<bool>,
+        mut events: Option<&mut dyn Watch>,
     ) -> (Http, Tried) {
         let mut builder = self.client.request(hop.method.clone(), hop.url.clone());
         // The channel's headers and marks only inside its origin.
@@ -338,11 +369,20 @@ impl Sender {
                 }
             };
             match chunk {
-                None => break,
+                None => {
+                    if let Some(Err(why)) = events.as_mut().map(|w| w.ended()) {
+                        failure = Some((ErrorKind::Cut, format!("the target answered HTTP {status}, then {why}")));
+                    }
+                    break;
+                }
                 Some(Ok(bytes)) => {
                     total += bytes.len() as u64;
                     let room = self.max_body.saturating_sub(buf.len());
-                    buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+                    let kept = &bytes[..bytes.len().min(room)];
+                    buf.extend_from_slice(kept);
+                    if events.as_mut().is_some_and(|w| w.chunk(clock.us(), kept)) {
+                        break;
+                    }
                     if bytes.len() > room {
                         truncated = true;
                         break;

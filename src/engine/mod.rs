@@ -17,6 +17,8 @@ pub mod prepare;
 pub mod progress;
 pub mod ratelimit;
 pub mod resume;
+pub mod sse;
+pub mod stream;
 pub mod walk;
 pub mod webhook;
 

@@ -248,6 +248,22 @@ impl Terms {
         !full && !key && self.terms.iter().any(|term| term.len() > 1 && term.iter().any(|w| mentions(&hay, w)))
     }
 
+    /// Whether `text[range]` names another thing of the subject's sort: a
+    /// content word of a many-word subject phrase without the rest of it,
+    /// and no whole phrase ("your current card" for "new card").
+    pub(crate) fn other_in(&self, text: &str, range: &Range<usize>) -> bool {
+        let Some(slice) = text.get(range.clone()) else { return false };
+        let hay = words::words(slice);
+        let full = self.terms.iter().any(|term| term.iter().all(|w| mentions(&hay, w)));
+        !full
+            && self.terms.iter().any(|term| {
+                term.len() > 1
+                    && term.iter().any(|w| !is_generic(w) && mentions(&hay, w))
+                    // "per minute" is said "a minute" too.
+                    && term.iter().any(|w| w != "per" && !mentions(&hay, w))
+            })
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }

@@ -41,6 +41,8 @@ pub(crate) struct Sentence {
     pub boilerplate: Vec<Range<usize>>,
     /// The sentence ends with ':' — a heading for what follows.
     pub heading: bool,
+    /// After a sign-off, or a navigation line: never the reply, whatever it says.
+    pub footer: bool,
 }
 
 /// An answer split into sentences and clauses, each with its standing.
@@ -60,7 +62,7 @@ static BOILERPLATE: Lazy<Regex> = Lazy::new(|| {
         | \b(?:was|were)\s+sent\s+to\s+\S+@
         | \bregistered\s+(?:in\s+england|in\s+ireland|in\s+scotland|office|company|number|no\b)
         | \bcompany\s+(?:no\b|number|registration)
-        | \b(?:authori[sz]ed)\s+(?:and|&)\s+regulated | \bregulated\s+by\s+the\b
+        | \b(?:authori[sz]ed)\s+(?:and|&)\s+regulated | \bregulated\s+by\s+the\b | \bauthori[sz]ed\s+by\s+the\b
         | \bunsubscribe\b | \bprivacy\s+(?:policy|notice|statement)
         | \bterms\s+(?:and|&)\s+conditions\s+apply | \bcookie\s+(?:policy|settings|preferences)
         | ©|\(c\)\s*20[0-9]{2}|\bcopyright\b | \ball\s+rights\s+reserved
@@ -119,7 +121,8 @@ impl Reading {
                 signature = true;
             }
             let mut standing = Standing::Claim;
-            if signature || is_navigation(line) {
+            let footer = signature || is_navigation(line);
+            if footer {
                 standing = Standing::Boilerplate;
             }
             if CUSTOMER_LINE.is_match(line) {
@@ -141,8 +144,16 @@ impl Reading {
             if !boilerplate.is_empty() && boilerplate.len() == clauses.len() && standing == Standing::Claim {
                 standing = Standing::Boilerplate;
             }
+            // A bare link in a footer's paragraph is part of the footer.
+            let previous = sentences.last().filter(|p: &&Sentence| p.standing == Standing::Boilerplate);
+            if standing == Standing::Claim
+                && previous.is_some_and(|p| !text[p.range.end..range.start].contains("\n\n"))
+                && bare_links(slice)
+            {
+                standing = Standing::Boilerplate;
+            }
             let heading = slice.trim_end().ends_with(':');
-            sentences.push(Sentence { range, standing, clauses, customer, boilerplate, heading });
+            sentences.push(Sentence { range, standing, clauses, customer, boilerplate, heading, footer });
         }
         Reading { sentences }
     }
@@ -169,6 +180,18 @@ impl Sentence {
     pub(crate) fn clauses_of(&self, span: &Range<usize>) -> Vec<Range<usize>> {
         self.clauses.iter().filter(|c| c.start < span.end.max(span.start + 1) && span.start < c.end).cloned().collect()
     }
+}
+
+/// A sentence that is only web or email addresses (and a word or two).
+fn bare_links(slice: &str) -> bool {
+    let links: Vec<Range<usize>> =
+        super::url::extract(slice).into_iter().chain(super::email::extract(slice)).map(|f| f.span).collect();
+    if links.is_empty() {
+        return false;
+    }
+    let rest =
+        words::words(slice).into_iter().filter(|(r, _)| !links.iter().any(|l| l.start <= r.start && r.start < l.end));
+    rest.count() <= 2
 }
 
 /// "You wrote “…”": a quote just after the customer is named.

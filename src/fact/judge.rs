@@ -46,11 +46,11 @@ pub fn judge(expected: &FactValue, spec: &FactSpec, text: &str, locale: &Locale)
 pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: &str, locale: &Locale) -> Judgement {
     let reading = Reading::new(text);
     let spec = FactSpec { kind: expected.kind(), ..spec.clone() };
-    if let FactValue::Text(wanted) = expected {
-        return text::judge(wanted, &spec, text, &reading);
-    }
     let subject = Terms::subject(&subject_phrases(&spec));
     let asked = Terms::question(question);
+    if let FactValue::Text(wanted) = expected {
+        return text::judge(wanted, &spec, text, &reading, &subject, &asked);
+    }
     let found = match expected {
         FactValue::YesNo(_) => yesno::extract(text, &yes_no_keywords(&spec)),
         _ => extract(&spec, text, locale),
@@ -58,7 +58,16 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
     let placed: Vec<(Found, Anchor)> = found
         .into_iter()
         .filter_map(|f| {
-            let anchor = anchor(&reading, text, &f, &subject, &asked, &spec)?;
+            // The words of an address are not the answer naming its subject
+            // ("dpd.co.uk/tracking" does not name "tracking").
+            let masked;
+            let words_of = if matches!(f.value, FactValue::Url(_) | FactValue::Email(_)) {
+                masked = mask(text, &f.span);
+                masked.as_str()
+            } else {
+                text
+            };
+            let anchor = anchor(&reading, words_of, &f, &subject, &asked, &spec)?;
             Some((f, anchor))
         })
         .collect();
@@ -187,7 +196,13 @@ fn anchor(
     if subject.keywords_in(text, &sentence.range) && !sibling {
         return Some(Anchor::Keyword);
     }
-    if !asked.is_empty() && (asked.mentioned_in(text, &sentence.range) || replies(text, sentence, found)) {
+    // A sentence about another thing of the subject's sort ("your current
+    // card" for "new card") shares the question's words but answers
+    // something else.
+    if !asked.is_empty()
+        && !subject.other_in(text, &sentence.range)
+        && (asked.mentioned_in(text, &sentence.range) || replies(text, sentence, found))
+    {
         return Some(Anchor::Question);
     }
     if spec.kind == FactKind::Hours && !hours::names_schedule(&text[sentence.range.clone()]) {
@@ -195,6 +210,20 @@ fn anchor(
         return None;
     }
     Some(Anchor::Sole)
+}
+
+/// `text` with the characters of `span` blanked, byte for byte, so every
+/// range of `text` is a range of the copy.
+fn mask(text: &str, span: &std::ops::Range<usize>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if span.contains(&i) {
+            out.extend(std::iter::repeat(' ').take(c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Both sides state what is charged for and one is usage (per minute, per

@@ -3,7 +3,8 @@
 //!
 //! Answers are full of digit runs that are not phone numbers, so a candidate
 //! must look like one: international (`+` or `00` and 8–15 digits) or
-//! national with a trunk `0` (10–11 digits in the UK), not preceded by a
+//! national with a trunk `0` (10–11 digits in the UK; Irish 1800/1850/1890
+//! numbers have none), not preceded by a
 //! currency symbol or a word such as "case" or "order", and not a date.
 
 use std::ops::Range;
@@ -173,6 +174,13 @@ fn normalise(candidate: &str, locale: &Locale) -> Option<String> {
                 11 if digits.starts_with('1') => digits,
                 _ => return None,
             }
+        }
+        // Irish freephone and shared-cost numbers have no trunk 0: "1800 20 50 50".
+        None if country == "353"
+            && digits.len() == 10
+            && ["1800", "1850", "1890"].iter().any(|p| digits.starts_with(p)) =>
+        {
+            format!("{country}{digits}")
         }
         None => {
             let national = digits.strip_prefix('0')?;

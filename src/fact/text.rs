@@ -7,8 +7,8 @@
 
 use std::ops::Range;
 
-use super::anchor::Anchor;
-use super::claims::Reading;
+use super::anchor::{Anchor, Terms};
+use super::claims::{Reading, Standing};
 use super::words::{self, is_stopword, mentions};
 use super::{FactSpec, FactValue, Found, Judgement};
 
@@ -51,9 +51,25 @@ pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
         .collect()
 }
 
+/// One sentence's words that are the company's claim: the customer's words
+/// ("you mentioned Ofcom") and, after the first paragraph, footer text left out.
+struct Part {
+    range: Range<usize>,
+    words: Vec<(Range<usize>, String)>,
+}
+
 /// Correct with the shortest run of claim sentences holding every wanted
-/// word; wrong when a claim sentence names a `not` alternative instead.
-pub(crate) fn judge(expected: &str, spec: &FactSpec, text: &str, reading: &Reading) -> Judgement {
+/// word; wrong when a claim sentence names a `not` alternative instead,
+/// unless it opens on another topic ("If you have a complaint, …") that
+/// neither the fact's subject nor the question shares.
+pub(crate) fn judge(
+    expected: &str,
+    spec: &FactSpec,
+    text: &str,
+    reading: &Reading,
+    subject: &Terms,
+    asked: &Terms,
+) -> Judgement {
     let mut wanted = significant(expected);
     if wanted.is_empty() {
         wanted = spec.keywords.to_vec();
@@ -61,14 +77,24 @@ pub(crate) fn judge(expected: &str, spec: &FactSpec, text: &str, reading: &Readi
     if wanted.is_empty() {
         return Judgement::NotStated;
     }
-    // Only the company's own sentences; the customer's words name anything.
-    let sentences: Vec<Range<usize>> = reading
+    // Legal wording in the reply itself ("We are regulated by …") answers
+    // a question about it; the same wording in a footer does not.
+    let body_end = text.trim_start().find("\n\n").map_or(text.len(), |i| i + (text.len() - text.trim_start().len()));
+    let parts: Vec<Part> = reading
         .sentences
         .iter()
-        .filter(|s| !s.is_customer(&s.range) && !s.is_boilerplate(&s.range))
-        .map(|s| s.range.clone())
+        .filter(|s| s.standing != Standing::Customer)
+        .filter(|s| !s.footer && (s.range.start < body_end || !s.is_boilerplate(&s.range)))
+        .map(|s| {
+            let words = words::words(&text[s.range.clone()])
+                .into_iter()
+                .map(|(r, w)| (s.range.start + r.start..s.range.start + r.end, w))
+                .filter(|(r, _)| !s.customer.iter().any(|c| c.start <= r.start && r.start < c.end))
+                .collect();
+            Part { range: s.range.clone(), words }
+        })
         .collect();
-    if let Some(found) = shortest_run(text, &sentences, &wanted) {
+    if let Some(found) = shortest_run(text, &parts, &wanted) {
         return Judgement::Correct { found, anchor: Anchor::Clause };
     }
     for alternative in &spec.not {
@@ -76,7 +102,10 @@ pub(crate) fn judge(expected: &str, spec: &FactSpec, text: &str, reading: &Readi
         if other.is_empty() {
             continue;
         }
-        if let Some(found) = shortest_run(text, &sentences, &other) {
+        if let Some(found) = shortest_run(text, &parts, &other) {
+            if another_topic(text, &found.span, subject, asked) {
+                continue;
+            }
             let found = Found { value: FactValue::Text(normalise(alternative)), ..found };
             return Judgement::Wrong { found, others: Vec::new(), anchor: Anchor::Clause };
         }
@@ -84,24 +113,30 @@ pub(crate) fn judge(expected: &str, spec: &FactSpec, text: &str, reading: &Readi
     Judgement::NotStated
 }
 
-fn shortest_run(text: &str, sentences: &[Range<usize>], wanted: &[String]) -> Option<Found> {
+/// "If you have a complaint, …", "For general information, …": the
+/// sentence opens on a condition or purpose and names neither the fact's
+/// subject nor the question's topic.
+fn another_topic(text: &str, span: &Range<usize>, subject: &Terms, asked: &Terms) -> bool {
+    let Some(slice) = text.get(span.clone()) else { return false };
+    let first = words::words(slice).into_iter().next().map(|(_, w)| w).unwrap_or_default();
+    matches!(first.as_str(), "if" | "for" | "when" | "should" | "once")
+        && !subject.mentioned_in(text, span)
+        && !asked.mentioned_in(text, span)
+}
+
+fn shortest_run(text: &str, parts: &[Part], wanted: &[String]) -> Option<Found> {
     // Which wanted words each sentence mentions, computed once.
-    let mentioned: Vec<Vec<bool>> = sentences
-        .iter()
-        .map(|range| {
-            let hay = words::words(&text[range.clone()]);
-            wanted.iter().map(|w| mentions(&hay, w)).collect()
-        })
-        .collect();
+    let mentioned: Vec<Vec<bool>> =
+        parts.iter().map(|part| wanted.iter().map(|w| mentions(&part.words, w)).collect()).collect();
     let mut best: Option<Range<usize>> = None;
-    for first in 0..sentences.len() {
+    for first in 0..parts.len() {
         let mut seen = vec![false; wanted.len()];
-        for last in first..sentences.len() {
+        for last in first..parts.len() {
             for (seen, now) in seen.iter_mut().zip(&mentioned[last]) {
                 *seen |= *now;
             }
             if seen.iter().all(|s| *s) {
-                let span = sentences[first].start..sentences[last].end;
+                let span = parts[first].range.start..parts[last].range.end;
                 if best.as_ref().map_or(true, |b| span.len() < b.len()) {
                     best = Some(span);
                 }

@@ -82,6 +82,7 @@ fn is_tracking(param: &str) -> bool {
                 | "yclid"
                 | "igshid"
                 | "ref_src"
+                | "ref"
                 | "cmpid"
                 | "s_cid"
         )

@@ -51,7 +51,7 @@ pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
         }
         let hit = hits(&keywords, &original, body);
         let value = if hit >= needed {
-            Some(polarity(sentence, &original, body, &keywords, needed, about_free))
+            polarity(sentence, &original, body, &keywords, needed, about_free).or(leading)
         } else if hit > 0 {
             leading.or(bare_answer.map(|(answer, _)| answer))
         } else {
@@ -98,8 +98,11 @@ fn leading_answer(words: &[(Range<usize>, String)]) -> (Option<bool>, usize) {
 }
 
 /// The clause about the fact, read for its polarity: for a fact about
-/// being free, by what the negation applies to (see [`free_polarity`]);
-/// otherwise true unless the clause is negated an odd number of times.
+/// being free, by what the negation applies to (see [`free_polarity`]),
+/// and `None` when the sentence says nothing of a price ("An engineer can
+/// install a smart meter on weekdays"); otherwise true unless the clause is
+/// negated an odd number of times, a price said to be nothing ("at no
+/// extra charge") not counting as a negation.
 fn polarity(
     sentence: &str,
     original: &[(Range<usize>, String)],
@@ -107,7 +110,7 @@ fn polarity(
     keywords: &[&str],
     needed: usize,
     about_free: bool,
-) -> bool {
+) -> Option<bool> {
     let clauses = clauses(sentence, body);
     let best = clauses.iter().map(|clause| (hits(keywords, original, clause), clause)).fold(
         None,
@@ -130,10 +133,46 @@ fn polarity(
             _ => Vec::new(),
         };
         if let Some(free) = free_polarity(sentence, &covered) {
-            return free;
+            return Some(free);
         }
+        let whole = covering(original, body);
+        if free_polarity(sentence, &whole).is_none() {
+            return None;
+        }
+        return Some(scope.iter().filter(|(_, w)| is_negation(w)).count() % 2 == 0);
     }
-    scope.iter().filter(|(_, w)| is_negation(w)).count() % 2 == 0
+    Some(negations(scope) % 2 == 0)
+}
+
+/// The original words `part` (rewritten) covers.
+fn covering(original: &[(Range<usize>, String)], part: &[(Range<usize>, String)]) -> Words {
+    match (part.first(), part.last()) {
+        (Some(first), Some(last)) => {
+            original.iter().filter(|(r, _)| r.start >= first.0.start && r.end <= last.0.end).cloned().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Negations, leaving out the "no" of a price said to be nothing ("at no
+/// extra charge", "no fee"): that negates the price, not the fact.
+fn negations(words: &[(Range<usize>, String)]) -> usize {
+    let mut count = 0;
+    let mut i = 0;
+    while i < words.len() {
+        let phrase = FREE_PHRASES.iter().find(|p| {
+            p.len() > 1
+                && words.len() >= i + p.len()
+                && words[i..i + p.len()].iter().zip(p.iter()).all(|((_, w), want)| w == want)
+        });
+        if let Some(p) = phrase {
+            i += p.len();
+            continue;
+        }
+        count += usize::from(is_negation(&words[i].1));
+        i += 1;
+    }
+    count
 }
 
 /// Phrases that say "free" outright, negation and all.

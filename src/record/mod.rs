@@ -163,6 +163,8 @@ pub enum Purpose {
     Send,
     Poll,
     Webhook,
+    /// The request that opens a reply's event stream (`mode = "stream"` with a `request`).
+    Stream,
 }
 
 /// One HTTP attempt. A retry is another `Http` with `attempt` + 1.
@@ -198,7 +200,7 @@ pub struct Http {
 
 /// The reply the customer got. Polling only bounds when it arrived, so the
 /// latency is an interval `[t_earliest_us, t_latest_us]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
     /// The reply text as extracted by the channel configuration (raw, uncleaned).
     pub text: String,
@@ -209,6 +211,14 @@ pub struct Reply {
     pub t_earliest_us: u64,
     /// The moment the reply was seen.
     pub t_latest_us: u64,
+    /// A streamed reply (`mode = "stream"`): when its first text arrived
+    /// (time to first token); None for replies that arrive whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_first_byte_us: Option<u64>,
+    /// A streamed reply: when its last text arrived (the full answer; the
+    /// end event may come later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_last_byte_us: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -237,6 +247,9 @@ pub enum ErrorKind {
     Offsite,
     /// No reply within `max_wait`.
     NoReply,
+    /// A streamed reply ended (the connection closed) before its end event:
+    /// the answer is incomplete.
+    Cut,
     /// The run was stopped (Ctrl-C, SIGTERM, stop file, quiet hours) before
     /// the message was sent.
     Interrupted,

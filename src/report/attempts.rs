@@ -63,6 +63,7 @@ fn purpose_name(p: Purpose) -> &'static str {
         Purpose::Send => "send",
         Purpose::Poll => "poll",
         Purpose::Webhook => "webhook",
+        Purpose::Stream => "stream",
     }
 }
 

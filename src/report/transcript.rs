@@ -223,6 +223,7 @@ fn http_summary(x: &Exchange) -> String {
             Purpose::Send => "send",
             Purpose::Poll => "poll",
             Purpose::Webhook => "webhook",
+            Purpose::Stream => "stream",
         };
         let outcome = match (h.status, &h.error) {
             (_, Some(_)) => "failed".to_string(),

@@ -285,6 +285,10 @@ pub enum ReceiveMode {
     Poll,
     /// The target calls a loopback URL (`{{ webhook_url }}`) with the reply.
     Webhook,
+    /// The reply is a Server-Sent Events stream: the last send's response,
+    /// or `request`'s. Its text is the `data` of the `events` named, in
+    /// order, concatenated exactly, up to the `end` event.
+    Stream,
 }
 
 /// How the reply arrives.
@@ -325,6 +329,19 @@ pub struct Receive {
     /// conversation is recorded as a duplicate and never read as a reply.
     #[serde(default)]
     pub dedupe: Option<Extract>,
+    /// Stream mode: the event types whose `data` make up the reply
+    /// (`["message.delta"]`); an event with no `event:` line is `message`.
+    #[serde(default = "default_events")]
+    pub events: Vec<String>,
+    /// Stream mode: the event type (`message.done`) or the exact data
+    /// (`[DONE]`) that ends the reply. Without it the reply ends when the
+    /// server closes the stream; with it, a stream that closes first is cut.
+    #[serde(default)]
+    pub end: Option<String>,
+}
+
+fn default_events() -> Vec<String> {
+    vec!["message".into()]
 }
 
 fn default_every() -> Dur {
@@ -358,6 +375,8 @@ impl Default for Receive {
             cursor_start: default_cursor_start(),
             capture: BTreeMap::new(),
             dedupe: None,
+            events: default_events(),
+            end: None,
         }
     }
 }

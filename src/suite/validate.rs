@@ -601,7 +601,8 @@ impl<'a> Checker<'a> {
                 Some("add `[<channel>.receive.request]` with the poll URL, using `{{ cursor }}`".into()),
             );
         }
-        if rx.mode != ReceiveMode::Response && rx.reply.is_none() {
+        self.stream(file, name, rx);
+        if matches!(rx.mode, ReceiveMode::Poll | ReceiveMode::Webhook) && rx.reply.is_none() {
             self.err(
                 file,
                 path![name, "receive", "mode"],
@@ -642,6 +643,55 @@ impl<'a> Checker<'a> {
         }
         if let Some(ex) = &rx.dedupe {
             self.extract(file, path![name, "receive", "dedupe"], ex);
+        }
+    }
+
+    /// `mode = "stream"`: the events that make the reply, and keys only that mode reads.
+    fn stream(&mut self, file: FileId, name: &str, rx: &super::channel::Receive) {
+        use super::channel::ReceiveMode;
+        if rx.mode != ReceiveMode::Stream {
+            for (key, set) in [("events", rx.events != ["message"]), ("end", rx.end.is_some())] {
+                if set {
+                    self.err(
+                        file,
+                        path![name, "receive", key],
+                        format!("`{key}` is only read when the reply is an event stream"),
+                        "not read in this mode",
+                        Some("set `mode = \"stream\"`, or remove it".into()),
+                    );
+                }
+            }
+            return;
+        }
+        if rx.reply.is_some() {
+            self.err(
+                file,
+                path![name, "receive", "reply"],
+                "a streamed reply is made of events, not picked by `reply`".into(),
+                "not read in stream mode",
+                Some(
+                    "name the events with `events = [\"message.delta\"]` and their text with `text = \"$.delta.text\"`"
+                        .into(),
+                ),
+            );
+        }
+        if rx.events.is_empty() || rx.events.iter().any(|e| e.trim().is_empty()) {
+            self.err(
+                file,
+                path![name, "receive", "events"],
+                "name the event types whose data make up the reply".into(),
+                "empty",
+                Some("e.g. events = [\"message.delta\"]; an event without an `event:` line is `message`".into()),
+            );
+        }
+        if rx.end.as_deref().is_some_and(|e| e.trim().is_empty()) {
+            self.err(
+                file,
+                path![name, "receive", "end"],
+                "an empty `end` would never match".into(),
+                "empty",
+                Some("the end event's type (`message.done`) or its exact data (`[DONE]`); or remove it to read until the stream closes".into()),
+            );
         }
     }
 

@@ -423,6 +423,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
                 item: None,
                 t_earliest_us: i as u64 * 1_000_000 + 300_000 + (i as u64 % 7) * 100_000,
                 t_latest_us: i as u64 * 1_000_000 + 450_000 + (i as u64 % 7) * 100_000,
+                ..Default::default()
             }),
             captures: BTreeMap::new(),
             error: None,

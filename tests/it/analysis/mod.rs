@@ -193,7 +193,13 @@ fn ask(channel: &str, persona: &str, question: &str, reply: &str) -> X {
         message: "How long do I have to return my router?".into(),
         t_sent_us: 1_000_000,
         http: vec![http(200, None)],
-        reply: Some(Reply { text: reply.into(), item: None, t_earliest_us: 1_100_000, t_latest_us: 1_200_000 }),
+        reply: Some(Reply {
+            text: reply.into(),
+            item: None,
+            t_earliest_us: 1_100_000,
+            t_latest_us: 1_200_000,
+            ..Default::default()
+        }),
         captures: BTreeMap::new(),
         error: None,
     })

@@ -6,9 +6,46 @@
 //!   errors the suite causes (an unset credential) kept out of findings.
 //! - `webhook`: form-encoded callbacks (Mailgun-shaped), an auto-reply to
 //!   skip, a duplicate delivery, the receiver on 127.0.0.2 with a public URL.
+//! - `sse`: the `scenarios/recipes/sse-assistant` suite against an
+//!   assistant that streams its answers, one stream cut mid-answer.
+//!
+//! Recipe suites in `scenarios/recipes/` run as shipped through [`run_recipe`].
 
 mod auth;
+mod sse;
 mod webhook;
+
+use crate::common;
+use std::path::{Path, PathBuf};
+use touchpoint::analysis::{analyze, AnalyzeOptions};
+use touchpoint::record::{read_run, RecordedRun};
+use touchpoint::verdict::Verdict;
+
+/// Serves a vendor-shaped test server on 127.0.0.1:0; its base URL.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// A recipe run: what was recorded and the verdict on it.
+pub struct Ran {
+    pub run: RecordedRun,
+    pub verdict: Verdict,
+    pub run_dir: PathBuf,
+    _out: tempfile::TempDir,
+}
+
+/// Runs `scenarios/recipes/<name>` as shipped against `target`, then analyses it.
+pub async fn run_recipe(name: &str, target: &str) -> Ran {
+    let suite = common::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/recipes").join(name));
+    let out = tempfile::tempdir().unwrap();
+    let result = common::run(suite.clone(), common::options(out.path(), target)).await;
+    let run = read_run(&result.dir).unwrap();
+    let verdict = analyze(&suite, &run, &AnalyzeOptions::default());
+    Ran { run, verdict, run_dir: result.dir, _out: out }
+}
 
 /// A one-fact map, one persona pair and a sweep: what every recipe test asks.
 pub const MAP: &str = r#"
