@@ -91,3 +91,35 @@ fn polling_keeps_every_body_1mb_empty_polls_stay_bounded() {
     assert_eq!(polls, polled, "every poll is in the record");
     eprintln!("1 MB empty polls: {polled} polls, peak RSS {} MB, record {} KB", peak / 1024, record / 1024);
 }
+
+/// Issue 13 item 5: a reply nested 126–127 deep was recorded whole by the
+/// writers of before, and that record could not be read back (no verdict,
+/// JUnit or report for the whole run). Such an old record — the item put
+/// back into the line as raw JSON, as they wrote it — reads back and
+/// analyses.
+#[tokio::test]
+async fn a_reply_nested_at_the_readers_edge_old_records_read_back() {
+    let h = server::start().await;
+    let dir = suite(&[&post("/deep-json")], "");
+    let (x, run_dir, _out) = run(&dir, &h.url).await;
+    let item = x.reply.as_ref().unwrap().item.as_ref().unwrap().as_str().unwrap().to_string();
+    assert!(item.starts_with("[[[") && item.contains("30 days"));
+    let jsonl = run_dir.join("run.jsonl");
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    let recorded = format!("\"item\":{}", serde_json::to_string(&item).unwrap());
+    assert!(text.contains(&recorded), "the item is recorded as its JSON text");
+    // As the writers of before recorded a reply nested 127 deep (the body parsed, the item kept whole).
+    let deeper = format!("{}\"Refunds within 30 days.\"{}", "[".repeat(127), "]".repeat(127));
+    let old = text.replacen(&recorded, &format!("\"item\":{deeper}"), 1);
+    let line = old.lines().find(|l| l.contains("\"item\":[")).unwrap();
+    let refused = serde_json::from_str::<serde_json::Value>(line).unwrap_err();
+    assert!(refused.to_string().contains("recursion limit"), "the old line is over the default limit: {refused}");
+    std::fs::write(&jsonl, &old).unwrap();
+
+    let run = read_run(&run_dir).unwrap();
+    let item = run.exchanges[0].reply.as_ref().unwrap().item.as_ref().unwrap();
+    assert!(item.is_array() && touchpoint::record::json_depth(item) > touchpoint::record::MAX_ITEM_DEPTH);
+    let suite = crate::common::load(dir.path());
+    let w = touchpoint::artifacts::write_all(&run_dir, &suite, &Default::default()).unwrap();
+    assert_eq!(w.verdict.counts.exchanges, 1);
+}
