@@ -123,3 +123,74 @@ async fn a_reply_nested_at_the_readers_edge_old_records_read_back() {
     let w = touchpoint::artifacts::write_all(&run_dir, &suite, &Default::default()).unwrap();
     assert_eq!(w.verdict.counts.exchanges, 1);
 }
+
+/// Open file descriptors of a process, and how many of them are listening TCP sockets.
+#[cfg(target_os = "linux")]
+fn fds_and_listeners(pid: u32) -> (usize, usize) {
+    let mut sockets = std::collections::HashSet::new();
+    let mut fds = 0;
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().flatten() {
+        fds += 1;
+        if let Ok(link) = std::fs::read_link(entry.path()) {
+            if let Some(inode) = link.to_string_lossy().strip_prefix("socket:[").and_then(|s| s.strip_suffix(']')) {
+                sockets.insert(inode.to_string());
+            }
+        }
+    }
+    let mut listening = 0;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        for line in std::fs::read_to_string(table).unwrap_or_default().lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            // st 0A is LISTEN; column 9 is the socket's inode.
+            if cols.get(3) == Some(&"0A") && cols.get(9).is_some_and(|i| sockets.contains(*i)) {
+                listening += 1;
+            }
+        }
+    }
+    (fds, listening)
+}
+
+/// Issue 13 item 3: `audit --interval 2s` gained one listening socket per
+/// run (a webhook receiver started per run, never shut down). Ten runs of
+/// an audit with a webhook channel, through the binary: between runs the
+/// process holds the same listening sockets and the same number of file
+/// descriptors (read from /proc/<pid>/fd and /proc/net/tcp).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_webhook_receiver_audit_of_10_runs_keeps_sockets_and_fds_constant() {
+    use std::io::BufRead;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let h = rt.block_on(server::start());
+    let receive = "mode = \"webhook\"\nmax_wait = \"50ms\"\nreply = \"$.answer\"";
+    let dir = suite_receiving(&[&post("/ok")], "", receive);
+    let out = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_touchpoint"))
+        .args(["audit", "--interval", "1s", "--max-runs", "10", "--keep", "3", "--target", &h.url, "--out"])
+        .arg(out.path())
+        .arg(dir.path())
+        .env(SECRET_VAR, SECRET)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (mut samples, mut log) = (Vec::new(), Vec::new());
+    for line in stdout.lines().map_while(Result::ok) {
+        // "next run" is logged before the wait: the last run is over, the next not begun.
+        if line.contains("next run") && log.iter().any(|l: &String| l.contains("run finished")) {
+            samples.push(fds_and_listeners(pid));
+        }
+        log.push(line);
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}\n{}", log.join("\n"));
+    assert_eq!(log.iter().filter(|l| l.contains("run finished")).count(), 10, "{}", log.join("\n"));
+    assert_eq!(samples.len(), 9, "{}", log.join("\n"));
+    let (fds, listening) = samples[0];
+    assert_eq!(listening, 1, "one webhook receiver for the whole audit: {samples:?}");
+    assert!(
+        samples.iter().all(|s| *s == (fds, listening)),
+        "fds and listening sockets change between runs: {samples:?}"
+    );
+}
