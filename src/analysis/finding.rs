@@ -8,7 +8,7 @@
 
 use crate::verdict::{Evidence, Finding, FindingKind, Severity};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a problem is. Two occurrences with equal keys are the same problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,9 +79,14 @@ pub struct Acc<'a> {
     pub note: Option<String>,
     /// The worst latency seen (ms), for service-level summaries: (earliest, latest).
     pub worst_ms: Option<(f64, f64)>,
+    /// The service level breached (ms): the channel's, a question's or a stage's.
+    pub sla_ms: Option<f64>,
+    /// Service levels: the questions that were slow, with the worst latest
+    /// time of each (ms), so the summary can name them.
+    pub slow: BTreeMap<&'a str, f64>,
 }
 
-impl Acc<'_> {
+impl<'a> Acc<'a> {
     /// Keeps `evidence` if its rank is among the `max` lowest seen (one item
     /// per rank: several problems in one reply show its first).
     fn keep_evidence(&mut self, rank: u64, max: usize, evidence: impl FnOnce() -> Option<Evidence>) {
@@ -123,6 +128,12 @@ impl Acc<'_> {
         if self.note.as_ref().map_or(true, |n| note < *n) {
             self.note = Some(note);
         }
+    }
+
+    /// Notes that `question` was slow (`ms` its latest possible reply time).
+    pub fn slow_question(&mut self, question: &'a str, ms: f64) {
+        let worst = self.slow.entry(question).or_insert(ms);
+        *worst = worst.max(ms);
     }
 
     /// Counts a found value, keeping at most [`MAX_VALUES`] distinct ones.
@@ -189,6 +200,8 @@ impl<'a> Findings<'a> {
                 summary: None,
                 note: None,
                 worst_ms: None,
+                sla_ms: None,
+                slow: BTreeMap::new(),
             });
             self.list.len() - 1
         });

@@ -145,6 +145,31 @@ fn negate(clause: &str) -> Option<String> {
     Some(out.join(" "))
 }
 
+/// " to answer “Refund window”", " to answer “Refund window” (2.7 s) and
+/// “Prices” (2.2 s)", slowest first, at most three named.
+fn slow_questions(ctx: &Context<'_>, acc: &Acc<'_>) -> String {
+    let mut slow: Vec<(&str, f64)> = acc.slow.iter().map(|(q, ms)| (*q, *ms)).collect();
+    slow.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let named: Vec<String> = slow
+        .iter()
+        .take(3)
+        .map(|(q, ms)| {
+            let label = format!("“{}”", ctx.question_label(q));
+            if slow.len() > 1 {
+                format!("{label} ({})", human_ms(*ms))
+            } else {
+                label
+            }
+        })
+        .collect();
+    let more = slow.len().saturating_sub(named.len());
+    match (named.as_slice(), more) {
+        ([], _) => String::new(),
+        (names, 0) => format!(" to answer {}", super::consistency::join_and(names)),
+        (names, n) => format!(" to answer {} and {n} more question{}", names.join(", "), if n == 1 { "" } else { "s" }),
+    }
+}
+
 /// The summary of a per-answer finding, from its key and what was seen.
 pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &ChannelValues<'_>) -> String {
     let k = &acc.key;
@@ -171,8 +196,13 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
             None => format!("{channel} did not recognise a value the customer was given earlier."),
         },
         FindingKind::SlaBreach | FindingKind::PossibleSlaBreach => {
-            let sla = k.channel.and_then(|c| ctx.sla_ms.get(c)).map(|&ms| human_ms(ms)).unwrap_or_else(|| "?".into());
+            let sla = acc
+                .sla_ms
+                .or_else(|| k.channel.and_then(|c| ctx.sla.channel(c)))
+                .map(human_ms)
+                .unwrap_or_else(|| "?".into());
             let (lo, hi) = acc.worst_ms.unwrap_or((0.0, 0.0));
+            let asked = slow_questions(ctx, acc);
             if k.kind == FindingKind::SlaBreach {
                 format!("{channel} took up to {}{asked} (at least {} even at the earliest moment the reply could have arrived), over its {sla} service level.", human_ms(hi), human_ms(lo))
             } else {
