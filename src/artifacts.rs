@@ -119,7 +119,7 @@ fn report_run(dir: &Path, verdict: &Verdict, header: Header, tail: RunTail) -> R
     })?;
     let exchanges = stream.by_ref().collect();
     stream.finish()?;
-    Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail })
+    Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail, late: tail.late })
 }
 
 /// Writes via a temporary file and a rename, so a reader never sees half a file.

@@ -83,6 +83,9 @@ pub struct Verdict {
     /// problem once, however many findings show it.
     #[serde(default)]
     pub fix_first: Vec<Priority>,
+    /// Per webhook channel: duplicate, late and refused callbacks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callbacks: Vec<CallbackStats>,
 }
 
 /// A mistake in the suite that cost steps their test: what to fix, where,
@@ -103,6 +106,40 @@ impl Verdict {
     /// Whether a channel went wholly untested because of the suite (exit 3).
     pub fn suite_failed(&self) -> bool {
         self.run_problems.iter().any(|p| p.every_step)
+    }
+}
+
+/// Webhook callbacks of one channel that were not read as replies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackStats {
+    pub channel: String,
+    /// Every callback recorded (read as a reply or not).
+    pub received: u64,
+    /// Deliveries of an event already delivered (`receive.dedupe`).
+    pub duplicates: u64,
+    /// Recorded after their step, when no step was waiting.
+    pub late: u64,
+    /// Refused by `receive.verify` (401 unsigned, 403 bad signature).
+    pub invalid_signature: u64,
+}
+
+impl CallbackStats {
+    /// "the chat platform delivered 8 replies twice, 2 after the conversation" or None.
+    pub fn line(&self, name: &str) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.duplicates > 0 {
+            let s = if self.duplicates == 1 { "" } else { "s" };
+            parts.push(format!("delivered {} callback{s} twice", self.duplicates));
+        }
+        if self.late > 0 {
+            let s = if self.late == 1 { "" } else { "s" };
+            parts.push(format!("{} callback{s} after the step had its reply or the conversation ended", self.late));
+        }
+        if self.invalid_signature > 0 {
+            let s = if self.invalid_signature == 1 { "" } else { "s" };
+            parts.push(format!("{} callback{s} refused for an invalid signature", self.invalid_signature));
+        }
+        (!parts.is_empty()).then(|| format!("{name}: {}", parts.join("; ")))
     }
 }
 
@@ -269,6 +306,9 @@ pub enum FindingKind {
     ForbiddenClaim,
     /// The answer is in another language than the customer's.
     WrongLanguage,
+    /// Webhook callbacks whose signature failed `receive.verify` (security;
+    /// one finding per channel, never about an answer).
+    InvalidSignature,
 }
 
 impl FindingKind {
@@ -293,6 +333,7 @@ impl FindingKind {
             FindingKind::Fallback => "falls back where others answer",
             FindingKind::ForbiddenClaim => "forbidden claim",
             FindingKind::WrongLanguage => "wrong language",
+            FindingKind::InvalidSignature => "callbacks with an invalid signature",
         }
     }
 

@@ -282,6 +282,8 @@ pub fn severity(kind: FindingKind, critical: bool) -> Severity {
         FindingKind::Unstable | FindingKind::SlaBreach => Severity::Medium,
         FindingKind::NotStated | FindingKind::PossibleSlaBreach => Severity::Low,
         FindingKind::Error => Severity::High,
+        // Someone else calls the webhook, or the platform signs with another secret.
+        FindingKind::InvalidSignature => Severity::High,
         // Hygiene findings are as serious as what they show, wherever it is.
         k if k.is_hygiene() => return super::hygiene::hook::base_severity(k),
         _ => Severity::Low,

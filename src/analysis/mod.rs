@@ -26,6 +26,7 @@
 //! finding, and touchpoint views beyond a limit are counted, not kept.
 
 mod answer;
+mod callbacks;
 pub mod clean;
 mod consistency;
 mod evidence;
@@ -76,7 +77,7 @@ impl Default for AnalyzeOptions {
 
 /// Analyses a recorded run against the suite's map.
 pub fn analyze(suite: &Suite, run: &RecordedRun, options: &AnalyzeOptions) -> Verdict {
-    let tail = RunTail { end: run.end.clone(), torn_tail: run.torn_tail };
+    let tail = RunTail { end: run.end.clone(), torn_tail: run.torn_tail, late: run.late.clone() };
     analyze_stream(suite, &run.header, run.exchanges.iter(), options).finish(&tail)
 }
 
@@ -105,6 +106,8 @@ pub struct Analysed {
     verdict: Verdict,
     /// The last moment seen in any exchange.
     last_us: u64,
+    /// Callbacks so far; the record's late ones are added at the end.
+    callbacks: callbacks::Book,
 }
 
 impl Analysed {
@@ -112,12 +115,14 @@ impl Analysed {
     pub fn finish(self, tail: &RunTail) -> Verdict {
         let end = tail.end.as_ref();
         let end_us = end.map_or(self.last_us, |e| e.t_end_us.max(self.last_us));
+        let mut verdict = self.verdict;
+        self.callbacks.finish(&mut verdict, &tail.late);
         Verdict {
             finished_at: end.map(|e| e.finished_at),
             duration_ms: end_us as f64 / 1000.0,
             complete: end.is_some_and(|e| e.status == EndStatus::Complete) && !tail.torn_tail,
             torn_tail: tail.torn_tail,
-            ..self.verdict
+            ..verdict
         }
     }
 }

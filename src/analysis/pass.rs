@@ -70,6 +70,8 @@ pub(super) struct Pass<'c, 'a> {
     /// Steps the suite made fail: run problems, not findings.
     problems: super::problems::Problems,
     hygiene: Hygiene<'a>,
+    /// Duplicate, late and refused webhook callbacks (`callbacks.rs`).
+    callbacks: super::callbacks::Book,
 }
 
 impl<'c, 'a> Pass<'c, 'a> {
@@ -90,6 +92,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             checked: Memo::new(),
             problems: Default::default(),
             hygiene: Hygiene::new(ctx),
+            callbacks: Default::default(),
         }
     }
 
@@ -408,6 +411,7 @@ impl<'c, 'a> Pass<'c, 'a> {
 
     fn count(&mut self, x: &Exchange) {
         self.problems.exchange(x);
+        self.callbacks.exchange(x, self.ctx.options.max_evidence);
         self.counts.exchanges += 1;
         self.counts.replies += u64::from(x.reply.is_some());
         self.counts.errors += u64::from(x.error.is_some());
@@ -442,6 +446,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             self.counts.findings.add(f.severity);
         }
         self.counts.touchpoints_omitted = self.journeys.touchpoints_omitted;
+        self.callbacks.signed(ctx.suite);
         let score = self.overall.percent();
         let verdict = Verdict {
             schema_version: SCHEMA_VERSION,
@@ -471,9 +476,10 @@ impl<'c, 'a> Pass<'c, 'a> {
             trend: None,
             names: super::summary::names(ctx.suite),
             fix_first: Vec::new(),
+            callbacks: Vec::new(),
         };
         let verdict = Verdict { fix_first: super::priority::rank(ctx, &verdict), ..verdict };
-        super::Analysed { verdict, last_us: self.last_us }
+        super::Analysed { verdict, last_us: self.last_us, callbacks: self.callbacks }
     }
 }
 

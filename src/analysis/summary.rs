@@ -245,6 +245,8 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
         | FindingKind::Fallback
         | FindingKind::ForbiddenClaim
         | FindingKind::WrongLanguage => return super::hygiene::hook::describe(ctx, acc),
+        // Built whole by `callbacks.rs`, never through the accumulator.
+        FindingKind::InvalidSignature => format!("{channel}: callbacks with an invalid signature."),
         // Consistency findings carry their own words; this is a fallback.
         FindingKind::ChannelDisagreement | FindingKind::SegmentDifference | FindingKind::Unstable => {
             format!("Answers about {fact} differ{asked}.")
@@ -301,6 +303,12 @@ pub fn summary_lines(v: &Verdict) -> Vec<String> {
             p.first,
             one_line(&p.message)
         ));
+    }
+    for c in &v.callbacks {
+        let name = v.names.channels.get(&c.channel).unwrap_or(&c.channel);
+        if let Some(line) = c.line(name) {
+            out.push(format!("  callbacks: {}", one_line(&line)));
+        }
     }
     if !v.fix_first.is_empty() {
         out.push("fix first:".into());

@@ -60,8 +60,9 @@ impl Conversation {
     pub fn new(channel_name: &str, channel: Arc<Channel>, shared: &Shared) -> Self {
         let mut vars = Map::new();
         vars.insert("cursor".into(), Value::String(channel.receive.cursor_start.clone()));
+        let guard = shared.hooks.get(channel_name).cloned().unwrap_or_default();
         let hook = (channel.receive.mode == ReceiveMode::Webhook)
-            .then(|| shared.webhook.as_ref().map(|h| h.register()))
+            .then(|| shared.webhook.as_ref().map(|h| h.register(guard)))
             .flatten();
         Conversation {
             channel_name: channel_name.to_string(),
@@ -73,10 +74,11 @@ impl Conversation {
         }
     }
 
-    /// Releases the webhook URL.
-    pub fn close(self, shared: &Shared) {
-        if let (Some((url, _)), Some(hub)) = (&self.hook, &shared.webhook) {
+    /// Releases the webhook URL; callbacks left unread are recorded as late.
+    pub fn close(mut self, shared: &Shared) {
+        if let (Some((url, inbox)), Some(hub)) = (self.hook.as_mut(), &shared.webhook) {
             hub.release(url);
+            super::webhook::late::drain(&self.channel_name, url, inbox, shared, &self.channel, &mut self.seen_events);
         }
     }
 
@@ -109,6 +111,9 @@ impl Conversation {
         out: &mut StepOutcome,
     ) -> Result<(), StepError> {
         let channel = self.channel.clone();
+        if let Some(problem) = shared.hooks.get(&self.channel_name).and_then(|g| g.problem.clone()) {
+            return Err(fail(ErrorKind::Suite, problem));
+        }
         if !self.opened {
             if let Some(open) = &channel.open {
                 let resp = self.request(shared, open, Purpose::Open, msg, &mut out.http).await?;
@@ -469,45 +474,24 @@ impl Conversation {
                 tokio::select! {
                     cb = inbox.recv() => cb,
                     _ = tokio::time::sleep_until(deadline) => {
-                        return Err(fail(ErrorKind::NoReply, format!("no callback within {} (max_wait); {received} callbacks did not match `reply`", humantime::format_duration(max_wait))));
+                        return Err(super::webhook::verify::no_reply(&out.http, received, max_wait));
                     }
                     _ = stop.changed() => return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply")),
                 }
             };
             let Some(cb) = next else { return Err(fail(ErrorKind::NoReply, "the webhook receiver closed")) };
-            let value = super::webhook::normalise(&cb);
+            let url = self.hook.as_ref().map(|(u, _)| u.as_str()).unwrap_or_default();
+            out.http.push(super::webhook::record::http(&cb, url, &shared.redactor, &shared.clock));
+            // A refused signature or an unreadable body is recorded, never read.
+            let (Ok(value), None) = (cb.value.clone(), &cb.note) else { continue };
             let t_us = shared.clock.us_at(cb.at);
-            out.http.push(Http {
-                purpose: Purpose::Webhook,
-                attempt: 1,
-                method: "POST".into(),
-                url: shared.redactor.redact(self.hook.as_ref().map(|(u, _)| u.as_str()).unwrap_or_default()),
-                request_headers: cb.headers.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
-                request_body: None,
-                t_start_us: t_us,
-                t_first_byte_us: Some(t_us),
-                t_end_us: t_us,
-                status: None,
-                headers: crate::record::Headers::new(),
-                body: Some(shared.redactor.redact(&cb.body)),
-                body_hash: None,
-                body_bytes: cb.body.len() as u64,
-                truncated: false,
-                error: value
-                    .is_none()
-                    .then(|| format!("a callback that is neither JSON nor a form ({})", cb.content_type)),
-            });
-            let Some(value) = value else { continue };
+            let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
             if let Some(dedupe) = &dedupe {
-                let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
                 let src = Source { body: &cb.body, json: Some(&value), headers: &headers };
                 if let Ok(Some(id)) = extract::extract_first(dedupe, &src) {
                     if !self.seen_events.insert(id.clone()) {
                         if let Some(h) = out.http.last_mut() {
-                            h.error = Some(format!(
-                                "duplicate delivery of event `{}`: not read again",
-                                shared.redactor.redact(&id)
-                            ));
+                            super::webhook::record::duplicate(h, &id, &shared.redactor);
                         }
                         continue;
                     }
@@ -517,7 +501,6 @@ impl Conversation {
             // `reply` selects from each callback as it arrives (a one-item
             // list, so `$[?@.thread == '…']` works): never the whole history again.
             let one = Value::Array(vec![value]);
-            let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
             let src = Source { body: &cb.body, json: Some(&one), headers: &headers };
             let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
             let resp = Response {

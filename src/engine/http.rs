@@ -323,6 +323,7 @@ impl Sender {
             body_bytes: 0,
             truncated: false,
             error: None,
+            callback: None,
         };
         let result = tokio::select! {
             r = builder.send() => r,

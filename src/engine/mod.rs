@@ -112,6 +112,8 @@ pub struct Shared {
     pub redactor: Redactor,
     pub writer: RecordWriter,
     pub webhook: Option<webhook::Hub>,
+    /// Per webhook channel: how its callbacks are read, verified and recorded when late.
+    pub hooks: BTreeMap<String, Arc<webhook::Guard>>,
     /// Becomes true when the run must stop (Ctrl-C, SIGTERM, stop file, quiet hours).
     pub stop: watch::Receiver<bool>,
     pub progress: Progress,
@@ -256,10 +258,22 @@ pub async fn run(
         .await
         .map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
 
+    let templates = crate::template::compiled(template_sources(&suite), opts.seed);
+    let (late_sink, late_inbox) = webhook::late::channel();
+    let hooks = suite
+        .channels
+        .iter()
+        .filter(|(_, c)| c.receive.mode == ReceiveMode::Webhook)
+        .map(|(name, c)| {
+            let guard = webhook::Guard::new(name, c, &templates, &base_context, Some(late_sink.clone()));
+            (name.clone(), Arc::new(guard))
+        })
+        .collect();
+    drop(late_sink);
     let shared = Arc::new(Shared {
         suite: suite.clone(),
         clock,
-        templates: crate::template::compiled(template_sources(&suite), opts.seed),
+        templates,
         jsonpath_templates: crate::template::compile_into(
             crate::template::jsonpath_environment(),
             jsonpath_sources(&suite),
@@ -269,6 +283,7 @@ pub async fn run(
         redactor,
         writer,
         webhook,
+        hooks,
         stop: stop.clone(),
         progress: Progress::new(walks.len() as u64, opts.quiet),
         base_context,
@@ -278,6 +293,7 @@ pub async fn run(
     });
 
     let walk_count = walks.len();
+    let late = webhook::late::Recorder::start(shared.clone(), late_inbox);
     let (exchanges, errors, internal) = drive(shared.clone(), walks, done, opts.concurrency).await;
     if let Some(hub) = shared.webhook.as_ref() {
         if hub.late() > 0 || hub.refused_full() > 0 {
@@ -291,6 +307,8 @@ pub async fn run(
             hub.shutdown().await;
         }
     }
+    // Late callbacks are in the record before its end.
+    late.finish().await;
     // `seq` continues across a resume; this session recorded the difference.
     let recorded = exchanges - first_seq;
     shared.progress.finish();
@@ -523,6 +541,7 @@ pub fn channel_templates(ch: &crate::suite::Channel) -> Vec<String> {
     let mut out = vec![ch.base_url.clone()];
     out.extend(ch.headers.values().cloned());
     out.extend(ch.auth.iter().flat_map(|a| a.templates()).cloned());
+    out.extend(ch.receive.verify.iter().map(|v| v.secret.clone()));
     ch.open.iter().chain(ch.send.as_slice()).chain(ch.receive.request.iter()).for_each(|r| request(r, &mut out));
     out
 }

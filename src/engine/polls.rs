@@ -85,6 +85,7 @@ mod tests {
             body_bytes: body.len() as u64,
             truncated: false,
             error: None,
+            callback: None,
         }
     }
 

@@ -4,7 +4,7 @@
 //! An object whose first key is not `"type"` (written by hand, say) still
 //! decodes, through a `serde_json::Value`, only more slowly.
 
-use super::{End, Exchange, Header, Record};
+use super::{End, Exchange, Header, LateCallback, Record};
 use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -14,6 +14,7 @@ use std::fmt;
 enum Kind {
     Header,
     Exchange,
+    LateCallback,
     End,
 }
 
@@ -40,6 +41,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
             return Ok(match kind {
                 Kind::Header => Record::Header(Header::deserialize(rest)?),
                 Kind::Exchange => Record::Exchange(Box::new(Exchange::deserialize(rest)?)),
+                Kind::LateCallback => Record::LateCallback(Box::new(LateCallback::deserialize(rest)?)),
                 Kind::End => Record::End(End::deserialize(rest)?),
             });
         }
@@ -55,6 +57,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
         let record = match kind {
             Kind::Header => serde_json::from_value(rest).map(Record::Header),
             Kind::Exchange => serde_json::from_value(rest).map(|x| Record::Exchange(Box::new(x))),
+            Kind::LateCallback => serde_json::from_value(rest).map(|c| Record::LateCallback(Box::new(c))),
             Kind::End => serde_json::from_value(rest).map(Record::End),
         };
         record.map_err(de::Error::custom)

@@ -38,6 +38,8 @@ struct Attempt {
     body_bytes: u64,
     truncated: bool,
     error: Option<String>,
+    #[serde(default)]
+    callback: Option<super::CallbackNote>,
 }
 
 impl From<Attempt> for Http {
@@ -59,6 +61,7 @@ impl From<Attempt> for Http {
             body_bytes: a.body_bytes,
             truncated: a.truncated,
             error: a.error,
+            callback: a.callback,
         }
     }
 }

@@ -39,7 +39,64 @@ pub const SCHEMA: u32 = 2;
 pub enum Record {
     Header(Header),
     Exchange(Box<Exchange>),
+    /// A webhook callback no step was waiting for (`LateCallback`).
+    LateCallback(Box<LateCallback>),
     End(End),
+}
+
+/// A webhook callback that arrived when no step of its conversation was
+/// waiting: after the conversation's last reply or after it ended. Answered
+/// 2xx (or 401/403 when its signature fails) so the provider stops retrying,
+/// and recorded, never read as a reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LateCallback {
+    pub channel: String,
+    /// The callback as received (purpose `webhook`, redacted like any other).
+    pub http: Http,
+}
+
+/// What the receiver or the step made of a webhook callback that was not read as a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackNote {
+    /// The same event id (`receive.dedupe`) was delivered before.
+    Duplicate,
+    /// `receive.verify` found no signature: answered 401.
+    Unsigned,
+    /// `receive.verify` found a signature that does not match: answered 403.
+    BadSignature,
+    /// Neither JSON, a form nor multipart.
+    Unreadable,
+}
+
+/// Late callbacks of one channel, as a reader counts them: each in one of
+/// the three counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateTally {
+    /// Neither a duplicate nor refused.
+    pub late: u64,
+    pub duplicates: u64,
+    pub invalid_signature: u64,
+}
+
+impl LateTally {
+    pub fn add(&mut self, c: &LateCallback) {
+        match c.http.callback {
+            Some(CallbackNote::Duplicate) => self.duplicates += 1,
+            Some(n) if n.invalid_signature() => self.invalid_signature += 1,
+            _ => self.late += 1,
+        }
+    }
+}
+
+/// Late callbacks by channel.
+pub type LateTallies = BTreeMap<String, LateTally>;
+
+impl CallbackNote {
+    /// Failed signature verification: a security finding.
+    pub fn invalid_signature(self) -> bool {
+        matches!(self, CallbackNote::Unsigned | CallbackNote::BadSignature)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +253,9 @@ pub struct Http {
     pub body_bytes: u64,
     pub truncated: bool,
     pub error: Option<String>,
+    /// Webhook callbacks not read as a reply: why (duplicate, refused signature, unreadable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackNote>,
 }
 
 /// The reply the customer got. Polling only bounds when it arrived, so the

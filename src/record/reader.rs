@@ -14,6 +14,8 @@ pub struct RecordedRun {
     pub end: Option<End>,
     /// True when the last line was incomplete and skipped.
     pub torn_tail: bool,
+    /// Callbacks recorded after their step, by channel.
+    pub late: super::LateTallies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +47,7 @@ pub fn read_from(reader: impl BufRead, shown: &str) -> Result<RecordedRun, ReadE
     let mut stream = RunStream::new(reader, shown)?;
     let exchanges = stream.by_ref().collect();
     let (header, tail) = stream.finish()?;
-    Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail })
+    Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail, late: tail.late })
 }
 
 /// Opens a run for streaming. `path` may be the run folder or the jsonl file.
@@ -67,7 +69,7 @@ pub fn read_lean(path: &Path) -> Result<RecordedRun, ReadError> {
     let mut stream = open_lean(path)?;
     let exchanges = stream.by_ref().collect();
     let (header, tail) = stream.finish()?;
-    Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail })
+    Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail, late: tail.late })
 }
 
 /// Opens a run for streaming (lean) only the exchanges that `keep` picks by

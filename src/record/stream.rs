@@ -23,6 +23,8 @@ pub struct RunTail {
     pub end: Option<End>,
     /// True when the last line was incomplete and skipped.
     pub torn_tail: bool,
+    /// Callbacks recorded after their step (`LateCallback`), by channel.
+    pub late: super::LateTallies,
 }
 
 /// The record's lines, decoded; knows nothing of superseded records.
@@ -34,6 +36,7 @@ struct Lines<R> {
     /// The first header seen (a resumed run appends more; the first names the run).
     header: Option<Header>,
     end: Option<End>,
+    late: super::LateTallies,
     /// A line that did not decode: an error if any line follows, else a torn tail.
     pending: Option<(usize, String)>,
     torn_tail: bool,
@@ -102,6 +105,7 @@ impl<R: BufRead> Lines<R> {
                     self.header.get_or_insert(h);
                 }
                 Ok(Record::Exchange(x)) => return Some(*x),
+                Ok(Record::LateCallback(c)) => self.late.entry(c.channel.clone()).or_default().add(&c),
                 Ok(Record::End(e)) => self.end = Some(e),
                 Err(e) => self.pending = Some((self.line, e.to_string())),
             }
@@ -161,6 +165,7 @@ impl<R: BufRead> RunStream<R> {
             line: 0,
             header: None,
             end: None,
+            late: Default::default(),
             pending: None,
             torn_tail: false,
             error: None,
@@ -195,7 +200,7 @@ impl<R: BufRead> RunStream<R> {
         if let Some(e) = self.lines.error.take() {
             return Err(e);
         }
-        Ok((self.header, RunTail { end: self.lines.end, torn_tail: self.lines.torn_tail }))
+        Ok((self.header, RunTail { end: self.lines.end, torn_tail: self.lines.torn_tail, late: self.lines.late }))
     }
 }
 

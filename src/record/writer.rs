@@ -213,6 +213,7 @@ mod tests {
             body_hash: None,
             truncated: false,
             error: None,
+            callback: None,
         }
     }
 

@@ -329,6 +329,15 @@ pub struct Receive {
     /// conversation is recorded as a duplicate and never read as a reply.
     #[serde(default)]
     pub dedupe: Option<Extract>,
+    /// Webhook mode: a field of the callback holding an RFC 5322 header
+    /// block (SendGrid's `headers`), read as an object of headers
+    /// (lower-case names, folded lines joined, encoded words decoded), so
+    /// `$.headers['in-reply-to']` works in `reply`, `text`, `capture` and `dedupe`.
+    #[serde(default)]
+    pub header_block: Option<String>,
+    /// Webhook mode: how callbacks are signed (`super::callback`).
+    #[serde(default)]
+    pub verify: Option<super::callback::Verify>,
     /// Stream mode: the event types whose `data` make up the reply
     /// (`["message.delta"]`); an event with no `event:` line is `message`.
     #[serde(default = "default_events")]
@@ -375,6 +384,8 @@ impl Default for Receive {
             cursor_start: default_cursor_start(),
             capture: BTreeMap::new(),
             dedupe: None,
+            header_block: None,
+            verify: None,
             events: default_events(),
             end: None,
         }

@@ -10,6 +10,7 @@
 //!   scenarios/*.toml one journey walk per file
 //! ```
 
+pub mod callback;
 pub mod channel;
 pub mod diagnostic;
 pub mod duration;

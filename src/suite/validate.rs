@@ -666,6 +666,76 @@ impl<'a> Checker<'a> {
         if let Some(ex) = &rx.dedupe {
             self.extract(file, path![name, "receive", "dedupe"], ex);
         }
+        self.callback(file, name, rx, &names);
+    }
+
+    /// `receive.header_block` and `receive.verify` (`suite::callback`).
+    fn callback(&mut self, file: FileId, name: &str, rx: &super::channel::Receive, names: &BTreeSet<String>) {
+        use super::callback::Over;
+        use super::channel::ReceiveMode;
+        let webhook = rx.mode == ReceiveMode::Webhook;
+        for (key, set) in [("header_block", rx.header_block.is_some()), ("verify", rx.verify.is_some())] {
+            if set && !webhook {
+                self.err(
+                    file,
+                    path![name, "receive", key],
+                    format!("`{key}` reads webhook callbacks, but channel `{name}` does not receive by webhook"),
+                    "only with mode = \"webhook\"",
+                    Some("set `mode = \"webhook\"` or remove this key".into()),
+                );
+            }
+        }
+        if rx.header_block.as_deref().is_some_and(|f| f.trim().is_empty()) {
+            self.err(
+                file,
+                path![name, "receive", "header_block"],
+                "`header_block` names the callback field holding the header block".into(),
+                "empty",
+                Some("e.g. header_block = \"headers\" (SendGrid Inbound Parse)".into()),
+            );
+        }
+        let Some(v) = &rx.verify else { return };
+        let at = |k: &str| path![name, "receive", "verify", k];
+        let needs_header = matches!(v.over, Over::Body | Over::UrlParams);
+        match (&v.header, needs_header) {
+            (None, true) => self.err(
+                file,
+                at("over"),
+                format!("the signature over `{}` is read from a header, but no `header` is named", over_name(v.over)),
+                "no `header`",
+                Some(match v.over {
+                    Over::UrlParams => "add header = \"X-Twilio-Signature\"".into(),
+                    _ => "add e.g. header = \"X-Hub-Signature-256\" and prefix = \"sha256=\"".into(),
+                }),
+            ),
+            (Some(_), false) => self.err(
+                file,
+                at("header"),
+                "`timestamp+token` signatures are read from the fields `timestamp`, `token` and `signature`, not a header".into(),
+                "not used",
+                Some("remove `header`".into()),
+            ),
+            (Some(h), true) if crate::suite::channel::parse_header(&format!("{h}: x")).is_err() => self.err(
+                file,
+                at("header"),
+                format!("`{h}` is not a header name"),
+                "not a header name",
+                Some("use letters, digits and `-`, e.g. `X-Hub-Signature-256`".into()),
+            ),
+            _ => {}
+        }
+        if !template::is_template(&v.secret) {
+            let hint = "keep the secret out of the suite: secret = \"{{ env.WEBHOOK_SECRET }}\"";
+            self.err(
+                file,
+                at("secret"),
+                "a webhook secret written into channels.toml".into(),
+                "a literal secret",
+                Some(hint.into()),
+            );
+        } else {
+            self.template(file, at("secret"), &v.secret, names);
+        }
     }
 
     /// `mode = "stream"`: the events that make the reply, and keys only that mode reads.
@@ -913,4 +983,13 @@ fn find_name(source: &str, name: &str) -> Option<std::ops::Range<usize>> {
 /// The regex crate's errors end with the line that says what is wrong.
 fn last_line(s: &str) -> String {
     s.lines().last().unwrap_or(s).to_string()
+}
+
+fn over_name(o: super::callback::Over) -> &'static str {
+    use super::callback::Over;
+    match o {
+        Over::Body => "body",
+        Over::TimestampToken => "timestamp+token",
+        Over::UrlParams => "url+params",
+    }
 }

@@ -616,6 +616,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
             impact: 48.0,
             reach: "3 customers (prospect segment), at a moment of truth".into(),
         }],
+        callbacks: Vec::new(),
     };
     let run = RecordedRun {
         header: record::Header {
@@ -638,6 +639,7 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
         exchanges,
         end: None,
         torn_tail: false,
+        late: Default::default(),
     };
     (v, run)
 }

@@ -228,6 +228,7 @@ fn http(status: u16, error: Option<&str>) -> Http {
         body_bytes: 0,
         truncated: false,
         error: error.map(str::to_string),
+        callback: None,
     }
 }
 
@@ -284,6 +285,7 @@ fn run(exchanges: Vec<X>) -> RecordedRun {
             t_end_us: 60_000_000,
         }),
         torn_tail: false,
+        late: Default::default(),
     }
 }
 

@@ -75,7 +75,8 @@ fn junit_escapes_hostile_answers() {
 #[test]
 fn a_torn_or_empty_run_analyses() {
     let (_dir, suite) = suite();
-    let empty = RecordedRun { header: header(), exchanges: vec![], end: None, torn_tail: true };
+    let empty =
+        RecordedRun { header: header(), exchanges: vec![], end: None, torn_tail: true, late: Default::default() };
     let v = analyze(suite, &empty, &AnalyzeOptions::default());
     assert!(!v.complete && v.torn_tail);
     assert_eq!(v.score, None);

@@ -29,10 +29,7 @@ async fn server() -> String {
             axum::Json(serde_json::json!({"answer": "Refunds are accepted within 30 days."})).into_response()
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+    super::serve(app).await
 }
 
 const PERSONAS: &str = r#"

@@ -6,17 +6,28 @@
 //!   errors the suite causes (an unset credential) kept out of findings.
 //! - `webhook`: form-encoded callbacks (Mailgun-shaped), an auto-reply to
 //!   skip, a duplicate delivery, the receiver on 127.0.0.2 with a public URL.
+//! - `webhook_chat`, `inbound_parse`, `form_email`: the `webhook-chat`,
+//!   `inbound-parse-email` and `form-email` recipes against Twilio-,
+//!   SendGrid- and Mailgun-like providers.
+//! - `vendor`: what every vendor-shaped server shares (serving, answers,
+//!   signatures, multipart bodies, the delivery log); [`serve`] starts any of them.
 //! - `sse`: the `scenarios/recipes/sse-assistant` suite against an
 //!   assistant that streams its answers, one stream cut mid-answer.
+//! - `check`: every recipe passes `touchpoint check`; callback mistakes are located errors.
 //!
 //! Recipe suites in `scenarios/recipes/` run as shipped through [`run_recipe`].
 
 mod auth;
+mod check;
+mod form_email;
+mod inbound_parse;
 mod sse;
+mod vendor;
 mod webhook;
+mod webhook_chat;
 
 use crate::common;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use touchpoint::analysis::{analyze, AnalyzeOptions};
 use touchpoint::record::{read_run, RecordedRun};
 use touchpoint::verdict::Verdict;
@@ -39,7 +50,7 @@ pub struct Ran {
 
 /// Runs `scenarios/recipes/<name>` as shipped against `target`, then analyses it.
 pub async fn run_recipe(name: &str, target: &str) -> Ran {
-    let suite = common::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/recipes").join(name));
+    let suite = common::load(&vendor::recipe(name));
     let out = tempfile::tempdir().unwrap();
     let result = common::run(suite.clone(), common::options(out.path(), target)).await;
     let run = read_run(&result.dir).unwrap();

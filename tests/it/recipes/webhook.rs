@@ -61,10 +61,7 @@ async fn provider() -> (String, Arc<Mutex<Seen>>) {
             }),
         )
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), seen)
+    (super::serve(app).await, seen)
 }
 
 fn rand_id(from: &str) -> String {

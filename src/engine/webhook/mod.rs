@@ -8,22 +8,34 @@
 //!   target that floods it is answered 429 (it retries later), and bodies
 //!   over [`MAX_CALLBACK`] are refused.
 //! - **Late callbacks** (the conversation is over) are answered 200, so the
-//!   provider does not retry, and counted; a token never issued is 404.
+//!   provider does not retry, counted, and handed to the run that registered
+//!   the conversation to be recorded (`late.rs`); a token never issued is 404.
+//! - **Shapes**: JSON, form and multipart bodies read alike (`parse.rs`);
+//!   **signatures** checked before anything is queued (`verify.rs`): a
+//!   missing one is answered 401, a wrong one 403, and either is passed on
+//!   marked, to be recorded and never read as a reply.
 //! - **Shutdown** is graceful: [`Hub::shutdown`] stops accepting, lets
 //!   callbacks in flight finish, and frees the port.
 
+pub mod late;
+pub mod parse;
+pub mod record;
+pub mod verify;
+
+use crate::record::CallbackNote;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
-/// One callback as it arrived: raw body, content type and headers.
+/// One callback as it arrived: raw body, content type and headers, and
+/// what the receiver made of it.
 #[derive(Debug, Clone)]
 pub struct Callback {
     pub body: String,
@@ -33,6 +45,65 @@ pub struct Callback {
     /// When it arrived; the run's clock turns it into `t_us` (one receiver
     /// may serve several runs of an audit, each with its own clock).
     pub at: std::time::Instant,
+    /// The body as one object (`parse::normalise`), or why it cannot be read.
+    pub value: Result<serde_json::Value, String>,
+    /// The status it was answered with.
+    pub status: u16,
+    /// Set when it must not be read as a reply: a refused signature, an unreadable body.
+    pub note: Option<(CallbackNote, String)>,
+}
+
+/// What a conversation's URL knows about its channel.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    pub channel: String,
+    /// `receive.verify` with its secret; None: callbacks are not signed.
+    pub verifier: Option<verify::Verifier>,
+    /// `receive.header_block`.
+    pub header_block: Option<String>,
+    /// Where callbacks go once the conversation is over (the run's recorder).
+    pub late: Option<late::Sink>,
+    /// Why callbacks cannot be verified (the secret renders empty): the
+    /// suite's mistake; steps fail before sending anything.
+    pub problem: Option<String>,
+}
+
+impl Guard {
+    /// A channel's guard, its secret rendered once for the run.
+    pub fn new(
+        name: &str,
+        channel: &crate::suite::Channel,
+        templates: &minijinja::Environment<'static>,
+        base: &serde_json::Map<String, serde_json::Value>,
+        late: Option<late::Sink>,
+    ) -> Guard {
+        let mut guard = Guard {
+            channel: name.to_string(),
+            header_block: channel.receive.header_block.clone(),
+            late,
+            ..Guard::default()
+        };
+        if let Some(spec) = &channel.receive.verify {
+            let ctx = minijinja::Value::from_serialize(base);
+            match crate::template::render(templates, &spec.secret, &ctx) {
+                Ok(secret) if !secret.trim().is_empty() => guard.verifier = Some(verify::Verifier::new(spec, secret)),
+                Ok(_) => {
+                    guard.problem = Some(format!(
+                        "`receive.verify.secret` of channel `{name}` renders empty, so no callback could be verified; set the environment variable it reads"
+                    ))
+                }
+                Err(e) => guard.problem = Some(format!("`receive.verify.secret` of channel `{name}` does not render: {e}")),
+            }
+        }
+        guard
+    }
+}
+
+struct Route {
+    tx: mpsc::Sender<Callback>,
+    /// The URL the target was given (a `url+params` signature covers it).
+    url: String,
+    guard: Arc<Guard>,
 }
 
 /// Callback bodies larger than this are refused: the target is untrusted.
@@ -44,9 +115,9 @@ const REMEMBERED: usize = 100_000;
 
 #[derive(Default)]
 struct Routes {
-    live: HashMap<String, mpsc::Sender<Callback>>,
-    /// Released tokens, oldest first (bounded by [`REMEMBERED`]).
-    released: HashSet<String>,
+    live: HashMap<String, Route>,
+    /// Released tokens (bounded by [`REMEMBERED`]): their URL and guard.
+    released: HashMap<String, (String, Arc<Guard>)>,
     order: VecDeque<String>,
 }
 
@@ -121,13 +192,14 @@ impl Hub {
     }
 
     /// A fresh URL for one conversation and its inbox.
-    pub fn register(&self) -> (String, mpsc::Receiver<Callback>) {
+    pub fn register(&self, guard: Arc<Guard>) -> (String, mpsc::Receiver<Callback>) {
         let token = format!("{:032x}", rand::random::<u128>());
         let (tx, rx) = mpsc::channel(INBOX);
+        let url = format!("{}/hook/{token}", self.base);
         if let Ok(mut r) = self.inner.routes.lock() {
-            r.live.insert(token.clone(), tx);
+            r.live.insert(token, Route { tx, url: url.clone(), guard });
         }
-        (format!("{}/hook/{token}", self.base), rx)
+        (url, rx)
     }
 
     /// Stops routing a finished conversation's URL; its late callbacks are
@@ -135,8 +207,8 @@ impl Hub {
     pub fn release(&self, url: &str) {
         let Some(token) = url.rsplit('/').next() else { return };
         if let Ok(mut r) = self.inner.routes.lock() {
-            if r.live.remove(token).is_some() {
-                r.released.insert(token.to_string());
+            if let Some(route) = r.live.remove(token) {
+                r.released.insert(token.to_string(), (route.url, route.guard));
                 r.order.push_back(token.to_string());
                 while r.order.len() > REMEMBERED {
                     if let Some(old) = r.order.pop_front() {
@@ -174,6 +246,7 @@ impl Hub {
 async fn receive(
     State(inner): State<Arc<Inner>>,
     Path(path): Path<String>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
@@ -184,90 +257,79 @@ async fn receive(
         .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let content_type = headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.clone()).unwrap_or_default();
-    let callback = Callback { body: String::from_utf8_lossy(&body).into_owned(), content_type, headers, at };
-    let (tx, late) = match inner.routes.lock() {
-        Ok(r) => (r.live.get(&token).cloned(), r.released.contains(&token)),
+    let (tx, url, guard) = match inner.routes.lock() {
+        Ok(r) => match (r.live.get(&token), r.released.get(&token)) {
+            (Some(route), _) => (Some(route.tx.clone()), route.url.clone(), route.guard.clone()),
+            (None, Some((url, guard))) => (None, url.clone(), guard.clone()),
+            (None, None) => return StatusCode::NOT_FOUND,
+        },
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE,
     };
-    match tx {
-        Some(tx) => match tx.try_send(callback) {
-            Ok(()) => StatusCode::NO_CONTENT,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                inner.full.fetch_add(1, Ordering::Relaxed);
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            // The conversation ended between the lookup and the send: late.
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                inner.late.fetch_add(1, Ordering::Relaxed);
-                StatusCode::OK
-            }
-        },
-        None if late => {
-            inner.late.fetch_add(1, Ordering::Relaxed);
-            StatusCode::OK
+    let mut parsed = parse::parse(&content_type, &body).await;
+    // The URL as the provider called it: the one it was given, with its query.
+    let called = match uri.query() {
+        Some(q) => format!("{url}?{q}"),
+        None => url.clone(),
+    };
+    let checked = match &guard.verifier {
+        Some(v) => v.check(&called, &headers, &body, parsed.as_ref().ok()),
+        None => Ok(()),
+    };
+    let note = match (&checked, &parsed) {
+        (Err(r), _) => {
+            let note = if r.status() == 401 { CallbackNote::Unsigned } else { CallbackNote::BadSignature };
+            Some((note, format!("signature refused: {}", r.reason())))
         }
-        None => StatusCode::NOT_FOUND,
+        (Ok(()), Err(e)) => Some((CallbackNote::Unreadable, e.clone())),
+        (Ok(()), Ok(_)) => None,
+    };
+    let refused = checked.as_ref().err().map(verify::Rejection::status);
+    // Multipart bodies are recorded without their attachments.
+    let recorded = match parsed.as_mut().map(|p| p.recorded.take()) {
+        Ok(Some(r)) => r,
+        _ => String::from_utf8_lossy(&body).into_owned(),
+    };
+    let value = parsed.map(|p| parse::normalise(p, &headers, guard.header_block.as_deref()));
+    let status = |accepted: u16| refused.unwrap_or(accepted);
+    let mut callback = Callback { body: recorded, content_type, headers, at, value, status: 0, note };
+    let late = |mut callback: Callback| {
+        inner.late.fetch_add(1, Ordering::Relaxed);
+        callback.status = status(200);
+        if let Some(sink) = &guard.late {
+            sink.send(&guard.channel, &url, callback);
+        }
+        code(status(200))
+    };
+    match tx {
+        Some(tx) => {
+            callback.status = status(204);
+            match tx.try_send(callback) {
+                Ok(()) => code(status(204)),
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    inner.full.fetch_add(1, Ordering::Relaxed);
+                    StatusCode::TOO_MANY_REQUESTS
+                }
+                // The conversation ended between the lookup and the send: late.
+                Err(mpsc::error::TrySendError::Closed(cb)) => late(cb),
+            }
+        }
+        None => late(callback),
     }
 }
 
-/// The callback as one JSON object for `reply`, `text` and `capture`: a
-/// JSON object as it is (any other JSON value under `body`), form fields
-/// (`application/x-www-form-urlencoded`) as strings, plus the callback's
-/// HTTP headers under `_headers` (lower-case names).
-pub fn normalise(cb: &Callback) -> Option<serde_json::Value> {
-    use serde_json::{Map, Value};
-    let ct = cb.content_type.to_ascii_lowercase();
-    let mut object = if ct.starts_with("application/x-www-form-urlencoded") {
-        let mut m = Map::new();
-        for (k, v) in form_urlencoded::parse(cb.body.as_bytes()) {
-            m.insert(k.into_owned(), Value::String(v.into_owned()));
-        }
-        m
-    } else {
-        match serde_json::from_str::<Value>(&cb.body).ok()? {
-            Value::Object(m) => m,
-            other => {
-                let mut m = Map::new();
-                m.insert("body".into(), other);
-                m
-            }
-        }
-    };
-    let headers: Map<String, Value> = cb.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-    object.insert("_headers".into(), Value::Object(headers));
-    Some(Value::Object(object))
+fn code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn cb(ct: &str, body: &str) -> Callback {
-        Callback {
-            body: body.into(),
-            content_type: ct.into(),
-            headers: vec![("x-event-id".into(), "e1".into())],
-            at: std::time::Instant::now(),
-        }
-    }
-
-    #[test]
-    fn form_and_json_callbacks_read_alike() {
-        let form = normalise(&cb("application/x-www-form-urlencoded", "sender=a%40b.c&body-plain=Hi+there")).unwrap();
-        assert_eq!(form["body-plain"], "Hi there");
-        assert_eq!(form["sender"], "a@b.c");
-        assert_eq!(form["_headers"]["x-event-id"], "e1");
-        let json = normalise(&cb("application/json", r#"{"text": "Hi"}"#)).unwrap();
-        assert_eq!(json["text"], "Hi");
-        assert_eq!(json["_headers"]["x-event-id"], "e1");
-        assert!(normalise(&cb("application/json", "{trunc")).is_none());
-    }
-
     #[tokio::test]
     async fn tokens_are_random_queues_bounded_late_callbacks_answered_and_shutdown_frees_the_port() {
         let hub = Hub::start(&Listen::default()).await.unwrap();
-        let (a, _rx_a) = hub.register();
-        let (b, rx_b) = hub.register();
+        let (a, _rx_a) = hub.register(Arc::default());
+        let (b, rx_b) = hub.register(Arc::default());
         let token = a.rsplit('/').next().unwrap();
         assert_eq!(token.len(), 32, "128 bits in hex");
         assert_ne!(a, b);
