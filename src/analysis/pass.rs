@@ -237,8 +237,9 @@ impl<'c, 'a> Pass<'c, 'a> {
                     segment: at.segment,
                     persona: at.persona,
                 };
-                self.matrix
-                    .observe(&seen, fact_id, stated.as_ref(), |span| evidence::from_answer(x, answer, Some(span)));
+                self.matrix.observe(&seen, fact_id, stated.as_ref(), evidence::rank(x), |span| {
+                    evidence::from_answer(x, answer, Some(span))
+                });
             }
             checks.push(check);
         }
