@@ -219,6 +219,51 @@ impl<'a> Findings<'a> {
         i
     }
 
+    /// One finding per root cause: "not stated" on a channel × question
+    /// that a fallback finding already explains (the channel did not answer
+    /// at all) becomes part of that finding — its worst severity and a
+    /// sentence naming the facts — instead of a finding of its own.
+    /// `fact_label` names a fact for people. Returns each folded id with the
+    /// id of the finding it now belongs to.
+    pub fn fold_into_fallbacks(&mut self, fact_label: impl Fn(&str) -> String) -> HashMap<String, String> {
+        let targets: HashMap<(&str, &str), String> = self
+            .list
+            .iter()
+            .filter(|a| a.key.kind == FindingKind::Fallback)
+            .filter_map(|a| Some(((a.key.channel?, a.key.question?), a.id.clone())))
+            .collect();
+        let mut folded: HashMap<String, String> = HashMap::new();
+        if targets.is_empty() {
+            return folded;
+        }
+        let mut extra: HashMap<String, (Vec<String>, Severity)> = HashMap::new();
+        for acc in std::mem::take(&mut self.list) {
+            let into = match (acc.key.kind, acc.key.channel, acc.key.question) {
+                (FindingKind::NotStated, Some(c), Some(q)) => targets.get(&(c, q)),
+                _ => None,
+            };
+            let Some(into) = into else {
+                self.list.push(acc);
+                continue;
+            };
+            let (facts, worst) = extra.entry(into.clone()).or_insert((Vec::new(), acc.severity));
+            facts.extend(acc.key.fact.map(&fact_label));
+            *worst = (*worst).max(acc.severity);
+            folded.insert(acc.id, into.clone());
+        }
+        for acc in &mut self.list {
+            let Some((facts, worst)) = extra.get_mut(&acc.id) else { continue };
+            acc.severity = acc.severity.max(*worst);
+            facts.sort();
+            facts.dedup();
+            if let Some(summary) = acc.summary.as_mut() {
+                summary.push_str(&format!(" So it does not state {} there.", super::consistency::join_and(facts)));
+            }
+        }
+        self.index = self.list.iter().enumerate().map(|(i, a)| (a.key, i)).collect();
+        folded
+    }
+
     pub fn get_mut(&mut self, i: usize) -> &mut Acc<'a> {
         &mut self.list[i]
     }

@@ -16,7 +16,7 @@ use crate::verdict::{
     Check, Counts, ErrorView, FactCheck, FactOutcome, Feeling, FindingKind, HandoffCheck, Interval, SlaStatus, Span,
     Touchpoint, Verdict, SCHEMA_VERSION,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Cleaned answers longer than this are cut in touchpoint views.
 const ANSWER_VIEW_MAX: usize = 64 * 1024;
@@ -441,6 +441,7 @@ impl<'c, 'a> Pass<'c, 'a> {
         let header = ctx.header;
         let consistency = std::mem::take(&mut self.matrix).finish(ctx, &mut self.findings);
         let (fallbacks, hygiene_checks) = self.hygiene.finish(ctx, &mut self.findings);
+        let folded = self.findings.fold_into_fallbacks(|f| ctx.fact_label(f));
         for c in consistency.checks.iter().chain(&hygiene_checks) {
             self.tally(c.passed);
         }
@@ -454,6 +455,13 @@ impl<'c, 'a> Pass<'c, 'a> {
         self.counts.touchpoints_omitted = self.journeys.touchpoints_omitted;
         self.callbacks.signed(ctx.suite);
         let score = self.overall.percent();
+        let mut journeys = self.journeys.finish();
+        if !folded.is_empty() {
+            let touchpoints = journeys.iter_mut().flat_map(|j| &mut j.walks).flat_map(|w| &mut w.touchpoints);
+            for ids in touchpoints.map(|t| &mut t.findings).chain(self.checks.iter_mut().map(|c| &mut c.findings)) {
+                refold(ids, &folded);
+            }
+        }
         let verdict = Verdict {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -471,7 +479,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             counts: self.counts,
             score,
             feeling: score.map(Feeling::from_percent),
-            journeys: self.journeys.finish(),
+            journeys,
             matrix: consistency.rows,
             sla: self.sla.finish(),
             findings,
@@ -487,6 +495,17 @@ impl<'c, 'a> Pass<'c, 'a> {
         let verdict = Verdict { fix_first: super::priority::rank(ctx, &verdict), ..verdict };
         super::Analysed { verdict, last_us: self.last_us, callbacks: self.callbacks }
     }
+}
+
+/// A finding folded into another is referred to by the other's id (once).
+fn refold(ids: &mut Vec<String>, folded: &HashMap<String, String>) {
+    let mut seen = HashSet::new();
+    for id in ids.iter_mut() {
+        if let Some(into) = folded.get(id.as_str()) {
+            id.clone_from(into);
+        }
+    }
+    ids.retain(|id| seen.insert(id.clone()));
 }
 
 /// Cuts a huge answer for its view, dropping spans that no longer fit.
