@@ -171,4 +171,17 @@ async fn signed_form_callbacks_with_forged_duplicate_and_late_deliveries() {
     let text = std::fs::read_to_string(result.dir.join("run.jsonl")).unwrap();
     assert_eq!(text.lines().filter(|l| l.starts_with(r#"{"type":"late_callback""#)).count(), 7);
     assert!(!text.contains(TOKEN), "the auth token is redacted everywhere");
+
+    // The same verdict streamed from the record, and in every output.
+    let written = touchpoint::artifacts::write_all(&result.dir, &suite, &AnalyzeOptions::default()).unwrap();
+    assert_eq!(written.verdict.callbacks, verdict.callbacks);
+    assert_eq!(written.verdict.findings, verdict.findings);
+    let junit = std::fs::read_to_string(result.dir.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains("chat: every callback correctly signed")
+            && junit.contains("8 callbacks with an invalid signature")
+    );
+    let html = std::fs::read_to_string(result.dir.join("report.html")).unwrap();
+    assert!(html.contains("Callbacks — Live chat: delivered 4 callbacks twice"), "the report says it");
+    assert!(html.contains("8 callbacks with an invalid signature"));
 }
