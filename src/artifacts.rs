@@ -6,7 +6,7 @@
 
 use crate::analysis::{self, AnalyzeOptions};
 use crate::record::reader::{self, ReadError};
-use crate::record::{Header, Prefetch, RecordedRun, RunTail};
+use crate::record::{Prefetch, RecordedRun};
 use crate::suite::Suite;
 use crate::verdict::Verdict;
 use std::collections::HashSet;
@@ -75,6 +75,8 @@ pub fn write_all_to(
         );
     } else if let Err(e) = crate::history::index_in(history, &crate::history::reports_dir(dir), &mut verdict) {
         warnings.push(e.to_string());
+    } else if *history == crate::history::Location::Reports {
+        warnings.extend(refresh_later(&crate::history::reports_dir(dir), &verdict));
     }
 
     let path = dir.join("verdict.json");
@@ -90,9 +92,44 @@ pub fn write_all_to(
     write_file(&path, &xml)?;
     files.push(path);
 
-    let run = report_run(dir, &verdict, header, tail)?;
+    let run = report_run(dir, &verdict)?;
     files.push(crate::report::write_report(dir, &verdict, &run).map_err(|e| ArtifactError::Report(e.to_string()))?);
     Ok(Written { verdict, run, files, warnings })
+}
+
+/// Runs of this reports folder indexed before this (earlier) run was get
+/// their `changes` and `trend` again, in `verdict.json` and `report.html`,
+/// so what a verdict says changed never depends on the order runs were
+/// indexed in. Returns warnings for what could not be refreshed.
+fn refresh_later(reports: &Path, verdict: &Verdict) -> Vec<String> {
+    let later = match crate::history::later_runs(reports, verdict) {
+        Ok(later) => later,
+        Err(e) => return vec![e.to_string()],
+    };
+    let mut warnings = Vec::new();
+    for run in later {
+        let dir = reports.join(&run.run_id);
+        let path = dir.join("verdict.json");
+        // Pruned, or never derived here: nothing to refresh.
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(mut v) = serde_json::from_slice::<Verdict>(&bytes) else { continue };
+        if v.changes == run.changes && v.trend == run.trend {
+            continue;
+        }
+        (v.changes, v.trend) = (run.changes, run.trend);
+        let refreshed = serde_json::to_vec_pretty(&v)
+            .map_err(|e| ArtifactError::Write { path: path.display().to_string(), source: e.into() })
+            .and_then(|json| write_file(&path, &json))
+            .and_then(|()| {
+                let run = report_run(&dir, &v)?;
+                crate::report::write_report(&dir, &v, &run).map_err(|e| ArtifactError::Report(e.to_string()))
+            });
+        if let Err(e) = refreshed {
+            warnings
+                .push(format!("run {} was indexed before this earlier run and could not be updated: {e}", v.run_id));
+        }
+    }
+    warnings
 }
 
 /// The run the HTML report is drawn from: the exchanges the verdict cites
@@ -101,7 +138,7 @@ pub fn write_all_to(
 /// whole run, unless it is large. Transcripts, the journey map and the
 /// finding links need no more; the latency charts of a large run are drawn
 /// from the exchanges read.
-fn report_run(dir: &Path, verdict: &Verdict, header: Header, tail: RunTail) -> Result<RecordedRun, ReadError> {
+fn report_run(dir: &Path, verdict: &Verdict) -> Result<RecordedRun, ReadError> {
     let cited: HashSet<u64> = verdict
         .findings
         .iter()
@@ -118,7 +155,7 @@ fn report_run(dir: &Path, verdict: &Verdict, header: Header, tail: RunTail) -> R
         read <= REPORT_BYTES
     })?;
     let exchanges = stream.by_ref().collect();
-    stream.finish()?;
+    let (header, tail) = stream.finish()?;
     Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail, late: tail.late })
 }
 

@@ -26,6 +26,7 @@ use crate::analysis::AnalyzeOptions;
 use crate::engine::budget::Budgets;
 use crate::engine::guard::{self, Halt};
 use crate::engine::{self, RunOptions, RunResult};
+use crate::history::identity;
 use crate::record::{Header, Record};
 use crate::suite::Suite;
 use crate::verdict::{Finding, Severity, Verdict};
@@ -396,16 +397,14 @@ struct RunDir {
 /// The run folders in `out` whose record names `suite`, oldest first.
 fn runs_of(out: &Path, suite: &Suite) -> Vec<RunDir> {
     let Ok(entries) = std::fs::read_dir(out) else { return Vec::new() };
-    let root = std::fs::canonicalize(&suite.root).unwrap_or_else(|_| suite.root.clone());
+    let key = identity::suite_key(&suite.root.display().to_string());
     let mut runs: Vec<RunDir> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.is_dir())
         .filter_map(|dir| {
             let header = read_header(&dir.join("run.jsonl"))?;
-            let named = PathBuf::from(&header.suite);
-            let same = std::fs::canonicalize(&named).map(|p| p == root).unwrap_or(named == suite.root);
-            same.then_some(RunDir { dir, header })
+            (identity::suite_key(&header.suite) == key).then_some(RunDir { dir, header })
         })
         .collect();
     runs.sort_by(|a, b| {
@@ -425,13 +424,16 @@ fn read_header(path: &Path) -> Option<Header> {
 }
 
 /// The verdict of the newest complete run of `suite` against the same target
-/// other than `current`, read from the run folders (history's rules, without
-/// its database).
+/// other than `current`, read from the run folders (history's run identity,
+/// without its database).
 fn previous_verdict(out: &Path, suite: &Suite, current: &Verdict) -> Option<Verdict> {
     runs_of(out, suite)
         .iter()
         .rev()
-        .filter(|r| r.header.run_id != current.run_id && r.header.target == current.target)
+        .filter(|r| {
+            r.header.run_id != current.run_id
+                && identity::same_run_identity((&r.header.suite, &r.header.target), (&current.suite, &current.target))
+        })
         .find_map(|r| {
             let text = std::fs::read(r.dir.join("verdict.json")).ok()?;
             serde_json::from_slice::<Verdict>(&text).ok().filter(|v| v.complete)

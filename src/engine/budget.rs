@@ -71,6 +71,25 @@ impl Budget {
     }
 }
 
+impl Budget {
+    /// Counts requests sent before `now` (`ages`: how long ago each was
+    /// sent), as when a run is resumed: those still inside the window use
+    /// up the budget as if this process had sent them. An age beyond what
+    /// the clock can represent counts as sent now (stricter, never looser).
+    pub fn charge_past(&self, ages: impl IntoIterator<Item = Duration>, now: Instant) {
+        let mut past: Vec<Instant> =
+            ages.into_iter().filter(|age| *age < self.period).map(|age| now.checked_sub(age).unwrap_or(now)).collect();
+        past.sort();
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        sent.extend(past);
+        sent.make_contiguous().sort();
+        // Never longer than `limit`: the newest are the ones that matter.
+        while sent.len() > self.limit as usize {
+            sent.pop_front();
+        }
+    }
+}
+
 /// The budgets of a suite's channels, by channel name (channels without
 /// `budget` are absent: unlimited).
 #[derive(Debug, Default)]
@@ -114,6 +133,21 @@ mod tests {
         assert!(b.take(t0 + Duration::from_secs(3600)).is_ok());
         assert!(b.take(t0 + Duration::from_secs(3601)).is_err());
         assert!(b.take(t0 + Duration::from_secs(3660)).is_ok());
+    }
+
+    #[test]
+    fn requests_of_an_earlier_session_still_in_the_window_count() {
+        let b = Budget::new(3, Duration::from_secs(3600));
+        let now = Instant::now() + Duration::from_secs(7200);
+        // Two inside the hour, one long gone.
+        b.charge_past([Duration::from_secs(600), Duration::from_secs(5000), Duration::from_secs(60)], now);
+        assert!(b.take(now).is_ok());
+        let refused = b.take(now).unwrap_err();
+        assert_eq!(refused.retry_in, Duration::from_secs(3000), "the oldest still counted leaves in 50 minutes");
+        // More than the limit recorded: the newest count.
+        let b = Budget::new(2, Duration::from_secs(3600));
+        b.charge_past([1, 2, 3, 4].map(|m| Duration::from_secs(m * 60)), now);
+        assert_eq!(b.take(now).unwrap_err().retry_in, Duration::from_secs(3600 - 120));
     }
 
     #[test]

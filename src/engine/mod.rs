@@ -16,6 +16,7 @@ pub mod polls;
 pub mod prepare;
 pub mod progress;
 pub mod ratelimit;
+pub mod resume;
 pub mod sse;
 pub mod stream;
 pub mod walk;
@@ -169,13 +170,21 @@ pub async fn run(
     let resumed = match opts.resume.clone() {
         // Reading a long record is blocking work: off the runtime's workers.
         Some(path) => Some(
-            tokio::task::spawn_blocking(move || resume_from(&path))
+            tokio::task::spawn_blocking(move || resume::read(&path))
                 .await
                 .map_err(|e| EngineError::Resume(format!("reading the record failed: {e}")))??,
         ),
         None => None,
     };
     if let Some(r) = &resumed {
+        // The budgets are those of the run being continued: what it sent
+        // within each budget's window still counts (an audit's shared
+        // budgets are never resumed).
+        if opts.guards.budgets.is_none() {
+            let budgets = budget::Budgets::from_suite(&suite);
+            r.charge(&budgets);
+            opts.guards.budgets = Some(Arc::new(budgets));
+        }
         // The plan must be the one the interrupted run followed, whatever
         // flags were given this time.
         opts.seed = r.header.seed;
@@ -350,40 +359,6 @@ pub async fn run(
         shard: group.as_ref().and_then(|g| g.shard),
         group: group.map(|g| g.id),
     })
-}
-
-/// What an earlier, interrupted run left to build on.
-struct Resumed {
-    header: Header,
-    dir: PathBuf,
-    /// Per walk key, the steps that completed (or failed on the target's
-    /// side) and so must not be sent again.
-    done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>>,
-    /// Sequence numbers continue after the earlier run's, so `seq` stays unique in the file.
-    next_seq: u64,
-}
-
-/// Reads an earlier run for `--resume`. A step counts as done unless it
-/// never completed for reasons of our own (interrupted, budget used up).
-fn resume_from(path: &std::path::Path) -> Result<Resumed, EngineError> {
-    let dir = if path.is_dir() { path.to_path_buf() } else { path.parent().map(PathBuf::from).unwrap_or_default() };
-    let prev = record::reader::read_lean(path).map_err(|e| EngineError::Resume(e.to_string()))?;
-    // A run killed mid-write may end in half a line; appending after it
-    // would make the file unreadable.
-    let jsonl = dir.join("run.jsonl");
-    record::writer::repair_tail(&jsonl)
-        .map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
-    let mut done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>> = BTreeMap::new();
-    for x in &prev.exchanges {
-        if x.error.as_ref().is_some_and(|e| e.kind.not_attempted()) {
-            continue;
-        }
-        done.entry(x.task.key())
-            .or_default()
-            .insert(x.step, walk::DoneStep { captures: x.captures.clone(), failed: x.error.is_some() });
-    }
-    let next_seq = prev.exchanges.iter().map(|x| x.seq + 1).max().unwrap_or(0);
-    Ok(Resumed { header: prev.header, dir, done, next_seq })
 }
 
 /// Runs every walk, at most `concurrency` at once. A walk that panics is

@@ -10,6 +10,7 @@
 //! order is time order and SQL can compare them directly.
 
 use super::changes::{FindingRef, RunRef};
+use super::identity::{suite_key, target_key};
 use crate::verdict::{FindingKind, Verdict};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, Row, Transaction, TransactionBehavior};
@@ -121,17 +122,6 @@ impl RunRow {
     }
 }
 
-/// The suite as history compares it: `scenarios/acme/` and `scenarios/acme`
-/// are the same suite.
-pub fn suite_key(suite: &str) -> &str {
-    let trimmed = suite.trim_end_matches(['/', '\\']);
-    if trimmed.is_empty() {
-        suite
-    } else {
-        trimmed
-    }
-}
-
 impl Db {
     /// Opens (creating it if needed) the history of the reports folder `dir`.
     pub fn open(dir: &Path) -> Result<Db, HistoryError> {
@@ -207,6 +197,25 @@ impl Db {
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt.query_map(params![suite.map(suite_key), limit], run_row).map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Runs comparable with `run` (same suite, same target) that started
+    /// after it, oldest first, complete or not: their changes and trend were
+    /// worked out without `run` when it is indexed late.
+    pub fn comparable_after(&self, run: &RunRow) -> Result<Vec<RunRow>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT run_id, suite, company, suite_digest, target, started_at, finished_at, complete, exchanges, errors, score, findings
+                 FROM runs WHERE suite = ?1 AND target = ?2 AND run_id <> ?3
+                   AND (started_at > ?4 OR (started_at = ?4 AND run_id > ?3))
+                 ORDER BY started_at, run_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![run.suite, run.target, run.run_id, time_text(run.started_at)], run_row)
+            .map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
@@ -335,7 +344,7 @@ impl From<&Verdict> for RunRow {
     fn from(v: &Verdict) -> Self {
         RunRow {
             run_id: v.run_id.clone(),
-            suite: suite_key(&v.suite).to_string(),
+            suite: suite_key(&v.suite),
             company: v.company.clone(),
             suite_digest: v.suite_digest.clone(),
             target: target_key(&v.target),
@@ -458,33 +467,5 @@ pub(super) fn classify(path: &str, e: rusqlite::Error) -> HistoryError {
         | rusqlite::Error::InvalidColumnType(..)
         | rusqlite::Error::IntegralValueOutOfRange(..) => HistoryError::Corrupt { path, detail: e.to_string() },
         _ => HistoryError::Other { path, detail: e.to_string() },
-    }
-}
-
-/// The target as history compares it. A loopback target's port is dropped:
-/// the embedded demo and local test servers pick a free port on every start,
-/// and those runs are still runs against the same system.
-pub fn target_key(target: &str) -> String {
-    match reqwest::Url::parse(target) {
-        Ok(mut url)
-            if url.host_str().is_some_and(|h| {
-                h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) || h == "[::1]"
-            }) =>
-        {
-            let _ = url.set_port(None);
-            format!("{} (loopback, any port)", url.as_str().trim_end_matches('/'))
-        }
-        _ => target.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod target_tests {
-    use super::target_key;
-
-    #[test]
-    fn loopback_ports_are_ignored_other_targets_kept() {
-        assert_eq!(target_key("http://127.0.0.1:41234"), target_key("http://127.0.0.1:5555"));
-        assert_eq!(target_key("https://staging.example.com:8443"), "https://staging.example.com:8443");
     }
 }

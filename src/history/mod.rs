@@ -9,19 +9,21 @@
 //! - [`changes`]: pure set arithmetic on finding fingerprints.
 //! - [`diff`]: comparing two runs' verdicts (a baseline and a candidate), pure.
 //! - [`diff_report`]: reading the two runs and writing `diff-<run>.json`/`.html`.
+//! - [`identity`]: which runs are of the same suite against the same target
+//!   (suite and target keys), for history and the audit alike.
 //! - [`trend`]: the last N comparable runs (score, findings by severity,
 //!   per-channel p95 against the SLA) for the report's trend charts.
 //!
 //! Analysis never sees history: [`index`] runs after [`crate::analysis::analyze`]
 //! and only fills in [`Verdict::changes`]. Two runs are *comparable* when
-//! they ran the same suite (its path as given to `run`) against the same
-//! target; interrupted runs are indexed and listed but never serve as the
+//! they ran the same suite against the same target ([`identity`]); interrupted runs are indexed and listed but never serve as the
 //! baseline, because a question they never asked is not a fixed problem.
 
 pub mod changes;
 pub mod db;
 pub mod diff;
 pub mod diff_report;
+pub mod identity;
 pub mod postgres;
 pub mod trend;
 
@@ -116,6 +118,33 @@ pub fn index(reports: &Path, verdict: &mut Verdict) -> Result<(), HistoryError> 
     // One run is not a trend.
     verdict.trend = (trend.points.len() > 1).then_some(trend);
     writer.commit()
+}
+
+/// A run indexed before an earlier run was: what its `changes` and
+/// `trend` are now that the earlier run is in the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Later {
+    pub run_id: String,
+    pub changes: Option<Changes>,
+    pub trend: Option<Trend>,
+}
+
+/// The comparable runs of `reports`' history that started after the
+/// verdict's run, with their changes and trend worked out again. Runs are
+/// usually indexed in the order they started, and this is empty; when one
+/// is indexed late (a history rebuilt from run folders in any order, a long
+/// run finishing after a short one), the later runs' `changes` would
+/// otherwise depend on the order runs were indexed in.
+pub fn later_runs(reports: &Path, verdict: &Verdict) -> Result<Vec<Later>, HistoryError> {
+    let db = Db::open_existing(reports)?;
+    let mut out = Vec::new();
+    for run in db.comparable_after(&RunRow::from(verdict))? {
+        let ids: Vec<String> = db.findings(&run.run_id)?.into_iter().map(|f| f.id).collect();
+        let changes = changes(&db, &run, ids.iter().map(String::as_str), true)?;
+        let trend = db.trend(&run, trend::DEFAULT_RUNS)?;
+        out.push(Later { run_id: run.run_id, changes, trend: (trend.points.len() > 1).then_some(trend) });
+    }
+    Ok(out)
 }
 
 /// What changed in `run` (whose finding ids are `current`) since the

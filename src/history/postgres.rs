@@ -103,7 +103,7 @@ pub fn list(url: &str, suite: Option<&str>, limit: usize) -> Result<Vec<super::E
                         errors, score, findings
                  FROM runs WHERE $1::TEXT IS NULL OR suite = $1 OR lower(company) = lower($1)
                  ORDER BY started_at DESC, run_id DESC LIMIT $2",
-                &[&suite.map(super::db::suite_key), &limit],
+                &[&suite.map(super::identity::suite_key), &limit],
             )
             .map_err(|e| classify(&shown, e))?;
         let runs = rows.iter().map(|r| run_row(r, &shown)).collect::<Result<Vec<_>, _>>()?;

@@ -55,7 +55,7 @@ type Keep = Box<dyn FnMut(u64, usize) -> bool + Send>;
 
 /// The `seq` of an exchange line as the writer writes it
 /// (`{"type":"exchange","seq":42,…`), read without decoding the line.
-fn exchange_seq(line: &[u8]) -> Option<u64> {
+pub(crate) fn exchange_seq(line: &[u8]) -> Option<u64> {
     let rest = line.strip_prefix(br#"{"type":"exchange","seq":"#.as_slice())?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     if rest.get(digits) != Some(&b',') {

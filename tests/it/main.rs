@@ -16,6 +16,7 @@
 //! - `history`, `audit`: change detection, diff, schedules, alerts, guards.
 //! - `hostile`: a hostile target, one endpoint per misbehaviour (issue 13).
 //! - `recipes`: vendor-shaped servers (auth, callbacks, signatures, streams) driven by configuration.
+//! - `resume`: budgets rebuilt on `--resume`, one run identity, `changes` whatever the indexing order.
 //! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
 //! - `deploy`: the Dockerfile and Kubernetes manifests agree with the command line.
 
@@ -38,5 +39,6 @@ mod recipes;
 mod record;
 mod report;
 mod report_layout;
+mod resume;
 mod run;
 mod shard;
