@@ -83,7 +83,7 @@ impl Conversation {
     }
 
     /// The template context of this conversation: the one builder, [`template::context::Layers`].
-    fn context(&self, msg: &Message<'_>) -> Value {
+    pub(super) fn context(&self, msg: &Message<'_>) -> Value {
         template::context::Layers {
             base: msg.base,
             persona: msg.persona,
@@ -124,7 +124,8 @@ impl Conversation {
         let mut last = None;
         // `mode = "stream"` without a `request`: the last send's response is the event stream.
         let mut events = super::stream::Events::on_send(&channel);
-        let sends = channel.send.as_slice();
+        // `mode = "websocket"`: `send` is the socket and its frame, sent when receiving.
+        let sends = if channel.receive.mode == ReceiveMode::Websocket { &[] } else { channel.send.as_slice() };
         for (i, spec) in sends.iter().enumerate() {
             let watch = events.as_mut().filter(|_| i + 1 == sends.len()).map(|e| e as &mut dyn super::http::Watch);
             let resp = self.request_watched(shared, spec, Purpose::Send, msg, &mut out.http, watch).await?;
@@ -142,6 +143,7 @@ impl Conversation {
             ReceiveMode::Poll => self.poll(shared, msg, out).await?,
             ReceiveMode::Webhook => self.await_callback(shared, msg, out).await?,
             ReceiveMode::Stream => super::stream::receive(self, shared, msg, out, events, last).await?,
+            ReceiveMode::Websocket => super::websocket::exchange(self, shared, msg, out).await?,
         };
         out.reply = Some(reply);
         Ok(())

@@ -246,7 +246,7 @@ impl Sender {
 
     /// The checks before any request goes out: the rate limit's wait, then
     /// the stop signal, then the budget (which the request then uses).
-    async fn gate(&self, stop: &mut watch::Receiver<bool>) -> Option<Outcome> {
+    pub(super) async fn gate(&self, stop: &mut watch::Receiver<bool>) -> Option<Outcome> {
         if let Some(rate) = &self.rate {
             tokio::select! {
                 _ = rate.acquire() => {}
@@ -456,7 +456,7 @@ fn follow(hop: &Hop, status: u16, location: &str) -> Result<Hop, String> {
 }
 
 /// Every response header, lower-case names; repeated ones joined by ", ".
-fn response_headers(h: &HeaderMap) -> BTreeMap<String, String> {
+pub(super) fn response_headers(h: &HeaderMap) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in h {
         let v = String::from_utf8_lossy(v.as_bytes());
@@ -471,7 +471,7 @@ fn response_headers(h: &HeaderMap) -> BTreeMap<String, String> {
 }
 
 /// A response header as recorded: credentials masked.
-fn recorded_header(name: &str, value: &str) -> String {
+pub(super) fn recorded_header(name: &str, value: &str) -> String {
     let secretish = ["token", "secret", "api-key", "apikey", "password"];
     if SECRET_HEADERS.contains(&name) || secretish.iter().any(|s| name.contains(s)) {
         "***".into()

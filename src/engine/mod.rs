@@ -21,6 +21,7 @@ pub mod sse;
 pub mod stream;
 pub mod walk;
 pub mod webhook;
+pub mod websocket;
 
 use crate::plan::{self, PlanOptions, Walk};
 use crate::record::{self, End, EndStatus, Header, Record, RecordWriter};

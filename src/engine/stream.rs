@@ -66,7 +66,7 @@ impl Watch for Events {
                 self.complete = true;
                 return true;
             }
-            if self.wanted.iter().any(|w| *w == e.event) {
+            if self.wanted.contains(&e.event) {
                 self.got.push((t_us, e));
             }
         }

@@ -289,6 +289,11 @@ pub enum ReceiveMode {
     /// or `request`'s. Its text is the `data` of the `events` named, in
     /// order, concatenated exactly, up to the `end` event.
     Stream,
+    /// The conversation is a WebSocket: `send` names the socket (its `url`,
+    /// relative to `base_url`, becomes ws:// or wss://; its `headers` go on
+    /// the handshake) and the frame (`json` or `body`); frames are read
+    /// until one matches `reply`.
+    Websocket,
 }
 
 /// How the reply arrives.

@@ -602,7 +602,8 @@ impl<'a> Checker<'a> {
             );
         }
         self.stream(file, name, rx);
-        if matches!(rx.mode, ReceiveMode::Poll | ReceiveMode::Webhook) && rx.reply.is_none() {
+        self.websocket(file, name, ch);
+        if matches!(rx.mode, ReceiveMode::Poll | ReceiveMode::Webhook | ReceiveMode::Websocket) && rx.reply.is_none() {
             self.err(
                 file,
                 path![name, "receive", "mode"],
@@ -761,6 +762,45 @@ impl<'a> Checker<'a> {
                 "an empty `end` would never match".into(),
                 "empty",
                 Some("the end event's type (`message.done`) or its exact data (`[DONE]`); or remove it to read until the stream closes".into()),
+            );
+        }
+    }
+
+    /// `mode = "websocket"`: `send` is the socket and its one frame.
+    fn websocket(&mut self, file: FileId, name: &str, ch: &super::channel::Channel) {
+        use super::channel::{OneOrMany, ReceiveMode};
+        if ch.receive.mode != ReceiveMode::Websocket {
+            return;
+        }
+        let spec = match &ch.send {
+            OneOrMany::One(r) => r,
+            OneOrMany::Many(rs) if rs.len() == 1 => &rs[0],
+            OneOrMany::Many(_) => {
+                return self.err(
+                    file,
+                    path![name, "send"],
+                    "over a WebSocket, `send` is the socket and the frame sent on it: one table".into(),
+                    "several requests",
+                    Some("make the other requests `open` (HTTP, once per conversation)".into()),
+                )
+            }
+        };
+        if spec.json.is_none() && spec.body.is_none() {
+            self.err(
+                file,
+                path![name, "send"],
+                "over a WebSocket, the message is sent as a frame: give it as `json` or `body`".into(),
+                "no frame",
+                Some("e.g. json = { type = \"message\", text = \"{{ message }}\" }".into()),
+            );
+        }
+        if ch.receive.request.is_some() {
+            self.err(
+                file,
+                path![name, "receive", "request"],
+                "over a WebSocket, the reply arrives on the socket `send` opens".into(),
+                "not read in websocket mode",
+                Some("remove it".into()),
             );
         }
     }

@@ -13,6 +13,9 @@
 //!   signatures, multipart bodies, the delivery log); [`serve`] starts any of them.
 //! - `sse`: the `scenarios/recipes/sse-assistant` suite against an
 //!   assistant that streams its answers, one stream cut mid-answer.
+//! - `websocket`: the `scenarios/recipes/websocket-chat` suite over a chat
+//!   socket among greetings, typing and heartbeats; a silent socket; an
+//!   offsite socket URL.
 //! - `check`: every recipe passes `touchpoint check`; callback mistakes are located errors.
 //!
 //! Recipe suites in `scenarios/recipes/` run as shipped through [`run_recipe`].
@@ -25,6 +28,7 @@ mod sse;
 mod vendor;
 mod webhook;
 mod webhook_chat;
+mod websocket;
 
 use crate::common;
 use std::path::PathBuf;
