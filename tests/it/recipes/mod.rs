@@ -16,6 +16,9 @@
 //! - `websocket`: the `scenarios/recipes/websocket-chat` suite over a chat
 //!   socket among greetings, typing and heartbeats; a silent socket; an
 //!   offsite socket URL.
+//! - `sync_bot`, `polled_chat`: the `sync-bot` (Rasa-like: split answers,
+//!   one `[]`) and `polled-chat` (Amazon-Connect-like: one truncated poll,
+//!   one 429 with `Retry-After`) recipes.
 //! - `check`: every recipe passes `touchpoint check`; callback mistakes are located errors.
 //!
 //! Recipe suites in `scenarios/recipes/` run as shipped through [`run_recipe`].
@@ -24,7 +27,9 @@ mod auth;
 mod check;
 mod form_email;
 mod inbound_parse;
+mod polled_chat;
 mod sse;
+mod sync_bot;
 mod vendor;
 mod webhook;
 mod webhook_chat;
