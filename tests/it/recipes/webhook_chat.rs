@@ -273,3 +273,37 @@ async fn json_callbacks_signed_over_the_body() {
     assert_eq!(platform.log.statuses("forged"), [403; 4]);
     assert_eq!(platform.log.statuses("unsigned"), [401; 4]);
 }
+
+/// A sharded run keeps its late callbacks: `merge` carries each shard's
+/// `late_callback` lines, so the merged verdict counts what the shards saw.
+#[tokio::test]
+async fn merged_shards_keep_their_late_callbacks() {
+    let suite = common::load(&vendor::recipe("webhook-chat"));
+    let out = tempfile::tempdir().unwrap();
+    let mut shard_callbacks = Vec::new();
+    std::env::set_var("CHAT_ACCOUNT_SID", SID);
+    std::env::set_var("CHAT_AUTH_TOKEN", TOKEN);
+    let app = Router::new()
+        .route("/v1/Conversations", post(open))
+        .route("/v1/Conversations/:sid/Messages", post(message))
+        .with_state(Platform::default());
+    // One platform for both shards (a merge refuses shards of different targets).
+    let url = super::serve(app).await;
+    for index in 0..2 {
+        let mut opts = common::options(out.path(), &url);
+        opts.concurrency = 1;
+        opts.shard = Some(touchpoint::shard::Shard { index, count: 2 });
+        opts.group = Some("chat-shards".into());
+        let result = common::run(suite.clone(), opts).await;
+        let run = read_run(&result.dir).unwrap();
+        shard_callbacks.push(analyze(&suite, &run, &AnalyzeOptions::default()).callbacks);
+    }
+    let shards = touchpoint::merge::find_shards(&[out.path().to_path_buf()], Some("chat-shards")).unwrap();
+    let merged = touchpoint::merge::merge(&shards, &suite, out.path()).unwrap();
+    let run = read_run(&merged.dir).unwrap();
+    let verdict = analyze(&suite, &run, &AnalyzeOptions::default());
+    let sum = |f: fn(&CallbackStats) -> u64| shard_callbacks.iter().flatten().map(f).sum::<u64>();
+    let c = &verdict.callbacks[0];
+    assert_eq!((c.duplicates, c.late), (sum(|c| c.duplicates), sum(|c| c.late)));
+    assert!(c.late > 0 && c.duplicates == 4, "{c:?}");
+}
