@@ -268,6 +268,11 @@ impl<'c, 'a> Pass<'c, 'a> {
         let (Some((name, value)), Some(answer)) = (&x.recognises, at.answer.as_deref()) else {
             return (None, handoff_from);
         };
+        if value.trim().is_empty() {
+            // The reference was never captured: nothing was checked, and it is never counted as recognised.
+            self.problems.not_checked(x, name);
+            return (None, handoff_from);
+        }
         self.counts.handoffs_checked += 1;
         let outcome = handoff::check(answer, value);
         if !outcome.recognised {

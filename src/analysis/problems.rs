@@ -30,6 +30,22 @@ impl Problems {
         entry.0 += 1;
     }
 
+    /// A handoff not checked: the value `recognises` names was never
+    /// captured on an earlier step. A warning naming the step, not a
+    /// failed step (the answer was still judged for its facts).
+    pub(super) fn not_checked(&mut self, x: &Exchange, name: &str) {
+        let message = format!(
+            "`{name}` was never captured before this step, so whether the answer recognises it was not checked; \
+             check the `capture` of the step that should issue it (scenarios/{}.toml)",
+            x.task.id
+        );
+        let entry = self
+            .seen
+            .entry((x.channel.clone(), message))
+            .or_insert_with(|| (0, format!("{} step {}", x.task.key(), x.step + 1)));
+        entry.0 += 1;
+    }
+
     pub(super) fn finish(self) -> Vec<RunProblem> {
         let steps = self.steps;
         self.seen

@@ -322,3 +322,23 @@ fn handoff(email_reply: &str) -> Vec<X> {
     email.0.recognises = Some(("case_ref".into(), "CASE-1042".into()));
     vec![chat, email]
 }
+
+/// Regression: a handoff whose reference was never captured (the chat
+/// issued none, or the capture missed it) was checked against "" and
+/// counted as recognised. It is not checked, and a warning names the step.
+#[test]
+fn a_handoff_whose_reference_was_never_captured_is_not_checked_not_recognised() {
+    let (_dir, suite) = suite();
+    let mut steps = handoff("Thanks, we have received your email about the router.");
+    steps[0].0.captures.clear();
+    steps[1].0.recognises = Some(("case_ref".into(), String::new()));
+    let v = analyze(suite, &run(steps), &AnalyzeOptions::default());
+    assert_eq!((v.counts.handoffs_checked, v.counts.handoffs_lost), (0, 0), "nothing was checked");
+    assert!(of_kind(&v, FindingKind::LostContext).is_empty());
+    let p: Vec<_> = v.run_problems.iter().filter(|p| p.message.contains("was never captured")).collect();
+    assert_eq!(p.len(), 1, "{:#?}", v.run_problems);
+    assert_eq!((p[0].channel.as_str(), p[0].count, p[0].every_step), ("email", 1, false));
+    assert_eq!(p[0].first, "scenario:refund-handoff/sam#0 step 2");
+    assert!(p[0].message.contains("`case_ref`"), "{}", p[0].message);
+    assert!(!v.suite_failed(), "a warning, not a channel that went untested");
+}

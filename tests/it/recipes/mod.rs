@@ -19,6 +19,8 @@
 //! - `sync_bot`, `polled_chat`: the `sync-bot` (Rasa-like: split answers,
 //!   one `[]`) and `polled-chat` (Amazon-Connect-like: one truncated poll,
 //!   one 429 with `Retry-After`) recipes.
+//! - `help_api`: the `help-api` recipe (Zendesk-like search, HTML inside
+//!   JSON read through its answer region; one 503 retried).
 //! - `check`: every recipe passes `touchpoint check`; callback mistakes are located errors.
 //!
 //! Recipe suites in `scenarios/recipes/` run as shipped through [`run_recipe`].
@@ -26,6 +28,7 @@
 mod auth;
 mod check;
 mod form_email;
+mod help_api;
 mod inbound_parse;
 mod polled_chat;
 mod sse;
