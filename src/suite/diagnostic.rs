@@ -56,6 +56,9 @@ impl Diagnostic {
     }
 }
 
+/// A diagnostic with the span its place resolves to (None: a whole file).
+type Placed<'a> = (&'a Diagnostic, Option<(FileId, Range<usize>)>);
+
 /// All the diagnostics of one check, in file order.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
@@ -80,7 +83,7 @@ impl Diagnostics {
     pub fn render(&self, sources: &Sources, out: &mut dyn WriteColor) -> std::io::Result<()> {
         let config = term::Config::default();
         // Each place resolved to a span once (a path is looked up in the file's syntax tree).
-        let mut placed: Vec<(&Diagnostic, Option<(FileId, Range<usize>)>)> = self
+        let mut placed: Vec<Placed<'_>> = self
             .items
             .iter()
             .map(|d| match &d.place {
