@@ -17,7 +17,7 @@
 
 use crate::plan::{self, PlanOptions};
 use crate::record::reader::{self, ReadError};
-use crate::record::{End, EndStatus, Exchange, Header, Record, RecordWriter, RunGroup};
+use crate::record::{End, EndStatus, Exchange, Header, LateCallback, Record, RecordWriter, RunGroup};
 use crate::shard::Shard;
 use crate::suite::Suite;
 use std::collections::{BTreeMap, HashMap};
@@ -127,10 +127,12 @@ pub fn merge(shards: &[(PathBuf, Header)], suite: &Suite, out: &Path) -> Result<
     let position: HashMap<String, usize> = plan.iter().enumerate().map(|(i, w)| (w.task.key(), i)).collect();
 
     let mut exchanges: Vec<(Order, Exchange)> = Vec::new();
+    let mut late: Vec<LateCallback> = Vec::new();
     let mut ends: Vec<Option<End>> = Vec::new();
     for (index, (dir, _)) in shards.iter().enumerate() {
         let run = reader::read_run(dir)?;
         let shift = offset_us(&run.header);
+        late.extend(late_callbacks(dir, shift)?);
         for mut x in run.exchanges {
             shift_times(&mut x, shift);
             let key = x.task.key();
@@ -180,7 +182,7 @@ pub fn merge(shards: &[(PathBuf, Header)], suite: &Suite, out: &Path) -> Result<
 
     let dir = out.join(&group);
     let total = exchanges.len() as u64;
-    write(&dir, header, exchanges.into_iter().map(|(_, x)| x), end)?;
+    write(&dir, header, exchanges.into_iter().map(|(_, x)| x), late, end)?;
     Ok(Merged { dir, group, shards: shards.iter().map(|(p, _)| p.clone()).collect(), exchanges: total, complete })
 }
 
@@ -243,6 +245,33 @@ fn check_together(shards: &[(PathBuf, Header)], group: &str, count: u32) -> Resu
     Ok(())
 }
 
+/// A shard's `late_callback` lines (callbacks no step waited for), on the
+/// merged clock. A body the shard stored by chunk reference comes back
+/// without its text (the rest of the record is kept).
+fn late_callbacks(dir: &Path, shift: u64) -> Result<Vec<LateCallback>, MergeError> {
+    use std::io::BufRead;
+    let path = dir.join("run.jsonl");
+    let io = |source| MergeError::Read(ReadError::Io { path: path.display().to_string(), source });
+    let file = std::fs::File::open(&path).map_err(io)?;
+    let mut out = Vec::new();
+    for line in std::io::BufReader::new(file).split(b'\n') {
+        let line = line.map_err(io)?;
+        if !line.starts_with(br#"{"type":"late_callback""#) {
+            continue;
+        }
+        if let Ok(Record::LateCallback(mut c)) = serde_json::from_slice::<Record>(&line) {
+            let h = &mut c.http;
+            h.t_start_us += shift;
+            h.t_end_us += shift;
+            if let Some(t) = &mut h.t_first_byte_us {
+                *t += shift;
+            }
+            out.push(*c);
+        }
+    }
+    Ok(out)
+}
+
 fn shift_times(x: &mut Exchange, by: u64) {
     if by == 0 {
         return;
@@ -269,6 +298,7 @@ fn write(
     dir: &Path,
     header: Header,
     exchanges: impl Iterator<Item = Exchange>,
+    late: Vec<LateCallback>,
     end: Option<End>,
 ) -> Result<(), MergeError> {
     let jsonl = dir.join("run.jsonl");
@@ -289,6 +319,9 @@ fn write(
     for (seq, mut x) in exchanges.enumerate() {
         x.seq = seq as u64;
         writer.append_blocking(Record::Exchange(Box::new(x))).map_err(err)?;
+    }
+    for c in late {
+        writer.append_blocking(Record::LateCallback(Box::new(c))).map_err(err)?;
     }
     if let Some(end) = end {
         writer.append_blocking(Record::End(end)).map_err(err)?;

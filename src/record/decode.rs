@@ -129,4 +129,13 @@ mod tests {
         assert!(serde_json::from_str::<Record>(r#"{"type":"nope"}"#).is_err());
         assert!(serde_json::from_str::<Record>(r#"{"status":"complete"}"#).is_err());
     }
+
+    #[test]
+    fn a_late_callback_line_decodes_with_its_note() {
+        let line = r#"{"type":"late_callback","channel":"chat","http":{"purpose":"webhook","attempt":1,"method":"POST","url":"http://h/hook/t","request_headers":{},"t_start_us":5,"t_first_byte_us":5,"t_end_us":5,"status":403,"headers":{},"body":"x","body_bytes":1,"truncated":false,"error":"signature refused","callback":"bad_signature"}}"#;
+        let Ok(Record::LateCallback(c)) = serde_json::from_str::<Record>(line) else { panic!("a late callback") };
+        assert_eq!((c.channel.as_str(), c.http.callback), ("chat", Some(super::super::CallbackNote::BadSignature)));
+        let again = serde_json::to_string(&Record::LateCallback(c.clone())).unwrap();
+        assert!(again.starts_with(r#"{"type":"late_callback""#), "{again}");
+    }
 }

@@ -190,6 +190,13 @@ fn meta(v: &Verdict, run: &RecordedRun) -> Meta {
     if let Some(from) = &run.header.resumed_from {
         notes.push(format!("This run continues the interrupted run {from}."));
     }
+    // Duplicate, late and refused webhook callbacks: never findings about answers, but worth knowing.
+    for c in &v.callbacks {
+        let name = v.names.channels.get(&c.channel).unwrap_or(&c.channel);
+        if let Some(line) = c.line(name) {
+            notes.push(format!("Callbacks — {line}."));
+        }
+    }
     Meta {
         company: v.company.clone(),
         suite: v.suite.clone(),

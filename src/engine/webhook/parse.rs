@@ -191,4 +191,17 @@ mod tests {
         assert_eq!(m["auto-submitted"], "auto-replied");
         assert_eq!(m["a"], "b folded", "the first value of a repeated name");
     }
+
+    proptest::proptest! {
+        /// Hostile bodies and header blocks: read or refused, never a panic.
+        #[test]
+        fn any_body_is_read_or_refused(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400), kind in 0..3usize) {
+            let ct = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b"][kind];
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            if let Ok(p) = rt.block_on(parse(ct, &Bytes::from(body.clone()))) {
+                let _ = normalise(p, &[], Some("headers"));
+            }
+            let _ = read_header_block(&String::from_utf8_lossy(&body));
+        }
+    }
 }

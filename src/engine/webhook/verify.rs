@@ -90,11 +90,11 @@ impl Verifier {
     ) -> Result<(), Rejection> {
         match self.spec.over {
             Over::Body => {
-                let sig = self.from_header(headers)?;
+                let sig = self.signature_in(headers)?;
                 self.compare(&[body], &sig)
             }
             Over::UrlParams => {
-                let sig = self.from_header(headers)?;
+                let sig = self.signature_in(headers)?;
                 let mut params: Vec<&(String, String)> = parsed.map(|p| p.params.iter().collect()).unwrap_or_default();
                 params.sort();
                 let mut data: Vec<&[u8]> = vec![url.as_bytes()];
@@ -124,7 +124,7 @@ impl Verifier {
         }
     }
 
-    fn from_header(&self, headers: &[(String, String)]) -> Result<String, Rejection> {
+    fn signature_in(&self, headers: &[(String, String)]) -> Result<String, Rejection> {
         let name = self.spec.header.as_deref().unwrap_or_default();
         let value = headers
             .iter()
