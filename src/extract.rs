@@ -6,7 +6,9 @@ use crate::analysis::clean::html_to_text;
 use crate::suite::channel::Extractor;
 use serde_json::Value;
 use serde_json_path::JsonPath;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 /// What an extraction reads from.
 pub struct Source<'a> {
@@ -56,14 +58,115 @@ pub fn extract_first(ex: &Extractor, src: &Source<'_>) -> Result<Option<String>,
     Ok(extract_all(ex, src)?.into_iter().next().map(|v| value_text(&v)))
 }
 
+/// Extractors compiled once and looked up by their source text: the engine
+/// applies the same few JSONPaths, selectors and regexes to every reply,
+/// and compiling one costs more than applying it (a regex ~48 µs against
+/// ~0.1 µs). Per thread, so lookups never contend; bounded, because a
+/// templated JSONPath (`[?@.id == '{{ id }}']`) renders a new text per
+/// conversation: a full cache is emptied and refilled.
+struct Compiled {
+    paths: HashMap<String, Rc<JsonPath>>,
+    selectors: HashMap<String, Rc<scraper::Selector>>,
+    regexes: HashMap<String, regex::Regex>,
+    pages: Pages,
+}
+
+/// What a CSS extraction found in a page, kept per (selector, page): a web
+/// channel fetches the same article for every persona of a sweep, and
+/// parsing the page (html5ever) is most of what a web exchange costs. A hit
+/// needs the page byte for byte; bounded by the bytes of the pages kept.
+#[derive(Default)]
+struct Pages {
+    found: HashMap<(String, Option<String>, u64), (String, Vec<Value>)>,
+    bytes: usize,
+}
+
+/// Page bytes kept per thread before the page cache starts over, and the
+/// largest page kept.
+const PAGE_BYTES: usize = 4 << 20;
+const PAGE_MAX: usize = 256 << 10;
+
+/// Entries per kind and thread before the cache starts over.
+const CACHED: usize = 256;
+
+thread_local! {
+    static COMPILED: RefCell<Compiled> = RefCell::new(Compiled {
+        paths: HashMap::new(),
+        selectors: HashMap::new(),
+        regexes: HashMap::new(),
+        pages: Pages::default(),
+    });
+}
+
+/// `map[key]`, compiled by `compile` on a miss (errors are not cached).
+fn cached<T: Clone, E>(
+    map: impl Fn(&mut Compiled) -> &mut HashMap<String, T>,
+    key: &str,
+    compile: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    if let Some(hit) = COMPILED.with(|c| map(&mut c.borrow_mut()).get(key).cloned()) {
+        return Ok(hit);
+    }
+    let value = compile()?;
+    COMPILED.with(|c| {
+        let mut c = c.borrow_mut();
+        let m = map(&mut c);
+        if m.len() >= CACHED {
+            m.clear();
+        }
+        m.insert(key.to_string(), value.clone());
+    });
+    Ok(value)
+}
+
 /// JSONPath query over a JSON value.
 pub fn select(path: &str, json: &Value) -> Result<Vec<Value>, ExtractError> {
-    let jp = JsonPath::parse(path).map_err(|e| ExtractError::BadPath(path.to_string(), e.to_string()))?;
+    let jp = cached(
+        |c| &mut c.paths,
+        path,
+        || JsonPath::parse(path).map(Rc::new).map_err(|e| ExtractError::BadPath(path.to_string(), e.to_string())),
+    )?;
     Ok(jp.query(json).all().into_iter().cloned().collect())
 }
 
 fn css(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, ExtractError> {
-    let sel = scraper::Selector::parse(selector).map_err(|_| ExtractError::BadSelector(selector.to_string()))?;
+    if body.len() > PAGE_MAX {
+        return css_parse(selector, attr, body);
+    }
+    let key = (selector.to_string(), attr.map(str::to_string), page_hash(body));
+    let hit = COMPILED
+        .with(|c| c.borrow().pages.found.get(&key).filter(|(page, _)| page == body).map(|(_, found)| found.clone()));
+    if let Some(found) = hit {
+        return Ok(found);
+    }
+    let found = css_parse(selector, attr, body)?;
+    COMPILED.with(|c| {
+        let pages = &mut c.borrow_mut().pages;
+        if pages.bytes + body.len() > PAGE_BYTES {
+            pages.found.clear();
+            pages.bytes = 0;
+        }
+        pages.bytes += body.len();
+        if let Some((old, _)) = pages.found.insert(key, (body.to_string(), found.clone())) {
+            pages.bytes -= old.len();
+        }
+    });
+    Ok(found)
+}
+
+fn page_hash(body: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut h);
+    h.finish()
+}
+
+fn css_parse(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, ExtractError> {
+    let sel = cached(
+        |c| &mut c.selectors,
+        selector,
+        || scraper::Selector::parse(selector).map(Rc::new).map_err(|_| ExtractError::BadSelector(selector.to_string())),
+    )?;
     let doc = crate::analysis::html_depth::parse(body).map_err(ExtractError::TooDeep)?;
     let out = doc
         .select(&sel)
@@ -77,7 +180,11 @@ fn css(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, Ext
 }
 
 fn regex(pattern: &str, text: &str) -> Result<Vec<Value>, ExtractError> {
-    let re = regex::Regex::new(pattern).map_err(|_| ExtractError::BadRegex(pattern.to_string()))?;
+    let re = cached(
+        |c| &mut c.regexes,
+        pattern,
+        || regex::Regex::new(pattern).map_err(|_| ExtractError::BadRegex(pattern.to_string())),
+    )?;
     // With a capture group, the group is the value; otherwise the whole match.
     Ok(re
         .captures_iter(text)
@@ -97,4 +204,39 @@ pub fn value_text(v: &Value) -> String {
 
 fn preview(body: &str) -> String {
     body.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn css_of(selector: &str, body: &str) -> Vec<Value> {
+        let headers = BTreeMap::new();
+        let ex = Extractor::Css { selector: selector.into(), attr: None };
+        extract_all(&ex, &Source { body, json: None, headers: &headers }).unwrap()
+    }
+
+    /// The page cache answers only for the same page byte for byte: a page
+    /// that changed by one character is parsed again.
+    #[test]
+    fn a_cached_page_answers_only_for_the_same_bytes() {
+        let page = "<main><article class=\"a\"><p>Refunds within 30 days.</p></article></main>";
+        assert_eq!(css_of("article.a", page), vec![Value::String("Refunds within 30 days.".into())]);
+        assert_eq!(css_of("article.a", page), vec![Value::String("Refunds within 30 days.".into())]);
+        let changed = page.replace("30", "14");
+        assert_eq!(css_of("article.a", &changed), vec![Value::String("Refunds within 14 days.".into())]);
+        assert_eq!(css_of("p", page), vec![Value::String("Refunds within 30 days.".into())], "keyed by selector too");
+    }
+
+    #[test]
+    fn compiled_extractors_are_reused_and_bad_ones_still_fail() {
+        let headers = BTreeMap::new();
+        let src = Source { body: "case CASE-42 opened", json: None, headers: &headers };
+        let re = Extractor::Regex(r"CASE-(\d+)".into());
+        for _ in 0..3 {
+            assert_eq!(extract_first(&re, &src).unwrap().as_deref(), Some("42"));
+        }
+        assert_eq!(extract_all(&Extractor::Regex("(".into()), &src), Err(ExtractError::BadRegex("(".into())));
+        assert!(matches!(select("$[", &serde_json::json!({})), Err(ExtractError::BadPath(..))));
+    }
 }

@@ -2,8 +2,8 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-TP=$TARGET_DIR/release/touchpoint
-EXAMPLES=$TARGET_DIR/release/examples
+TP=${TP:-$TARGET_DIR/release/touchpoint}
+EXAMPLES=${EXAMPLES:-$TARGET_DIR/release/examples}
 
 # One release build of everything the scripts run.
 build() {
@@ -115,4 +115,55 @@ field() {
 
 machine() {
     echo "$(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ { print $2 }') GB RAM, Linux $(uname -r), $(rustc --version)"
+}
+
+# The perf mix's help page (the same 4 KB article as static_server's
+# `/help/refunds`), on stdout.
+help_page() {
+    printf '<!doctype html><html><head><title>Refunds</title></head><body><nav><ul>'
+    for i in $(seq 40); do printf '<li><a href="/help/topic-%d">Help topic %d</a></li>' "$i" "$i"; done
+    printf '</ul></nav><main><h1>Returning your router</h1><article class="answer"><p>You can return your router within 30 days of delivery for a full refund.</p><p>Call 0800 123 4567 to arrange a collection.</p></article></main><footer>Acme Broadband, 1 High Street</footer></body></html>'
+}
+
+# start_nginx DIR WORKERS — nginx (when installed) serving the perf mix on a
+# free loopback port: `POST /chat` a fixed JSON answer, `GET /help/refunds`
+# the help page; sets SERVER_PID and SERVER_URL. DIR holds its config and logs.
+start_nginx() {
+    local dir=$1 workers=$2 port
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$dir/nginx"
+    help_page >"$dir/nginx/help.html"
+    cat >"$dir/nginx/nginx.conf" <<CONF
+worker_processes $workers;
+daemon off;
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log warn;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    client_body_temp_path $dir/nginx/body;
+    proxy_temp_path $dir/nginx/proxy;
+    fastcgi_temp_path $dir/nginx/fastcgi;
+    uwsgi_temp_path $dir/nginx/uwsgi;
+    scgi_temp_path $dir/nginx/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        location = /chat { default_type application/json; return 200 '{"answer":"Refunds within 30 days."}'; }
+        location = /help/refunds { default_type text/html; alias $dir/nginx/help.html; }
+    }
+}
+CONF
+    nginx -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log" >"$dir/nginx/stdout" 2>&1 &
+    SERVER_PID=$!
+    SERVER_URL=http://127.0.0.1:$port
+    for _ in $(seq 100); do
+        curl -fs -o /dev/null "$SERVER_URL/help/refunds" && return 0
+        sleep 0.05
+    done
+    echo "nginx did not start:" >&2
+    cat "$dir/nginx/stdout" "$dir/nginx/error.log" >&2
+    return 1
 }

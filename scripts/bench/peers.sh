@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # touchpoint against load generators that record nothing — wrk and oha —
-# all driving the same local target (examples/static_server.rs) with the
-# perf mix: POST /chat (JSON) and GET /help/refunds (a 4 KB HTML page), 1:1.
-# See BENCHMARKS.md.
+# all driving the same local target with the perf mix: POST /chat (JSON) and
+# GET /help/refunds (a 4 KB HTML page), 1:1. The target is nginx when it is
+# installed (`TARGET=nginx`, one worker), else examples/static_server.rs
+# (`TARGET=static`). See BENCHMARKS.md.
 #
 #   scripts/bench/peers.sh                 # 3 rounds at c=16 and c=256
 #   ROUNDS=5 CONCURRENCY="256" scripts/bench/peers.sh
+#   TARGET=static OHA=none scripts/bench/peers.sh
 #
 # Rounds are interleaved and the order of the three tools rotates each
 # round, so a noisy neighbour hurts all of them alike. Prints medians: req/s
@@ -28,8 +30,16 @@ SECONDS_PER=${SECONDS_PER:-8}
 TP_WALKS=${TP_WALKS:-80000}
 SERVER_THREADS=${SERVER_THREADS:-1}
 OHA=${OHA:-$(command -v oha || echo "$HOME/.cargo/bin/oha")}
+TARGET=${TARGET:-$(command -v nginx >/dev/null && echo nginx || echo static)}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-[ -x "$OHA" ] || { echo "oha is missing: cargo install oha --locked" >&2; exit 1; }
+TOOLS=(wrk oha tp)
+if [ ! -x "$OHA" ]; then
+    echo "oha is missing (cargo install oha --locked); comparing with wrk only" >&2
+    TOOLS=(wrk tp)
+fi
+# TP_BASE=path/to/older/touchpoint adds that binary as a fourth tool (tp0):
+# before and after a change, measured in the same rounds.
+[ -n "${TP_BASE:-}" ] && TOOLS+=(tp0)
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install -y time" >&2; exit 1; }
 
 [ "${SKIP_BUILD:-}" ] || build
@@ -98,8 +108,12 @@ request = function()
 end
 LUA
 
-start_server --threads "$SERVER_THREADS"
-echo "server $SERVER_URL (pid $SERVER_PID, $SERVER_THREADS thread); $(machine)" >&2
+if [ "$TARGET" = nginx ]; then
+    start_nginx "$WORK" "$SERVER_THREADS"
+else
+    start_server --threads "$SERVER_THREADS"
+fi
+echo "$TARGET $SERVER_URL (pid $SERVER_PID, $SERVER_THREADS worker); $(machine); $(uptime)" >&2
 wrk -t2 -c64 -d2s -s "$WORK/mix.lua" "$SERVER_URL" >/dev/null # warm-up
 
 # wrk's latency lines ("50%  1.23ms") in milliseconds
@@ -130,6 +144,8 @@ print(rps, (p(a, "p50") + p(b, "p50")) / 2, (p(a, "p99") + p(b, "p99")) / 2, flo
 PY
 }
 
+run_tp0() { TP=$TP_BASE run_tp "$@"; }
+
 run_tp() { # C ROUND
     local c=$1 r=$2 out=$WORK/tp.$c.$r
     rm -rf "$out"
@@ -151,11 +167,11 @@ run_tp() { # C ROUND
     rm -rf "$out"
 }
 
-TOOLS=(wrk oha tp)
+N=${#TOOLS[@]}
 for r in $(seq "$ROUNDS"); do
     for c in $CONCURRENCY; do
-        for i in 0 1 2; do
-            tool=${TOOLS[$(( (i + r - 1) % 3 ))]}
+        for i in $(seq 0 $((N - 1))); do
+            tool=${TOOLS[$(( (i + r - 1) % N ))]}
             line=$("run_$tool" "$c" "$r")
             echo "$line" >>"$WORK/$tool.$c.all"
             echo "round $r c=$c $tool: $line" >&2
@@ -165,16 +181,17 @@ done
 
 col() { awk -v c="$1" '{ print $c }' "$2" | median; }
 echo
-echo "Medians of $ROUNDS interleaved rounds (order rotated), ${SECONDS_PER}s per tool (touchpoint: $((REPEAT * 512)) walks), server $SERVER_THREADS thread; $(machine)"
+echo "Medians of $ROUNDS interleaved rounds (order rotated), ${SECONDS_PER}s per tool (touchpoint: $((REPEAT * 512)) walks), $TARGET with $SERVER_THREADS worker; $(machine); load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| c | load generator | req/s | / wrk | p50 ms | p99 ms | client CPU (cores) |"
 echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
 for c in $CONCURRENCY; do
     w=$(col 1 "$WORK/wrk.$c.all")
-    for tool in wrk oha tp; do
+    for tool in "${TOOLS[@]}"; do
         f=$WORK/$tool.$c.all
         name=$tool
         [ "$tool" = tp ] && name="touchpoint (errors: $(col 5 "$f"))"
+        [ "$tool" = tp0 ] && name="touchpoint before (errors: $(col 5 "$f"))"
         printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f |\n" "$c" "$name" "$(col 1 "$f")" "$(echo "$(col 1 "$f") / $w" | bc -l)" "$(col 2 "$f")" "$(col 3 "$f")" "$(col 4 "$f")"
     done
 done

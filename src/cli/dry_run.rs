@@ -35,7 +35,7 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
     let redactor = crate::redact::Redactor::from_env(suite.env_names.iter());
     let (set, missing) = context::env_values(suite.env_names.iter());
     let masked: Map<String, Value> = set.keys().map(|k| (k.clone(), Value::String("***".into()))).collect();
-    let base = context::base(masked, target, "dry-run", w.seed);
+    let base = context::Base::new(&context::base(masked, target, "dry-run", w.seed));
     let templates = crate::template::compiled(crate::engine::template_sources(suite), w.seed);
     writeln!(out, "# dry run: {} walks against {target}; nothing is sent", walks.len())?;
     if !missing.is_empty() {
@@ -43,7 +43,7 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
     }
     for walk in &walks {
         writeln!(out, "\n## {}", walk.task.key())?;
-        let persona = suite.persona(&walk.task.persona).map(context::persona).unwrap_or_default();
+        let persona = suite.persona(&walk.task.persona).map(context::persona_layer).unwrap_or_default();
         // Values captured at run time, shown by name.
         let mut walk_vars: Map<String, Value> = Map::new();
         let mut conversations: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
@@ -57,8 +57,8 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
                 message: None,
                 webhook_url: None,
             }
-            .build();
-            let ctx = minijinja::Value::from_serialize(&ctx);
+            .build()
+            .value();
             let message = crate::template::render(&templates, &step.message, &ctx).unwrap_or_else(|e| e);
             let subject = step
                 .subject

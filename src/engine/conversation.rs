@@ -45,9 +45,9 @@ pub struct Message<'a> {
     /// Values the walk captured on earlier steps (any channel).
     pub walk_vars: &'a Map<String, Value>,
     /// The run's common context: env, target, run.
-    pub base: &'a Map<String, Value>,
-    /// The persona speaking (`{{ persona.name }}`).
-    pub persona: &'a Value,
+    pub base: &'a template::context::Base,
+    /// The persona speaking (`{{ persona.name }}`), converted once per walk.
+    pub persona: &'a minijinja::Value,
     /// Templated JSONPath filters render here: values escaped as JSONPath strings.
     pub jsonpath_templates: &'a minijinja::Environment<'static>,
 }
@@ -83,7 +83,7 @@ impl Conversation {
     }
 
     /// The template context of this conversation: the one builder, [`template::context::Layers`].
-    pub(super) fn context(&self, msg: &Message<'_>) -> Value {
+    pub(super) fn context(&self, msg: &Message<'_>) -> template::context::Context {
         template::context::Layers {
             base: msg.base,
             persona: msg.persona,
@@ -252,7 +252,7 @@ impl Conversation {
         let ex = ex.resolve().map_err(|e| fail(ErrorKind::Request, e))?;
         Ok(match ex {
             Extractor::JsonPath(p) if template::is_template(&p) => {
-                let ctx = minijinja::Value::from_serialize(self.context(msg));
+                let ctx = self.context(msg).value();
                 Extractor::JsonPath(
                     template::render(msg.jsonpath_templates, &p, &ctx).map_err(|e| fail(ErrorKind::Suite, e))?,
                 )

@@ -28,10 +28,9 @@ use crate::record::{self, End, EndStatus, Header, Record, RecordWriter};
 use crate::redact::Redactor;
 use crate::suite::channel::ReceiveMode;
 use crate::suite::duration::{parse_rate, parse_size};
-use crate::suite::{Persona, Suite};
+use crate::suite::Suite;
 use clock::Clock;
 use progress::Progress;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -119,8 +118,8 @@ pub struct Shared {
     /// Becomes true when the run must stop (Ctrl-C, SIGTERM, stop file, quiet hours).
     pub stop: watch::Receiver<bool>,
     pub progress: Progress,
-    /// Template context common to every walk: env, target, run.
-    pub base_context: Map<String, Value>,
+    /// Template context common to every walk: env, target, run (converted once).
+    pub base_context: crate::template::context::Base,
     /// Per channel, the environment variables its templates read that are unset.
     unset_env: BTreeMap<String, String>,
     seq: AtomicU64,
@@ -146,10 +145,6 @@ impl Shared {
             tracing::error!("could not append to run.jsonl: {e}");
         }
     }
-}
-
-pub fn persona_value(p: &Persona) -> Value {
-    crate::template::context::persona(p)
 }
 
 /// A sortable, readable run id: `20261125-173005-a1b2`.
@@ -244,7 +239,8 @@ pub async fn run(
         ),
     };
     let (env, _) = crate::template::context::env_values(suite.env_names.iter());
-    let base_context = crate::template::context::base(env, &opts.target, &run_id, opts.seed);
+    let base_map = crate::template::context::base(env, &opts.target, &run_id, opts.seed);
+    let base_context = crate::template::context::Base::new(&base_map);
 
     let header = Header {
         schema: record::SCHEMA,
@@ -275,7 +271,7 @@ pub async fn run(
         .iter()
         .filter(|(_, c)| c.receive.mode == ReceiveMode::Webhook)
         .map(|(name, c)| {
-            let guard = webhook::Guard::new(name, c, &templates, &base_context, Some(late_sink.clone()));
+            let guard = webhook::Guard::new(name, c, &templates, &base_map, Some(late_sink.clone()));
             (name.clone(), Arc::new(guard))
         })
         .collect();

@@ -15,13 +15,13 @@
 //!   including redirects (`http.rs`).
 
 use crate::record::{ErrorKind, StepError};
-use crate::redact;
 use crate::redact::Redactor;
 use crate::suite::channel::{Auth, Channel, RequestSpec};
 use crate::template;
+use crate::template::context::Context;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use reqwest::Url;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A request ready to send (templates already rendered).
 #[derive(Debug, Clone)]
@@ -142,19 +142,6 @@ fn starts_with_value(source: &str) -> bool {
     source.trim_start().starts_with("{{")
 }
 
-/// The context for a URL path: every top-level string (captured values,
-/// the cursor, the message) percent-encoded as a path segment. The run's
-/// own URLs (`target`, `webhook_url`) and objects (`persona`, `env`) stay as
-/// they are.
-fn path_context(ctx: &Map<String, Value>) -> Map<String, Value> {
-    ctx.iter()
-        .map(|(k, v)| match v {
-            Value::String(s) if k != "target" && k != "webhook_url" => (k.clone(), Value::String(path_segment(s))),
-            other => (k.clone(), other.clone()),
-        })
-        .collect()
-}
-
 /// Joins a rendered `url` to the rendered base: absolute URLs are taken as
 /// they are (the boundary decides), anything else is appended to the base's
 /// path, never to its authority (`@other.host/x` stays a path).
@@ -190,14 +177,12 @@ pub fn prepare(
     redactor: &Redactor,
     channel: &Channel,
     spec: &RequestSpec,
-    ctx: &Value,
+    ctx: &Context,
 ) -> Result<Prepared, StepError> {
-    let empty = Map::new();
-    let ctx_map = ctx.as_object().unwrap_or(&empty);
-    let real = minijinja::Value::from_serialize(ctx);
+    let real = ctx.value();
     // The masked context is built only if some template reads `env`.
     let masked = std::cell::OnceCell::new();
-    let masked = || masked.get_or_init(|| minijinja::Value::from_serialize(redact::masked_env(ctx_map)));
+    let masked = || masked.get_or_init(|| ctx.masked());
     let render_with =
         |s: &str, c: &minijinja::Value| template::render(env, s, c).map_err(|e| fail(ErrorKind::Suite, e));
     // (sent, shown)
@@ -217,12 +202,13 @@ pub fn prepare(
     })?;
     let (path_sent, path_shown) = if starts_with_value(&spec.url) {
         render(&spec.url)?
+    } else if !template::is_template(&spec.url) {
+        (spec.url.clone(), spec.url.clone())
     } else {
-        let encoded = Value::Object(path_context(ctx_map));
-        let sent = render_with(&spec.url, &minijinja::Value::from_serialize(&encoded))?;
+        // Every value in a path is one percent-encoded segment.
+        let sent = render_with(&spec.url, &ctx.path(false, path_segment))?;
         let shown = if spec.url.contains("env") {
-            let masked = Value::Object(redact::masked_env(&path_context(ctx_map)));
-            render_with(&spec.url, &minijinja::Value::from_serialize(&masked))?
+            render_with(&spec.url, &ctx.path(true, path_segment))?
         } else {
             sent.clone()
         };

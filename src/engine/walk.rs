@@ -34,7 +34,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
     // The run's common context is shared; only the persona is this walk's
     // own (thousands of waiting walks should not each copy the rest).
     let base = &shared.base_context;
-    let persona = super::persona_value(persona);
+    let persona = crate::template::context::persona_layer(persona);
     let mut walk_vars: Map<String, Value> = Map::new();
     let mut conversations: BTreeMap<String, Conversation> = BTreeMap::new();
     let (mut exchanges, mut errors) = (0, 0);
@@ -64,12 +64,16 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let conv = conversations
             .entry(step.channel.clone())
             .or_insert_with(|| Conversation::new(&step.channel, channel.clone(), shared));
-        let ctx = {
-            let mut c = base.clone();
-            c.insert("persona".into(), persona.clone());
-            c.extend(walk_vars.clone());
-            minijinja::Value::from_serialize(Value::Object(c))
-        };
+        let ctx = crate::template::context::Layers {
+            base,
+            persona: &persona,
+            walk_vars: &walk_vars,
+            conversation_vars: None,
+            message: None,
+            webhook_url: None,
+        }
+        .build()
+        .value();
         let rendered = crate::template::render(&shared.templates, &step.message, &ctx);
         let subject = step
             .subject

@@ -51,12 +51,42 @@ pub fn env_values<'a>(names: impl IntoIterator<Item = &'a String>) -> (Map<Strin
     (values, missing)
 }
 
+/// The run's layer of every context (`env`, `target`, `run`), converted
+/// for templates once per run and shared by every render; with it, the same
+/// `env` with each value masked, for what is recorded.
+#[derive(Debug, Clone)]
+pub struct Base {
+    value: minijinja::Value,
+    /// `{"env": {NAME: "***"}}`, laid over `value` when rendering what is recorded.
+    masked_env: minijinja::Value,
+}
+
+impl Base {
+    /// `map` as [`base`] builds it.
+    pub fn new(map: &Map<String, Value>) -> Base {
+        let mut masked = Map::new();
+        if let Some(Value::Object(env)) = map.get("env") {
+            let env: Map<String, Value> =
+                env.keys().map(|k| (k.clone(), Value::String(crate::redact::MASK.into()))).collect();
+            masked.insert("env".into(), Value::Object(env));
+        }
+        Base { value: minijinja::Value::from_serialize(map), masked_env: minijinja::Value::from_serialize(&masked) }
+    }
+}
+
+/// The persona as templates see it, converted once per walk (see [`persona`]).
+pub fn persona_layer(p: &Persona) -> minijinja::Value {
+    minijinja::Value::from_serialize(persona(p))
+}
+
 /// The context of one render, layered from the widest to the narrowest:
 /// the run's base, the persona, values the walk captured, values this
-/// conversation captured (and its cursor), then the message itself.
+/// conversation captured (and its cursor), then the message itself. The
+/// wide layers are converted once (per run, per walk) and shared; only the
+/// narrow ones are built per render.
 pub struct Layers<'a> {
-    pub base: &'a Map<String, Value>,
-    pub persona: &'a Value,
+    pub base: &'a Base,
+    pub persona: &'a minijinja::Value,
     pub walk_vars: &'a Map<String, Value>,
     pub conversation_vars: Option<&'a Map<String, Value>>,
     /// `(message, subject)`; absent while rendering the message itself.
@@ -64,24 +94,69 @@ pub struct Layers<'a> {
     pub webhook_url: Option<&'a str>,
 }
 
+/// A context ready to render with: the layers, looked up narrowest first
+/// (no layer is copied into another).
+#[derive(Debug, Clone)]
+pub struct Context {
+    base: Base,
+    /// Everything above the base, narrower layers already applied (a
+    /// `BTreeMap<String, minijinja::Value>`, built once per render).
+    top: minijinja::Value,
+}
+
+type Top = std::collections::BTreeMap<String, minijinja::Value>;
+
 impl Layers<'_> {
-    pub fn build(&self) -> Value {
-        let mut ctx = self.base.clone();
-        ctx.insert("persona".into(), self.persona.clone());
-        for (k, v) in self.walk_vars {
-            ctx.insert(k.clone(), v.clone());
-        }
-        for (k, v) in self.conversation_vars.into_iter().flatten() {
-            ctx.insert(k.clone(), v.clone());
+    pub fn build(&self) -> Context {
+        let mut top = Top::new();
+        top.insert("persona".to_string(), self.persona.clone());
+        for (k, v) in self.walk_vars.iter().chain(self.conversation_vars.into_iter().flatten()) {
+            top.insert(k.clone(), minijinja::Value::from_serialize(v));
         }
         if let Some((message, subject)) = self.message {
-            ctx.insert("message".into(), Value::String(message.to_string()));
-            ctx.insert("subject".into(), Value::String(subject.to_string()));
+            top.insert("message".into(), minijinja::Value::from(message));
+            top.insert("subject".into(), minijinja::Value::from(subject));
         }
         if let Some(url) = self.webhook_url {
-            ctx.insert("webhook_url".into(), Value::String(url.to_string()));
+            top.insert("webhook_url".into(), minijinja::Value::from(url));
         }
-        Value::Object(ctx)
+        Context { base: self.base.clone(), top: minijinja::Value::from(top) }
+    }
+}
+
+impl Context {
+    /// The context as sent.
+    pub fn value(&self) -> minijinja::Value {
+        minijinja::value::merge_maps([self.base.value.clone(), self.top.clone()])
+    }
+
+    /// The context as recorded: every `env` value masked.
+    pub fn masked(&self) -> minijinja::Value {
+        minijinja::value::merge_maps([self.base.value.clone(), self.base.masked_env.clone(), self.top.clone()])
+    }
+
+    /// The context for a URL path: every top-level string above the base
+    /// (captured values, the cursor, the message) passed through `encode`;
+    /// the run's own URLs (`target`, `webhook_url`) and objects (`persona`,
+    /// `env`) stay as they are.
+    pub fn path(&self, masked: bool, encode: impl Fn(&str) -> String) -> minijinja::Value {
+        let empty = Top::new();
+        let top: Top = self
+            .top
+            .downcast_object_ref::<Top>()
+            .unwrap_or(&empty)
+            .iter()
+            .map(|(k, v)| match v.as_str() {
+                Some(s) if k != "target" && k != "webhook_url" => (k.clone(), minijinja::Value::from(encode(s))),
+                _ => (k.clone(), v.clone()),
+            })
+            .collect();
+        let mut layers = vec![self.base.value.clone()];
+        if masked {
+            layers.push(self.base.masked_env.clone());
+        }
+        layers.push(minijinja::Value::from(top));
+        minijinja::value::merge_maps(layers)
     }
 }
 
@@ -125,20 +200,32 @@ mod tests {
 
     #[test]
     fn narrower_layers_win() {
-        let base = base(Map::new(), "http://t", "r", 1);
-        let walk: Map<String, Value> = [("cursor".to_string(), json!("walk"))].into_iter().collect();
+        let env: Map<String, Value> = [("TOKEN".to_string(), json!("s3cret"))].into_iter().collect();
+        let base = Base::new(&base(env, "http://t", "r", 1));
+        let walk: Map<String, Value> =
+            [("cursor".to_string(), json!("walk")), ("case".to_string(), json!("a/b"))].into_iter().collect();
         let conv: Map<String, Value> = [("cursor".to_string(), json!("conv"))].into_iter().collect();
+        let persona = minijinja::Value::from_serialize(json!({"name": "Ann"}));
         let ctx = Layers {
             base: &base,
-            persona: &json!({}),
+            persona: &persona,
             walk_vars: &walk,
             conversation_vars: Some(&conv),
             message: Some(("hi", "")),
-            webhook_url: None,
+            webhook_url: Some("http://hook/x"),
         }
         .build();
-        assert_eq!(ctx["cursor"], "conv");
-        assert_eq!(ctx["message"], "hi");
-        assert_eq!(ctx["target"], "http://t");
+        let v = ctx.value();
+        let get = |v: &minijinja::Value, k: &str| v.get_attr(k).unwrap().to_string();
+        assert_eq!(get(&v, "cursor"), "conv");
+        assert_eq!(get(&v, "message"), "hi");
+        assert_eq!(get(&v, "target"), "http://t");
+        assert_eq!(get(&v.get_attr("persona").unwrap(), "name"), "Ann");
+        assert_eq!(get(&v.get_attr("env").unwrap(), "TOKEN"), "s3cret");
+        assert_eq!(get(&ctx.masked().get_attr("env").unwrap(), "TOKEN"), "***");
+        let path = ctx.path(false, |s| s.replace('/', "%2F"));
+        assert_eq!(get(&path, "case"), "a%2Fb");
+        assert_eq!(get(&path, "webhook_url"), "http://hook/x", "the run's own URLs are not segments");
+        assert_eq!(get(&path, "target"), "http://t");
     }
 }
