@@ -246,8 +246,11 @@ pub fn load_suite(dir: &Path) -> Option<Suite> {
         } else {
             codespan_reporting::term::termcolor::ColorChoice::Never
         };
-        let mut err = codespan_reporting::term::termcolor::StandardStream::stderr(choice);
-        let _ = loaded.diagnostics.render(&loaded.sources, &mut err);
+        // Buffered: the renderer writes a character at a time.
+        let err = codespan_reporting::term::termcolor::BufferWriter::stderr(choice);
+        let mut buf = err.buffer();
+        let _ = loaded.diagnostics.render(&loaded.sources, &mut buf);
+        let _ = err.print(&buf);
     }
     loaded.suite
 }

@@ -9,6 +9,56 @@ use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
 
+/// Nesting a line may have to be read past serde_json's limit of 128. A
+/// record written before reply items were bounded
+/// ([`super::MAX_ITEM_DEPTH`]) nests up to ~131 levels (an item serde_json
+/// parsed, three levels into its line); nothing touchpoint wrote nests
+/// deeper, and a line that does is refused rather than read on a stack it
+/// could overflow.
+const MAX_LINE_DEPTH: usize = 256;
+
+/// Decodes one record line. Within serde_json's nesting limit as usual;
+/// a line it refuses for nesting alone (an old record), without the limit
+/// when the line nests at most [`MAX_LINE_DEPTH`] levels.
+pub fn line(bytes: &[u8]) -> serde_json::Result<Record> {
+    match serde_json::from_slice::<Record>(bytes) {
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") && depth(bytes) <= MAX_LINE_DEPTH => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            de.disable_recursion_limit();
+            let record = Record::deserialize(&mut de)?;
+            de.end()?;
+            Ok(record)
+        }
+        other => other,
+    }
+}
+
+/// How deeply the JSON text nests (brackets outside strings), in one pass.
+fn depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Kind {

@@ -92,10 +92,10 @@ impl<R: BufRead> Lines<R> {
                 }
             }
             let decoded = if self.lean {
-                super::lean::decoding(|| serde_json::from_slice::<Record>(&self.buf))
+                super::lean::decoding(|| super::decode::line(&self.buf))
             } else {
                 let buf = &self.buf;
-                self.bodies.decoding(|| serde_json::from_slice::<Record>(buf))
+                self.bodies.decoding(|| super::decode::line(buf))
             };
             match decoded {
                 Ok(Record::Header(h)) if h.schema > SCHEMA => {

@@ -1,6 +1,7 @@
 //! Diagnostics: what is wrong in a suite, where, and what to do about it,
 //! rendered rustc-style (`--> file:line:col`, the line, carets, a hint).
 
+use super::excerpt;
 use super::source::{At, FileId, Seg, Sources};
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
 use codespan_reporting::term::{self, termcolor::WriteColor};
@@ -78,32 +79,46 @@ impl Diagnostics {
     /// Renders every diagnostic, then a one-line tally, like rustc.
     pub fn render(&self, sources: &Sources, out: &mut dyn WriteColor) -> std::io::Result<()> {
         let config = term::Config::default();
-        let mut sorted: Vec<&Diagnostic> = self.items.iter().collect();
-        sorted.sort_by_key(|d| match &d.place {
-            Place::Span(f, r) => (*f, r.start),
-            Place::Path(f, p, at) => (*f, sources.span(*f, p, *at).start),
-            Place::File(_) => (usize::MAX, 0),
-        });
-        for d in sorted {
+        // Each place resolved to a span once (a path is looked up in the file's syntax tree).
+        let mut placed: Vec<(&Diagnostic, Option<(FileId, Range<usize>)>)> = self
+            .items
+            .iter()
+            .map(|d| match &d.place {
+                Place::Span(f, r) => (d, Some((*f, r.clone()))),
+                Place::Path(f, p, at) => (d, Some((*f, sources.span(*f, p, *at)))),
+                Place::File(_) => (d, None),
+            })
+            .collect();
+        placed.sort_by_key(|(_, at)| at.as_ref().map_or((usize::MAX, 0), |(f, r)| (*f, r.start)));
+        for (d, at) in placed {
             let mut report = match d.severity {
                 Severity::Error => Report::error(),
                 Severity::Warning => Report::warning(),
             }
-            .with_message(&d.message);
-            match &d.place {
-                Place::Span(f, r) => {
-                    report = report.with_labels(vec![Label::primary(*f, r.clone()).with_message(&d.label)])
+            .with_message(excerpt::cut(&d.message));
+            // A long line is shown as a window around the caret (`excerpt`).
+            let window = at.as_ref().and_then(|(f, r)| excerpt::window(sources.files(), *f, r.clone()));
+            match (&at, &window) {
+                (_, Some(w)) => {
+                    report = report.with_labels(vec![
+                        Label::primary(excerpt::WINDOW, w.label.clone()).with_message(excerpt::cut(&d.label))
+                    ])
                 }
-                Place::Path(f, p, at) => {
-                    let span = sources.span(*f, p, *at);
-                    report = report.with_labels(vec![Label::primary(*f, span).with_message(&d.label)]);
+                (Some((f, r)), None) => {
+                    report =
+                        report.with_labels(vec![Label::primary(*f, r.clone()).with_message(excerpt::cut(&d.label))])
                 }
-                Place::File(name) => report = report.with_notes(vec![format!("in {name}")]),
+                (None, None) => {
+                    if let Place::File(name) = &d.place {
+                        report = report.with_notes(vec![format!("in {name}")]);
+                    }
+                }
             }
             if let Some(h) = &d.hint {
-                report = report.with_notes(vec![format!("help: {h}")]);
+                report = report.with_notes(vec![format!("help: {}", excerpt::cut(h))]);
             }
-            term::emit(out, &config, sources.files(), &report).map_err(std::io::Error::other)?;
+            let view = excerpt::View { files: sources.files(), window: window.as_ref() };
+            term::emit(out, &config, &view, &report).map_err(std::io::Error::other)?;
         }
         let (e, w) = (self.errors(), self.warnings());
         if e > 0 {

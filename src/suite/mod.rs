@@ -14,6 +14,7 @@ pub mod callback;
 pub mod channel;
 pub mod diagnostic;
 pub mod duration;
+pub mod excerpt;
 pub mod hygiene;
 pub mod load;
 pub mod map;

@@ -150,6 +150,35 @@ fn all_errors_at_once_match_the_golden_file() {
     assert_eq!(err, expected, "diagnostics changed; rerun with UPDATE_GOLDEN=1 if intended");
 }
 
+/// Issue 14 item 14: a 200 KB source line was printed whole under its
+/// diagnostic. Long lines are cut to a window around the caret (line and
+/// column still those of the file), a long caret to its start.
+#[test]
+fn long_lines_are_cut_to_a_window_around_the_caret_golden() {
+    let dir = copy_suite();
+    let pad = "lorem ipsum ".repeat(20_000);
+    // An unknown key deep inside a 240 KB line, and one at its start.
+    edit(
+        dir.path(),
+        "scenarios/purchase.toml",
+        "channel = \"web\",   ask",
+        &format!("channel = \"web\", say = \"{pad}\", mood = \"angry\", ask"),
+    );
+    // A value that is not money, 240 KB long: the caret is cut.
+    let map = std::fs::read_to_string(dir.path().join("map.toml")).unwrap();
+    std::fs::write(dir.path().join("map.toml"), format!("{map}\n[facts.blurb]\nkind = \"money\"\nvalue = \"{pad}\"\n"))
+        .unwrap();
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{}", &err[..err.len().min(2000)]);
+    assert!(err.len() < 4000, "the long lines are not printed whole ({} bytes)", err.len());
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/check_long_lines.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &err).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert_eq!(err, expected, "diagnostics changed; rerun with UPDATE_GOLDEN=1 if intended");
+}
+
 #[test]
 fn a_missing_folder_says_what_to_pass() {
     let out = bin().args(["check", "/nonexistent/suite"]).output().unwrap();

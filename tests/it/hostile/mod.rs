@@ -3,6 +3,7 @@
 //! each run still finishes its record. Tests are named after the item of
 //! issue 13 they reproduce.
 
+mod bounds;
 mod server;
 mod workers;
 

@@ -162,8 +162,45 @@ async fn misbehave(sock: &mut TcpStream, req: &Seen, other: &str) -> std::io::Re
             );
             write(sock, 200, "text/html", &body).await
         }
+        // 64 MB of zeros sent gzip-compressed (64 KB on the wire), unasked.
+        "/gzip-bomb" => {
+            let bomb = gzip_bomb();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n",
+                bomb.len()
+            );
+            sock.write_all(head.as_bytes()).await?;
+            sock.write_all(bomb).await?;
+            sock.flush().await
+        }
+        // "Nothing yet", 1 MB of it, different on every poll (so no two are stored as one).
+        "/empty-polls" => {
+            let n = EMPTY_POLLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let body = format!(r#"{{"items":[],"poll":{n},"pad":"{}"}}"#, "z".repeat(1 << 20));
+            write(sock, 200, "application/json", &body).await
+        }
         _ => write(sock, 404, "text/plain", "no such misbehaviour").await,
     }
+}
+
+static EMPTY_POLLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Size of the gzip bomb once decompressed.
+pub const BOMB_BYTES: usize = 64 << 20;
+
+/// [`BOMB_BYTES`] of zeros, gzip-compressed once per test binary.
+fn gzip_bomb() -> &'static [u8] {
+    static BOMB: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BOMB.get_or_init(|| {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..BOMB_BYTES >> 20 {
+            gz.write_all(&zeros).unwrap();
+        }
+        gz.finish().unwrap()
+    })
 }
 
 async fn redirect(sock: &mut TcpStream, status: u16, location: &str) -> std::io::Result<()> {
