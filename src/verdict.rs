@@ -629,6 +629,12 @@ pub struct SlaStats {
     pub max: Option<Interval>,
     pub breaches: u64,
     pub possible_breaches: u64,
+    /// Time to the first text of streamed replies (the customer sees the
+    /// answer begin), when the channel streams; `p50`/`p95` are the full answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_text_p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_text_p95_ms: Option<f64>,
 }
 
 /// Fallbacks and non-answers of one channel to one question.

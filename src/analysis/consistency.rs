@@ -31,10 +31,13 @@ struct Class {
     display: String,
     count: u64,
     matches_map: Option<bool>,
-    /// Where the value was first seen. Taken when the class is made (at most
-    /// [`MAX_CLASSES`] per cell): a streamed exchange is gone by the time
-    /// the matrix is judged. Shared by the cell and the repeat that saw it.
+    /// Where the value was seen: the lowest-ranked occurrence (see
+    /// [`evidence::rank`]), so the example does not depend on the order walks
+    /// finished in. Taken as the occurrence arrives (at most [`MAX_CLASSES`]
+    /// per cell): a streamed exchange is gone by the time the matrix is
+    /// judged. Shared by the cell and the repeat that saw it.
     example: Rc<Evidence>,
+    rank: u64,
 }
 
 fn agree(a: &FactValue, b: &FactValue) -> bool {
@@ -51,9 +54,13 @@ struct Classes {
 }
 
 impl Classes {
-    fn add(&mut self, stated: &Stated, example: &mut impl FnMut() -> Rc<Evidence>) {
+    fn add(&mut self, stated: &Stated, rank: u64, example: &mut impl FnMut() -> Rc<Evidence>) {
         if let Some(c) = self.list.iter_mut().find(|c| agree(&c.value, &stated.value)) {
             c.count += 1;
+            if rank < c.rank {
+                c.example = example();
+                c.rank = rank;
+            }
             // Agreeing values written differently ("£29.99 a month", "29.99
             // GBP/month"): the first by text is shown, whatever came first.
             if c.value != stated.value {
@@ -69,6 +76,7 @@ impl Classes {
                 count: 1,
                 matches_map: stated.matches_map,
                 example: example(),
+                rank,
             });
         } else {
             self.overflow += 1;
@@ -135,13 +143,15 @@ pub struct Seen<'a> {
 }
 
 impl<'a> Matrix<'a> {
-    /// Records what an answer said about `fact` (None: not stated).
+    /// Records what an answer said about `fact` (None: not stated); `rank`
+    /// orders the occurrence among the others ([`evidence::rank`]).
     /// `evidence` makes the evidence for a span of the answer, if a new value needs it.
     pub fn observe(
         &mut self,
         at: &Seen<'a>,
         fact: &'a str,
         stated: Option<&Stated>,
+        rank: u64,
         evidence: impl Fn(Range<usize>) -> Evidence,
     ) {
         let cell = CellKey { question: at.question, fact, channel: at.channel, segment: at.segment };
@@ -152,9 +162,9 @@ impl<'a> Matrix<'a> {
         };
         let mut made: Option<Rc<Evidence>> = None;
         let mut example = || made.get_or_insert_with(|| Rc::new(evidence(stated.span.clone()))).clone();
-        classes.add(stated, &mut example);
+        classes.add(stated, rank, &mut example);
         let key = RepeatKey { question: at.question, fact, channel: at.channel, persona: at.persona };
-        self.repeats.entry(key).or_insert_with(|| (at.segment, Classes::default())).1.add(stated, &mut example);
+        self.repeats.entry(key).or_insert_with(|| (at.segment, Classes::default())).1.add(stated, rank, &mut example);
     }
 
     /// Turns what was seen into matrix rows, consistency findings and checks.

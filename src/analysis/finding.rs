@@ -8,7 +8,7 @@
 
 use crate::verdict::{Evidence, Finding, FindingKind, Severity};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a problem is. Two occurrences with equal keys are the same problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,9 +79,14 @@ pub struct Acc<'a> {
     pub note: Option<String>,
     /// The worst latency seen (ms), for service-level summaries: (earliest, latest).
     pub worst_ms: Option<(f64, f64)>,
+    /// The service level breached (ms): the channel's, a question's or a stage's.
+    pub sla_ms: Option<f64>,
+    /// Service levels: the questions that were slow, with the worst latest
+    /// time of each (ms), so the summary can name them.
+    pub slow: BTreeMap<&'a str, f64>,
 }
 
-impl Acc<'_> {
+impl<'a> Acc<'a> {
     /// Keeps `evidence` if its rank is among the `max` lowest seen (one item
     /// per rank: several problems in one reply show its first).
     fn keep_evidence(&mut self, rank: u64, max: usize, evidence: impl FnOnce() -> Option<Evidence>) {
@@ -123,6 +128,12 @@ impl Acc<'_> {
         if self.note.as_ref().map_or(true, |n| note < *n) {
             self.note = Some(note);
         }
+    }
+
+    /// Notes that `question` was slow (`ms` its latest possible reply time).
+    pub fn slow_question(&mut self, question: &'a str, ms: f64) {
+        let worst = self.slow.entry(question).or_insert(ms);
+        *worst = worst.max(ms);
     }
 
     /// Counts a found value, keeping at most [`MAX_VALUES`] distinct ones.
@@ -189,6 +200,8 @@ impl<'a> Findings<'a> {
                 summary: None,
                 note: None,
                 worst_ms: None,
+                sla_ms: None,
+                slow: BTreeMap::new(),
             });
             self.list.len() - 1
         });
@@ -204,6 +217,51 @@ impl<'a> Findings<'a> {
         acc.severity = acc.severity.max(severity);
         acc.keep_evidence(rank, self.max_evidence, evidence);
         i
+    }
+
+    /// One finding per root cause: "not stated" on a channel × question
+    /// that a fallback finding already explains (the channel did not answer
+    /// at all) becomes part of that finding — its worst severity and a
+    /// sentence naming the facts — instead of a finding of its own.
+    /// `fact_label` names a fact for people. Returns each folded id with the
+    /// id of the finding it now belongs to.
+    pub fn fold_into_fallbacks(&mut self, fact_label: impl Fn(&str) -> String) -> HashMap<String, String> {
+        let targets: HashMap<(&str, &str), String> = self
+            .list
+            .iter()
+            .filter(|a| a.key.kind == FindingKind::Fallback)
+            .filter_map(|a| Some(((a.key.channel?, a.key.question?), a.id.clone())))
+            .collect();
+        let mut folded: HashMap<String, String> = HashMap::new();
+        if targets.is_empty() {
+            return folded;
+        }
+        let mut extra: HashMap<String, (Vec<String>, Severity)> = HashMap::new();
+        for acc in std::mem::take(&mut self.list) {
+            let into = match (acc.key.kind, acc.key.channel, acc.key.question) {
+                (FindingKind::NotStated, Some(c), Some(q)) => targets.get(&(c, q)),
+                _ => None,
+            };
+            let Some(into) = into else {
+                self.list.push(acc);
+                continue;
+            };
+            let (facts, worst) = extra.entry(into.clone()).or_insert((Vec::new(), acc.severity));
+            facts.extend(acc.key.fact.map(&fact_label));
+            *worst = (*worst).max(acc.severity);
+            folded.insert(acc.id, into.clone());
+        }
+        for acc in &mut self.list {
+            let Some((facts, worst)) = extra.get_mut(&acc.id) else { continue };
+            acc.severity = acc.severity.max(*worst);
+            facts.sort();
+            facts.dedup();
+            if let Some(summary) = acc.summary.as_mut() {
+                summary.push_str(&format!(" So it does not state {} there.", super::consistency::join_and(facts)));
+            }
+        }
+        self.index = self.list.iter().enumerate().map(|(i, a)| (a.key, i)).collect();
+        folded
     }
 
     pub fn get_mut(&mut self, i: usize) -> &mut Acc<'a> {

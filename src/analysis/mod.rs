@@ -139,7 +139,7 @@ pub(crate) struct Context<'a> {
     pub facts: HashMap<&'a str, FactInfo>,
     personas: HashMap<&'a str, &'a Persona>,
     critical: HashSet<(&'a str, &'a str)>,
-    sla_ms: HashMap<&'a str, f64>,
+    sla: sla::Levels<'a>,
     sweeps: HashMap<&'a str, &'a Sweep>,
 }
 
@@ -164,12 +164,7 @@ impl<'a> Context<'a> {
                 .iter()
                 .flat_map(|j| j.stages.iter().filter(|s| s.critical).map(move |s| (j.id.as_str(), s.id.as_str())))
                 .collect(),
-            sla_ms: suite
-                .map
-                .sla
-                .iter()
-                .filter_map(|(ch, d)| d.parse().ok().map(|d| (ch.as_str(), d.as_secs_f64() * 1000.0)))
-                .collect(),
+            sla: sla::Levels::new(&suite.map),
             sweeps: suite.sweeps.iter().map(|s| (s.id.as_str(), s)).collect(),
         }
     }

@@ -16,7 +16,7 @@ use crate::verdict::{
     Check, Counts, ErrorView, FactCheck, FactOutcome, Feeling, FindingKind, HandoffCheck, Interval, SlaStatus, Span,
     Touchpoint, Verdict, SCHEMA_VERSION,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Cleaned answers longer than this are cut in touchpoint views.
 const ANSWER_VIEW_MAX: usize = 64 * 1024;
@@ -123,8 +123,9 @@ impl<'c, 'a> Pass<'c, 'a> {
             linked.extend(self.hygiene.reply(ctx, &mut self.strings, &mut self.findings, &turn));
         }
         let (handoff, handoff_from) = self.handoff(&at, &mut linked);
-        let sla_ms = ctx.sla_ms.get(channel).copied();
-        let sla_status = self.service_level(&at, sla_ms, &mut linked);
+        let level = ctx.sla.of(channel, question, journey, stage);
+        let sla_ms = level.map(|l| l.ms);
+        let sla_status = self.service_level(&at, level, &mut linked);
         self.error(&at, &mut linked);
 
         let latency = x.latency_ms();
@@ -236,8 +237,9 @@ impl<'c, 'a> Pass<'c, 'a> {
                     segment: at.segment,
                     persona: at.persona,
                 };
-                self.matrix
-                    .observe(&seen, fact_id, stated.as_ref(), |span| evidence::from_answer(x, answer, Some(span)));
+                self.matrix.observe(&seen, fact_id, stated.as_ref(), evidence::rank(x), |span| {
+                    evidence::from_answer(x, answer, Some(span))
+                });
             }
             checks.push(check);
         }
@@ -313,37 +315,58 @@ impl<'c, 'a> Pass<'c, 'a> {
         (Some(check), handoff_from)
     }
 
-    /// Reply time against the channel's SLA.
-    fn service_level(&mut self, at: &At<'_, 'a>, sla_ms: Option<f64>, linked: &mut Vec<usize>) -> SlaStatus {
+    /// Reply time against the exchange's service level (its question's, its
+    /// stage's or its channel's). One finding per channel and level: the
+    /// channel's own level names the questions that breached it; a question
+    /// or stage with its own level has its own finding.
+    fn service_level(&mut self, at: &At<'_, 'a>, level: Option<sla::Level<'a>>, linked: &mut Vec<usize>) -> SlaStatus {
         let x = at.x;
+        let channel = at.base.channel.unwrap_or_default();
         let latency = x.latency_ms();
-        let status = sla::status(latency, sla_ms);
+        let status = sla::status(latency, level.map(|l| l.ms));
         let latency_us = x
             .reply
             .as_ref()
             .map(|r| (r.t_earliest_us.saturating_sub(x.t_sent_us), r.t_latest_us.saturating_sub(x.t_sent_us)));
-        self.sla.record(at.base.channel.unwrap_or_default(), sla_ms, latency_us, status);
+        let channel_level = self.ctx.sla.channel(channel);
+        self.sla.record(channel, channel_level, latency_us, status);
+        if let Some(first) = x.reply.as_ref().and_then(|r| r.t_first_byte_us) {
+            self.sla.first_text(channel, channel_level, first.saturating_sub(x.t_sent_us));
+        }
         let kind = match status {
             SlaStatus::Breach => FindingKind::SlaBreach,
             SlaStatus::PossibleBreach => FindingKind::PossibleSlaBreach,
             _ => return status,
         };
-        let Some((lo, hi)) = latency else { return status };
-        // A service level belongs to the channel, not to one question.
-        let key = Key { kind, question: None, ..at.base };
+        let (Some((lo, hi)), Some(level)) = (latency, level) else { return status };
+        // A service level belongs to whoever set it: the channel (keyed as
+        // before, so its id is stable), a question, or a journey stage.
+        let key = match level.source {
+            sla::Source::Channel => Key { kind, question: None, ..at.base },
+            sla::Source::Question(q) => Key { kind, question: Some(q), ..at.base },
+            sla::Source::Stage(j, s) => Key { kind, question: None, journey: Some(j), stage: Some(s), ..at.base },
+        };
+        let first_text = x.reply.as_ref().and_then(|r| r.t_first_byte_us).map(|t| t.saturating_sub(x.t_sent_us));
         let i =
             self.findings.record(key, finding::severity(kind, at.critical), at.persona(), evidence::rank(x), || {
                 let mut e = evidence::from_answer(x, at.answer.as_deref().unwrap_or(""), None);
-                let sla = sla_ms.map(sla::human_ms).unwrap_or_default();
+                let began = first_text
+                    .map(|us| format!("; its first text came after {}", sla::human_ms(us as f64 / 1000.0)))
+                    .unwrap_or_default();
                 e.excerpt = format!(
-                    "replied between {} and {} after sending (SLA {sla})",
+                    "replied between {} and {} after sending (SLA {}){began}",
                     sla::human_ms(lo),
-                    sla::human_ms(hi)
+                    sla::human_ms(hi),
+                    sla::human_ms(level.ms),
                 );
                 Some(e)
             });
         let acc = self.findings.get_mut(i);
         acc.worst_ms = Some(acc.worst_ms.map_or((lo, hi), |(a, b)| (a.max(lo), b.max(hi))));
+        acc.sla_ms = Some(level.ms);
+        if let Some(q) = at.base.question {
+            acc.slow_question(q, hi);
+        }
         linked.push(i);
         status
     }
@@ -418,6 +441,7 @@ impl<'c, 'a> Pass<'c, 'a> {
         let header = ctx.header;
         let consistency = std::mem::take(&mut self.matrix).finish(ctx, &mut self.findings);
         let (fallbacks, hygiene_checks) = self.hygiene.finish(ctx, &mut self.findings);
+        let folded = self.findings.fold_into_fallbacks(|f| ctx.fact_label(f));
         for c in consistency.checks.iter().chain(&hygiene_checks) {
             self.tally(c.passed);
         }
@@ -431,6 +455,13 @@ impl<'c, 'a> Pass<'c, 'a> {
         self.counts.touchpoints_omitted = self.journeys.touchpoints_omitted;
         self.callbacks.signed(ctx.suite);
         let score = self.overall.percent();
+        let mut journeys = self.journeys.finish();
+        if !folded.is_empty() {
+            let touchpoints = journeys.iter_mut().flat_map(|j| &mut j.walks).flat_map(|w| &mut w.touchpoints);
+            for ids in touchpoints.map(|t| &mut t.findings).chain(self.checks.iter_mut().map(|c| &mut c.findings)) {
+                refold(ids, &folded);
+            }
+        }
         let verdict = Verdict {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -448,7 +479,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             counts: self.counts,
             score,
             feeling: score.map(Feeling::from_percent),
-            journeys: self.journeys.finish(),
+            journeys,
             matrix: consistency.rows,
             sla: self.sla.finish(),
             findings,
@@ -464,6 +495,17 @@ impl<'c, 'a> Pass<'c, 'a> {
         let verdict = Verdict { fix_first: super::priority::rank(ctx, &verdict), ..verdict };
         super::Analysed { verdict, last_us: self.last_us, callbacks: self.callbacks }
     }
+}
+
+/// A finding folded into another is referred to by the other's id (once).
+fn refold(ids: &mut Vec<String>, folded: &HashMap<String, String>) {
+    let mut seen = HashSet::new();
+    for id in ids.iter_mut() {
+        if let Some(into) = folded.get(id.as_str()) {
+            id.clone_from(into);
+        }
+    }
+    ids.retain(|id| seen.insert(id.clone()));
 }
 
 /// Cuts a huge answer for its view, dropping spans that no longer fit.

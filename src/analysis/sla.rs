@@ -1,4 +1,6 @@
-//! Service levels: reply times per channel against the map's SLA.
+//! Service levels: reply times against the map's SLA — per channel
+//! (`[sla]`), overridden per journey stage and per question (a question's
+//! own level wins over its stage's, which wins over the channel's).
 //!
 //! Polling only bounds when a reply arrived, so every latency is an interval
 //! `[earliest, latest]`. A reply certainly breached when even its earliest
@@ -6,9 +8,89 @@
 //! is. Percentiles are kept for both bounds: the true p95 lies between the
 //! p95 of the earliest times and the p95 of the latest times.
 
+use crate::suite::map::Map;
 use crate::verdict::{Interval, SlaStats, SlaStatus};
 use hdrhistogram::Histogram;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+/// Where an exchange's service level comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// The map's `[sla]` for the channel.
+    Channel,
+    /// The question's own `sla`.
+    Question(&'a str),
+    /// The journey stage's `sla`: (journey, stage).
+    Stage(&'a str, &'a str),
+}
+
+/// One exchange's service level: how long, and who set it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Level<'a> {
+    pub ms: f64,
+    pub source: Source<'a>,
+}
+
+/// Every service level of the map, read once.
+#[derive(Debug, Default)]
+pub struct Levels<'a> {
+    channel: HashMap<&'a str, f64>,
+    question: HashMap<(&'a str, &'a str), f64>,
+    stage: HashMap<(&'a str, &'a str, &'a str), f64>,
+}
+
+fn ms(d: &crate::suite::duration::Dur) -> Option<f64> {
+    d.parse().ok().map(|d: std::time::Duration| d.as_secs_f64() * 1000.0)
+}
+
+impl<'a> Levels<'a> {
+    pub fn new(map: &'a Map) -> Self {
+        let mut levels = Levels::default();
+        for (ch, d) in &map.sla {
+            levels.channel.extend(ms(d).map(|v| (ch.as_str(), v)));
+        }
+        for q in &map.questions {
+            for (ch, d) in &q.sla {
+                levels.question.extend(ms(d).map(|v| ((q.id.as_str(), ch.as_str()), v)));
+            }
+        }
+        for j in &map.journeys {
+            for s in &j.stages {
+                for (ch, d) in &s.sla {
+                    levels.stage.extend(ms(d).map(|v| ((j.id.as_str(), s.id.as_str(), ch.as_str()), v)));
+                }
+            }
+        }
+        levels
+    }
+
+    /// The channel's own level (`[sla]`), for its statistics.
+    pub fn channel(&self, channel: &str) -> Option<f64> {
+        self.channel.get(channel).copied()
+    }
+
+    /// The level one exchange is held to: its question's, else its stage's,
+    /// else its channel's.
+    pub fn of(
+        &self,
+        channel: &'a str,
+        question: Option<&'a str>,
+        journey: Option<&'a str>,
+        stage: Option<&'a str>,
+    ) -> Option<Level<'a>> {
+        if let Some(q) = question {
+            if let Some(&ms) = self.question.get(&(q, channel)) {
+                return Some(Level { ms, source: Source::Question(q) });
+            }
+        }
+        if let (Some(j), Some(s)) = (journey, stage) {
+            if let Some(&ms) = self.stage.get(&(j, s, channel)) {
+                return Some(Level { ms, source: Source::Stage(j, s) });
+            }
+        }
+        self.channel(channel).map(|ms| Level { ms, source: Source::Channel })
+    }
+}
 
 /// Classifies one reply.
 pub fn status(latency_ms: Option<(f64, f64)>, sla_ms: Option<f64>) -> SlaStatus {
@@ -32,6 +114,8 @@ struct Times {
     no_reply: u64,
     breaches: u64,
     possible_breaches: u64,
+    /// Time to the first text of streamed replies.
+    first_text: Histogram<u64>,
 }
 
 impl Times {
@@ -47,6 +131,7 @@ impl Times {
             no_reply: 0,
             breaches: 0,
             possible_breaches: 0,
+            first_text: h(),
         }
     }
 }
@@ -59,6 +144,9 @@ pub struct Book<'a> {
 
 impl<'a> Book<'a> {
     /// Records one exchange; `latency_us` is None when no reply came.
+    /// `sla_ms` is the channel's own level (the statistics' headline);
+    /// `status` is judged against the exchange's level, which a question or
+    /// stage may set.
     pub fn record(&mut self, channel: &'a str, sla_ms: Option<f64>, latency_us: Option<(u64, u64)>, status: SlaStatus) {
         let t = self.channels.entry(channel).or_insert_with(|| Times::new(sla_ms));
         let Some((lo, hi)) = latency_us else {
@@ -75,6 +163,12 @@ impl<'a> Book<'a> {
             SlaStatus::PossibleBreach => t.possible_breaches += 1,
             _ => {}
         }
+    }
+
+    /// A streamed reply's time to its first text.
+    pub fn first_text(&mut self, channel: &'a str, sla_ms: Option<f64>, first_us: u64) {
+        let t = self.channels.entry(channel).or_insert_with(|| Times::new(sla_ms));
+        record(&mut t.first_text, first_us);
     }
 
     pub fn finish(self) -> Vec<SlaStats> {
@@ -98,10 +192,17 @@ impl<'a> Book<'a> {
                     max: t.max.map(|(lo, hi)| interval(lo, hi)),
                     breaches: t.breaches,
                     possible_breaches: t.possible_breaches,
+                    first_text_p50_ms: first_text(&t.first_text, 0.5),
+                    first_text_p95_ms: first_text(&t.first_text, 0.95),
                 }
             })
             .collect()
     }
+}
+
+/// A percentile of first-text times (ms), never above their maximum.
+fn first_text(h: &Histogram<u64>, q: f64) -> Option<f64> {
+    (h.len() > 0).then(|| h.value_at_quantile(q).min(h.max()) as f64 / 1000.0)
 }
 
 /// Records a value, growing the histogram as needed. (`saturating_record`

@@ -145,6 +145,31 @@ fn negate(clause: &str) -> Option<String> {
     Some(out.join(" "))
 }
 
+/// The slow questions: one is named in the sentence (" to answer “Refund
+/// window”"); several are listed after it (" Slow on 3 questions: “Refund
+/// window” (2.7 s), “Prices” (2.2 s) and “Hours” (2.1 s)."), in map order
+/// (so the words do not move with the timings from run to run), at most
+/// three named.
+fn slow_questions(ctx: &Context<'_>, acc: &Acc<'_>) -> (String, String) {
+    let mut slow: Vec<(&str, f64)> = acc.slow.iter().map(|(q, ms)| (*q, *ms)).collect();
+    let position = |q: &str| ctx.suite.map.questions.iter().position(|x| x.id == q).unwrap_or(usize::MAX);
+    slow.sort_by_key(|(q, _)| (position(q), *q));
+    if let [(q, _)] = slow.as_slice() {
+        return (format!(" to answer “{}”", ctx.question_label(q)), String::new());
+    }
+    let mut named: Vec<String> =
+        slow.iter().take(3).map(|(q, ms)| format!("“{}” ({})", ctx.question_label(q), human_ms(*ms))).collect();
+    let more = slow.len() - named.len();
+    if more > 0 {
+        named.push(format!("{more} more"));
+    }
+    let which = match named.len() {
+        0 => String::new(),
+        _ => format!(" Slow on {} questions: {}.", slow.len(), super::consistency::join_and(&named)),
+    };
+    (String::new(), which)
+}
+
 /// The summary of a per-answer finding, from its key and what was seen.
 pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &ChannelValues<'_>) -> String {
     let k = &acc.key;
@@ -171,13 +196,18 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
             None => format!("{channel} did not recognise a value the customer was given earlier."),
         },
         FindingKind::SlaBreach | FindingKind::PossibleSlaBreach => {
-            let sla = k.channel.and_then(|c| ctx.sla_ms.get(c)).map(|&ms| human_ms(ms)).unwrap_or_else(|| "?".into());
+            let sla = acc
+                .sla_ms
+                .or_else(|| k.channel.and_then(|c| ctx.sla.channel(c)))
+                .map(human_ms)
+                .unwrap_or_else(|| "?".into());
             let (lo, hi) = acc.worst_ms.unwrap_or((0.0, 0.0));
+            let (asked, which) = slow_questions(ctx, acc);
             if k.kind == FindingKind::SlaBreach {
-                format!("{channel} took up to {}{asked} (at least {} even at the earliest moment the reply could have arrived), over its {sla} service level.", human_ms(hi), human_ms(lo))
+                format!("{channel} took up to {}{asked} (at least {} even at the earliest moment the reply could have arrived), over its {sla} service level.{which}", human_ms(hi), human_ms(lo))
             } else {
                 format!(
-                    "{channel} may have missed its {sla} service level{asked}: the reply came between {} and {} (polling cannot tell closer).",
+                    "{channel} may have missed its {sla} service level{asked}: the reply came between {} and {} (polling cannot tell closer).{which}",
                     human_ms(lo),
                     human_ms(hi)
                 )

@@ -113,6 +113,10 @@ pub struct Question {
     /// Short label for the report ("Refund policy").
     #[serde(default)]
     pub label: Option<String>,
+    /// Service level per channel for this question, over the map's `[sla]`
+    /// (`sla = { chat = "5s" }`: a question that needs a lookup may be slower).
+    #[serde(default)]
+    pub sla: BTreeMap<String, Dur>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -131,6 +135,10 @@ pub struct Stage {
     /// A moment of truth: weighs more in the customer's feeling.
     #[serde(default)]
     pub critical: bool,
+    /// Service level per channel at this stage, over the map's `[sla]`; a
+    /// question's own `sla` wins over its stage's.
+    #[serde(default)]
+    pub sla: BTreeMap<String, Dur>,
 }
 
 impl Map {

@@ -193,19 +193,41 @@ impl<'a> Checker<'a> {
         }
         let names: BTreeSet<&str> = channels.keys().map(String::as_str).collect();
         self.hygiene(file, map, &names);
-        for (channel, dur) in &map.sla {
+        self.service_levels(file, path!["sla"], &map.sla, channels);
+        for (i, q) in map.questions.iter().enumerate() {
+            self.service_levels(file, path!["questions", i, "sla"], &q.sla, channels);
+        }
+        for (i, j) in map.journeys.iter().enumerate() {
+            for (k, s) in j.stages.iter().enumerate() {
+                self.service_levels(file, path!["journeys", i, "stages", k, "sla"], &s.sla, channels);
+            }
+        }
+    }
+
+    /// A table of service levels by channel (`[sla]`, or a question's or
+    /// stage's `sla`): known channels, durations in range.
+    fn service_levels(
+        &mut self,
+        file: FileId,
+        at: Vec<Seg>,
+        table: &BTreeMap<String, Dur>,
+        channels: &BTreeMap<String, Channel>,
+    ) {
+        for (channel, dur) in table {
+            let mut here = at.clone();
+            here.push(Seg::from(channel.as_str()));
             if !channels.contains_key(channel) {
                 let hint = did_you_mean(channel, channels.keys().map(String::as_str));
                 self.diags.push(
                     Diagnostic::error(
                         format!("service level for unknown channel `{channel}`"),
-                        Place::Path(file, path!["sla", channel.as_str()], At::Key),
+                        Place::Path(file, here.clone(), At::Key),
                     )
                     .label("not a channel in channels.toml")
                     .maybe_hint(hint),
                 );
             }
-            self.duration(file, path!["sla", channel.as_str()], dur, limits::MAX_SLA);
+            self.duration(file, here, dur, limits::MAX_SLA);
         }
     }
 

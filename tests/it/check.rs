@@ -88,6 +88,23 @@ fn a_bad_duration_is_located() {
 }
 
 #[test]
+fn a_question_service_level_is_checked_like_the_channels() {
+    let dir = copy_suite();
+    edit(
+        dir.path(),
+        "map.toml",
+        "expects = [\"refund_window\"]",
+        "expects = [\"refund_window\"]\nsla = { chatt = \"5s\", email = \"soon\" }",
+    );
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("service level for unknown channel `chatt`"), "{err}");
+    assert!(err.contains("did you mean `chat`?"), "{err}");
+    assert!(err.contains("`soon` is not a duration"), "{err}");
+    assert!(err.contains("<suite>/map.toml:"), "{err}");
+}
+
+#[test]
 fn a_fact_value_that_does_not_fit_its_kind_is_an_error() {
     let dir = copy_suite();
     edit(dir.path(), "map.toml", "value = \"30 days\"", "value = \"thirty dayz\"");

@@ -573,6 +573,8 @@ fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
                 max: Some(verdict::Interval { earliest_ms: 900.0, latest_ms: 1050.0 }),
                 breaches: 0,
                 possible_breaches: 1,
+                first_text_p50_ms: None,
+                first_text_p95_ms: None,
             })
             .collect(),
         findings: vec![verdict::Finding {

@@ -90,13 +90,12 @@ fn run_with_no_arguments_walks_the_example_suite_against_the_embedded_demo() {
             "channel_disagreement - installation_time", // chat says 10 working days, the others 5
             "channel_disagreement - refund_window",     // email says 14 days, the others 30
             "customer_data_leak email -",               // email quotes Raj Patel's account to others
-            "fallback chat -",                          // chat falls back on cancelling; email and web answer
-            "forbidden_claim web -",                    // the help centre's "guaranteed for life"
-            "leaked_placeholder email -",               // email greets "Hi {{first_name}}"
-            "lost_context email case_ref",              // the chat case reference is unknown to email
-            "markup chat -",                            // chat sends <b> in a text answer
-            "not_stated chat cancellation_notice",      // … so chat never states the notice period
-            "sla_breach email -",                       // email replies after 1.5 s; its SLA is 1 s
+            "fallback chat -", // chat falls back on cancelling (so never states the notice period); email and web answer
+            "forbidden_claim web -", // the help centre's "guaranteed for life"
+            "leaked_placeholder email -", // email greets "Hi {{first_name}}"
+            "lost_context email case_ref", // the chat case reference is unknown to email
+            "markup chat -",   // chat sends <b> in a text answer
+            "sla_breach email -", // email replies after 1.5 s; its SLA is 1 s
             "wrong_fact chat installation_time",
             "wrong_fact email refund_window",
         ],

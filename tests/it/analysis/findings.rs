@@ -127,6 +127,84 @@ fn sla_breach_needs_the_earliest_time_over_the_sla() {
 }
 
 #[test]
+fn a_question_or_stage_with_its_own_service_level_is_its_own_finding() {
+    let map = MAP
+        .replacen("expects = [\"monthly_price\"]", "expects = [\"monthly_price\"]\nsla = { chat = \"5s\" }", 1)
+        .replacen(
+            r#"{ id = "resolution", critical = true }"#,
+            r#"{ id = "resolution", critical = true, sla = { email = "1m" } }"#,
+            1,
+        );
+    let (_dir, suite) = write_suite_with(&map);
+    let mut exchanges = vec![
+        // The channel's 2 s: slow on the refund question.
+        ask("chat", "lee", "refund-policy", "30 days.").latency(2600, 2700),
+        // The price question has 5 s on chat: 3.1 s is fine, 6.1 s is not.
+        ask("chat", "sam", "monthly-price", "£29.99 a month.").latency(3000, 3100),
+        ask("chat", "lee", "monthly-price", "£29.99 a month.").latency(6000, 6100),
+    ];
+    // The resolution stage wants email within a minute (the channel allows 4 h).
+    let mut walk = handoff("Hi Sam, about CASE-1042: yes, refunds take 30 days.");
+    walk[1] = walk[1].clone().latency(90_000, 95_000);
+    exchanges.extend(walk);
+    let v = analyze(&suite, &run(exchanges), &AnalyzeOptions::default());
+    let breaches = of_kind(&v, FindingKind::SlaBreach);
+    assert_eq!(breaches.len(), 3, "{:#?}", v.findings);
+
+    let channel = breaches.iter().find(|f| f.question.is_none() && f.stage.is_none()).expect("chat's own level");
+    assert_eq!(channel.channel.as_deref(), Some("chat"));
+    assert!(
+        channel.summary.starts_with("Chat took up to 2.7 s to answer “Refund policy”")
+            && channel.summary.contains("2 s service level"),
+        "{}",
+        channel.summary
+    );
+    assert_eq!(channel.occurrences, 1, "3.1 s on the price question is within its own 5 s");
+
+    let question =
+        breaches.iter().find(|f| f.question.as_deref() == Some("monthly-price")).expect("the question's level");
+    assert!(
+        question.summary.contains("6.1 s") && question.summary.contains("5 s service level"),
+        "{}",
+        question.summary
+    );
+
+    let stage = breaches.iter().find(|f| f.stage.as_deref() == Some("resolution")).expect("the stage's level");
+    assert_eq!(stage.channel.as_deref(), Some("email"));
+    assert!(stage.summary.contains("1 min service level"), "{}", stage.summary);
+
+    // The channel's statistics keep the channel's level, counting every breach.
+    let chat = v.sla.iter().find(|s| s.channel == "chat").expect("chat stats");
+    assert_eq!((chat.sla_ms, chat.breaches), (Some(2000.0), 2));
+    // A touchpoint shows the level it was held to.
+    let levels: Vec<Option<f64>> =
+        v.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| &w.touchpoints).map(|t| t.sla_ms).collect();
+    assert!(levels.contains(&Some(5000.0)) && levels.contains(&Some(60_000.0)), "{levels:?}");
+}
+
+#[test]
+fn a_streamed_reply_shows_its_first_text_beside_the_full_answer() {
+    let mut slow = ask("chat", "lee", "refund-policy", "30 days.").latency(2600, 2700);
+    if let Some(r) = slow.0.reply.as_mut() {
+        r.t_first_byte_us = Some(slow.0.t_sent_us + 400_000);
+        r.t_last_byte_us = Some(slow.0.t_sent_us + 2_600_000);
+    }
+    let v = verdict(vec![slow]);
+    let chat = v.sla.iter().find(|s| s.channel == "chat").expect("chat stats");
+    let p50 = chat.first_text_p50_ms.expect("first-text times");
+    assert!((p50 - 400.0).abs() < 1.0, "{p50}");
+    let breach = of_kind(&v, FindingKind::SlaBreach);
+    assert!(
+        breach[0].evidence[0].excerpt.contains("first text came after 400 ms"),
+        "{}",
+        breach[0].evidence[0].excerpt
+    );
+    // Replies that arrive whole have no first-text figure.
+    let whole = verdict(vec![ask("chat", "lee", "refund-policy", "30 days.")]);
+    assert_eq!(whole.sla[0].first_text_p50_ms, None);
+}
+
+#[test]
 fn a_reference_email_cannot_find_is_lost_context() {
     let v = verdict(handoff("Sorry, we couldn't find any record of CASE-1042. Refunds take 30 days."));
     let lost = of_kind(&v, FindingKind::LostContext);

@@ -115,9 +115,14 @@ fn suite() -> (&'static tempfile::TempDir, &'static Suite) {
 }
 
 fn write_suite() -> (tempfile::TempDir, Suite) {
+    write_suite_with(MAP)
+}
+
+/// The suite with another map (the folder lives as long as the returned guard).
+fn write_suite_with(map: &str) -> (tempfile::TempDir, Suite) {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = [
-        ("map.toml", MAP),
+        ("map.toml", map),
         ("channels.toml", CHANNELS),
         ("personas.toml", PERSONAS),
         ("sweeps.toml", SWEEPS),

@@ -69,6 +69,23 @@ async fn the_planted_hygiene_defects_are_found_and_nothing_else() {
     let fallback = one(v, FindingKind::Fallback);
     assert!(marked(fallback).iter().all(|m| m == "not sure I understood"), "{:?}", marked(fallback));
     assert!(fallback.summary.contains("while Email and Help centre answer it"), "{}", fallback.summary);
+    // One root cause, one finding: chat not stating the notice period is the fallback.
+    assert!(
+        fallback.summary.to_lowercase().contains("so it does not state the cancellation notice there."),
+        "{}",
+        fallback.summary
+    );
+    let not_stated: Vec<&Finding> = v
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::NotStated && f.channel.as_deref() == Some("chat"))
+        .filter(|f| f.question.as_deref() == Some("cancellation"))
+        .collect();
+    assert!(not_stated.is_empty(), "{not_stated:#?}");
+    let ids: std::collections::HashSet<&str> = v.findings.iter().map(|f| f.id.as_str()).collect();
+    for t in v.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| &w.touchpoints) {
+        assert!(t.findings.iter().all(|id| ids.contains(id.as_str())), "a touchpoint links a finding that exists");
+    }
     let rates: Vec<(&str, &str)> = v.fallbacks.iter().map(|r| (r.channel.as_str(), r.question.as_str())).collect();
     assert_eq!(rates, [("chat", "cancellation")], "only chat's cancellation falls back");
     assert_eq!(v.fallbacks[0].fallbacks, v.fallbacks[0].replies, "every time");
