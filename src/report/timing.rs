@@ -28,6 +28,34 @@ pub struct ChannelTiming {
     pub status: String,
     pub chart: Option<Histogram>,
     pub slowest: Vec<Slow>,
+    /// Streamed replies (`mode = "stream"`, `"websocket"`): how long until
+    /// the first words arrived, next to the full answer's time above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_words: Option<FirstWords>,
+}
+
+/// Time to the first words of streamed replies, from the record.
+#[derive(Debug, Clone, Serialize)]
+pub struct FirstWords {
+    pub p50: String,
+    pub p95: String,
+    pub replies: usize,
+}
+
+/// The first-words times of a channel's streamed replies (nearest-rank percentiles).
+fn first_words(run: &RecordedRun, channel: &str) -> Option<FirstWords> {
+    let mut ms: Vec<f64> = run
+        .exchanges
+        .iter()
+        .filter(|x| x.channel == channel)
+        .filter_map(|x| x.reply.as_ref()?.t_first_byte_us.map(|t| t.saturating_sub(x.t_sent_us) as f64 / 1000.0))
+        .collect();
+    if ms.is_empty() {
+        return None;
+    }
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((q * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
+    Some(FirstWords { p50: text::duration_ms(at(0.5)), p95: text::duration_ms(at(0.95)), replies: ms.len() })
 }
 
 /// One of the slowest replies, linked to its transcript.
@@ -100,6 +128,7 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> Vec<ChannelTimi
                 status,
                 chart,
                 slowest,
+                first_words: first_words(run, &s.channel),
             }
         })
         .collect()

@@ -176,6 +176,12 @@ async fn sse_assistant_recipe_reads_every_streamed_answer_and_retries_the_cut_on
     assert_eq!((c.facts_checked, c.facts_correct, c.facts_wrong, c.facts_not_stated), (4, 4, 0, 0));
     let sla = &v.sla[0];
     assert_eq!((sla.channel.as_str(), sla.replies, sla.no_reply, sla.breaches), ("assistant", 4, 0, 0));
+    // The report shows the time to the first words next to the full answer's.
+    let view = touchpoint::report::view::build_view(v, run);
+    let first = view.timings[0].first_words.as_ref().expect("streamed replies have first words");
+    assert_eq!(first.replies, 4);
+    let html = touchpoint::report::render_html(&view).unwrap();
+    assert!(html.contains("First words (p50)"), "the timings section shows it");
 }
 
 /// A completions-style API whose POST answers with the stream itself,
