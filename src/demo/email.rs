@@ -3,8 +3,12 @@
 //! polling `after=<seq>` or delivered to a loopback webhook.
 //!
 //! Every inbound email gets an automatic acknowledgement at once and the real
-//! reply after 1.5 s (× time_scale): deliberately slower than the example
-//! map's 1 s email service level, so touchpoint reports a breach.
+//! reply after 3 s (× time_scale): deliberately slower than the example
+//! map's 1 s email service level, so touchpoint reports a breach. Mailbox
+//! polls are at most 1 s apart, so the reply's arrival interval lies within
+//! 2–4 s: past the level even at its earliest (a certain breach, never a
+//! "possible" one, on a loaded machine too) and clear of the 2 s and 4 s
+//! steps where a customer's waiting feeling changes.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -35,7 +39,7 @@ const MAX_THREADED_IDS: usize = 100_000;
 /// Longest email body accepted, in characters.
 const MAX_TEXT_CHARS: usize = 20_000;
 /// When the real reply arrives (before time_scale).
-const REPLY_AFTER_MS: u64 = 1_500;
+const REPLY_AFTER_MS: u64 = 3_000;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new().route("/email/inbound", post(inbound)).route("/email/mailbox/:address", get(mailbox))

@@ -83,7 +83,17 @@ pub fn compile_check(
     source: &str,
 ) -> Result<Variables, (String, Option<std::ops::Range<usize>>)> {
     match env.template_from_str(source) {
-        Ok(t) => Ok(Variables { names: t.undeclared_variables(true).into_iter().collect() }),
+        Ok(t) => {
+            // Functions (`uuid()`, `now()`, `random_digits(6)`) are globals of
+            // the environment, not names the context must provide.
+            let functions: BTreeSet<&str> = env.globals().map(|(name, _)| name).collect();
+            let names = t
+                .undeclared_variables(true)
+                .into_iter()
+                .filter(|n| !functions.contains(n.split('.').next().unwrap_or(n)))
+                .collect();
+            Ok(Variables { names })
+        }
         Err(e) => {
             let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
             Err((detail, e.range()))

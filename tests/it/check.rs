@@ -241,6 +241,22 @@ fn an_unknown_function_and_a_persona_field_typo_are_errors() {
     assert!(stderr.contains("did you mean `uuid`?"), "{stderr}");
 }
 
+/// Regression: `uuid()` was reported as "template reads `uuid`, which nothing
+/// defines" although it is a documented function (found by the polled-chat recipe).
+#[test]
+fn template_functions_are_not_unknown_names() {
+    let dir = copy_suite();
+    edit(
+        dir.path(),
+        "channels.toml",
+        "\"{{ persona.name }}\"",
+        "\"{{ persona.name }} {{ uuid() }} {{ now() }} {{ random_digits(6) }}\"",
+    );
+    let (code, stderr) = check(dir.path());
+    assert!(!stderr.contains("nothing defines"), "{stderr}");
+    assert_eq!(code, 0, "{stderr}");
+}
+
 #[test]
 fn question_and_step_are_not_template_names() {
     let dir = copy_suite();
