@@ -85,6 +85,7 @@ impl Book {
         for channel in &self.signed {
             self.channels.entry(channel.clone()).or_default();
         }
+        let mut refused_ids = Vec::new();
         for (channel, mut c) in self.channels {
             c.stats.channel = channel.clone();
             let mut check = self.signed.contains(&channel).then(|| Check {
@@ -118,6 +119,7 @@ impl Book {
                     check.passed = severity < v.fail_on;
                     check.findings.push(key.fingerprint());
                 }
+                refused_ids.push(key.fingerprint());
                 v.findings.push(Finding {
                     id: key.fingerprint(),
                     kind: FindingKind::InvalidSignature,
@@ -149,6 +151,9 @@ impl Book {
             if c.stats.received > 0 {
                 v.callbacks.push(c.stats);
             }
+        }
+        if !refused_ids.is_empty() {
+            super::priority::add_late(v, &refused_ids);
         }
     }
 }

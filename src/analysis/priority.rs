@@ -154,7 +154,13 @@ pub(crate) fn rank(ctx: &Context<'_>, v: &Verdict) -> Vec<Priority> {
             }
         })
         .collect();
-    // Highest impact first; ties by severity, then by the action's words, so the order is stable.
+    order(&mut ranked);
+    ranked
+}
+
+/// Highest impact first; ties by severity, then by the action's words, so the
+/// order is stable. Keeps the first [`SHOWN`] and numbers them.
+fn order(ranked: &mut Vec<Priority>) {
     ranked.sort_by(|a, b| {
         b.impact.total_cmp(&a.impact).then(b.severity.cmp(&a.severity)).then_with(|| a.action.cmp(&b.action))
     });
@@ -162,7 +168,27 @@ pub(crate) fn rank(ctx: &Context<'_>, v: &Verdict) -> Vec<Priority> {
     for (i, p) in ranked.iter_mut().enumerate() {
         p.rank = i as u32 + 1;
     }
-    ranked
+}
+
+/// Findings known only at the record's end (refused callbacks: late ones are
+/// in the record's tail) join the ranked list as problems of their own, by
+/// the same rule. They concern a channel, not a customer: their reach says so.
+pub(crate) fn add_late(v: &mut Verdict, ids: &[String]) {
+    let late = v.findings.iter().filter(|f| f.severity > Severity::Info && ids.contains(&f.id)).map(|f| Priority {
+        rank: 0,
+        action: f.summary.clone(),
+        severity: f.severity,
+        findings: vec![f.id.clone()],
+        personas: 0,
+        segments: Vec::new(),
+        channels: f.channel.iter().cloned().collect(),
+        critical_stage: false,
+        impact: weight(f.severity),
+        reach: "the channel's callbacks".into(),
+    });
+    let mut ranked: Vec<Priority> = v.fix_first.drain(..).chain(late).collect();
+    order(&mut ranked);
+    v.fix_first = ranked;
 }
 
 /// "3 customers (new, loyal), at a moment of truth".

@@ -158,6 +158,10 @@ fn assert_replies_read_and_forgeries_refused(run: &touchpoint::record::RecordedR
     assert_eq!((verdict.counts.facts_correct, verdict.counts.facts_wrong), (4, 0));
     let kinds: Vec<_> = verdict.findings.iter().map(|f| (f.kind, f.occurrences)).collect();
     assert_eq!(kinds, [(FindingKind::InvalidSignature, 8)]);
+    // Known only at the record's end, it still heads the fix-first list.
+    let first = verdict.fix_first.first().expect("the refused callbacks are something to fix");
+    assert_eq!(first.findings, [verdict.findings[0].id.clone()]);
+    assert_eq!((first.rank, first.channels.as_slice()), (1, ["chat".to_string()].as_slice()));
 }
 
 #[tokio::test]
