@@ -49,16 +49,7 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
         let mut conversations: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
         for step in &walk.steps {
             let Some(channel) = suite.channels.get(&step.channel) else { continue };
-            let ctx = Layers {
-                base: &base,
-                persona: &persona,
-                walk_vars: &walk_vars,
-                conversation_vars: None,
-                message: None,
-                webhook_url: None,
-            }
-            .build()
-            .value();
+            let ctx = Layers::for_message(&base, &persona, &walk_vars).build().value();
             let message = crate::template::render(&templates, &step.message, &ctx).unwrap_or_else(|e| e);
             let subject = step
                 .subject

@@ -306,25 +306,15 @@ impl Sender {
         } else {
             Headers::new()
         };
-        let mut record = Http {
+        let mut record = Http::started(
             purpose,
             attempt,
-            method: hop.method.to_string(),
+            hop.method.to_string(),
             url,
             request_headers,
-            request_body: if hop.with_body { req.shown.body.clone() } else { None },
-            t_start_us: clock.us(),
-            t_first_byte_us: None,
-            t_end_us: 0,
-            status: None,
-            headers: Headers::new(),
-            body: None,
-            body_hash: None,
-            body_bytes: 0,
-            truncated: false,
-            error: None,
-            callback: None,
-        };
+            if hop.with_body { req.shown.body.clone() } else { None },
+            clock.us(),
+        );
         let result = tokio::select! {
             r = builder.send() => r,
             _ = guard::stopped(stop) => {

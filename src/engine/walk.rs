@@ -64,16 +64,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let conv = conversations
             .entry(step.channel.clone())
             .or_insert_with(|| Conversation::new(&step.channel, channel.clone(), shared));
-        let ctx = crate::template::context::Layers {
-            base,
-            persona: &persona,
-            walk_vars: &walk_vars,
-            conversation_vars: None,
-            message: None,
-            webhook_url: None,
-        }
-        .build()
-        .value();
+        let ctx = crate::template::context::Layers::for_message(base, &persona, &walk_vars).build().value();
         let rendered = crate::template::render(&shared.templates, &step.message, &ctx);
         let subject = step
             .subject

@@ -18,7 +18,7 @@ use super::http::{recorded_header, response_headers, Outcome};
 use super::prepare::{prepare, Body, Place};
 use super::Shared;
 use crate::extract::{self, Source};
-use crate::record::{ErrorKind, Headers, Http, Purpose, Reply, StepError};
+use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -93,30 +93,20 @@ pub(super) async fn exchange(
             });
         }
         tries += 1;
-        let mut record = Http {
-            purpose: Purpose::Send,
-            attempt: tries,
-            method: "GET".into(),
-            url: shown_url.clone(),
-            request_headers: sender
+        let mut record = Http::started(
+            Purpose::Send,
+            tries,
+            "GET".into(),
+            shown_url.clone(),
+            sender
                 .marks
                 .iter()
                 .map(|(k, v)| (k.clone(), shared.redactor.redact(v)))
                 .chain(prepared.shown.headers.iter().cloned())
                 .collect(),
-            request_body: prepared.shown.body.clone(),
-            t_start_us: shared.clock.us(),
-            t_first_byte_us: None,
-            t_end_us: 0,
-            status: None,
-            headers: Headers::new(),
-            body: None,
-            body_hash: None,
-            body_bytes: 0,
-            truncated: false,
-            error: None,
-            callback: None,
-        };
+            prepared.shown.body.clone(),
+            shared.clock.us(),
+        );
         let connecting = tokio_tungstenite::connect_async_tls_with_config(
             request.clone(),
             Some(config),

@@ -258,6 +258,40 @@ pub struct Http {
     pub callback: Option<CallbackNote>,
 }
 
+impl Http {
+    /// An attempt as it starts: the request as recorded (secrets already
+    /// replaced) and its start time; nothing received yet.
+    pub fn started(
+        purpose: Purpose,
+        attempt: u32,
+        method: String,
+        url: String,
+        request_headers: Headers,
+        request_body: Option<String>,
+        t_start_us: u64,
+    ) -> Http {
+        Http {
+            purpose,
+            attempt,
+            method,
+            url,
+            request_headers,
+            request_body,
+            t_start_us,
+            t_first_byte_us: None,
+            t_end_us: 0,
+            status: None,
+            headers: Headers::new(),
+            body: None,
+            body_hash: None,
+            body_bytes: 0,
+            truncated: false,
+            error: None,
+            callback: None,
+        }
+    }
+}
+
 /// The reply the customer got. Polling only bounds when it arrived, so the
 /// latency is an interval `[t_earliest_us, t_latest_us]`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

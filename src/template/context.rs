@@ -106,7 +106,13 @@ pub struct Context {
 
 type Top = std::collections::BTreeMap<String, minijinja::Value>;
 
-impl Layers<'_> {
+impl<'a> Layers<'a> {
+    /// The layers a step's own message is rendered in: the run, the persona
+    /// and what the walk captured (no conversation, no message yet).
+    pub fn for_message(base: &'a Base, persona: &'a minijinja::Value, walk_vars: &'a Map<String, Value>) -> Self {
+        Layers { base, persona, walk_vars, conversation_vars: None, message: None, webhook_url: None }
+    }
+
     pub fn build(&self) -> Context {
         let mut top = Top::new();
         top.insert("persona".to_string(), self.persona.clone());
