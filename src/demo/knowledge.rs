@@ -1,12 +1,23 @@
 //! What Acme Broadband's agents know, and how each channel words it.
 //!
-//! The intended facts (the journey map's truth) are: returns within 30 days,
-//! £29.99 a month with no setup fee, 0800 123 4567 and
-//! help@acme-broadband.example, Mon–Fri 8am–8pm, installation free within 5
-//! working days, 30 days' notice to cancel, 10% loyalty discount on an
-//! 18-month renewal. Channels word these differently where that is not wrong
-//! ("thirty days", "29.99 GBP", "+44 800 …"), and three inconsistencies are
-//! planted on purpose for touchpoint to find:
+//! The intended facts (the journey map's truth) are: returns within 30 days
+//! at https://acme-broadband.example/help/returns, £29.99 a month with no
+//! setup fee, the Acme Talk add-on at 53.35p a day, prices next changing on
+//! 1 April 2027, 0800 123 4567 and help@acme-broadband.example, Mon–Fri
+//! 8am–8pm and Sat 9am–noon, installation free within 5 working days, 30
+//! days' notice to cancel, 10% loyalty discount on a 12-month renewal, and
+//! no fee to leave at the end of the contract.
+//!
+//! Channels word these the hard way real contact centres do, and every such
+//! answer is correct (tests/it/demo/hard_answers.rs): "thirty days",
+//! "29.99 GBP", "£0.5335 per day", "01/04/2027", "+44 (0)800 …
+//! (free …)", "(24/7 for faults)", "help [at] …", tracking queries and
+//! trailing slashes, "9am till noon; closed on Sundays", "1 year", "we don't
+//! charge an exit fee (£0)" — next to values of the same kind that are not
+//! the fact: another product's price, engineer slots, a new-customer offer,
+//! a business line, "You asked whether it's £20", and email's signature and
+//! footer (src/demo/letter.rs). Three inconsistencies are planted on purpose
+//! for touchpoint to find:
 //! - email says refunds within **14 days** (a wrong fact on one channel);
 //! - chat says installation within **10 working days** (chat disagrees with
 //!   web and email);

@@ -56,7 +56,12 @@ const HARD: &[Hard] = &[
     // with other numbers, a call price and a link, and the customer's own
     // address ("This email was sent to …", "… wrote:").
     hard("email", "refund-policy", "returns_page", &["/help/returns/ ", "https://acme-broadband.example/account/"]),
-    hard("email", "monthly-price", "monthly_price", &["You asked whether it's £20 a month", "29.99 GBP per month", "up to 9p per minute"]),
+    hard(
+        "email",
+        "monthly-price",
+        "monthly_price",
+        &["You asked whether it's £20 a month", "29.99 GBP per month", "up to 9p per minute"],
+    ),
     hard("email", "monthly-price", "talk_price", &["£0.5335 per day"]),
     hard("email", "monthly-price", "price_change_date", &["1st April 2027"]),
     hard("email", "contact-phone", "support_phone", &["+44 (0)800 123 4567 (free", "Direct line: 0333 000 1234"]),
@@ -69,7 +74,12 @@ const HARD: &[Hard] = &[
     hard("email", "loyalty", "free_to_leave", &["There's no exit fee if you leave"]),
     hard("email", "cancellation", "cancellation_notice", &["30 days' notice"]),
     // Help centre
-    hard("web", "refund-policy", "refund_window", &["within 30 days", "within 5 working days of the router reaching us"]),
+    hard(
+        "web",
+        "refund-policy",
+        "refund_window",
+        &["within 30 days", "within 5 working days of the router reaching us"],
+    ),
     hard("web", "refund-policy", "returns_page", &["/help/returns?utm_source=help_centre"]),
     hard("web", "monthly-price", "monthly_price", &["£29.99/mo", "Acme Fibre Max costs £39.99/mo"]),
     hard("web", "monthly-price", "talk_price", &["53.35p/day"]),
@@ -89,13 +99,13 @@ const HARD: &[Hard] = &[
 const PLANTED: &[(FindingKind, Option<&str>, Option<&str>)] = &[
     (FindingKind::WrongFact, Some("email"), Some("refund_window")), // 14 days, not 30
     (FindingKind::WrongFact, Some("chat"), Some("installation_time")), // 10 working days, not 5
-    (FindingKind::LostContext, Some("email"), Some("case_ref")), // chat's case unknown to email
-    (FindingKind::CustomerDataLeak, Some("email"), None), // Raj Patel's account to everyone
-    (FindingKind::LeakedPlaceholder, Some("email"), None), // "Hi {{first_name}}"
-    (FindingKind::ForbiddenClaim, Some("web"), None), // "guaranteed for life"
-    (FindingKind::Markup, Some("chat"), None),        // <b> in a text answer
-    (FindingKind::Fallback, Some("chat"), None),      // cancelling falls back
-    (FindingKind::SlaBreach, Some("email"), None),    // 3 s replies, 1 s level
+    (FindingKind::LostContext, Some("email"), Some("case_ref")),    // chat's case unknown to email
+    (FindingKind::CustomerDataLeak, Some("email"), None),           // Raj Patel's account to everyone
+    (FindingKind::LeakedPlaceholder, Some("email"), None),          // "Hi {{first_name}}"
+    (FindingKind::ForbiddenClaim, Some("web"), None),               // "guaranteed for life"
+    (FindingKind::Markup, Some("chat"), None),                      // <b> in a text answer
+    (FindingKind::Fallback, Some("chat"), None),                    // cancelling falls back
+    (FindingKind::SlaBreach, Some("email"), None),                  // 3 s replies, 1 s level
 ];
 
 /// A finding's place, to compare with [`PLANTED`].
@@ -111,7 +121,9 @@ fn root_causes(v: &Verdict) -> Vec<&Finding> {
         v.findings.iter().filter(|f| f.kind == FindingKind::WrongFact).filter_map(|f| f.fact.as_deref()).collect();
     v.findings
         .iter()
-        .filter(|f| !(f.kind == FindingKind::ChannelDisagreement && f.fact.as_deref().is_some_and(|x| wrong.contains(x))))
+        .filter(|f| {
+            !(f.kind == FindingKind::ChannelDisagreement && f.fact.as_deref().is_some_and(|x| wrong.contains(x)))
+        })
         .collect()
 }
 
@@ -138,15 +150,24 @@ async fn hard_but_correct_answers_are_no_finding_and_every_planted_problem_is() 
     let touchpoints = v.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| &w.touchpoints);
     for t in touchpoints {
         for check in &t.facts {
-            judged.entry((t.channel.as_str(), check.fact.as_str())).or_default().push((check.outcome, check.found.as_deref()));
+            judged
+                .entry((t.channel.as_str(), check.fact.as_str()))
+                .or_default()
+                .push((check.outcome, check.found.as_deref()));
         }
     }
 
     // (a) Each hard-but-correct answer is read, and read as correct.
     for h in HARD {
-        let said = replies.get(&(h.channel, h.question)).unwrap_or_else(|| panic!("{} never asked {}", h.channel, h.question));
+        let said =
+            replies.get(&(h.channel, h.question)).unwrap_or_else(|| panic!("{} never asked {}", h.channel, h.question));
         for words in h.says {
-            assert!(said.iter().any(|r| r.contains(words)), "{} on {} says {words:?}: {said:#?}", h.channel, h.question);
+            assert!(
+                said.iter().any(|r| r.contains(words)),
+                "{} on {} says {words:?}: {said:#?}",
+                h.channel,
+                h.question
+            );
         }
         let outcomes = judged.get(&(h.channel, h.fact)).unwrap_or_else(|| panic!("{} on {} judged", h.fact, h.channel));
         assert!(
@@ -158,14 +179,17 @@ async fn hard_but_correct_answers_are_no_finding_and_every_planted_problem_is() 
         );
         let row = v.matrix.iter().find(|r| r.fact == h.fact && r.question == h.question).expect("a matrix row");
         let cells: Vec<_> = row.cells.iter().filter(|c| c.channel == h.channel).collect();
-        assert!(!cells.is_empty() && cells.iter().all(|c| c.values.iter().all(|x| x.matches_map == Some(true))), "{row:#?}");
+        assert!(
+            !cells.is_empty() && cells.iter().all(|c| c.values.iter().all(|x| x.matches_map == Some(true))),
+            "{row:#?}"
+        );
     }
 
     // (b) No finding is about any of them.
     for f in &v.findings {
-        let about_hard = HARD.iter().any(|h| {
-            f.fact.as_deref() == Some(h.fact) && f.channel.as_deref().map_or(true, |c| c == h.channel)
-        });
+        let about_hard = HARD
+            .iter()
+            .any(|h| f.fact.as_deref() == Some(h.fact) && f.channel.as_deref().map_or(true, |c| c == h.channel));
         let planted = PLANTED.iter().any(|p| (p.0, p.2) == (f.kind, f.fact.as_deref()))
             || f.kind == FindingKind::ChannelDisagreement
                 && PLANTED.iter().any(|p| p.0 == FindingKind::WrongFact && p.2 == f.fact.as_deref());
