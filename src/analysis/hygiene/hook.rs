@@ -210,6 +210,7 @@ impl<'a> Hygiene<'a> {
                 passed,
                 findings: vec![id],
                 time_ms: None,
+                folded_into: None,
             });
         }
         (rates, checks)
