@@ -52,7 +52,9 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
         return text::judge(wanted, &spec, text, &reading, &subject, &asked);
     }
     let found = match expected {
-        FactValue::YesNo(_) => yesno::extract(text, &yes_no_keywords(&spec)),
+        FactValue::YesNo(_) => {
+            yesno::extract(text, &yes_no_keywords(&spec), yesno::about_free(&spec.keywords, &spec.subject))
+        }
         _ => extract(&spec, text, locale),
     };
     let placed: Vec<(Found, Anchor)> = found
@@ -251,11 +253,14 @@ fn replies(text: &str, sentence: &super::claims::Sentence, found: &Found) -> boo
     let first = words.first().map(String::as_str).unwrap_or("");
     let second = words.get(1).map(String::as_str).unwrap_or("");
     let third = words.get(2).map(String::as_str).unwrap_or("");
-    // "You have 30 days", "New customers get 14 days": what the customer is given.
+    // "You have 30 days", "New customers get 14 days": what the customer is
+    // given is the first value; in "New customers get 15% off their first 3
+    // months" the months are the offer's, not the answer.
     let given = matches!(second, "have" | "get" | "receive") && matches!(first, "you" | "customers")
         || matches!(first, "you've" | "you're") && matches!(second, "got" | "given" | "allowed" | "entitled")
         || second == "customers" && matches!(third, "have" | "get" | "receive");
-    if given {
+    let first_value = !slice[..found.span.start - sentence.range.start].contains(|c: char| c.is_ascii_digit());
+    if given && first_value {
         return true;
     }
     matches!(
