@@ -490,6 +490,45 @@ mod tests {
             let again = parse_expected(&spec, &shown, &locale).unwrap_or_else(|e| panic!("{text} → {shown}: {e}"));
             assert!(value.agrees(&again) && again.agrees(&value), "{text} → {shown} → {again:?}");
         }
+        // Every kind, in the forms maps and answers write it, in each locale.
+        let cases: &[(FactKind, &[&str])] = &[
+            (FactKind::Money, &["£12.50", "12.50 GBP", "€19.99 per month", "$5 one-off", "1250p", "£5 per month"]),
+            (FactKind::Duration, &["30 days", "5 working days", "1 year", "3 hours", "90 minutes", "6 weeks"]),
+            (FactKind::Phone, &["0800 123 4567", "+44 800 123 4567", "+1 (800) 555-0199", "0800-123-4567 (24/7)"]),
+            (
+                FactKind::Hours,
+                &["Mon–Fri 8am–8pm, Sat 9am–5pm", "24/7", "Mon-Fri 9am-12:30pm", "Monday to Saturday 8am to 6pm"],
+            ),
+            (FactKind::Percent, &["5%", "2.5 percent", "39.9% APR", "10%"]),
+            (FactKind::Date, &["1 March 2027", "2027-03-01", "1 April 2027", "31 December 2026"]),
+            (FactKind::YesNo, &["yes", "no"]),
+            (FactKind::Url, &["https://acme.com/returns", "https://acme.com/help/returns/?utm_source=chat"]),
+            (FactKind::Email, &["help@acme.com", "Support@Acme.co.uk"]),
+            (FactKind::Text, &["Communications Ombudsman", "Acme Care"]),
+        ];
+        for kind in FactKind::ALL {
+            assert!(cases.iter().any(|(k, _)| *k == kind), "{kind:?} has round-trip cases");
+        }
+        for tag in ["en-GB", "en-US", "en-IE", "de-DE"] {
+            let locale = Locale::from_tag(tag).unwrap_or_else(|| panic!("{tag} is supported"));
+            for (kind, texts) in cases {
+                let spec = FactSpec::new(*kind);
+                for text in *texts {
+                    // A national form ("0800 …") may not read in another country;
+                    // what reads must round-trip.
+                    let value = match parse_expected(&spec, text, &locale) {
+                        Ok(value) => value,
+                        Err(e) if tag == "en-GB" => panic!("{tag} {text}: {e}"),
+                        Err(_) => continue,
+                    };
+                    let shown = value.display();
+                    let again = parse_expected(&spec, &shown, &locale)
+                        .unwrap_or_else(|e| panic!("{tag} {kind:?} {text} → {shown}: {e}"));
+                    assert!(value.agrees(&again) && again.agrees(&value), "{tag} {text} → {shown} → {again:?}");
+                    assert_eq!(again.display(), shown, "{tag} {text}: the display is stable");
+                }
+            }
+        }
         let pence = parse_expected(&FactSpec::new(FactKind::Money), "53.35p per day", &locale).unwrap();
         assert_eq!(pence.display(), "53.35p per day");
         let other = parse_expected(&FactSpec::new(FactKind::Money), "53.53p per day", &locale).unwrap();
