@@ -41,6 +41,11 @@ pub use hours::OpenSpan;
 pub use judge::{judge, judge_asked, Judgement};
 pub use money::Period;
 
+/// ISO 4217 codes the money reader knows ("GBP", "EUR", …).
+pub fn currencies() -> impl Iterator<Item = &'static str> {
+    money::CODES.split('|')
+}
+
 /// The kind of a fact: decides how its value is parsed, found and compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -130,27 +135,33 @@ impl Default for Locale {
 }
 
 impl Locale {
-    /// The defaults of a BCP 47 tag's region: `en-GB`, `en-US`, `en-IE`,
-    /// `de-DE`, `fr-FR`… `None` for a region we hold no defaults for.
+    /// The locales whose defaults touchpoint holds: (tag, currency, calling
+    /// code). A tag is read by its region, so `en-GB`, `cy-GB` and `GB`
+    /// are one locale (`UK` too).
+    pub const SUPPORTED: [(&'static str, &'static str, &'static str); 14] = [
+        ("en-GB", "GBP", "44"),
+        ("en-US", "USD", "1"),
+        ("en-CA", "CAD", "1"),
+        ("en-IE", "EUR", "353"),
+        ("de-DE", "EUR", "49"),
+        ("de-AT", "EUR", "43"),
+        ("fr-FR", "EUR", "33"),
+        ("es-ES", "EUR", "34"),
+        ("it-IT", "EUR", "39"),
+        ("nl-NL", "EUR", "31"),
+        ("nl-BE", "EUR", "32"),
+        ("en-AU", "AUD", "61"),
+        ("en-NZ", "NZD", "64"),
+        ("de-CH", "CHF", "41"),
+    ];
+
+    /// The defaults of a BCP 47 tag's region (see [`Locale::SUPPORTED`]).
+    /// `None` for a region we hold no defaults for.
     pub fn from_tag(tag: &str) -> Option<Locale> {
         let region = tag.trim().rsplit(['-', '_']).next()?.to_ascii_uppercase();
-        let (currency, country_code) = match region.as_str() {
-            "GB" | "UK" => ("GBP", "44"),
-            "US" => ("USD", "1"),
-            "CA" => ("CAD", "1"),
-            "IE" => ("EUR", "353"),
-            "DE" => ("EUR", "49"),
-            "AT" => ("EUR", "43"),
-            "FR" => ("EUR", "33"),
-            "ES" => ("EUR", "34"),
-            "IT" => ("EUR", "39"),
-            "NL" => ("EUR", "31"),
-            "BE" => ("EUR", "32"),
-            "AU" => ("AUD", "61"),
-            "NZ" => ("NZD", "64"),
-            "CH" => ("CHF", "41"),
-            _ => return None,
-        };
+        let region = if region == "UK" { "GB".to_string() } else { region };
+        let (_, currency, country_code) =
+            Locale::SUPPORTED.iter().find(|(t, _, _)| t.rsplit('-').next() == Some(region.as_str()))?;
         Some(Locale { currency: currency.to_string(), country_code: country_code.to_string() })
     }
 

@@ -18,6 +18,9 @@ impl Checker<'_> {
             self.template(file, path![name, "headers", k.as_str()], v, &names);
         }
         self.auth(file, path![name, "auth"], ch.auth.as_ref(), &names);
+        if let Some(tag) = &ch.locale {
+            self.locale_tag(file, path![name, "locale"], tag, &format!("channel `{name}`"));
+        }
         self.duration(file, path![name, "timeout"], &ch.timeout, limits::MAX_TIMEOUT);
         match parse_size(&ch.max_body) {
             Err(why) => self.err(

@@ -5,20 +5,8 @@ use super::*;
 
 impl Checker<'_> {
     pub(super) fn map(&mut self, file: FileId, map: &Map, channels: &BTreeMap<String, Channel>) {
-        let locale =
-            fact::Locale { currency: map.locale.currency.clone(), country_code: map.locale.country_code.clone() };
-        for (id, f) in &map.facts {
-            let spec = f.spec(id);
-            if let Err(why) = fact::parse_expected(&spec, &f.value, &locale) {
-                self.err(
-                    file,
-                    path!["facts", id.as_str(), "value"],
-                    format!("the value of fact `{id}` is not a valid {}", f.kind.name()),
-                    "cannot read this value",
-                    Some(why),
-                );
-            }
-        }
+        self.map_locale(file, map);
+        self.facts(file, map);
         let mut ids = BTreeSet::new();
         for (i, q) in map.questions.iter().enumerate() {
             if !ids.insert(q.id.as_str()) {

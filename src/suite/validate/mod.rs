@@ -41,6 +41,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use crate::template::context::GLOBALS;
 
 mod channel;
+mod facts;
+mod locale;
 mod map;
 mod personas;
 mod receive;

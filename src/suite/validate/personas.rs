@@ -30,6 +30,9 @@ impl Checker<'_> {
                     Some("personas need an address the email channel can reply to".into()),
                 );
             }
+            if let Some(tag) = &p.locale {
+                self.locale_tag(file, path!["personas", i, "locale"], tag, &format!("persona `{}`", p.id));
+            }
             self.duration(file, path!["personas", i, "think", "min"], &p.think.min, limits::MAX_THINK);
             self.duration(file, path!["personas", i, "think", "max"], &p.think.max, limits::MAX_THINK);
         }
