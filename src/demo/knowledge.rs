@@ -5,12 +5,14 @@
 //! setup fee, the Acme Talk add-on at 53.35p a day, prices next changing on
 //! 1 April 2027, 0800 123 4567 and help@acme-broadband.example, Mon–Fri
 //! 8am–8pm and Sat 9am–noon, installation free within 5 working days, 30
-//! days' notice to cancel, 10% loyalty discount on a 12-month renewal, and
-//! no fee to leave at the end of the contract.
+//! days' notice to cancel, 10% loyalty discount on a 12-month renewal, no
+//! fee to leave at the end of the contract, and router finance at 9.9% APR
+//! with a decision within 2 hours.
 //!
 //! Channels word these the hard way real contact centres do, and every such
 //! answer is correct (tests/it/demo/hard_answers.rs): "thirty days",
-//! "29.99 GBP", "£0.5335 per day", "01/04/2027", "+44 (0)800 …
+//! "29.99 GBP", "£0.5335 per day", "9.9% APR (representative)",
+//! "within 120 minutes", "01/04/2027", "+44 (0)800 …
 //! (free …)", "(24/7 for faults)", "help [at] …", tracking queries and
 //! trailing slashes, "9am till noon; closed on Sundays", "1 year", "we don't
 //! charge an exit fee (£0)" — next to values of the same kind that are not
@@ -73,13 +75,15 @@ pub enum Topic {
     Installation,
     Cancelling,
     Loyalty,
+    /// Spreading the cost of a new router (finance at an APR).
+    Router,
     Faults,
     /// Anything else: a polite list of what the agent can help with.
     Fallback,
 }
 
 /// Every topic, in the order used for tie-breaks, the help index and search.
-pub const TOPICS: [Topic; 9] = [
+pub const TOPICS: [Topic; 10] = [
     Topic::Refunds,
     Topic::Pricing,
     Topic::Contact,
@@ -87,6 +91,7 @@ pub const TOPICS: [Topic; 9] = [
     Topic::Installation,
     Topic::Cancelling,
     Topic::Loyalty,
+    Topic::Router,
     Topic::Faults,
     Topic::Fallback,
 ];
@@ -106,6 +111,7 @@ impl Topic {
             Self::Installation => "installation",
             Self::Cancelling => "cancelling",
             Self::Loyalty => "loyalty",
+            Self::Router => "router",
             Self::Faults => "faults",
             Self::Fallback => "fallback",
         }
@@ -121,6 +127,7 @@ impl Topic {
             Self::Installation => "Installation",
             Self::Cancelling => "Cancelling your contract",
             Self::Loyalty => "Renewals and loyalty discount",
+            Self::Router => "Spread the cost of a new router",
             Self::Faults => "Broadband not working?",
             Self::Fallback => "How we can help",
         }
@@ -137,6 +144,8 @@ impl Topic {
             Self::Installation => &["install", "engineer", "set up", "setup", "activate"],
             Self::Cancelling => &["cancel", "leave", "notice", "terminate"],
             Self::Loyalty => &["renew", "renewal", "contract end", "discount", "loyalty"],
+            // Not "router" alone: returning the router is a refund question.
+            Self::Router => &["new router", "router upgrade", "spread the cost", "finance", "apr", "interest"],
             Self::Faults => &["broken", "not working", "fault", "no internet", "down", "outage"],
             Self::Fallback => &[],
         }
@@ -182,12 +191,15 @@ impl Topic {
             (Self::Loyalty, Email) => "Customers who renew receive a loyalty discount of ten per cent, and the new contract runs for 1 year. There's no exit fee if you leave at the end of your contract. Your renewal quote for account AC-100234 is attached.",
             // PLANTED (hygiene): a promise the map forbids.
             (Self::Loyalty, Web) => "Renew at the end of your contract and get a 10 percent loyalty discount. Renewed contracts last a year, and your price is guaranteed for life.\n\nNew customers get 15% off their first 3 months.\n\nLeaving at the end of your contract is free of charge.",
+            (Self::Router, Chat) => "Yes, you can spread the cost of a new router over 12 months at 9.9% APR (representative). We'll give you a decision within 2 hours.",
+            (Self::Router, Email) => "Router finance is charged at 9.9% APR representative (fixed). Representative example: borrowing £120 over 12 months costs £6.42 in interest. Missed payments add a 2% late fee. You'll have a decision within 120 minutes.",
+            (Self::Router, Web) => "Spread the cost of a router upgrade over 12 months at a representative 9.9% APR (fixed).\n\nWe decide on most applications in about two hours.\n\nTrade in your old router and get 20% off.",
             (Self::Faults, Chat) => "I'm sorry your broadband isn't working. I've opened case {case} for you, and our technical team will email you within 24 hours.",
             (Self::Faults, Email) => "I'm sorry your broadband isn't working. Please restart your router; if that doesn't help, reply with your account number and we'll look into it.",
             (Self::Faults, Web) => "If your broadband isn't working, restart your router and wait two minutes.\n\nIf that doesn't help, start a chat with us: we'll open a case and our technical team will email you within 24 hours.",
-            (Self::Fallback, Chat) => "Sorry, I'm not sure I understood. I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals and faults. What would you like to know?",
-            (Self::Fallback, Email) => "I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals and faults. Just reply and let me know what you need.",
-            (Self::Fallback, Web) => "Browse our articles on returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals and faults.",
+            (Self::Fallback, Chat) => "Sorry, I'm not sure I understood. I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals, router finance and faults. What would you like to know?",
+            (Self::Fallback, Email) => "I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals, router finance and faults. Just reply and let me know what you need.",
+            (Self::Fallback, Web) => "Browse our articles on returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals, router finance and faults.",
         }
     }
 }

@@ -51,8 +51,8 @@ fn run_with_no_arguments_walks_the_example_suite_against_the_embedded_demo() {
     let run = read_run(&only_run_dir(out.path())).unwrap();
     assert!(run.end.is_some());
     assert!(!run.torn_tail);
-    // 4 scenarios (5 persona walks, 15 steps) + the sweep (7 questions × 3 channels × 3 personas).
-    assert_eq!(run.exchanges.len(), 15 + 63, "{}", run.exchanges.len());
+    // 4 scenarios (5 persona walks, 15 steps) + the sweep (8 questions × 3 channels × 3 personas).
+    assert_eq!(run.exchanges.len(), 15 + 72, "{}", run.exchanges.len());
     let errors: Vec<_> =
         run.exchanges.iter().filter_map(|x| x.error.as_ref().map(|e| (&x.channel, &x.message, e))).collect();
     assert!(errors.is_empty(), "the demo answers every channel: {errors:#?}");

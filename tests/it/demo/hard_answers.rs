@@ -33,7 +33,7 @@ const fn hard(
 
 /// Every hard-but-correct answer the demo gives, by category: phones with
 /// "(24/7)", "(free)", "+44 (0)" and dashes; yes/no with "don't charge …
-/// (£0)"; sub-penny money; durations in another unit; hours with Saturdays,
+/// (£0)"; sub-penny money; an APR with "representative" around it; durations in another unit; hours with Saturdays,
 /// "noon" and "closed Sundays"; URLs with tracking queries and trailing
 /// slashes; an obfuscated email address; dates in three formats; and
 /// distractors beside them (footers, a signature's direct line, the
@@ -52,6 +52,8 @@ const HARD: &[Hard] = &[
     hard("chat", "loyalty", "contract_length", &["another twelve months"]),
     hard("chat", "loyalty", "loyalty_discount", &["10% loyalty discount"]),
     hard("chat", "loyalty", "free_to_leave", &["we don't charge an exit fee (£0)"]),
+    hard("chat", "router-finance", "router_finance_apr", &["9.9% APR (representative)"]),
+    hard("chat", "router-finance", "finance_decision", &["within 2 hours", "over 12 months"]),
     // Email: every reply also carries a signature's direct line, a footer
     // with other numbers, a call price and a link, and the customer's own
     // address ("This email was sent to …", "… wrote:").
@@ -73,6 +75,8 @@ const HARD: &[Hard] = &[
     hard("email", "loyalty", "loyalty_discount", &["ten per cent"]),
     hard("email", "loyalty", "free_to_leave", &["There's no exit fee if you leave"]),
     hard("email", "cancellation", "cancellation_notice", &["30 days' notice"]),
+    hard("email", "router-finance", "router_finance_apr", &["9.9% APR representative (fixed)", "a 2% late fee"]),
+    hard("email", "router-finance", "finance_decision", &["within 120 minutes"]),
     // Help centre
     hard(
         "web",
@@ -93,6 +97,8 @@ const HARD: &[Hard] = &[
     hard("web", "loyalty", "loyalty_discount", &["10 percent", "15% off"]),
     hard("web", "loyalty", "free_to_leave", &["Leaving at the end of your contract is free of charge"]),
     hard("web", "cancellation", "cancellation_notice", &["ends 30 days later"]),
+    hard("web", "router-finance", "router_finance_apr", &["a representative 9.9% APR", "get 20% off"]),
+    hard("web", "router-finance", "finance_decision", &["We decide on most applications in about two hours"]),
 ];
 
 /// The planted problems, one root cause each: (kind, channel, fact).
