@@ -192,7 +192,7 @@ impl Topic {
             // PLANTED (hygiene): a promise the map forbids.
             (Self::Loyalty, Web) => "Renew at the end of your contract and get a 10 percent loyalty discount. Renewed contracts last a year, and your price is guaranteed for life.\n\nNew customers get 15% off their first 3 months.\n\nLeaving at the end of your contract is free of charge.",
             (Self::Router, Chat) => "Yes, you can spread the cost of a new router over 12 months at 9.9% APR (representative). We'll give you a decision within 2 hours.",
-            (Self::Router, Email) => "Router finance is charged at 9.9% APR representative (fixed). Representative example: borrowing £120 over 12 months costs £6.42 in interest. Missed payments add a 2% late fee. You'll have a decision within 120 minutes.",
+            (Self::Router, Email) => "Router finance is charged at 9.9% APR representative (fixed). Representative example: borrowing £120 over 12 months costs £6.42 in interest. Missed payments add a 2% late fee. Most applications are approved within 120 minutes.",
             (Self::Router, Web) => "Spread the cost of a router upgrade over 12 months at a representative 9.9% APR (fixed).\n\nWe decide on most applications in about two hours.\n\nTrade in your old router and get 20% off.",
             (Self::Faults, Chat) => "I'm sorry your broadband isn't working. I've opened case {case} for you, and our technical team will email you within 24 hours.",
             (Self::Faults, Email) => "I'm sorry your broadband isn't working. Please restart your router; if that doesn't help, reply with your account number and we'll look into it.",

@@ -90,6 +90,15 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
         .filter(|(_, a)| strongest >= Anchor::Sentence && *a >= Anchor::Sentence && *a < strongest)
         .map(|(f, _)| f.clone())
         .collect();
+    // A two-part question ("spread the cost … and how quickly will I get a
+    // decision?") ties the other part's values too ("over 12 months"): when
+    // the map's value is stated untied beside them ("approved within 2
+    // hours"), that is the answer to this part, not a wrong one.
+    let untied_agreeing = if strongest == Anchor::Question {
+        placed.iter().find(|(f, a)| *a == Anchor::Sole && expected.agrees(&f.value)).map(|(f, _)| f.clone())
+    } else {
+        None
+    };
     let mut candidates: Vec<Found> = placed.into_iter().filter(|(_, a)| *a == strongest).map(|(f, _)| f).collect();
     if strongest < Anchor::Nearby {
         // Not tied by name: an amount charged per another unit ("9p per
@@ -106,6 +115,9 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
         if let Some(whole_week) = union_of(expected, text, &candidates) {
             return Judgement::Correct { found: whole_week, anchor: strongest };
         }
+    }
+    if let Some(hit) = untied_agreeing {
+        return Judgement::Correct { found: hit, anchor: Anchor::Sole };
     }
     // An untied value that disagrees is probably another thing: no finding,
     // when the fact has a subject or a question that could have tied it.

@@ -76,7 +76,7 @@ const HARD: &[Hard] = &[
     hard("email", "loyalty", "free_to_leave", &["There's no exit fee if you leave"]),
     hard("email", "cancellation", "cancellation_notice", &["30 days' notice"]),
     hard("email", "router-finance", "router_finance_apr", &["9.9% APR representative (fixed)", "a 2% late fee"]),
-    hard("email", "router-finance", "finance_decision", &["within 120 minutes"]),
+    hard("email", "router-finance", "finance_decision", &["approved within 120 minutes", "over 12 months costs"]),
     // Help centre
     hard(
         "web",
