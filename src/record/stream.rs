@@ -29,10 +29,8 @@ pub struct RunTail {
 
 /// The record's lines, decoded; knows nothing of superseded records.
 struct Lines<R> {
-    reader: R,
     shown: String,
-    buf: Vec<u8>,
-    line: usize,
+    feed: Feed<R>,
     /// The first header seen (a resumed run appends more; the first names the run).
     header: Option<Header>,
     end: Option<End>,
@@ -42,8 +40,29 @@ struct Lines<R> {
     torn_tail: bool,
     error: Option<ReadError>,
     done: bool,
+}
+
+/// Where decoded lines come from: read and decoded here, or on threads of
+/// their own ([`super::prefetch`]).
+enum Feed<R> {
+    Here(Reading<R>),
+    Away(super::prefetch::Decoders),
+}
+
+/// One line of the record as read: its number and, unless it was blank or
+/// picked out unread, what it decoded to.
+pub(super) struct Read {
+    pub line: usize,
+    pub decoded: Option<Result<Record, String>>,
+}
+
+/// Reading the record line by line.
+pub(super) struct Reading<R> {
+    reader: R,
+    pub buf: Vec<u8>,
+    line: usize,
     /// Skip HTTP headers and bodies (`lean.rs`).
-    lean: bool,
+    pub lean: bool,
     /// Which exchanges (by `seq`) to decode at all; see [`RunStream::only`].
     keep: Option<Keep>,
     /// Bodies and chunks read so far, which later lines may repeat by hash.
@@ -64,39 +83,75 @@ pub(crate) fn exchange_seq(line: &[u8]) -> Option<u64> {
     std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
+/// Decodes one line: lean, or with bodies resolved against `bodies`.
+pub(super) fn decode(bytes: &[u8], lean: bool, bodies: &mut Store) -> Result<Record, String> {
+    let decoded = if lean {
+        super::lean::decoding(|| super::decode::line(bytes))
+    } else {
+        bodies.decoding(|| super::decode::line(bytes))
+    };
+    decoded.map_err(|e| e.to_string())
+}
+
+impl<R: BufRead> Reading<R> {
+    /// Reads the next line into `buf`: its number, and whether to decode
+    /// it (not when blank or not picked). None at the end.
+    pub fn next_raw(&mut self) -> Option<std::io::Result<(usize, bool)>> {
+        self.buf.clear();
+        match self.reader.read_until(b'\n', &mut self.buf) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(e) => return Some(Err(e)),
+        }
+        self.line += 1;
+        if self.buf.iter().all(u8::is_ascii_whitespace) {
+            return Some(Ok((self.line, false)));
+        }
+        if let (Some(keep), Some(seq)) = (self.keep.as_mut(), exchange_seq(&self.buf)) {
+            if !keep(seq, self.buf.len()) {
+                return Some(Ok((self.line, false)));
+            }
+        }
+        Some(Ok((self.line, true)))
+    }
+
+    /// The next line, decoded here.
+    fn next(&mut self) -> Option<std::io::Result<Read>> {
+        Some(self.next_raw()?.map(|(line, wanted)| Read {
+            line,
+            decoded: wanted.then(|| decode(&self.buf, self.lean, &mut self.bodies)),
+        }))
+    }
+
+    /// Decoding bodies by hash needs every line in order: such a reading
+    /// can be decoded on one thread only.
+    pub fn store(&mut self) -> Store {
+        std::mem::take(&mut self.bodies)
+    }
+}
+
 impl<R: BufRead> Lines<R> {
     /// The next exchange record in the file, or None at its end or on an error.
     fn next_exchange(&mut self) -> Option<Exchange> {
         while !self.done {
-            self.buf.clear();
-            match self.reader.read_until(b'\n', &mut self.buf) {
-                Ok(0) => {
+            let read = match &mut self.feed {
+                Feed::Here(reading) => reading.next(),
+                Feed::Away(decoders) => decoders.next(),
+            };
+            let read = match read {
+                None => {
                     self.done = true;
                     self.torn_tail = self.pending.take().is_some();
                     break;
                 }
-                Ok(_) => {}
-                Err(source) => return self.fail(ReadError::Io { path: self.shown.clone(), source }),
-            }
-            self.line += 1;
+                Some(Ok(read)) => read,
+                Some(Err(source)) => return self.fail(ReadError::Io { path: self.shown.clone(), source }),
+            };
             if let Some((line, message)) = self.pending.take() {
                 // A bad line followed by more lines is corruption, not a torn tail.
                 return self.fail(ReadError::Bad { path: self.shown.clone(), line, message });
             }
-            if self.buf.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            if let (Some(keep), Some(seq)) = (self.keep.as_mut(), exchange_seq(&self.buf)) {
-                if !keep(seq, self.buf.len()) {
-                    continue;
-                }
-            }
-            let decoded = if self.lean {
-                super::lean::decoding(|| super::decode::line(&self.buf))
-            } else {
-                let buf = &self.buf;
-                self.bodies.decoding(|| super::decode::line(buf))
-            };
+            let Some(decoded) = read.decoded else { continue };
             match decoded {
                 Ok(Record::Header(h)) if h.schema > SCHEMA => {
                     return self.fail(ReadError::Schema { path: self.shown.clone(), found: h.schema })
@@ -107,7 +162,7 @@ impl<R: BufRead> Lines<R> {
                 Ok(Record::Exchange(x)) => return Some(*x),
                 Ok(Record::LateCallback(c)) => self.late.entry(c.channel.clone()).or_default().add(&c),
                 Ok(Record::End(e)) => self.end = Some(e),
-                Err(e) => self.pending = Some((self.line, e.to_string())),
+                Err(message) => self.pending = Some((read.line, message)),
             }
         }
         None
@@ -158,11 +213,10 @@ impl<R: BufRead> RunStream<R> {
     }
 
     fn with(reader: R, shown: &str, lean: bool, keep: Option<Keep>) -> Result<Self, ReadError> {
+        let reading = Reading { reader, buf: Vec::with_capacity(8192), line: 0, lean, keep, bodies: Store::default() };
         let mut lines = Lines {
-            reader,
             shown: shown.to_string(),
-            buf: Vec::with_capacity(8192),
-            line: 0,
+            feed: Feed::Here(reading),
             header: None,
             end: None,
             late: Default::default(),
@@ -170,9 +224,6 @@ impl<R: BufRead> RunStream<R> {
             torn_tail: false,
             error: None,
             done: false,
-            lean,
-            keep,
-            bodies: Store::default(),
         };
         let mut early = VecDeque::new();
         while lines.header.is_none() {
@@ -186,6 +237,20 @@ impl<R: BufRead> RunStream<R> {
         }
         let header = lines.header.take().ok_or_else(|| ReadError::NoHeader { path: shown.to_string() })?;
         Ok(RunStream { lines, header, early, held: HashMap::new(), read: 0, last: VecDeque::new() })
+    }
+
+    /// Reads and decodes the rest of the record on threads of their own
+    /// (`prefetch.rs`), at most `decoders` decoding at once; the
+    /// exchanges still come in record order, `batch` lines at a time.
+    pub(super) fn decode_away(&mut self, decoders: usize, batch: usize)
+    where
+        R: Send + 'static,
+    {
+        if matches!(self.lines.feed, Feed::Here(_)) {
+            let placeholder = Feed::Away(super::prefetch::Decoders::none());
+            let Feed::Here(reading) = std::mem::replace(&mut self.lines.feed, placeholder) else { return };
+            self.lines.feed = Feed::Away(super::prefetch::Decoders::start(reading, decoders, batch));
+        }
     }
 
     /// The run's (first) header.

@@ -82,3 +82,37 @@ async fn repeated_bodies_are_recorded_once_and_read_back_whole() {
         }
     }
 }
+
+/// The analysis decodes on several threads (`record::Prefetch`): on a real
+/// run, in batches small enough to cross many batch boundaries, it judges
+/// exactly as reading the run on one thread does, and a whole (not lean)
+/// record, whose bodies refer to earlier lines, reads back the same too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decoding_on_threads_judges_a_real_run_as_one_thread_does() {
+    use touchpoint::analysis::{analyze, analyze_stream, AnalyzeOptions};
+    use touchpoint::record::{reader, Prefetch};
+    let demo =
+        touchpoint::demo::start(([127, 0, 0, 1], 0).into(), touchpoint::demo::DemoConfig { seed: 7, time_scale: 0.1 })
+            .await
+            .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let suite = common::load(&common::example_suite());
+    let result = common::run(suite.clone(), common::options(out.path(), &demo.url())).await;
+    assert!(result.exchanges > 20, "{} exchanges", result.exchanges);
+    let options = AnalyzeOptions::default();
+
+    let one = analyze(&suite, &reader::read_lean(&result.dir).unwrap(), &options);
+    let mut threads = Prefetch::with(reader::open_lean(&result.dir).unwrap(), 3, 4);
+    let header = threads.header().clone();
+    let analysed = analyze_stream(&suite, &header, threads.by_ref(), &options);
+    let (_, tail) = threads.finish().unwrap();
+    let both = [one, analysed.finish(&tail)].map(|v| serde_json::to_string_pretty(&v).unwrap());
+    assert!(both[0] == both[1], "the verdicts differ");
+    assert!(both[0].contains("\"findings\""));
+
+    let whole = read_run(&result.dir).unwrap();
+    let mut threads = Prefetch::with(reader::open(&result.dir).unwrap(), 3, 4);
+    let read: Vec<_> = threads.by_ref().collect();
+    assert!(read == whole.exchanges, "whole records read back the same");
+    assert!(read.iter().flat_map(|x| &x.http).any(|h| h.body.is_some()));
+}
