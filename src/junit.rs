@@ -37,9 +37,10 @@ pub fn write_junit(verdict: &Verdict, out: &mut impl Write) -> io::Result<()> {
     )?;
     for (group, checks) in &groups {
         let failed = checks.iter().filter(|c| !c.passed).count();
+        let skipped = checks.iter().filter(|c| c.folded_into.is_some()).count();
         writeln!(
             out,
-            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="0" time="{:.3}">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="{skipped}" time="{:.3}">"#,
             attr(group),
             checks.len(),
             failed,
@@ -62,6 +63,17 @@ fn write_case(
 ) -> io::Result<()> {
     let time = check.time_ms.map(|ms| format!(r#" time="{:.3}""#, ms / 1000.0)).unwrap_or_default();
     write!(out, r#"    <testcase name="{}" classname="{}"{time}"#, attr(&check.name), attr(&check.class))?;
+    if let Some(into) = &check.folded_into {
+        // One failing case per root cause: this one is counted by another finding.
+        let message = match by_id.get(into.as_str()) {
+            Some(f) => format!("counted once, as finding {into}: {}", f.summary),
+            None => format!("counted once, as finding {into}"),
+        };
+        writeln!(out, ">")?;
+        writeln!(out, r#"      <skipped message="{}"/>"#, attr(&message))?;
+        writeln!(out, "    </testcase>")?;
+        return Ok(());
+    }
     let findings: Vec<&Finding> = check.findings.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
     let (failing, notes): (Vec<&Finding>, Vec<&Finding>) =
         findings.into_iter().partition(|f| f.severity >= verdict.fail_on);

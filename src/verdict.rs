@@ -21,7 +21,19 @@ use std::str::FromStr;
 /// cause (no `question`). Readers of schema 1 need no change: every new
 /// field is optional. Re-analyse a recorded run (`touchpoint analyze`) to
 /// get a schema-2 verdict; the run record itself is unchanged.
-pub const SCHEMA_VERSION: u32 = 2;
+///
+/// 3: one finding per root cause — a channel disagreement that wrong facts
+/// explain is no longer a finding of its own (the wrong-fact summary names
+/// the channels that disagree; the consistency check carries `folded_into`
+/// and JUnit marks it skipped); a check's `passed` follows the final
+/// severity of the findings it links. Matrix rows have a cell for every
+/// channel × segment column, each empty cell saying why (`empty`:
+/// `not_asked`, `no_usable_reply`, `not_stated`, `not_checked`) and
+/// counting replies that were missing or empty (`no_reply`; an empty reply
+/// is no longer counted in `not_stated`). Readers of schema 2: a cell with
+/// no values is not an answer; every new field is optional. Re-analyse a
+/// recorded run (`touchpoint analyze`) to get a schema-3 verdict.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -607,6 +619,41 @@ pub struct MatrixCell {
     /// Distinct values by meaning, most frequent first.
     pub values: Vec<ValueCount>,
     pub not_stated: u64,
+    /// Times the question was asked here without a usable reply (every
+    /// attempt failed, or the reply was empty).
+    #[serde(default)]
+    pub no_reply: u64,
+    /// Why the cell shows no value; None when it has values (or in a
+    /// verdict written before the reason was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty: Option<EmptyCell>,
+}
+
+/// Why a matrix cell has no value, never left for the reader to guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmptyCell {
+    /// The question was never asked on this channel to this segment.
+    NotAsked,
+    /// Asked, but every exchange failed or came back empty.
+    NoUsableReply,
+    /// Asked and answered; no answer stated the fact.
+    NotStated,
+    /// Asked, but nothing about the company was learned: the step was not
+    /// sent (the run stopped, its budget ran out) or the suite made it fail.
+    NotChecked,
+}
+
+impl EmptyCell {
+    /// The words a report shows in the cell.
+    pub fn label(self) -> &'static str {
+        match self {
+            EmptyCell::NotAsked => "not asked",
+            EmptyCell::NoUsableReply => "no usable reply",
+            EmptyCell::NotStated => "not stated",
+            EmptyCell::NotChecked => "not checked",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -672,6 +719,12 @@ pub struct Check {
     /// Findings at or above `fail_on` make it fail; lower ones are notes.
     pub findings: Vec<String>,
     pub time_ms: Option<f64>,
+    /// What this check saw is counted by another finding (one finding per
+    /// root cause): channels that disagree because one of them states a
+    /// wrong fact are that wrong-fact finding. The check then neither fails
+    /// nor passes on its own: JUnit marks it skipped, naming the finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folded_into: Option<String>,
 }
 
 impl Verdict {

@@ -95,6 +95,7 @@ impl Book {
                 passed: true,
                 findings: Vec::new(),
                 time_ms: None,
+                folded_into: None,
             });
             let refused = c.stats.invalid_signature;
             if refused > 0 && c.verified == 0 {

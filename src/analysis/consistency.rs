@@ -16,7 +16,7 @@ use super::evidence;
 use super::finding::{self, Findings, Key};
 use super::Context;
 use crate::fact::FactValue;
-use crate::verdict::{Check, Evidence, FindingKind, MatrixCell, MatrixRow, ValueCount};
+use crate::verdict::{Check, EmptyCell, Evidence, FindingKind, MatrixCell, MatrixRow, ValueCount};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::rc::Rc;
@@ -49,6 +49,10 @@ fn agree(a: &FactValue, b: &FactValue) -> bool {
 struct Classes {
     list: Vec<Class>,
     not_stated: u64,
+    /// Asked without a usable reply (failed or empty).
+    no_reply: u64,
+    /// Asked, but not sent or made to fail by the suite: nothing learned.
+    not_checked: u64,
     /// Values beyond `MAX_CLASSES`.
     overflow: u64,
 }
@@ -123,9 +127,9 @@ pub struct Matrix<'a> {
 }
 
 /// Per question and fact: each channel that consistently gave one value,
-/// and whether that value matches the map. Lets a wrong-fact summary say
-/// "the map and the other channels say 30 days".
-pub type ChannelValues<'a> = HashMap<(&'a str, &'a str), Vec<(&'a str, Option<bool>)>>;
+/// whether that value matches the map, and the value as shown. Lets a
+/// wrong-fact summary say "the map, Live chat and Help centre say 30 days".
+pub type ChannelValues<'a> = HashMap<(&'a str, &'a str), Vec<(&'a str, Option<bool>, String)>>;
 
 /// The matrix's share of the verdict.
 pub struct Outcome<'a> {
@@ -167,6 +171,19 @@ impl<'a> Matrix<'a> {
         self.repeats.entry(key).or_insert_with(|| (at.segment, Classes::default())).1.add(stated, rank, &mut example);
     }
 
+    /// Records that `fact` was asked for here and nothing could be read:
+    /// no usable reply, or (`checked` false) nothing learned about the
+    /// company at all. The cell then says why it is empty.
+    pub fn unanswered(&mut self, at: &Seen<'a>, fact: &'a str, checked: bool) {
+        let cell = CellKey { question: at.question, fact, channel: at.channel, segment: at.segment };
+        let classes = self.cells.entry(cell).or_default();
+        if checked {
+            classes.no_reply += 1;
+        } else {
+            classes.not_checked += 1;
+        }
+    }
+
     /// Turns what was seen into matrix rows, consistency findings and checks.
     pub fn finish(self, ctx: &Context<'a>, findings: &mut Findings<'a>) -> Outcome<'a> {
         let fail_on = ctx.options.fail_on;
@@ -206,6 +223,8 @@ impl<'a> Matrix<'a> {
             unstable_ids.entry((k.question, k.fact, k.channel)).or_default().push(i);
         }
 
+        // Every column of the matrix, so a cell never asked says so.
+        let columns: std::collections::BTreeSet<(&str, &str)> = cells.keys().map(|k| (k.channel, k.segment)).collect();
         let mut rows: BTreeMap<(&str, &str), Vec<(CellKey<'a>, Classes)>> = BTreeMap::new();
         for (k, c) in cells {
             rows.entry((k.question, k.fact)).or_default().push((k, c));
@@ -214,7 +233,8 @@ impl<'a> Matrix<'a> {
         for ((question, fact), mut cells) in rows {
             cells.sort_by(|a, b| a.0.cmp(&b.0));
             let mut by_channel: BTreeMap<&str, Vec<&(CellKey<'a>, Classes)>> = BTreeMap::new();
-            for cell in &cells {
+            // Cells where nothing was read have nothing to compare.
+            for cell in cells.iter().filter(|(_, c)| !c.list.is_empty() || c.not_stated > 0 || c.overflow > 0) {
                 by_channel.entry(cell.0.channel).or_default().push(cell);
             }
             let mut stable: Vec<(Vec<&str>, &Class)> = Vec::new();
@@ -265,11 +285,26 @@ impl<'a> Matrix<'a> {
                     fail_on,
                 ));
             }
-            out.channel_values
-                .insert((question, fact), stable.iter().map(|(chs, c)| (chs[0], c.matches_map)).collect());
+            out.channel_values.insert(
+                (question, fact),
+                stable.iter().map(|(chs, c)| (chs[0], c.matches_map, c.display.clone())).collect(),
+            );
             let channels = group(stable);
             let mut ids = Vec::new();
-            if channels.len() > 1 {
+            // One finding per root cause: channels that disagree only because
+            // some of them state a wrong fact are those wrong-fact findings
+            // (their summaries name the channels that disagree).
+            let folded_into = if channels.len() > 1 {
+                explained_by_wrong_facts(
+                    findings,
+                    question,
+                    fact,
+                    channels.iter().map(|(chs, c)| (chs.as_slice(), c.matches_map)),
+                )
+            } else {
+                None
+            };
+            if channels.len() > 1 && folded_into.is_none() {
                 let mut key = Key::new(FindingKind::ChannelDisagreement);
                 (key.question, key.fact) = (Some(question), Some(fact));
                 let i = record(ctx, findings, key, None, &channels);
@@ -290,17 +325,56 @@ impl<'a> Matrix<'a> {
                 ));
                 ids.push(i);
             }
-            out.checks.push(check(
+            let mut same = check(
                 format!("{question} · {fact}: every channel gives the same answer"),
                 question,
                 fact,
                 ids.iter().map(|&i| &findings.list[i]),
                 fail_on,
-            ));
-            out.rows.push(row(ctx, question, fact, &cells));
+            );
+            same.folded_into = folded_into.map(|i| findings.list[i].id.clone());
+            out.checks.push(same);
+            out.rows.push(row(ctx, question, fact, &cells, &columns));
         }
         out
     }
+}
+
+/// The wrong-fact finding a channel disagreement is part of, when wrong
+/// facts explain it whole: the map has a value, every channel that differs
+/// from it has a wrong-fact finding for this question and fact, and every
+/// other channel matches the map. Several wrong channels: the most severe
+/// finding, then the first channel by key. None when the disagreement is a
+/// problem of its own (the map's value unreadable, values the map accepts
+/// that still differ, a value too weakly tied to the fact to be called wrong).
+fn explained_by_wrong_facts<'a: 'c, 'c>(
+    findings: &Findings<'a>,
+    question: &'a str,
+    fact: &'a str,
+    channels: impl Iterator<Item = (&'c [&'a str], Option<bool>)>,
+) -> Option<usize> {
+    let mut wrong: Vec<usize> = Vec::new();
+    for (chs, matches_map) in channels {
+        match matches_map {
+            Some(true) => {}
+            Some(false) => {
+                for &ch in chs {
+                    let key = Key {
+                        channel: Some(ch),
+                        question: Some(question),
+                        fact: Some(fact),
+                        ..Key::new(FindingKind::WrongFact)
+                    };
+                    wrong.push(findings.find(&key)?);
+                }
+            }
+            None => return None,
+        }
+    }
+    wrong.into_iter().min_by(|&a, &b| {
+        let (a, b) = (&findings.list[a], &findings.list[b]);
+        b.severity.cmp(&a.severity).then_with(|| a.key.channel.cmp(&b.key.channel))
+    })
 }
 
 /// Groups labelled values by meaning: `[(["new"], 14 days), (["loyal", "vip"], 30 days)]`.
@@ -365,13 +439,20 @@ fn check<'f>(
         passed,
         findings: ids,
         time_ms: None,
+        folded_into: None,
     }
 }
 
-fn row(ctx: &Context<'_>, question: &str, fact: &str, cells: &[(CellKey<'_>, Classes)]) -> MatrixRow {
+fn row(
+    ctx: &Context<'_>,
+    question: &str,
+    fact: &str,
+    cells: &[(CellKey<'_>, Classes)],
+    columns: &std::collections::BTreeSet<(&str, &str)>,
+) -> MatrixRow {
     let overflow = cells.iter().any(|(_, c)| c.overflow > 0);
     let mut all: Vec<&Class> = Vec::new();
-    let cells: Vec<MatrixCell> = cells
+    let mut cells: Vec<MatrixCell> = cells
         .iter()
         .map(|(k, c)| {
             let mut values: Vec<ValueCount> = c
@@ -388,14 +469,38 @@ fn row(ctx: &Context<'_>, question: &str, fact: &str, cells: &[(CellKey<'_>, Cla
                     all.push(v);
                 }
             }
+            let empty = values.is_empty().then(|| {
+                if c.not_stated > 0 {
+                    EmptyCell::NotStated
+                } else if c.no_reply > 0 {
+                    EmptyCell::NoUsableReply
+                } else {
+                    EmptyCell::NotChecked
+                }
+            });
             MatrixCell {
                 channel: k.channel.to_string(),
                 segment: k.segment.to_string(),
                 values,
                 not_stated: c.not_stated,
+                no_reply: c.no_reply,
+                empty,
             }
         })
         .collect();
+    for &(channel, segment) in columns {
+        if !cells.iter().any(|c| c.channel == channel && c.segment == segment) {
+            cells.push(MatrixCell {
+                channel: channel.to_string(),
+                segment: segment.to_string(),
+                values: Vec::new(),
+                not_stated: 0,
+                no_reply: 0,
+                empty: Some(EmptyCell::NotAsked),
+            });
+        }
+    }
+    cells.sort_by(|a, b| (&a.channel, &a.segment).cmp(&(&b.channel, &b.segment)));
     MatrixRow {
         question: question.to_string(),
         fact: fact.to_string(),
@@ -412,5 +517,47 @@ pub fn join_and(items: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::Severity;
+
+    fn wrong<'a>(findings: &mut Findings<'a>, channel: &'a str, severity: Severity) -> usize {
+        let key = Key {
+            channel: Some(channel),
+            question: Some("refund-policy"),
+            fact: Some("refund_window"),
+            ..Key::new(FindingKind::WrongFact)
+        };
+        findings.record(key, severity, None, 0, || None)
+    }
+
+    #[test]
+    fn a_disagreement_that_wrong_facts_explain_is_folded_into_the_worst() {
+        let mut findings = Findings::new(3);
+        let chat = wrong(&mut findings, "chat", Severity::High);
+        let email = wrong(&mut findings, "email", Severity::Critical);
+        let groups: [(&[&str], Option<bool>); 3] =
+            [(&["web"], Some(true)), (&["chat"], Some(false)), (&["email"], Some(false))];
+        let into = explained_by_wrong_facts(&findings, "refund-policy", "refund_window", groups.into_iter());
+        assert_eq!(into, Some(email), "the most severe wrong fact, not {chat}");
+    }
+
+    #[test]
+    fn a_disagreement_wrong_facts_do_not_explain_stays_its_own_finding() {
+        let mut findings = Findings::new(3);
+        wrong(&mut findings, "email", Severity::High);
+        // The map's value could not be read: nothing was judged wrong.
+        let unjudged: [(&[&str], Option<bool>); 2] = [(&["web"], None), (&["email"], Some(false))];
+        assert_eq!(explained_by_wrong_facts(&findings, "refund-policy", "refund_window", unjudged.into_iter()), None);
+        // A channel differs from the map without a wrong-fact finding of its own.
+        let unfound: [(&[&str], Option<bool>); 2] = [(&["web"], Some(false)), (&["email"], Some(false))];
+        assert_eq!(explained_by_wrong_facts(&findings, "refund-policy", "refund_window", unfound.into_iter()), None);
+        // Values the map accepts that still differ between channels.
+        let accepted: [(&[&str], Option<bool>); 2] = [(&["web"], Some(true)), (&["chat"], Some(true))];
+        assert_eq!(explained_by_wrong_facts(&findings, "refund-policy", "refund_window", accepted.into_iter()), None);
     }
 }

@@ -264,6 +264,11 @@ impl<'a> Findings<'a> {
         folded
     }
 
+    /// The finding recorded under `key`, if any.
+    pub fn find(&self, key: &Key<'a>) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
     pub fn get_mut(&mut self, i: usize) -> &mut Acc<'a> {
         &mut self.list[i]
     }

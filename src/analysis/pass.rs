@@ -184,6 +184,25 @@ impl<'c, 'a> Pass<'c, 'a> {
     /// not-stated counts.
     fn facts(&mut self, at: &At<'_, 'a>, linked: &mut Vec<usize>) -> (Vec<FactCheck>, usize, usize) {
         let (ctx, x) = (self.ctx, at.x);
+        let seen = at.base.question.map(|question| Seen {
+            question,
+            channel: at.base.channel.unwrap_or_default(),
+            segment: at.segment,
+            persona: at.persona,
+        });
+        let usable = at.answer.as_deref().filter(|a| !a.trim().is_empty());
+        if let (Some(seen), None) = (&seen, usable) {
+            // The matrix cell says why it has no value: nothing usable came,
+            // or nothing about the company was learned (not sent, the suite's fault).
+            let checked = !x.error.as_ref().is_some_and(|e| {
+                matches!(e.kind, ErrorKind::Suite | ErrorKind::Interrupted | ErrorKind::Budget | ErrorKind::Stopped)
+            });
+            for fact_id in &x.expects {
+                if let Some((&fact_id, _)) = ctx.facts.get_key_value(fact_id.as_str()) {
+                    self.matrix.unanswered(seen, fact_id, checked);
+                }
+            }
+        }
         let Some(answer) = at.answer.as_deref() else {
             // No reply: the error finding says so; no fact noise on top.
             return (Vec::new(), 0, 0);
@@ -230,14 +249,8 @@ impl<'c, 'a> Pass<'c, 'a> {
                 }
                 linked.push(i);
             }
-            if let Some(question) = at.base.question {
-                let seen = Seen {
-                    question,
-                    channel: at.base.channel.unwrap_or_default(),
-                    segment: at.segment,
-                    persona: at.persona,
-                };
-                self.matrix.observe(&seen, fact_id, stated.as_ref(), evidence::rank(x), |span| {
+            if let (Some(seen), Some(_)) = (&seen, usable) {
+                self.matrix.observe(seen, fact_id, stated.as_ref(), evidence::rank(x), |span| {
                     evidence::from_answer(x, answer, Some(span))
                 });
             }
@@ -411,6 +424,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             passed,
             findings: ids.clone(),
             time_ms: x.latency_ms().map(|(_, hi)| hi),
+            folded_into: None,
         });
         ids
     }
@@ -462,6 +476,7 @@ impl<'c, 'a> Pass<'c, 'a> {
                 refold(ids, &folded);
             }
         }
+        settle_checks(&mut self.checks, &mut self.counts, ctx.options.fail_on, &findings);
         let verdict = Verdict {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -494,6 +509,37 @@ impl<'c, 'a> Pass<'c, 'a> {
         };
         let verdict = Verdict { fix_first: super::priority::rank(ctx, &verdict), ..verdict };
         super::Analysed { verdict, last_us: self.last_us, callbacks: self.callbacks }
+    }
+}
+
+/// A check fails exactly when it links a finding at or above `fail_on`,
+/// judged on the findings as they end: a finding's severity can rise
+/// after a check linked it (a later occurrence at a moment of truth, a
+/// "not stated" folded into a fallback), and a check must never pass
+/// while JUnit shows its finding as a failure, or fail on a finding
+/// that is no longer there. A check folded into another finding neither
+/// passes nor fails on its own account (it counts as passed).
+fn settle_checks(
+    checks: &mut [Check],
+    counts: &mut Counts,
+    fail_on: crate::verdict::Severity,
+    findings: &[crate::verdict::Finding],
+) {
+    let severity: HashMap<&str, crate::verdict::Severity> =
+        findings.iter().map(|f| (f.id.as_str(), f.severity)).collect();
+    for c in checks {
+        let passed = c.folded_into.is_some()
+            || c.findings.iter().all(|id| severity.get(id.as_str()).map_or(true, |&s| s < fail_on));
+        if passed != c.passed {
+            c.passed = passed;
+            if passed {
+                counts.checks_passed += 1;
+                counts.checks_failed = counts.checks_failed.saturating_sub(1);
+            } else {
+                counts.checks_failed += 1;
+                counts.checks_passed = counts.checks_passed.saturating_sub(1);
+            }
+        }
     }
 }
 

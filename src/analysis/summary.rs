@@ -2,7 +2,7 @@
 //! a contact-centre manager, and the terminal summary of a verdict.
 
 use super::consistency::ChannelValues;
-use super::finding::Acc;
+use super::finding::{Acc, Key};
 use super::sla::human_ms;
 use super::Context;
 use crate::fact::FactKind;
@@ -181,11 +181,17 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
     let times = if acc.occurrences > 1 { format!(" Seen {} times.", acc.occurrences) } else { String::new() };
     let sentence = match k.kind {
         FindingKind::WrongFact => {
-            let others = others_agree(channel_values, k.question, k.fact, k.channel);
-            let who = if others { "the map and the other channels say" } else { "the map says" };
             let claim = k.fact.map_or_else(|| format!("{fact} is {found}"), |f| ctx.fact_claim(f, found));
             let expected = k.fact.and_then(|f| ctx.map_value(f)).unwrap_or_else(|| expected.to_string());
-            format!("{channel} says {claim}{asked}; {who} {expected}.")
+            let (agree, differ) = others(ctx, channel_values, k);
+            let who = if agree.is_empty() {
+                "the map says".to_string()
+            } else {
+                let mut names = vec!["the map".to_string()];
+                names.extend(agree);
+                format!("{} say", super::consistency::join_and(&names))
+            };
+            format!("{channel} says {claim}{asked}; {who} {expected}{differ}.")
         }
         FindingKind::NotStated => {
             let expected = k.fact.and_then(|f| ctx.map_value(f)).unwrap_or_else(|| expected.to_string());
@@ -255,12 +261,34 @@ pub(crate) fn describe(ctx: &Context<'_>, acc: &Acc<'_>, channel_values: &Channe
     format!("{sentence}{times}")
 }
 
-/// Whether every other channel that answered consistently matches the map.
-fn others_agree(values: &ChannelValues<'_>, question: Option<&str>, fact: Option<&str>, channel: Option<&str>) -> bool {
-    let (Some(q), Some(f)) = (question, fact) else { return false };
-    let Some(list) = values.get(&(q, f)) else { return false };
-    let others: Vec<_> = list.iter().filter(|(c, _)| Some(*c) != channel).collect();
-    !others.is_empty() && others.iter().all(|(_, m)| *m == Some(true))
+/// The other channels of a wrong fact's question, by what they consistently
+/// said: those that match the map (named beside it), and the rest as a
+/// clause ("; Live chat says 10 days"), so the wrong-fact finding names
+/// every channel that disagrees — the disagreement is this finding, not
+/// another one (see `consistency.rs`).
+fn others(ctx: &Context<'_>, values: &ChannelValues<'_>, k: &Key<'_>) -> (Vec<String>, String) {
+    let (Some(q), Some(f)) = (k.question, k.fact) else { return (Vec::new(), String::new()) };
+    let Some(list) = values.get(&(q, f)) else { return (Vec::new(), String::new()) };
+    let mut agree = Vec::new();
+    let mut differ: Vec<(&str, Vec<String>)> = Vec::new();
+    for (c, matches, shown) in list.iter().filter(|(c, _, _)| Some(*c) != k.channel) {
+        if *matches == Some(true) {
+            agree.push(ctx.channel_mid(c));
+        } else {
+            match differ.iter_mut().find(|(v, _)| v == shown) {
+                Some((_, names)) => names.push(ctx.channel_mid(c)),
+                None => differ.push((shown, vec![ctx.channel_mid(c)])),
+            }
+        }
+    }
+    let differ: String = differ
+        .into_iter()
+        .map(|(shown, names)| {
+            let verb = if names.len() == 1 { "says" } else { "say" };
+            format!("; {} {verb} {}", super::consistency::join_and(&names), ctx.value_phrase(f, shown))
+        })
+        .collect();
+    (agree, differ)
 }
 
 /// The terminal summary: the headline, the counts, the worst findings and

@@ -168,7 +168,7 @@ async fn inbound(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<(Stat
         from: SUPPORT_ADDRESS.to_owned(),
         to: sender.address.clone(),
         subject,
-        text: reply_body(&sender.first_name, &answer, &email.from, &email.text, received),
+        text: reply_body(&sender.first_name, &answer, &email.from, &sender.address, &email.text, received),
         auto_reply: false,
         received_at: String::new(), // stamped on delivery
     };

@@ -1,12 +1,25 @@
 //! What Acme Broadband's agents know, and how each channel words it.
 //!
-//! The intended facts (the journey map's truth) are: returns within 30 days,
-//! £29.99 a month with no setup fee, 0800 123 4567 and
-//! help@acme-broadband.example, Mon–Fri 8am–8pm, installation free within 5
-//! working days, 30 days' notice to cancel, 10% loyalty discount on an
-//! 18-month renewal. Channels word these differently where that is not wrong
-//! ("thirty days", "29.99 GBP", "+44 800 …"), and three inconsistencies are
-//! planted on purpose for touchpoint to find:
+//! The intended facts (the journey map's truth) are: returns within 30 days
+//! at https://acme-broadband.example/help/returns, £29.99 a month with no
+//! setup fee, the Acme Talk add-on at 53.35p a day, prices next changing on
+//! 1 April 2027, 0800 123 4567 and help@acme-broadband.example, Mon–Fri
+//! 8am–8pm and Sat 9am–noon, installation free within 5 working days, 30
+//! days' notice to cancel, 10% loyalty discount on a 12-month renewal, no
+//! fee to leave at the end of the contract, and router finance at 9.9% APR
+//! with a decision within 2 hours.
+//!
+//! Channels word these the hard way real contact centres do, and every such
+//! answer is correct (tests/it/demo/hard_answers.rs): "thirty days",
+//! "29.99 GBP", "£0.5335 per day", "9.9% APR (representative)",
+//! "within 120 minutes", "01/04/2027", "+44 (0)800 …
+//! (free …)", "(24/7 for faults)", "help [at] …", tracking queries and
+//! trailing slashes, "9am till noon; closed on Sundays", "1 year", "we don't
+//! charge an exit fee (£0)" — next to values of the same kind that are not
+//! the fact: another product's price, engineer slots, a new-customer offer,
+//! a business line, "You asked whether it's £20", and email's signature and
+//! footer (src/demo/letter.rs). Three inconsistencies are planted on purpose
+//! for touchpoint to find:
 //! - email says refunds within **14 days** (a wrong fact on one channel);
 //! - chat says installation within **10 working days** (chat disagrees with
 //!   web and email);
@@ -62,13 +75,15 @@ pub enum Topic {
     Installation,
     Cancelling,
     Loyalty,
+    /// Spreading the cost of a new router (finance at an APR).
+    Router,
     Faults,
     /// Anything else: a polite list of what the agent can help with.
     Fallback,
 }
 
 /// Every topic, in the order used for tie-breaks, the help index and search.
-pub const TOPICS: [Topic; 9] = [
+pub const TOPICS: [Topic; 10] = [
     Topic::Refunds,
     Topic::Pricing,
     Topic::Contact,
@@ -76,6 +91,7 @@ pub const TOPICS: [Topic; 9] = [
     Topic::Installation,
     Topic::Cancelling,
     Topic::Loyalty,
+    Topic::Router,
     Topic::Faults,
     Topic::Fallback,
 ];
@@ -95,6 +111,7 @@ impl Topic {
             Self::Installation => "installation",
             Self::Cancelling => "cancelling",
             Self::Loyalty => "loyalty",
+            Self::Router => "router",
             Self::Faults => "faults",
             Self::Fallback => "fallback",
         }
@@ -110,6 +127,7 @@ impl Topic {
             Self::Installation => "Installation",
             Self::Cancelling => "Cancelling your contract",
             Self::Loyalty => "Renewals and loyalty discount",
+            Self::Router => "Spread the cost of a new router",
             Self::Faults => "Broadband not working?",
             Self::Fallback => "How we can help",
         }
@@ -126,6 +144,8 @@ impl Topic {
             Self::Installation => &["install", "engineer", "set up", "setup", "activate"],
             Self::Cancelling => &["cancel", "leave", "notice", "terminate"],
             Self::Loyalty => &["renew", "renewal", "contract end", "discount", "loyalty"],
+            // Not "router" alone: returning the router is a refund question.
+            Self::Router => &["new router", "router upgrade", "spread the cost", "finance", "apr", "interest"],
             Self::Faults => &["broken", "not working", "fault", "no internet", "down", "outage"],
             Self::Fallback => &[],
         }
@@ -141,39 +161,45 @@ impl Topic {
     pub fn default_answer(self, channel: Channel) -> &'static str {
         use Channel::{Chat, Email, Web};
         match (self, channel) {
-            (Self::Refunds, Chat) => "You can return it within thirty days of delivery for a full refund.",
+            // HARD BUT CORRECT (each channel below): the map's values worded
+            // as contact centres write them, beside values of the same kind
+            // that are not the fact. None of them may be a finding.
+            (Self::Refunds, Chat) => "You can return it within thirty days of delivery for a full refund. Start your return at https://acme-broadband.example/help/returns/?utm_source=chat&utm_medium=assistant",
             // PLANTED: a wrong fact on one channel (the truth is 30 days).
-            (Self::Refunds, Email) => "You can return your equipment within 14 days of delivery for a full refund.",
-            (Self::Refunds, Web) => "Returns are accepted within 30 days of delivery.\n\nPack the router in its original box and we will email you a free returns label. Your refund is paid to your original payment method.",
-            (Self::Pricing, Chat) => "Our broadband costs £29.99 a month, and there's no setup fee.",
-            (Self::Pricing, Email) => "Our broadband plan costs 29.99 GBP per month, with no setup fee.",
-            (Self::Pricing, Web) => "Acme Fibre costs £29.99/mo. There is no setup fee.",
+            (Self::Refunds, Email) => "You can return your equipment within 14 days of delivery for a full refund. Start your return at https://acme-broadband.example/help/returns/ and we'll email you a free label.",
+            (Self::Refunds, Web) => "Returns are accepted within 30 days of delivery.\n\nPack the router in its original box and start your return at https://acme-broadband.example/help/returns?utm_source=help_centre to get a free returns label. Your refund is paid to your original payment method within 5 working days of the router reaching us.",
+            (Self::Pricing, Chat) => "Our broadband costs £29.99 a month, and there's no setup fee. Acme Talk (unlimited UK calls) is an extra 53.35p per day. Our prices next change on 01/04/2027.",
+            (Self::Pricing, Email) => "You asked whether it's £20 a month: our broadband plan costs 29.99 GBP per month, with no setup fee. The Acme Talk add-on is £0.5335 per day, and our prices next rise on 1st April 2027.",
+            (Self::Pricing, Web) => "Acme Fibre costs £29.99/mo. There is no setup fee.\n\nNeed more speed? Acme Fibre Max costs £39.99/mo.\n\nAdd Acme Talk for 53.35p/day.\n\nOur prices next change on April 1, 2027. This page was last updated on 12/11/2026.",
             // PLANTED (hygiene): markup in a text channel.
-            (Self::Contact, Chat) => "You can call us on <b>0800 123 4567</b> or email help@acme-broadband.example.",
-            (Self::Contact, Email) => "You can call us on +44 800 123 4567 or email help@acme-broadband.example.",
-            (Self::Contact, Web) => "Call us on 0800 123 4567 or email help@acme-broadband.example.",
-            (Self::Hours, Chat) => "Our team is available weekdays 8am to 8pm.",
+            (Self::Contact, Chat) => "You can call us free on <b>0800 123 4567</b> (24/7 for faults) or email help [at] acme-broadband.example.",
+            (Self::Contact, Email) => "You can call us on +44 (0)800 123 4567 (free from UK landlines and mobiles) or email help@acme-broadband.example.",
+            (Self::Contact, Web) => "Call us on 0800-123-4567 (free) or email help@acme-broadband.example.\n\nBusiness customers: call 0800 765 4321 or email business@acme-broadband.example.\n\nCalling from abroad? Dial +44 800 123 4567.",
+            (Self::Hours, Chat) => "Our team is available weekdays 8am to 8pm and Saturdays 9am till noon; we're closed on Sundays.",
             // PLANTED (hygiene): the template's placeholder was never filled in.
-            (Self::Hours, Email) => "Hi {{first_name}}, our customer care team is open Mon-Fri 8am-8pm.",
-            (Self::Hours, Web) => "Customer Care is open Monday to Friday, 08:00–20:00.",
+            (Self::Hours, Email) => "Hi {{first_name}}, our customer care team is open Mon-Fri 8am-8pm and Sat 9am-12pm (closed Sundays and bank holidays).",
+            (Self::Hours, Web) => "Customer Care is open Monday to Friday 08:00–20:00 and Saturday 09:00–12:00. We're closed on Sundays.\n\nEngineer appointments run 8am–1pm or 1pm–6pm, seven days a week.",
             // PLANTED: chat disagrees with web and email (the truth is 5 working days).
-            (Self::Installation, Chat) => "An engineer will install your broadband within 10 working days, and there's no charge for installation.",
-            (Self::Installation, Email) => "An engineer will install your broadband within 5 working days. Installation is free of charge.",
-            (Self::Installation, Web) => "Installation takes place within 5 working days of your order, and it is free of charge.",
+            (Self::Installation, Chat) => "An engineer will install your broadband within 10 working days, and there's no charge for installation. Our support team is here for you 7 days a week.",
+            (Self::Installation, Email) => "An engineer will install your broadband within five working days. Installation is free of charge (normally £60).",
+            (Self::Installation, Web) => "Installation takes place within 5 working days of your order, and it is free of charge.\n\nEngineer slots are 8am–1pm or 1pm–6pm, and your router arrives within 2 days.",
             (Self::Cancelling, Chat) => "You can cancel at any time with thirty days' notice.",
             (Self::Cancelling, Email) => "You can cancel at any time by giving us 30 days' notice.",
             (Self::Cancelling, Web) => "Tell us you want to leave and your contract ends 30 days later.",
-            (Self::Loyalty, Chat) => "When your contract ends you can renew for another eighteen months with a 10% loyalty discount.",
+            (Self::Loyalty, Chat) => "When your contract ends you can renew for another twelve months with a 10% loyalty discount. If you'd rather leave, we don't charge an exit fee (£0).",
             // PLANTED (hygiene): one customer's account quoted to everyone.
-            (Self::Loyalty, Email) => "Customers who renew receive a loyalty discount of ten per cent, and the new contract runs for 18 months. Your renewal quote for account AC-100234 is attached.",
+            (Self::Loyalty, Email) => "Customers who renew receive a loyalty discount of ten per cent, and the new contract runs for 1 year. There's no exit fee if you leave at the end of your contract. Your renewal quote for account AC-100234 is attached.",
             // PLANTED (hygiene): a promise the map forbids.
-            (Self::Loyalty, Web) => "Renew at the end of your contract and get a 10 percent loyalty discount. Renewed contracts last 18 months, and your price is guaranteed for life.",
+            (Self::Loyalty, Web) => "Renew at the end of your contract and get a 10 percent loyalty discount. Renewed contracts last a year, and your price is guaranteed for life.\n\nNew customers get 15% off their first 3 months.\n\nLeaving at the end of your contract is free of charge.",
+            (Self::Router, Chat) => "Yes, you can spread the cost of a new router over 12 months at 9.9% APR (representative). We'll give you a decision within 2 hours.",
+            (Self::Router, Email) => "Router finance is charged at 9.9% APR representative (fixed). Representative example: borrowing £120 over 12 months costs £6.42 in interest. Missed payments add a 2% late fee. Most applications are approved within 120 minutes.",
+            (Self::Router, Web) => "Spread the cost of a router upgrade over 12 months at a representative 9.9% APR (fixed).\n\nWe decide on most applications in about two hours.\n\nTrade in your old router and get 20% off.",
             (Self::Faults, Chat) => "I'm sorry your broadband isn't working. I've opened case {case} for you, and our technical team will email you within 24 hours.",
             (Self::Faults, Email) => "I'm sorry your broadband isn't working. Please restart your router; if that doesn't help, reply with your account number and we'll look into it.",
             (Self::Faults, Web) => "If your broadband isn't working, restart your router and wait two minutes.\n\nIf that doesn't help, start a chat with us: we'll open a case and our technical team will email you within 24 hours.",
-            (Self::Fallback, Chat) => "Sorry, I'm not sure I understood. I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals and faults. What would you like to know?",
-            (Self::Fallback, Email) => "I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals and faults. Just reply and let me know what you need.",
-            (Self::Fallback, Web) => "Browse our articles on returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals and faults.",
+            (Self::Fallback, Chat) => "Sorry, I'm not sure I understood. I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals, router finance and faults. What would you like to know?",
+            (Self::Fallback, Email) => "I can help with returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals, router finance and faults. Just reply and let me know what you need.",
+            (Self::Fallback, Web) => "Browse our articles on returns and refunds, prices, contact details, opening hours, installation, cancelling, renewals, router finance and faults.",
         }
     }
 }

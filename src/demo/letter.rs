@@ -62,20 +62,25 @@ pub(crate) fn question(subject: &str, text: &str) -> String {
     }
 }
 
-/// A reply as a person writes it: greeting, answer, signature, then the
-/// customer's email quoted below.
+/// A reply as a person writes it: greeting, answer, signature (with a direct
+/// line), a footer with other numbers, prices, a link and the customer's own
+/// address, then the customer's email quoted below: none of them is an
+/// answer, so none may be read as one.
 pub(crate) fn reply_body(
     first_name: &str,
     answer: &str,
     from: &str,
+    to: &str,
     original: &str,
     received: DateTime<Utc>,
 ) -> String {
     let date = received.format("%a, %-d %b %Y at %H:%M");
     let quoted: Vec<String> = original.lines().map(|line| format!("> {line}").trim_end().to_owned()).collect();
     format!(
-        "Hello {first_name},\n\n{answer}\n\nKind regards,\nPriya\nAcme Broadband Customer Care\n-- \n\
-         Acme Broadband Ltd · Call us on 0800 123 4567 · Registered in England 01234567\n\n\
+        "Hello {first_name},\n\n{answer}\n\nKind regards,\nPriya\nAcme Broadband Customer Care\nDirect line: 0333 000 1234\n-- \n\
+         Acme Broadband Ltd · Call us on 0800 123 4567 · Registered in England 01234567\n\
+         Calls to 0333 numbers cost up to 9p per minute. Manage your account at https://acme-broadband.example/account/\n\
+         This email was sent to {to}.\n\n\
          On {date}, {from} wrote:\n{}",
         quoted.join("\n")
     )

@@ -71,6 +71,8 @@ fn is_generic(word: &str) -> bool {
             | "time"
             | "times"
             | "period"
+            | "length"
+            | "duration"
             | "term"
             | "rate"
             | "address"

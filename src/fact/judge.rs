@@ -52,7 +52,9 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
         return text::judge(wanted, &spec, text, &reading, &subject, &asked);
     }
     let found = match expected {
-        FactValue::YesNo(_) => yesno::extract(text, &yes_no_keywords(&spec)),
+        FactValue::YesNo(_) => {
+            yesno::extract(text, &yes_no_keywords(&spec), yesno::about_free(&spec.keywords, &spec.subject))
+        }
         _ => extract(&spec, text, locale),
     };
     let placed: Vec<(Found, Anchor)> = found
@@ -88,6 +90,15 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
         .filter(|(_, a)| strongest >= Anchor::Sentence && *a >= Anchor::Sentence && *a < strongest)
         .map(|(f, _)| f.clone())
         .collect();
+    // A two-part question ("spread the cost … and how quickly will I get a
+    // decision?") ties the other part's values too ("over 12 months"): when
+    // the map's value is stated untied beside them ("approved within 2
+    // hours"), that is the answer to this part, not a wrong one.
+    let untied_agreeing = if strongest == Anchor::Question {
+        placed.iter().find(|(f, a)| *a == Anchor::Sole && expected.agrees(&f.value)).map(|(f, _)| f.clone())
+    } else {
+        None
+    };
     let mut candidates: Vec<Found> = placed.into_iter().filter(|(_, a)| *a == strongest).map(|(f, _)| f).collect();
     if strongest < Anchor::Nearby {
         // Not tied by name: an amount charged per another unit ("9p per
@@ -104,6 +115,9 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
         if let Some(whole_week) = union_of(expected, text, &candidates) {
             return Judgement::Correct { found: whole_week, anchor: strongest };
         }
+    }
+    if let Some(hit) = untied_agreeing {
+        return Judgement::Correct { found: hit, anchor: Anchor::Sole };
     }
     // An untied value that disagrees is probably another thing: no finding,
     // when the fact has a subject or a question that could have tied it.
@@ -251,11 +265,14 @@ fn replies(text: &str, sentence: &super::claims::Sentence, found: &Found) -> boo
     let first = words.first().map(String::as_str).unwrap_or("");
     let second = words.get(1).map(String::as_str).unwrap_or("");
     let third = words.get(2).map(String::as_str).unwrap_or("");
-    // "You have 30 days", "New customers get 14 days": what the customer is given.
+    // "You have 30 days", "New customers get 14 days": what the customer is
+    // given is the first value; in "New customers get 15% off their first 3
+    // months" the months are the offer's, not the answer.
     let given = matches!(second, "have" | "get" | "receive") && matches!(first, "you" | "customers")
         || matches!(first, "you've" | "you're") && matches!(second, "got" | "given" | "allowed" | "entitled")
         || second == "customers" && matches!(third, "have" | "get" | "receive");
-    if given {
+    let first_value = !slice[..found.span.start - sentence.range.start].contains(|c: char| c.is_ascii_digit());
+    if given && first_value {
         return true;
     }
     matches!(

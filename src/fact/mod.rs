@@ -409,7 +409,7 @@ pub fn extract(spec: &FactSpec, text: &str, locale: &Locale) -> Vec<Found> {
         FactKind::Hours => hours::extract(text),
         FactKind::Percent => percent::extract(text),
         FactKind::Date => date::extract(text, locale),
-        FactKind::YesNo => yesno::extract(text, &spec.keywords),
+        FactKind::YesNo => yesno::extract(text, &spec.keywords, yesno::about_free(&spec.keywords, &spec.subject)),
         FactKind::Url => url::extract(text),
         FactKind::Email => email::extract(text),
         FactKind::Text => text::extract(text, &spec.keywords),

@@ -87,11 +87,21 @@ pub(crate) fn stem(word: &str) -> String {
         if let Some(base) = word.strip_suffix(suffix) {
             // "process" and "address" are not plurals.
             if base.chars().count() >= 4 && !(suffix == "s" && base.ends_with('s')) {
-                return silent_e(base);
+                return sion(silent_e(base));
             }
         }
     }
-    silent_e(&word)
+    sion(silent_e(&word))
+}
+
+/// "decide" and "decision", "include" and "inclusion" share a stem: a
+/// stem ending in -id/-ud/-ad spells its d as the s of the -sion noun.
+fn sion(stem: String) -> String {
+    let long = stem.chars().count() >= 5;
+    match stem.strip_suffix('d') {
+        Some(base) if long && (base.ends_with('i') || base.ends_with('u') || base.ends_with('a')) => format!("{base}s"),
+        _ => stem,
+    }
 }
 
 /// "leave" and "leaving", "charge" and "charged" share a stem.
@@ -202,5 +212,9 @@ mod tests {
         assert!(mentions(&hay, "installation"));
         assert!(mentions(&hay, "free"));
         assert!(!mentions(&hay, "refund"));
+        let hay = words("We decide on most applications in about two hours");
+        assert!(mentions(&hay, "decision") && mentions(&words("a decision"), "decide"));
+        assert!(mentions(&words("Prices include VAT"), "inclusion"));
+        assert!(!mentions(&hay, "division"));
     }
 }

@@ -26,10 +26,18 @@ pub(crate) fn parse(text: &str) -> Result<FactValue, String> {
     }
 }
 
-pub(crate) fn extract(text: &str, keywords: &[String]) -> Vec<Found> {
+/// Whether a yes/no fact is about something being free: its keywords or
+/// its subject say "free" ("Leaving at the end of the contract is free"),
+/// so "no exit fee" says yes rather than negating it.
+pub(crate) fn about_free(keywords: &[String], subject: &[String]) -> bool {
+    keywords.iter().chain(subject).any(|phrase| words::words(phrase).iter().any(|(_, w)| w == "free"))
+}
+
+/// Every yes/no statement about the fact `keywords` locate; `about_free`
+/// (see [`about_free`]) reads charges and fees as "not free".
+pub(crate) fn extract(text: &str, keywords: &[String], about_free: bool) -> Vec<Found> {
     let keywords: Vec<&str> = keywords.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
     let needed = keywords.len().min(2);
-    let about_free = keywords.iter().any(|k| k.eq_ignore_ascii_case("free"));
     let mut out = Vec::new();
     // A sentence that is only "No." or "Yes!", waiting for the sentence it answers about.
     let mut bare_answer: Option<(bool, usize)> = None;

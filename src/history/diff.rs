@@ -168,7 +168,9 @@ type Cells<'a> = BTreeMap<(&'a str, &'a str, &'a str), (&'a MatrixRow, Vec<State
 fn cells(matrix: &[MatrixRow]) -> Cells<'_> {
     let mut out: Cells<'_> = BTreeMap::new();
     for row in matrix {
-        for cell in &row.cells {
+        // Cells where nothing was read (not asked, no usable reply) are
+        // not answers: a failed channel is a finding, not a changed answer.
+        for cell in row.cells.iter().filter(|c| !c.values.is_empty() || c.not_stated > 0) {
             let (_, values) = out.entry((&row.question, &row.fact, &cell.channel)).or_insert_with(|| (row, Vec::new()));
             for v in &cell.values {
                 match values.iter_mut().find(|s| same_meaning(s, v.matches_map, &v.value)) {

@@ -189,10 +189,13 @@ fn compare_labels(kind: FindingKind) -> (&'static str, &'static str) {
 }
 
 /// Each channel's (or segment's) values for a consistency finding, from
-/// the matrix; empty for other kinds.
+/// the matrix — and for a wrong fact that a channel disagreement was
+/// folded into (one finding per root cause); empty for other kinds.
 fn said(f: &Finding, v: &Verdict, labels: &Labels) -> Vec<Said> {
+    let folded_here = || v.checks.iter().any(|c| c.folded_into.as_deref() == Some(f.id.as_str()));
     let by_segment = match f.kind {
         FindingKind::ChannelDisagreement => false,
+        FindingKind::WrongFact if folded_here() => false,
         FindingKind::SegmentDifference | FindingKind::Unstable => true,
         _ => return Vec::new(),
     };

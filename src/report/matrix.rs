@@ -5,7 +5,7 @@
 use super::labels::Labels;
 use super::text;
 use crate::record::RecordedRun;
-use crate::verdict::Verdict;
+use crate::verdict::{EmptyCell, Verdict};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -75,7 +75,7 @@ pub struct Cell {
 /// Why a matrix cell is empty, never left for the reader to guess.
 #[derive(Debug, Clone, Serialize)]
 pub struct Empty {
-    /// `noreply`, `notasked` or `unknown`: a styling key.
+    /// `noreply`, `notasked`, `notstated`, `notchecked` or `unknown`: a styling key.
     pub key: &'static str,
     pub label: &'static str,
 }
@@ -155,6 +155,16 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> Matrix {
                             ..Cell::default()
                         },
                     };
+                    // The verdict says why a cell is empty (schema 3); a
+                    // verdict written before is read from the run record.
+                    if let Some(c) = found.filter(|c| c.empty.is_some() || c.no_reply > 0) {
+                        cell.no_reply = c.no_reply;
+                        if cell.values.is_empty() && cell.not_stated == 0 {
+                            cell.empty = c.empty.map(empty);
+                            cell.no_reply = 0;
+                        }
+                        return cell;
+                    }
                     cell.no_reply = a.no_reply;
                     if cell.values.is_empty() && cell.not_stated == 0 {
                         cell.empty = Some(if a.times > 0 {
@@ -207,6 +217,16 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> Matrix {
         columns,
         rows,
     }
+}
+
+fn empty(reason: EmptyCell) -> Empty {
+    let key = match reason {
+        EmptyCell::NotAsked => "notasked",
+        EmptyCell::NoUsableReply => "noreply",
+        EmptyCell::NotStated => "notstated",
+        EmptyCell::NotChecked => "notchecked",
+    };
+    Empty { key, label: reason.label() }
 }
 
 fn cell_value(x: &crate::verdict::ValueCount) -> CellValue {

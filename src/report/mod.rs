@@ -23,6 +23,7 @@
 
 mod attempts;
 mod changes;
+mod chart;
 mod csp;
 mod finding;
 pub mod history_page;

@@ -3,16 +3,13 @@
 //! the templates, so no markup is ever assembled in Rust and every label
 //! goes through the template's escaping.
 
+use super::chart::{round1, Frame, Rect, Tick};
 use super::text::duration_ms;
 use serde::Serialize;
 
-/// The drawing size in SVG user units; the SVG scales to its container.
-const WIDTH: f64 = 540.0;
-const HEIGHT: f64 = 200.0;
-const LEFT: f64 = 44.0;
-const RIGHT: f64 = 18.0;
-const TOP: f64 = 46.0;
-const BOTTOM: f64 = 38.0;
+/// The drawing size in SVG user units (the SVG scales to its container);
+/// the top margin holds the marker labels.
+const FRAME: Frame = Frame { width: 540.0, height: 200.0, left: 44.0, right: 18.0, top: 46.0, bottom: 38.0 };
 /// Bars in a histogram: fine enough to show a shape, coarse enough to read.
 const BINS: usize = 24;
 
@@ -31,14 +28,6 @@ pub struct Histogram {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Rect {
-    pub x: f64,
-    pub y: f64,
-    pub w: f64,
-    pub h: f64,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Bar {
     pub x: f64,
@@ -51,13 +40,6 @@ pub struct Bar {
     pub title: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Tick {
-    /// x for the time axis, y for the count axis.
-    pub at: f64,
-    pub label: String,
-}
-
 /// A vertical line across the plot with a label above it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Marker {
@@ -68,10 +50,6 @@ pub struct Marker {
     pub row: u8,
     /// Label anchored to the line's end rather than its start, near the right edge.
     pub anchor_end: bool,
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
 }
 
 /// The smallest 1, 2 or 5 × 10ⁿ at least `raw`.
@@ -94,7 +72,7 @@ pub fn histogram(values_ms: &[f64], sla_ms: Option<f64>, markers: &[(&str, f64)]
     let wanted = max.max(sla_ms.map_or(0.0, |s| s * 1.15)).max(1.0);
     let step = nice_step(wanted / 5.0);
     let domain = (wanted / step).ceil() * step;
-    let plot = Rect { x: LEFT, y: TOP, w: WIDTH - LEFT - RIGHT, h: HEIGHT - TOP - BOTTOM };
+    let plot: Rect = FRAME.plot();
     let x_of = |ms: f64| round1(plot.x + (ms / domain).clamp(0.0, 1.0) * plot.w);
 
     let bin_ms = domain / BINS as f64;
@@ -167,7 +145,17 @@ pub fn histogram(values_ms: &[f64], sla_ms: Option<f64>, markers: &[(&str, f64)]
             format!("; service level {} marked; {over} above it", duration_ms(s))
         })
     );
-    Some(Histogram { width: WIDTH, height: HEIGHT, plot, bars, x_ticks, y_ticks, sla, markers: placed, description })
+    Some(Histogram {
+        width: FRAME.width,
+        height: FRAME.height,
+        plot,
+        bars,
+        x_ticks,
+        y_ticks,
+        sla,
+        markers: placed,
+        description,
+    })
 }
 
 #[cfg(test)]

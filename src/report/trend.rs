@@ -6,18 +6,14 @@
 //! the templates, so every label goes through escaping. Shared by the
 //! report and `touchpoint history --html`.
 
+use super::chart::{round1 as r1, Frame, Rect as Plot, Tick};
 use super::labels::Labels;
 use super::text;
 use crate::history::trend::{Point, Trend};
 use crate::verdict::Severity;
 use serde::Serialize;
 
-const WIDTH: f64 = 320.0;
-const HEIGHT: f64 = 130.0;
-const LEFT: f64 = 52.0;
-const RIGHT: f64 = 10.0;
-const TOP: f64 = 12.0;
-const BOTTOM: f64 = 24.0;
+const FRAME: Frame = Frame { width: 320.0, height: 130.0, left: 52.0, right: 10.0, top: 12.0, bottom: 24.0 };
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TrendView {
@@ -60,14 +56,6 @@ pub struct Chart {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct Plot {
-    pub x: f64,
-    pub y: f64,
-    pub w: f64,
-    pub h: f64,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Dot {
     pub x: f64,
@@ -94,18 +82,8 @@ pub struct Reference {
     pub label: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Tick {
-    pub at: f64,
-    pub label: String,
-}
-
-fn r1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
 fn plot() -> Plot {
-    Plot { x: LEFT, y: TOP, w: WIDTH - LEFT - RIGHT, h: HEIGHT - TOP - BOTTOM }
+    FRAME.plot()
 }
 
 /// The x position of run `i` of `n`.
@@ -157,8 +135,8 @@ fn line(points: &[Point], values: &[Option<f64>], max: f64, label: impl Fn(f64) 
     }
     let y_ticks = [0.0, max / 2.0, max].into_iter().map(|v| Tick { at: y_of(v), label: label(v) }).collect::<Vec<_>>();
     Chart {
-        width: WIDTH,
-        height: HEIGHT,
+        width: FRAME.width,
+        height: FRAME.height,
         plot: p,
         lines,
         dots,
@@ -214,8 +192,8 @@ pub fn build(trend: &Trend, labels: &Labels, caption: String) -> Option<TrendVie
     let y_of = |v: f64| r1(p.y + p.h - v / top * p.h);
     let bar_x = |i: usize| r1(p.x + slot * i as f64 + slot / 2.0);
     let findings = Chart {
-        width: WIDTH,
-        height: HEIGHT,
+        width: FRAME.width,
+        height: FRAME.height,
         plot: p,
         bars,
         y_ticks: [0.0, top].into_iter().map(|v| Tick { at: y_of(v), label: format!("{v:.0}") }).collect(),

@@ -70,7 +70,12 @@ fn a_typo_in_a_key_is_located_with_a_suggestion() {
 #[test]
 fn an_unknown_fact_is_located() {
     let dir = copy_suite();
-    edit(dir.path(), "map.toml", "expects = [\"refund_window\"]", "expects = [\"refund_windw\"]");
+    edit(
+        dir.path(),
+        "map.toml",
+        "expects = [\"refund_window\", \"returns_page\"]",
+        "expects = [\"refund_windw\", \"returns_page\"]",
+    );
     let (code, err) = check(dir.path());
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown fact `refund_windw`"), "{err}");
@@ -93,8 +98,8 @@ fn a_question_service_level_is_checked_like_the_channels() {
     edit(
         dir.path(),
         "map.toml",
-        "expects = [\"refund_window\"]",
-        "expects = [\"refund_window\"]\nsla = { chatt = \"5s\", email = \"soon\" }",
+        "expects = [\"refund_window\", \"returns_page\"]",
+        "expects = [\"refund_window\", \"returns_page\"]\nsla = { chatt = \"5s\", email = \"soon\" }",
     );
     let (code, err) = check(dir.path());
     assert_eq!(code, 2, "{err}");
@@ -152,7 +157,12 @@ fn a_value_used_before_it_is_captured_is_an_error() {
 fn all_errors_at_once_match_the_golden_file() {
     let dir = copy_suite();
     edit(dir.path(), "scenarios/renewal.toml", "channel = \"chat\"", "chanel = \"chat\"");
-    edit(dir.path(), "map.toml", "expects = [\"refund_window\"]", "expects = [\"refund_windw\"]");
+    edit(
+        dir.path(),
+        "map.toml",
+        "expects = [\"refund_window\", \"returns_page\"]",
+        "expects = [\"refund_windw\", \"returns_page\"]",
+    );
     edit(dir.path(), "map.toml", "email = \"1s\"", "email = \"soon\"");
     edit(dir.path(), "channels.toml", "timeout = \"5s\"\nrate_limit", "timout = \"5s\"\nrate_limit");
     edit(dir.path(), "scenarios/purchase.toml", "channel = \"web\"", "channel = \"webb\"");

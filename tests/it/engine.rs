@@ -82,21 +82,10 @@ async fn reset_server() -> String {
     format!("http://{addr}")
 }
 
-const MAP: &str = r#"
-name = "Faulty Inc"
-[facts.refund_window]
-kind = "duration"
-value = "30 days"
-[[questions]]
-id = "refund"
-asks = ["How long do I have to return it?"]
-expects = ["refund_window"]
-[[journeys]]
-id = "support"
-stages = [{ id = "ask" }]
-[sla]
-api = "2s"
-"#;
+/// The one-fact suite map, with a service level for the `api` channel.
+fn map() -> String {
+    format!("{}[sla]\napi = \"2s\"\n", common::REFUND_MAP)
+}
 
 const PERSONAS: &str = r#"
 [[personas]]
@@ -123,7 +112,7 @@ reply = "$.answer"
 "#
     );
     common::write_suite(&[
-        ("map.toml", MAP),
+        ("map.toml", &map()),
         ("channels.toml", &channels),
         ("personas.toml", PERSONAS),
         ("scenarios/ask.toml", "persona = \"p\"\njourney = \"support\"\nsteps = [{ stage = \"ask\", channel = \"api\", ask = \"refund\" }]\n"),
@@ -255,7 +244,7 @@ text = "$.text"
 cursor = "$.next"
 "#;
     let suite_dir = common::write_suite(&[
-        ("map.toml", MAP),
+        ("map.toml", &map()),
         ("channels.toml", channels),
         ("personas.toml", PERSONAS),
         ("scenarios/ask.toml", "persona = \"p\"\njourney = \"support\"\nsteps = [{ stage = \"ask\", channel = \"api\", ask = \"refund\" }]\n"),
@@ -275,7 +264,7 @@ async fn other_personas_go_on_when_one_fails() {
     let target = fault_server().await;
     let personas = "[[personas]]\nid = \"a\"\nname = \"A\"\nemail = \"a@x.com\"\n[[personas]]\nid = \"b\"\nname = \"B\"\nemail = \"b@x.com\"\n";
     let channels = "[good]\nsend = { method = \"POST\", url = \"/ok\" }\nreceive = { reply = \"$.answer\" }\n[bad]\nretry = { attempts = 1 }\nsend = { method = \"POST\", url = \"/down\" }\nreceive = { reply = \"$.answer\" }\n";
-    let map = MAP.replace("api = \"2s\"", "good = \"2s\"");
+    let map = map().replace("api = \"2s\"", "good = \"2s\"");
     let suite_dir = common::write_suite(&[
         ("map.toml", &map),
         ("channels.toml", channels),
@@ -298,7 +287,7 @@ async fn a_reply_by_webhook_is_correlated_to_its_conversation() {
         touchpoint::demo::start(([127, 0, 0, 1], 0).into(), touchpoint::demo::DemoConfig { seed: 3, time_scale: 0.1 })
             .await
             .unwrap();
-    let map = MAP.replace("api = \"2s\"", "mail = \"2s\"");
+    let map = map().replace("api = \"2s\"", "mail = \"2s\"");
     let channels = r#"
 [mail]
 kind = "email"

@@ -8,25 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use touchpoint::record::{read_run, ErrorKind};
 
-const MAP: &str = r#"
-name = "Budget Inc"
-[facts.refund_window]
-kind = "duration"
-value = "30 days"
-[[questions]]
-id = "refund"
-asks = ["How long do I have to return it?"]
-expects = ["refund_window"]
-[[journeys]]
-id = "support"
-stages = [{ id = "ask" }]
-"#;
-
 /// One persona asking three times on a channel with `budget`.
 fn suite(budget: &str) -> tempfile::TempDir {
     let step = "{ stage = \"ask\", channel = \"api\", ask = \"refund\" }";
     common::write_suite(&[
-        ("map.toml", MAP),
+        ("map.toml", common::REFUND_MAP),
         (
             "channels.toml",
             &format!(

@@ -51,8 +51,8 @@ fn run_with_no_arguments_walks_the_example_suite_against_the_embedded_demo() {
     let run = read_run(&only_run_dir(out.path())).unwrap();
     assert!(run.end.is_some());
     assert!(!run.torn_tail);
-    // 4 scenarios (5 persona walks, 15 steps) + the sweep (7 questions × 3 channels × 3 personas).
-    assert_eq!(run.exchanges.len(), 15 + 63, "{}", run.exchanges.len());
+    // 4 scenarios (5 persona walks, 15 steps) + the sweep (8 questions × 3 channels × 3 personas).
+    assert_eq!(run.exchanges.len(), 15 + 72, "{}", run.exchanges.len());
     let errors: Vec<_> =
         run.exchanges.iter().filter_map(|x| x.error.as_ref().map(|e| (&x.channel, &x.message, e))).collect();
     assert!(errors.is_empty(), "the demo answers every channel: {errors:#?}");
@@ -87,9 +87,7 @@ fn run_with_no_arguments_walks_the_example_suite_against_the_embedded_demo() {
     assert_eq!(
         found,
         [
-            "channel_disagreement - installation_time", // chat says 10 working days, the others 5
-            "channel_disagreement - refund_window",     // email says 14 days, the others 30
-            "customer_data_leak email -",               // email quotes Raj Patel's account to others
+            "customer_data_leak email -",  // email quotes Raj Patel's account to others
             "fallback chat -", // chat falls back on cancelling (so never states the notice period); email and web answer
             "forbidden_claim web -", // the help centre's "guaranteed for life"
             "leaked_placeholder email -", // email greets "Hi {{first_name}}"
@@ -102,6 +100,32 @@ fn run_with_no_arguments_walks_the_example_suite_against_the_embedded_demo() {
         "{:#}",
         verdict["findings"]
     );
+    // One problem is one finding: Email's 14-day refund window is the wrong
+    // fact, and that finding names the channels that disagree with it — no
+    // second "channels disagree" finding, and no second failing JUnit case.
+    let refund: Vec<&serde_json::Value> = verdict["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["fact"] == "refund_window" && f["question"] == "refund-policy")
+        .collect();
+    assert_eq!(refund.len(), 1, "{refund:#?}");
+    let summary = refund[0]["summary"].as_str().unwrap();
+    assert_eq!(refund[0]["kind"], "wrong_fact");
+    assert!(
+        summary.starts_with("Email says the refund window is 14 days")
+            && summary.contains("the map, Live chat and Help centre say 30 days"),
+        "{summary}"
+    );
+    let row = verdict["matrix"].as_array().unwrap().iter().find(|r| r["fact"] == "refund_window").unwrap();
+    assert_eq!(row["consistent"], false, "the matrix still shows the disagreement");
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    let case = junit
+        .split("<testcase ")
+        .find(|c| c.contains("refund-policy · refund_window: every channel gives the same answer"))
+        .expect("the consistency case");
+    assert!(!case.contains("<failure"), "{case}");
+    assert!(case.contains(&format!("counted once, as finding {}", refund[0]["id"].as_str().unwrap())), "{case}");
     assert!(dir.join("junit.xml").exists() && dir.join("report.html").exists());
 }
 

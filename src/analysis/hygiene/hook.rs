@@ -192,6 +192,7 @@ impl<'a> Hygiene<'a> {
                 passed,
                 findings: vec![id],
                 time_ms: None,
+                folded_into: None,
             });
         }
         (rates, checks)

@@ -23,22 +23,26 @@ fn a_wrong_fact_on_one_channel_is_found_with_its_words() {
     assert_eq!(f.expected.as_deref(), Some("30 days"));
     assert_eq!(f.found.as_deref(), Some("14 days"));
     assert_eq!(f.severity, Severity::High);
-    assert!(
-        f.summary.contains("14 days") && f.summary.contains("the map and the other channels say 30 days"),
-        "{}",
-        f.summary
-    );
+    assert!(f.summary.contains("14 days") && f.summary.contains("the map, Chat and Web say 30 days"), "{}", f.summary);
     let e = &f.evidence[0];
     assert_eq!(e.seq, 3);
     assert!(e.excerpt.contains("within 14 days of delivery"), "{}", e.excerpt);
     let span = e.highlight.expect("a highlight");
     assert_eq!(&e.answer[span.start..span.end], "14 days");
 
-    // The channels disagree, too, and the matrix shows it.
-    assert_eq!(of_kind(&v, FindingKind::ChannelDisagreement).len(), 1);
+    // The channels disagree, and the matrix shows it; the wrong fact is
+    // that disagreement, so it is one finding, not two.
+    assert!(of_kind(&v, FindingKind::ChannelDisagreement).is_empty(), "{:?}", kinds(&v));
     let row = v.matrix.iter().find(|r| r.question == "refund-policy").expect("a matrix row");
     assert!(!row.consistent);
     assert_eq!(row.cells.len(), 3);
+    let same = v
+        .checks
+        .iter()
+        .find(|c| c.name == "refund-policy · refund_window: every channel gives the same answer")
+        .expect("the consistency check");
+    assert_eq!(same.folded_into.as_deref(), Some(f.id.as_str()));
+    assert!(same.passed && same.findings.is_empty(), "{same:?}");
 
     // The touchpoint shows the failed check; JUnit fails it.
     let email = v
@@ -69,25 +73,24 @@ fn differently_worded_correct_answers_agree() {
 }
 
 #[test]
-fn channels_that_disagree_are_one_finding() {
+fn channels_that_disagree_because_both_are_wrong_are_their_wrong_facts() {
     let v = verdict(vec![
         ask("chat", "sam", "refund-policy", "Returns are accepted for 21 days."),
         ask("chat", "lee", "refund-policy", "Returns are accepted for 21 days."),
         ask("email", "sam", "refund-policy", "You have 14 days to return it."),
         ask("email", "lee", "refund-policy", "You have 14 days to return it."),
     ]);
-    let d = of_kind(&v, FindingKind::ChannelDisagreement);
-    assert_eq!(d.len(), 1, "{:#?}", v.findings);
-    assert!(
-        d[0].summary.contains("Chat says 21 days") && d[0].summary.contains("Email says 14 days"),
-        "{}",
-        d[0].summary
-    );
-    assert_eq!(d[0].evidence.len(), 2);
-    // Both are wrong against the map: one finding per channel, each seen twice.
+    // Both are wrong against the map: one finding per channel, each seen
+    // twice, each naming what the other channel says.
+    assert!(of_kind(&v, FindingKind::ChannelDisagreement).is_empty(), "{:#?}", v.findings);
     let wrong = of_kind(&v, FindingKind::WrongFact);
     assert_eq!(wrong.len(), 2);
     assert!(wrong.iter().all(|f| f.occurrences == 2));
+    let chat = wrong.iter().find(|f| f.channel.as_deref() == Some("chat")).unwrap();
+    assert!(chat.summary.contains("the map says 30 days; Email says 14 days"), "{}", chat.summary);
+    let email = wrong.iter().find(|f| f.channel.as_deref() == Some("email")).unwrap();
+    assert!(email.summary.contains("the map says 30 days; Chat says 21 days"), "{}", email.summary);
+    assert_eq!(v.checks.iter().filter(|c| c.folded_into.is_some()).count(), 1);
     // Consistent within each channel: no segment or stability finding.
     assert!(of_kind(&v, FindingKind::SegmentDifference).is_empty());
     assert!(of_kind(&v, FindingKind::Unstable).is_empty());
@@ -299,7 +302,8 @@ fn the_same_problem_has_the_same_id_in_every_run() {
     let id = |v: &Verdict, k| of_kind(v, k).first().map(|f| f.id.clone());
     assert!(id(&first, FindingKind::WrongFact).is_some());
     assert_eq!(id(&first, FindingKind::WrongFact), id(&second, FindingKind::WrongFact));
-    assert_eq!(id(&first, FindingKind::ChannelDisagreement), id(&second, FindingKind::ChannelDisagreement));
-    // A different problem has a different id.
-    assert_ne!(id(&first, FindingKind::WrongFact), id(&first, FindingKind::ChannelDisagreement));
+    // The disagreement is the wrong fact in both runs: folded into the same id.
+    let folded = |v: &Verdict| v.checks.iter().find_map(|c| c.folded_into.clone());
+    assert_eq!(folded(&first), id(&first, FindingKind::WrongFact));
+    assert_eq!(folded(&first), folded(&second));
 }

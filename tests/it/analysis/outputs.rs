@@ -114,3 +114,62 @@ fn detail_beyond_the_limit_is_counted_not_listed() {
     assert_eq!((v.counts.checks_failed, v.counts.checks_passed), (50, 2));
     assert_eq!((v.checks.len(), v.counts.checks_omitted), (12, 40));
 }
+
+/// Regression: a matrix cell whose only exchange failed said "not asked".
+/// Every cell without a value says why in verdict.json itself.
+#[test]
+fn an_empty_matrix_cell_says_why_in_the_verdict() {
+    use touchpoint::verdict::EmptyCell;
+    let v = verdict(vec![
+        ask("chat", "sam", "refund-policy", "").failed(ErrorKind::Status, "HTTP 503 from /chat", vec![http(503, None)]),
+        ask("email", "sam", "refund-policy", "Thanks for asking, we will get back to you."),
+        ask("web", "sam", "refund-policy", "<main><p>Returns within 30 days.</p></main>"),
+        ask("web", "sam", "monthly-price", "").failed(ErrorKind::Budget, "budget used up", vec![]),
+        ask("chat", "sam", "monthly-price", "   "),
+    ]);
+    let cell = |q: &str, ch: &str| {
+        let row = v.matrix.iter().find(|r| r.question == q).unwrap_or_else(|| panic!("a row for {q}: {:#?}", v.matrix));
+        row.cells.iter().find(|c| c.channel == ch).unwrap_or_else(|| panic!("a {ch} cell: {row:#?}")).clone()
+    };
+    assert_eq!(cell("refund-policy", "chat").empty, Some(EmptyCell::NoUsableReply));
+    assert_eq!(cell("refund-policy", "chat").no_reply, 1);
+    assert_eq!(cell("refund-policy", "email").empty, Some(EmptyCell::NotStated));
+    assert_eq!(cell("refund-policy", "web").empty, None);
+    assert_eq!(cell("monthly-price", "web").empty, Some(EmptyCell::NotChecked));
+    assert_eq!(
+        cell("monthly-price", "chat").empty,
+        Some(EmptyCell::NoUsableReply),
+        "an empty reply is no usable reply"
+    );
+    assert_eq!(cell("monthly-price", "email").empty, Some(EmptyCell::NotAsked));
+    // The reasons are in the JSON, as words.
+    let json = serde_json::to_string(&v).unwrap();
+    for reason in ["no_usable_reply", "not_stated", "not_checked", "not_asked"] {
+        assert!(json.contains(&format!("\"empty\":\"{reason}\"")), "{reason}");
+    }
+    // A verdict written before the reason was recorded still reads.
+    let old: touchpoint::verdict::MatrixCell =
+        serde_json::from_str(r#"{"channel":"chat","segment":"new","values":[],"not_stated":1}"#).unwrap();
+    assert_eq!((old.empty, old.no_reply), (None, 0));
+}
+
+/// Regression: a check linked to a finding passed when it was linked, and
+/// stayed "passed" after a later occurrence at a moment of truth made the
+/// finding fail — while JUnit showed that finding as its failure.
+#[test]
+fn a_check_fails_when_its_finding_ends_at_the_failing_level() {
+    let mut late = ask("chat", "lee", "refund-policy", "30 days.").latency(2100, 2500);
+    late.0.task.kind = TaskKind::Scenario;
+    late.0.journey = Some("support".into());
+    late.0.stage = Some("resolution".into());
+    let v = verdict(vec![ask("chat", "sam", "refund-policy", "30 days.").latency(2100, 2500), late]);
+    let breach = of_kind(&v, FindingKind::SlaBreach);
+    assert_eq!(breach.len(), 1, "{:#?}", v.findings);
+    assert!(breach[0].severity >= v.fail_on, "a breach at a moment of truth is high");
+    for c in v.checks.iter().filter(|c| c.findings.contains(&breach[0].id)) {
+        assert!(!c.passed, "{c:?}");
+    }
+    let failed = v.checks.iter().filter(|c| !c.passed).count() as u64;
+    assert_eq!(v.counts.checks_failed, failed);
+    assert_eq!(v.counts.checks_passed, v.checks.len() as u64 - failed);
+}

@@ -53,3 +53,19 @@ pub async fn run(suite: touchpoint::suite::Suite, opts: RunOptions) -> RunResult
     let (_tx, rx) = tokio::sync::watch::channel(false);
     engine::run(Arc::new(suite), opts, rx).await.expect("run failed")
 }
+
+/// A one-fact suite map (a 30-day refund window, one question, one
+/// one-stage journey): what the engine, hostile-target and resume tests ask.
+pub const REFUND_MAP: &str = r#"
+name = "Acme Test"
+[facts.refund_window]
+kind = "duration"
+value = "30 days"
+[[questions]]
+id = "refund"
+asks = ["How long do I have to return it?"]
+expects = ["refund_window"]
+[[journeys]]
+id = "support"
+stages = [{ id = "ask" }]
+"#;

@@ -28,7 +28,10 @@ async fn chat_conversation_is_answered_asynchronously() {
     let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, [1, 2, 3, 4]);
     assert!(chrono::DateTime::parse_from_rfc3339(events[3]["at"].as_str().unwrap()).is_ok());
-    assert_eq!(agent_text(&events), "You can return it within thirty days of delivery for a full refund.");
+    assert_eq!(
+        agent_text(&events),
+        "You can return it within thirty days of delivery for a full refund. Start your return at https://acme-broadband.example/help/returns/?utm_source=chat&utm_medium=assistant"
+    );
 
     // Nothing new: an empty page and the same cursor.
     let url = format!("{}/chat/conversations/{}/events?after={}", demo.url(), chat.id, chat.cursor);
@@ -38,7 +41,7 @@ async fn chat_conversation_is_answered_asynchronously() {
     // A second question: no second "joined" event, seqs continue.
     assert_eq!(
         chat.ask(&client, "How much does it cost per month?").await,
-        "Our broadband costs £29.99 a month, and there's no setup fee."
+        "Our broadband costs £29.99 a month, and there's no setup fee. Acme Talk (unlimited UK calls) is an extra 53.35p per day. Our prices next change on 01/04/2027."
     );
     assert_eq!(chat.cursor, 7);
     demo.shutdown().await;
@@ -51,12 +54,12 @@ async fn chat_answers_every_topic_with_its_own_wording() {
     let mut chat = Chat::open(&client, &demo.url(), "alex@example.com").await;
     let cases = [
         ("What number can I call?", "<b>0800 123 4567</b>"),
-        ("What are your opening hours?", "weekdays 8am to 8pm"),
+        ("What are your opening hours?", "weekdays 8am to 8pm and Saturdays 9am till noon"),
         // Planted: chat disagrees with web and email about installation.
         ("When will the engineer install it?", "within 10 working days, and there's no charge"),
         // Planted (hygiene): chat's cancellation intent is off, so it falls back.
         ("How do I cancel?", "Sorry, I'm not sure I understood"),
-        ("Is there a discount if I renew?", "eighteen months with a 10% loyalty discount"),
+        ("Is there a discount if I renew?", "twelve months with a 10% loyalty discount"),
         ("Tell me a joke", "I can help with returns and refunds"),
     ];
     for (question, expected) in cases {

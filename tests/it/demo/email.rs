@@ -39,7 +39,7 @@ async fn email_is_acknowledged_then_answered_in_the_same_thread() {
     assert!(reply["id"].as_str().unwrap().ends_with("@acme-broadband.example>"));
     let text = reply["text"].as_str().unwrap();
     // Planted: email's refund window is wrong.
-    assert!(text.starts_with("Hello Sam,\n\nYou can return your equipment within 14 days of delivery for a full refund.\n\nKind regards,\nPriya\nAcme Broadband Customer Care\n-- \nAcme Broadband Ltd · Call us on 0800 123 4567 · Registered in England 01234567\n\nOn "), "{text}");
+    assert!(text.starts_with("Hello Sam,\n\nYou can return your equipment within 14 days of delivery for a full refund. Start your return at https://acme-broadband.example/help/returns/ and we'll email you a free label.\n\nKind regards,\nPriya\nAcme Broadband Customer Care\nDirect line: 0333 000 1234\n-- \nAcme Broadband Ltd · Call us on 0800 123 4567 · Registered in England 01234567\nCalls to 0333 numbers cost up to 9p per minute. Manage your account at https://acme-broadband.example/account/\nThis email was sent to sam+test@example.com.\n\nOn "), "{text}");
     assert!(
         text.ends_with(&format!(
             ", Sam Jones <{address}> wrote:\n> Hello,\n> How long do I have to send back my router?\n> Thanks"
@@ -129,7 +129,7 @@ async fn email_reply_is_delivered_to_a_loopback_webhook() {
     assert_eq!(delivered["auto_reply"], false, "only the real reply is delivered: {delivered}");
     assert_eq!(delivered["in_reply_to"], sent["message_id"]);
     assert_eq!(delivered["thread_id"], sent["thread_id"]);
-    assert!(delivered["text"].as_str().unwrap().contains("+44 800 123 4567"), "{delivered}");
+    assert!(delivered["text"].as_str().unwrap().contains("+44 (0)800 123 4567"), "{delivered}");
     assert_eq!(delivered["seq"], 2);
 
     for callback in ["http://example.com/hook", "http://10.1.2.3/hook", "not a url"] {

@@ -3,6 +3,7 @@
 
 mod chat;
 mod email;
+mod hard_answers;
 mod help_centre;
 mod lifecycle;
 

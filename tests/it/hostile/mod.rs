@@ -15,20 +15,6 @@ use touchpoint::record::{read_run, ErrorKind, Exchange, Purpose};
 const SECRET: &str = "abc+def/ghi==K3y";
 const SECRET_VAR: &str = "TP_HOSTILE_API_KEY";
 
-const MAP: &str = r#"
-name = "Hostile Inc"
-[facts.refund_window]
-kind = "duration"
-value = "30 days"
-[[questions]]
-id = "refund"
-asks = ["How long do I have to return it?"]
-expects = ["refund_window"]
-[[journeys]]
-id = "support"
-stages = [{ id = "ask" }]
-"#;
-
 const PERSONAS: &str = "[[personas]]\nid = \"p\"\nname = \"Pat Doe\"\nemail = \"pat@example.com\"\n";
 
 /// A channel `api` that sends the secret as a header and a query parameter
@@ -50,7 +36,7 @@ fn suite_receiving(sends: &[&str], extra: &str, receive: &str) -> tempfile::Temp
         channels.push_str(&format!("[[api.send]]\n{send}\n"));
     }
     common::write_suite(&[
-        ("map.toml", MAP),
+        ("map.toml", common::REFUND_MAP),
         ("channels.toml", &channels),
         ("personas.toml", PERSONAS),
         ("scenarios/ask.toml", "persona = \"p\"\njourney = \"support\"\nsteps = [{ stage = \"ask\", channel = \"api\", ask = \"refund\" }]\n"),
