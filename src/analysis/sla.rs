@@ -182,7 +182,7 @@ impl<'a> Book<'a> {
                         interval(t.earliest.value_at_quantile(q).min(max_lo), t.latest.value_at_quantile(q).min(max_hi))
                     })
                 };
-                SlaStats {
+                let stats = SlaStats {
                     channel: channel.to_string(),
                     sla_ms: t.sla_ms,
                     replies: t.replies,
@@ -194,10 +194,28 @@ impl<'a> Book<'a> {
                     possible_breaches: t.possible_breaches,
                     first_text_p50_ms: first_text(&t.first_text, 0.5),
                     first_text_p95_ms: first_text(&t.first_text, 0.95),
-                }
+                };
+                debug_assert!(ordered(&stats), "percentiles must not pass the maximum: {stats:?}");
+                stats
             })
             .collect()
     }
+}
+
+/// The invariant every `SlaStats` keeps: p50 ≤ p95 ≤ max at both ends of
+/// the interval, each interval's earliest ≤ its latest, and first-text
+/// p50 ≤ p95. A report that shows a p95 above the maximum is not believed.
+pub fn ordered(s: &SlaStats) -> bool {
+    let le = |a: Option<Interval>, b: Option<Interval>| match (a, b) {
+        (Some(a), Some(b)) => a.earliest_ms <= b.earliest_ms && a.latest_ms <= b.latest_ms,
+        _ => true,
+    };
+    let sane = |i: Option<Interval>| i.map_or(true, |i| i.earliest_ms <= i.latest_ms);
+    let text = match (s.first_text_p50_ms, s.first_text_p95_ms) {
+        (Some(a), Some(b)) => a <= b,
+        _ => true,
+    };
+    le(s.p50, s.p95) && le(s.p95, s.max) && le(s.p50, s.max) && [s.p50, s.p95, s.max].into_iter().all(sane) && text
 }
 
 /// A percentile of first-text times (ms), never above their maximum.
@@ -270,6 +288,30 @@ mod tests {
             assert!(p.earliest_ms <= max.earliest_ms && p.latest_ms <= max.latest_ms, "{p:?} > {max:?}");
         }
         assert_eq!(s.breaches, 1);
+    }
+
+    proptest::proptest! {
+        /// Regression: a p95 of 6004 ms beside a maximum of 6001 ms (histogram
+        /// buckets round up). Whatever the reply times, percentiles stay at or
+        /// under the exact maximum, at both ends of the interval.
+        #[test]
+        fn percentiles_never_pass_the_maximum(
+            times in proptest::collection::vec((0u64..50_000_000, 0u64..5_000_000), 1..60),
+            first in proptest::collection::vec(0u64..50_000_000, 0..20),
+        ) {
+            let mut book = Book::default();
+            for (lo, spread) in &times {
+                book.record("chat", Some(2000.0), Some((*lo, lo + spread)), SlaStatus::Met);
+            }
+            for us in &first {
+                book.first_text("chat", Some(2000.0), *us);
+            }
+            let s = &book.finish()[0];
+            proptest::prop_assert!(ordered(s), "{s:?}");
+            let max = s.max.expect("a maximum");
+            let exact = times.iter().map(|(lo, spread)| lo + spread).max().unwrap_or(0) as f64 / 1000.0;
+            proptest::prop_assert_eq!(max.latest_ms, exact);
+        }
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub use hours::OpenSpan;
 pub use judge::{judge, judge_asked, Judgement};
 pub use money::Period;
 
+/// ISO 4217 codes the money reader knows ("GBP", "EUR", …).
+pub fn currencies() -> impl Iterator<Item = &'static str> {
+    money::CODES.split('|')
+}
+
 /// The kind of a fact: decides how its value is parsed, found and compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -130,27 +135,33 @@ impl Default for Locale {
 }
 
 impl Locale {
-    /// The defaults of a BCP 47 tag's region: `en-GB`, `en-US`, `en-IE`,
-    /// `de-DE`, `fr-FR`… `None` for a region we hold no defaults for.
+    /// The locales whose defaults touchpoint holds: (tag, currency, calling
+    /// code). A tag is read by its region, so `en-GB`, `cy-GB` and `GB`
+    /// are one locale (`UK` too).
+    pub const SUPPORTED: [(&'static str, &'static str, &'static str); 14] = [
+        ("en-GB", "GBP", "44"),
+        ("en-US", "USD", "1"),
+        ("en-CA", "CAD", "1"),
+        ("en-IE", "EUR", "353"),
+        ("de-DE", "EUR", "49"),
+        ("de-AT", "EUR", "43"),
+        ("fr-FR", "EUR", "33"),
+        ("es-ES", "EUR", "34"),
+        ("it-IT", "EUR", "39"),
+        ("nl-NL", "EUR", "31"),
+        ("nl-BE", "EUR", "32"),
+        ("en-AU", "AUD", "61"),
+        ("en-NZ", "NZD", "64"),
+        ("de-CH", "CHF", "41"),
+    ];
+
+    /// The defaults of a BCP 47 tag's region (see [`Locale::SUPPORTED`]).
+    /// `None` for a region we hold no defaults for.
     pub fn from_tag(tag: &str) -> Option<Locale> {
         let region = tag.trim().rsplit(['-', '_']).next()?.to_ascii_uppercase();
-        let (currency, country_code) = match region.as_str() {
-            "GB" | "UK" => ("GBP", "44"),
-            "US" => ("USD", "1"),
-            "CA" => ("CAD", "1"),
-            "IE" => ("EUR", "353"),
-            "DE" => ("EUR", "49"),
-            "AT" => ("EUR", "43"),
-            "FR" => ("EUR", "33"),
-            "ES" => ("EUR", "34"),
-            "IT" => ("EUR", "39"),
-            "NL" => ("EUR", "31"),
-            "BE" => ("EUR", "32"),
-            "AU" => ("AUD", "61"),
-            "NZ" => ("NZD", "64"),
-            "CH" => ("CHF", "41"),
-            _ => return None,
-        };
+        let region = if region == "UK" { "GB".to_string() } else { region };
+        let (_, currency, country_code) =
+            Locale::SUPPORTED.iter().find(|(t, _, _)| t.rsplit('-').next() == Some(region.as_str()))?;
         Some(Locale { currency: currency.to_string(), country_code: country_code.to_string() })
     }
 
@@ -489,6 +500,45 @@ mod tests {
             let shown = value.display();
             let again = parse_expected(&spec, &shown, &locale).unwrap_or_else(|e| panic!("{text} → {shown}: {e}"));
             assert!(value.agrees(&again) && again.agrees(&value), "{text} → {shown} → {again:?}");
+        }
+        // Every kind, in the forms maps and answers write it, in each locale.
+        let cases: &[(FactKind, &[&str])] = &[
+            (FactKind::Money, &["£12.50", "12.50 GBP", "€19.99 per month", "$5 one-off", "1250p", "£5 per month"]),
+            (FactKind::Duration, &["30 days", "5 working days", "1 year", "3 hours", "90 minutes", "6 weeks"]),
+            (FactKind::Phone, &["0800 123 4567", "+44 800 123 4567", "+1 (800) 555-0199", "0800-123-4567 (24/7)"]),
+            (
+                FactKind::Hours,
+                &["Mon–Fri 8am–8pm, Sat 9am–5pm", "24/7", "Mon-Fri 9am-12:30pm", "Monday to Saturday 8am to 6pm"],
+            ),
+            (FactKind::Percent, &["5%", "2.5 percent", "39.9% APR", "10%"]),
+            (FactKind::Date, &["1 March 2027", "2027-03-01", "1 April 2027", "31 December 2026"]),
+            (FactKind::YesNo, &["yes", "no"]),
+            (FactKind::Url, &["https://acme.com/returns", "https://acme.com/help/returns/?utm_source=chat"]),
+            (FactKind::Email, &["help@acme.com", "Support@Acme.co.uk"]),
+            (FactKind::Text, &["Communications Ombudsman", "Acme Care"]),
+        ];
+        for kind in FactKind::ALL {
+            assert!(cases.iter().any(|(k, _)| *k == kind), "{kind:?} has round-trip cases");
+        }
+        for tag in ["en-GB", "en-US", "en-IE", "de-DE"] {
+            let locale = Locale::from_tag(tag).unwrap_or_else(|| panic!("{tag} is supported"));
+            for (kind, texts) in cases {
+                let spec = FactSpec::new(*kind);
+                for text in *texts {
+                    // A national form ("0800 …") may not read in another country;
+                    // what reads must round-trip.
+                    let value = match parse_expected(&spec, text, &locale) {
+                        Ok(value) => value,
+                        Err(e) if tag == "en-GB" => panic!("{tag} {text}: {e}"),
+                        Err(_) => continue,
+                    };
+                    let shown = value.display();
+                    let again = parse_expected(&spec, &shown, &locale)
+                        .unwrap_or_else(|e| panic!("{tag} {kind:?} {text} → {shown}: {e}"));
+                    assert!(value.agrees(&again) && again.agrees(&value), "{tag} {text} → {shown} → {again:?}");
+                    assert_eq!(again.display(), shown, "{tag} {text}: the display is stable");
+                }
+            }
         }
         let pence = parse_expected(&FactSpec::new(FactKind::Money), "53.35p per day", &locale).unwrap();
         assert_eq!(pence.display(), "53.35p per day");

@@ -53,7 +53,7 @@ impl Period {
     }
 }
 
-const CODES: &str = "GBP|USD|EUR|AUD|CAD|NZD|JPY|CHF|SEK|NOK|DKK|INR|ZAR|PLN";
+pub(crate) const CODES: &str = "GBP|USD|EUR|AUD|CAD|NZD|JPY|CHF|SEK|NOK|DKK|INR|ZAR|PLN";
 const SYMBOLS: &str = r"US\$|AU?\$|CA?\$|NZ\$|£|€|\$|¥|₹";
 const UNIT_WORDS: &str = r"pounds?|quid|pence|p|dollars?|euros?|cents?|ct|yen|rupees?";
 

@@ -334,3 +334,64 @@ fn stream_mode_keys_are_checked_where_they_are_written() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("`end` is only read when the reply is an event stream"), "{err}");
 }
+
+/// Issue 11: a locale touchpoint holds no defaults for, on a persona, a
+/// channel or the map, and an option that means nothing for its fact's
+/// kind, are located errors saying what to write instead — never a silent
+/// fallback that reads "29.99" in the wrong currency or ignores `not`.
+#[test]
+fn unknown_locales_and_options_meaningless_for_the_kind_are_located_errors_golden() {
+    let dir = copy_suite();
+    edit(
+        dir.path(),
+        "personas.toml",
+        "segment = \"prospect\"\nlocale = \"en-GB\"",
+        "segment = \"prospect\"\nlocale = \"en-GBR\"",
+    );
+    edit(
+        dir.path(),
+        "channels.toml",
+        "label = \"Live chat\"   # how the report names it (default: the key)",
+        "label = \"Live chat\"\nlocale = \"english\"",
+    );
+    edit(dir.path(), "map.toml", "currency = \"GBP\"", "currency = \"GPB\"");
+    edit(
+        dir.path(),
+        "map.toml",
+        "kind = \"percent\"\nvalue = \"10%\"",
+        "kind = \"percent\"\nvalue = \"10%\"\nnot = [\"15%\"]",
+    );
+    edit(
+        dir.path(),
+        "map.toml",
+        "keywords = [\"exit fee\", \"leave\", \"leaving\"]",
+        "keywords = [\"exit fee\", \"leave\", \"leaving\"]\nqualifier = \"per month\"",
+    );
+    edit(
+        dir.path(),
+        "map.toml",
+        "label = \"Contract length\"\nkind = \"duration\"\nvalue = \"12 months\"",
+        "label = \"Contract length\"\nkind = \"duration\"\nvalue = \"12 months\"\nqualifier = \"per day\"",
+    );
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "unknown locale `en-GBR` for persona `new-customer`",
+        "did you mean `en-GB`?",
+        "unknown locale `english` for channel `chat`",
+        "supported locales: en-GB, en-US",
+        "unknown currency `GPB`",
+        "did you mean `GBP`?",
+        "`not` means nothing for fact `loyalty_discount` of kind percent",
+        "`qualifier` means nothing for fact `free_to_leave` of kind yesno",
+        "the qualifier `per day` of fact `contract_length` does not fit its value",
+    ] {
+        assert!(err.contains(expected), "{expected:?} in:\n{err}");
+    }
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/check_options.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &err).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert_eq!(err, expected, "diagnostics changed; rerun with UPDATE_GOLDEN=1 if intended");
+}
