@@ -62,6 +62,42 @@ Set RUST_LOG=touchpoint=debug for detailed logs.";
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Threads that send requests and time replies: `auto` (one per core) or a number. When the
+    /// target runs on the same machine, fewer threads than cores leave it room (see BENCHMARKS.md).
+    #[arg(long, global = true, value_name = "N|auto", default_value = "auto", env = "TOUCHPOINT_WORKERS")]
+    pub workers: Workers,
+}
+
+/// How many runtime worker threads (`--workers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workers {
+    /// One per core (tokio's default).
+    Auto,
+    Fixed(usize),
+}
+
+impl std::str::FromStr for Workers {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "auto" => Ok(Workers::Auto),
+            n => match n.parse::<usize>() {
+                Ok(n @ 1..=1024) => Ok(Workers::Fixed(n)),
+                _ => Err(format!("`{n}` is not a thread count: give `auto` or a number from 1 to 1024")),
+            },
+        }
+    }
+}
+
+impl Workers {
+    /// The multi-threaded runtime every command runs on.
+    pub fn runtime(self) -> std::io::Result<tokio::runtime::Runtime> {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Workers::Fixed(n) = self {
+            builder.worker_threads(n);
+        }
+        builder.enable_all().build()
+    }
 }
 
 /// The example suite that describes the embedded demo company.
@@ -194,7 +230,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match cli.workers.runtime() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

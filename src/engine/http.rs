@@ -232,7 +232,7 @@ impl Sender {
                 ),
             }),
             Place::Allowed => {
-                let body_secret = hop.with_body && req.body.as_ref().is_some_and(|b| redactor.contains_secret(&body_text(b)));
+                let body_secret = hop.with_body && req.body.as_ref().is_some_and(|b| redactor.contains_secret(&b.text()));
                 (redactor.contains_secret(hop.url.as_str()) || body_secret).then(|| Outcome::Failed {
                     kind: ErrorKind::Offsite,
                     message: format!(
@@ -290,7 +290,15 @@ impl Sender {
         }
         if hop.with_body {
             builder = match &req.body {
-                Some(Body::Json(v)) => builder.json(v),
+                Some(Body::Json(v)) => {
+                    // As reqwest's `json()` does: the request's own Content-Type wins.
+                    if !(inside
+                        && self.marks.iter().chain(&req.headers).any(|(k, _)| k.eq_ignore_ascii_case("content-type")))
+                    {
+                        builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json");
+                    }
+                    builder.body(v.clone())
+                }
                 Some(Body::Form(f)) => builder.form(f),
                 Some(Body::Raw(s)) => builder.body(s.clone()),
                 None => builder,
@@ -340,8 +348,12 @@ impl Sender {
         record.t_first_byte_us = Some(clock.us());
         let status = resp.status().as_u16();
         record.status = Some(status);
-        let headers: BTreeMap<String, String> =
-            response_headers(resp.headers()).into_iter().map(|(k, v)| (k, redactor.redact(&v))).collect();
+        let mut headers = response_headers(resp.headers());
+        for v in headers.values_mut() {
+            if redactor.contains_secret(v) {
+                *v = redactor.redact(v);
+            }
+        }
         record.headers = headers.iter().map(|(k, v)| (k.clone(), recorded_header(k, v))).collect();
         // Read the body in chunks so a huge body stops at the cap.
         let mut buf: Vec<u8> = Vec::new();
@@ -394,7 +406,11 @@ impl Sender {
             }
         }
         record.t_end_us = clock.us();
-        let body = redactor.redact(&String::from_utf8_lossy(&buf));
+        let body = match String::from_utf8(buf) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        let body = if redactor.contains_secret(&body) { redactor.redact(&body) } else { body };
         record.body = Some(body.clone());
         record.body_bytes = total;
         record.truncated = truncated;
@@ -413,14 +429,6 @@ impl Sender {
             t_start_us: record.t_start_us,
         };
         (record, Tried { outcome: Outcome::Response(response), reached: true })
-    }
-}
-
-fn body_text(b: &Body) -> String {
-    match b {
-        Body::Json(v) => v.to_string(),
-        Body::Form(f) => f.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"),
-        Body::Raw(s) => s.clone(),
     }
 }
 

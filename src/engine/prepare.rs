@@ -19,6 +19,7 @@ use crate::redact::Redactor;
 use crate::suite::channel::{Auth, Channel, RequestSpec};
 use crate::template;
 use crate::template::context::Context;
+use bytes::Bytes;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use reqwest::Url;
 use serde_json::Value;
@@ -37,11 +38,25 @@ pub struct Prepared {
     pub boundary: Boundary,
 }
 
+/// A request body, serialised once when prepared: every attempt (retries,
+/// 307/308 hops) sends the same bytes without copying them.
 #[derive(Debug, Clone)]
 pub enum Body {
-    Json(Value),
+    /// Serialised JSON (sent with `Content-Type: application/json` unless
+    /// the request names its own).
+    Json(Bytes),
     Form(Vec<(String, String)>),
-    Raw(String),
+    Raw(Bytes),
+}
+
+impl Body {
+    /// The body as text (JSON and raw bodies are rendered from UTF-8 templates).
+    pub fn text(&self) -> String {
+        match self {
+            Body::Json(b) | Body::Raw(b) => String::from_utf8_lossy(b).into_owned(),
+            Body::Form(f) => f.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"),
+        }
+    }
 }
 
 /// The request as recorded.
@@ -142,6 +157,29 @@ fn starts_with_value(source: &str) -> bool {
     source.trim_start().starts_with("{{")
 }
 
+/// Parses a rendered `base_url`. A channel's base is usually the same text
+/// on every request (`{{ target }}`), so the last few parsed per thread are
+/// kept and cloned rather than parsed again.
+fn parse_base(text: &str) -> Result<Url, String> {
+    use std::cell::RefCell;
+    const KEPT: usize = 8;
+    thread_local! {
+        static PARSED: RefCell<Vec<(String, Url)>> = const { RefCell::new(Vec::new()) };
+    }
+    let text = text.trim();
+    if let Some(url) = PARSED.with_borrow(|p| p.iter().find(|(t, _)| t == text).map(|(_, u)| u.clone())) {
+        return Ok(url);
+    }
+    let url = Url::parse(text).map_err(|e| e.to_string())?;
+    PARSED.with_borrow_mut(|p| {
+        if p.len() == KEPT {
+            p.remove(0);
+        }
+        p.push((text.to_string(), url.clone()));
+    });
+    Ok(url)
+}
+
 /// Joins a rendered `url` to the rendered base: absolute URLs are taken as
 /// they are (the boundary decides), anything else is appended to the base's
 /// path, never to its authority (`@other.host/x` stays a path).
@@ -193,11 +231,13 @@ pub fn prepare(
     };
 
     let (base_sent, base_shown) = render(&channel.base_url)?;
-    let shown_base = redactor.redact(&base_shown);
-    let base = Url::parse(base_sent.trim()).map_err(|e| {
+    let base = parse_base(&base_sent).map_err(|e| {
         fail(
             ErrorKind::Suite,
-            format!("`base_url` renders to `{shown_base}`, which is not a URL ({e}); check `base_url` and `--target`"),
+            format!(
+                "`base_url` renders to `{}`, which is not a URL ({e}); check `base_url` and `--target`",
+                redactor.redact(&base_shown)
+            ),
         )
     })?;
     let (path_sent, path_shown) = if starts_with_value(&spec.url) {
@@ -227,8 +267,13 @@ pub fn prepare(
     let mut url = join(&base, &path_sent).map_err(|e| {
         fail(ErrorKind::Request, format!("{}; check the channel's `url` and `base_url`", redactor.redact(&e)))
     })?;
-    let base_for_shown = Url::parse(base_shown.trim()).unwrap_or_else(|_| base.clone());
-    let mut shown_url = join(&base_for_shown, &path_shown).unwrap_or_else(|_| url.clone());
+    // Nothing masked (no template read `env`): the recorded URL is the sent one.
+    let mut shown_url = if base_shown == base_sent && path_shown == path_sent {
+        url.clone()
+    } else {
+        let base_for_shown = Url::parse(base_shown.trim()).unwrap_or_else(|_| base.clone());
+        join(&base_for_shown, &path_shown).unwrap_or_else(|_| url.clone())
+    };
     if !spec.query.is_empty() {
         let mut sent_pairs = url.query_pairs_mut();
         let mut shown_pairs = shown_url.query_pairs_mut();
@@ -253,9 +298,13 @@ pub fn prepare(
         shown_headers.push((k.clone(), shown));
     }
     let (body, shown_body) = if let Some(j) = &spec.json {
-        let sent = render_json(j, &|s| render_with(s, &real))?;
-        let shown = if json_mentions_env(j) { render_json(j, &|s| render_with(s, masked()))? } else { sent.clone() };
-        (Some(Body::Json(sent)), Some(shown.to_string()))
+        let sent = render_json(j, &|s| render_with(s, &real))?.to_string();
+        let shown = if json_mentions_env(j) {
+            render_json(j, &|s| render_with(s, masked()))?.to_string()
+        } else {
+            sent.clone()
+        };
+        (Some(Body::Json(Bytes::from(sent))), Some(shown))
     } else if let Some(f) = &spec.form {
         let mut sent = Vec::new();
         let mut shown = Vec::new();
@@ -267,7 +316,7 @@ pub fn prepare(
         (Some(Body::Form(sent)), Some(shown.join("&")))
     } else if let Some(b) = &spec.body {
         let (sent, shown) = render(b)?;
-        (Some(Body::Raw(sent)), Some(shown))
+        (Some(Body::Raw(Bytes::from(sent))), Some(shown))
     } else {
         (None, None)
     };

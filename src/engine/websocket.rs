@@ -55,8 +55,7 @@ pub(super) async fn exchange(
         ));
     }
     let frame = match &prepared.body {
-        Some(Body::Json(v)) => v.to_string(),
-        Some(Body::Raw(s)) => s.clone(),
+        Some(b @ (Body::Json(_) | Body::Raw(_))) => b.text(),
         Some(Body::Form(_)) | None => {
             return Err(fail(ErrorKind::Suite, "websocket mode: `send` needs the frame as `json` or `body`"))
         }

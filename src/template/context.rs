@@ -75,8 +75,16 @@ impl Base {
 }
 
 /// The persona as templates see it, converted once per walk (see [`persona`]).
+/// Built directly as template values (no JSON in between); the same
+/// fields as [`persona`] (`persona_layer_matches_persona` checks it).
 pub fn persona_layer(p: &Persona) -> minijinja::Value {
-    minijinja::Value::from_serialize(persona(p))
+    use minijinja::Value as V;
+    let vars: std::collections::BTreeMap<&str, V> =
+        p.vars.iter().map(|(k, v)| (k.as_str(), V::from(v.as_str()))).collect();
+    minijinja::context! {
+        id => p.id.as_str(), name => p.name.as_str(), first_name => p.first_name(), email => p.email.as_str(),
+        segment => p.segment.as_str(), vars => V::from(vars),
+    }
 }
 
 /// The context of one render, layered from the widest to the narrowest:
@@ -202,6 +210,30 @@ mod tests {
         assert!(known_field("persona.nmae").is_err());
         assert!(known_field("persona.vars.anything").is_ok());
         assert!(known_field("case_ref").is_ok());
+    }
+
+    #[test]
+    fn persona_layer_matches_persona() {
+        let p: Persona =
+            toml::from_str("id = 'a'\nname = 'Ann Lee'\nemail = 'a@example.com'\nvars = { account = 'AC-1' }").unwrap();
+        let direct = persona_layer(&p);
+        let via_json = minijinja::Value::from_serialize(persona(&p));
+        for field in PERSONA_FIELDS {
+            assert_eq!(
+                direct.get_attr(field).unwrap().to_string(),
+                via_json.get_attr(field).unwrap().to_string(),
+                "{field}"
+            );
+        }
+        let env = minijinja::Environment::new();
+        let render = |v: &minijinja::Value| {
+            env.render_str(
+                "{{ persona.vars.account }} {{ persona.vars.x }}|{{ persona | length }}",
+                minijinja::context! { persona => v.clone() },
+            )
+            .unwrap()
+        };
+        assert_eq!(render(&direct), render(&via_json));
     }
 
     #[test]

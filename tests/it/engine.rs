@@ -41,6 +41,14 @@ async fn fault_server() -> String {
                 axum::Json(serde_json::json!({"answer": format!("Refunds within 30 days. Your token is {auth}.")}))
             }),
         )
+        // Echoes the request's Content-Type and body, as received.
+        .route(
+            "/ctype",
+            post(|headers: HeaderMap, body: String| async move {
+                let ctype = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                axum::Json(serde_json::json!({"answer": format!("{ctype}|{body}")}))
+            }),
+        )
         .route("/malformed", post(|| async { ([("content-type", "application/json")], "{\"answer\": \"trunc") }))
         .route(
             "/html",
@@ -359,4 +367,26 @@ async fn the_test_traffic_header_is_recorded_with_each_request() {
     let run = read_run(&result.dir).unwrap();
     let h = &run.exchanges[0].http[0];
     assert_eq!(h.request_headers.get("x-touchpoint").map(String::as_str), Some("audit"));
+}
+
+/// A JSON body is serialised once when prepared: the bytes sent are the
+/// bytes recorded, with `application/json` unless the channel names its own
+/// Content-Type.
+#[tokio::test]
+async fn a_json_body_is_sent_as_recorded_with_its_content_type() {
+    let target = fault_server().await;
+    for (extra, expected) in [
+        ("", "application/json"),
+        ("headers = { Content-Type = \"application/vnd.api+json\" }", "application/vnd.api+json"),
+    ] {
+        let suite_dir = suite_for("/ctype", extra);
+        let out = tempfile::tempdir().unwrap();
+        let result = common::run(common::load(suite_dir.path()), common::options(out.path(), &target)).await;
+        let run = read_run(&result.dir).unwrap();
+        let x = &run.exchanges[0];
+        assert!(x.error.is_none(), "{:?}", x.error);
+        let recorded = x.http[0].request_body.clone().unwrap();
+        assert_eq!(recorded, r#"{"text":"How long do I have to return it?"}"#);
+        assert_eq!(x.reply.as_ref().unwrap().text, format!("{expected}|{recorded}"));
+    }
 }
