@@ -5,7 +5,7 @@
 //! segments, personas, tasks) are copied here once and borrowed from then on.
 
 use crate::record::Task;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use typed_arena::Arena;
 
 /// The storage; lives on the stack of whoever drives the pass.
@@ -18,13 +18,13 @@ pub struct Arenas {
 /// Hands out one `&'a` copy per distinct string or task.
 pub struct Interner<'a> {
     arenas: &'a Arenas,
-    strs: HashSet<&'a str>,
-    tasks: HashSet<&'a Task>,
+    strs: FxHashSet<&'a str>,
+    tasks: FxHashSet<&'a Task>,
 }
 
 impl<'a> Interner<'a> {
     pub fn new(arenas: &'a Arenas) -> Self {
-        Interner { arenas, strs: HashSet::new(), tasks: HashSet::new() }
+        Interner { arenas, strs: FxHashSet::default(), tasks: FxHashSet::default() }
     }
 
     pub fn str(&mut self, s: &str) -> &'a str {

@@ -4,8 +4,13 @@
 //! answer and judging its facts are pure functions of their inputs, so each
 //! distinct input is worked out once. Bounded: when full, it starts afresh,
 //! so memory stays flat on a run whose answers never repeat.
+//!
+//! Keys are hashed with FxHash: the keys are whole answers, hashed once per
+//! exchange, and SipHash's resistance to chosen collisions buys nothing here
+//! (a collision only costs a string comparison, never a wrong answer).
+//! Values are cloned out: callers keep large ones behind an `Rc`.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
 
 /// Distinct inputs remembered before starting afresh.
@@ -19,13 +24,13 @@ type Entry<V> = (Box<[String]>, V);
 /// lookup allocates nothing and a hash collision is never a wrong answer.
 pub struct Memo<V> {
     /// Key hash → the entries with that hash (almost always one).
-    entries: HashMap<u64, Vec<Entry<V>>>,
+    entries: FxHashMap<u64, Vec<Entry<V>>>,
     len: usize,
 }
 
 impl<V: Clone> Memo<V> {
     pub fn new() -> Self {
-        Memo { entries: HashMap::new(), len: 0 }
+        Memo { entries: FxHashMap::default(), len: 0 }
     }
 
     /// The remembered value for `key`, or `compute()` (then remembered).
@@ -49,8 +54,7 @@ impl<V: Clone> Memo<V> {
 }
 
 fn hash(key: &[&str]) -> u64 {
-    // DefaultHasher::new() has fixed keys: the same on every run.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = FxHasher::default();
     for part in key {
         part.hash(&mut h);
     }

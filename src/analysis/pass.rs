@@ -17,6 +17,10 @@ use crate::verdict::{
     Touchpoint, Verdict, SCHEMA_VERSION,
 };
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// One fact judged in one answer, shared with the memo that remembers it.
+type Checked = Rc<(FactCheck, Option<answer::Stated>)>;
 
 /// Cleaned answers longer than this are cut in touchpoint views.
 const ANSWER_VIEW_MAX: usize = 64 * 1024;
@@ -33,8 +37,8 @@ struct WalkState<'a> {
 /// exchange itself is gone after its turn; what outlives it is interned.
 struct At<'x, 'a> {
     x: &'x Exchange,
-    /// The cleaned answer; None when no reply came.
-    answer: Option<String>,
+    /// The cleaned answer (shared with the memo); None when no reply came.
+    answer: Option<Rc<str>>,
     critical: bool,
     /// The finding key's fields common to every finding from this exchange.
     base: Key<'a>,
@@ -64,9 +68,9 @@ pub(super) struct Pass<'c, 'a> {
     /// The last moment seen, for the run's duration when it has no end.
     last_us: u64,
     /// Cleaned answers by (channel, customer message, reply text).
-    cleaned: Memo<String>,
-    /// Fact checks by (fact, cleaned answer).
-    checked: Memo<(FactCheck, Option<answer::Stated>)>,
+    cleaned: Memo<Rc<str>>,
+    /// Fact checks by (fact, cleaned answer, customer message).
+    checked: Memo<Checked>,
     /// Steps the suite made fail: run problems, not findings.
     problems: super::problems::Problems,
     hygiene: Hygiene<'a>,
@@ -109,17 +113,17 @@ impl<'c, 'a> Pass<'c, 'a> {
         // segments are their own kind, keyed in consistency.rs.)
         let base = Key { channel: Some(channel), question, ..Key::new(FindingKind::Error) };
         let (persona, segment) = (self.strings.str(&x.task.persona), self.strings.str(&x.persona_segment));
-        let answer = x
-            .reply
-            .as_ref()
-            .map(|r| self.cleaned.get_or(&[&x.channel, &x.message, &r.text], || ctx.clean(x).unwrap_or_default()));
+        let answer = x.reply.as_ref().map(|r| {
+            self.cleaned.get_or(&[&x.channel, &x.message, &r.text], || ctx.clean(x).unwrap_or_default().into())
+        });
         let at = At { x, answer, critical, base, persona, segment, journey, stage };
         self.count(x);
 
         let mut linked: Vec<usize> = Vec::new();
         let (facts, wrong, not_stated) = self.facts(&at, &mut linked);
         if let Some(answer) = at.answer.as_deref() {
-            let turn = Turn { x, answer, base: at.base, persona: at.persona, facts: &facts };
+            let answered_fact = facts.iter().any(|c| matches!(c.0.outcome, FactOutcome::Correct | FactOutcome::Wrong));
+            let turn = Turn { x, answer, base: at.base, persona: at.persona, answered_fact };
             linked.extend(self.hygiene.reply(ctx, &mut self.strings, &mut self.findings, &turn));
         }
         let (handoff, handoff_from) = self.handoff(&at, &mut linked);
@@ -152,6 +156,7 @@ impl<'c, 'a> Pass<'c, 'a> {
         let answer = at.answer;
         let task = (x.task.kind == TaskKind::Scenario).then(|| self.strings.task(&x.task));
         self.journeys.add(place, &x.task, task, x.step, segment, channel, score, move || {
+            let facts = facts.iter().map(|c| c.0.clone()).collect();
             let (answer, facts) = cut_for_view(answer, facts);
             Touchpoint {
                 seq: x.seq,
@@ -182,7 +187,7 @@ impl<'c, 'a> Pass<'c, 'a> {
 
     /// Judges each expected fact; returns the checks and the wrong and
     /// not-stated counts.
-    fn facts(&mut self, at: &At<'_, 'a>, linked: &mut Vec<usize>) -> (Vec<FactCheck>, usize, usize) {
+    fn facts(&mut self, at: &At<'_, 'a>, linked: &mut Vec<usize>) -> (Vec<Checked>, usize, usize) {
         let (ctx, x) = (self.ctx, at.x);
         let seen = at.base.question.map(|question| Seen {
             question,
@@ -212,9 +217,10 @@ impl<'c, 'a> Pass<'c, 'a> {
         for fact_id in &x.expects {
             let Some((&fact_id, info)) = ctx.facts.get_key_value(fact_id.as_str()) else { continue };
             let locale = ctx.locale_for(x);
-            let (check, stated) = self
-                .checked
-                .get_or(&[fact_id, answer, &x.message], || answer::check(fact_id, info, answer, &x.message, locale));
+            let checked = self.checked.get_or(&[fact_id, answer, &x.message], || {
+                Rc::new(answer::check(fact_id, info, answer, &x.message, locale))
+            });
+            let (check, stated) = (&checked.0, &checked.1);
             self.counts.facts_checked += 1;
             let kind = match check.outcome {
                 FactOutcome::Correct => {
@@ -254,7 +260,7 @@ impl<'c, 'a> Pass<'c, 'a> {
                     evidence::from_answer(x, answer, Some(span))
                 });
             }
-            checks.push(check);
+            checks.push(Rc::clone(&checked));
         }
         (checks, wrong, not_stated)
     }
@@ -555,8 +561,9 @@ fn refold(ids: &mut Vec<String>, folded: &HashMap<String, String>) {
 }
 
 /// Cuts a huge answer for its view, dropping spans that no longer fit.
-fn cut_for_view(answer: Option<String>, mut facts: Vec<FactCheck>) -> (Option<String>, Vec<FactCheck>) {
-    let Some(mut a) = answer else { return (None, facts) };
+fn cut_for_view(answer: Option<Rc<str>>, mut facts: Vec<FactCheck>) -> (Option<String>, Vec<FactCheck>) {
+    let Some(a) = answer else { return (None, facts) };
+    let mut a = a.to_string();
     if a.len() > ANSWER_VIEW_MAX {
         a.truncate(evidence::floor(&a, ANSWER_VIEW_MAX));
         let len = a.len();

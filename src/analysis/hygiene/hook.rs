@@ -6,7 +6,7 @@
 
 use super::fallback::Phrases;
 use super::forbidden::{self, Rule};
-use super::leak::Owners;
+use super::leak::{Candidates, Owners};
 use super::{language, scan, Found, Reply, Scan, Settings, Source};
 use crate::analysis::evidence;
 use crate::analysis::finding::{Acc, Findings, Key};
@@ -14,8 +14,9 @@ use crate::analysis::intern::Interner;
 use crate::analysis::memo::Memo;
 use crate::analysis::Context;
 use crate::record::Exchange;
-use crate::verdict::{Check, Evidence, FactCheck, FactOutcome, FallbackRate, FindingKind, Severity};
+use crate::verdict::{Check, Evidence, FallbackRate, FindingKind, Severity};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 use whatlang::Lang;
 
 /// One reply being checked, with what the pass knows about it.
@@ -25,7 +26,17 @@ pub(in crate::analysis) struct Turn<'x, 'a> {
     pub answer: &'x str,
     pub base: Key<'a>,
     pub persona: &'a str,
-    pub facts: &'x [FactCheck],
+    /// Some expected fact was stated (rightly or wrongly): not a fallback.
+    pub answered_fact: bool,
+}
+
+/// What a reply's text alone tells, worked out once per distinct reply.
+struct Scanned {
+    scan: Scan,
+    /// Where another customer's data could be; None when the channel does not look.
+    leaks: Option<Candidates>,
+    /// The reply is HTML: leaks are read in the cleaned answer, else in the raw reply.
+    html: bool,
 }
 
 /// Fallbacks of one channel to one question.
@@ -50,7 +61,7 @@ pub(in crate::analysis) struct Hygiene<'a> {
     tallies: BTreeMap<(&'a str, &'a str), Tally<'a>>,
     /// (question, channel) pairs where some reply answered.
     answered: BTreeSet<(&'a str, &'a str)>,
-    scans: Memo<Scan>,
+    scans: Memo<Rc<Scanned>>,
     max_evidence: usize,
     /// Finding index → the words of its note: the most severe hit's, the
     /// first by text among equals, so the note never depends on which walk
@@ -98,9 +109,20 @@ impl<'a> Hygiene<'a> {
         let r = Reply { raw: &reply.text, cleaned: t.answer, format, region, message: &x.message };
         let lang = self.languages.get(t.persona).copied();
         let lang_key = lang.map_or("", |l| l.code());
-        let scan = self.scans.get_or(&[&x.channel, &x.message, &reply.text, lang_key], || {
-            scan(&r, settings, &self.rules, &ctx.locale, lang)
+        let owners = &self.owners;
+        let scanned = self.scans.get_or(&[&x.channel, &x.message, &reply.text, lang_key], || {
+            let scan = scan(&r, settings, &self.rules, &ctx.locale, lang);
+            let html = r.is_html();
+            let leaks = settings.customer_data.then(|| {
+                if html {
+                    owners.candidates(r.cleaned, &[])
+                } else {
+                    owners.candidates(r.raw, &super::region::customer_words(r.raw, r.message))
+                }
+            });
+            Rc::new(Scanned { scan, leaks, html })
         });
+        let scan = &scanned.scan;
         let mut linked = Vec::new();
         for found in one_per_kind(&scan.found) {
             let text = match found.source {
@@ -112,13 +134,9 @@ impl<'a> Hygiene<'a> {
             let key = Key { kind: found.kind, detail, ..t.base };
             linked.push(record(findings, &mut self.notes, key, &found, text, x, t.persona));
         }
-        if settings.customer_data {
-            let (text, skip) = if r.is_html() {
-                (r.cleaned, Vec::new())
-            } else {
-                (r.raw, super::region::customer_words(r.raw, r.message))
-            };
-            for leak in self.owners.find(text, t.persona, &skip) {
+        if let Some(candidates) = &scanned.leaks {
+            let text = if scanned.html { r.cleaned } else { r.raw };
+            for leak in self.owners.lookup(candidates, t.persona) {
                 let key = Key { kind: FindingKind::CustomerDataLeak, ..t.base };
                 let owner = ctx.persona_name(&leak.owner);
                 let what = format!("{owner}'s {}", leak.what);
@@ -208,7 +226,7 @@ fn tally<'a>(
     phrases: &Phrases,
 ) {
     let (Some(question), Some(channel)) = (t.base.question, t.base.channel) else { return };
-    let answered_fact = t.facts.iter().any(|f| matches!(f.outcome, FactOutcome::Correct | FactOutcome::Wrong));
+    let answered_fact = t.answered_fact;
     let hit = if answered_fact { None } else { phrases.find(t.answer) };
     let tally = tallies.entry((channel, question)).or_default();
     tally.replies += 1;

@@ -10,12 +10,19 @@
 //! words or more), email addresses, and values with a digit and five or
 //! more characters; a value several personas share belongs to no one.
 //! Values are looked up token by token, so the check is linear in the reply.
+//!
+//! A reply is read in two steps: [`Owners::candidates`] finds the values
+//! in it that could be someone's (tokens, phone numbers, full names); it
+//! depends on the text alone, so a pass finds them once per distinct reply.
+//! [`Owners::lookup`] then asks whose each one is as the run stands, which
+//! changes as values are captured.
 
 use super::text::inside;
 use crate::suite::Persona;
 use once_cell::sync::Lazy;
 use regex::Regex;
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 /// A captured value seen in this many customers' walks is the system's,
@@ -49,13 +56,34 @@ pub struct Leak {
 #[derive(Debug, Default)]
 pub struct Owners {
     /// Single tokens, lowercased: emails, account numbers, references.
-    exact: HashMap<String, Entry>,
+    exact: FxHashMap<String, Entry>,
     /// Full names, lowercased, words joined by one space.
-    names: HashMap<String, Entry>,
+    names: FxHashMap<String, Entry>,
     /// How many words the names have (to look up word runs of those lengths).
     name_lengths: BTreeSet<usize>,
     /// The last digits of phone numbers.
-    phones: HashMap<String, Entry>,
+    phones: FxHashMap<String, Entry>,
+}
+
+/// The values in one text that could be someone's, outside the customer's
+/// own words, in the order they are reported.
+#[derive(Debug, Default)]
+pub struct Candidates(Vec<Candidate>);
+
+#[derive(Debug)]
+struct Candidate {
+    span: Range<usize>,
+    table: Table,
+    /// The key it is looked up with.
+    key: Box<str>,
+}
+
+/// Which of the [`Owners`] maps a candidate is looked up in.
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    Exact,
+    Phone,
+    Name,
 }
 
 static PHONE: Lazy<Regex> = Lazy::new(|| Regex::new(r"\+?\d[\d \-().]{6,}\d").expect("valid regex"));
@@ -66,10 +94,11 @@ impl Owners {
     pub fn from_personas(personas: &[Persona]) -> Owners {
         let mut owners = Owners::default();
         for p in personas {
-            owners.add(&p.id, &p.name, "name", true);
-            owners.add(&p.id, &p.email, "email address", true);
+            owners.add(&p.id, &p.name, || "name".into(), true, true);
+            owners.add(&p.id, &p.email, || "email address".into(), false, true);
             for (key, value) in &p.vars {
-                owners.add(&p.id, value, &key.replace(['_', '-'], " "), true);
+                let what = key.replace(['_', '-'], " ");
+                owners.add(&p.id, value, || what.clone(), what == "name", true);
             }
         }
         for map in [&mut owners.exact, &mut owners.names, &mut owners.phones] {
@@ -80,14 +109,16 @@ impl Owners {
 
     /// A value captured in `persona`'s walk: it is theirs from now on.
     pub fn captured(&mut self, persona: &str, name: &str, value: &str) {
-        self.add(persona, value, &name.replace(['_', '-'], " "), false);
+        self.add(persona, value, || name.replace(['_', '-'], " "), false, false);
     }
 
-    fn add(&mut self, persona: &str, value: &str, what: &str, fixed: bool) {
+    /// `what` is worked out only for a value seen for the first time; a
+    /// full name is looked up as a name only when it is a persona's `name`.
+    fn add(&mut self, persona: &str, value: &str, what: impl FnOnce() -> String, name: bool, fixed: bool) {
         let value = value.trim();
         let (map, key) = if let Some(digits) = phone_key(value) {
             (&mut self.phones, digits)
-        } else if is_name(value) && fixed && what == "name" {
+        } else if name && fixed && is_name(value) {
             let words: Vec<String> = value.split_whitespace().map(str::to_lowercase).collect();
             self.name_lengths.insert(words.len());
             (&mut self.names, words.join(" "))
@@ -96,14 +127,14 @@ impl Owners {
         } else {
             return;
         };
-        let entry = map.entry(key).or_insert_with(|| Entry {
-            owners: BTreeSet::new(),
-            what: what.to_string(),
-            fixed,
-            public: false,
-        });
+        let entry =
+            map.entry(key).or_insert_with(|| Entry { owners: BTreeSet::new(), what: what(), fixed, public: false });
+        Self::own(entry, persona, fixed);
+    }
+
+    fn own(entry: &mut Entry, persona: &str, fixed: bool) {
         // A persona's own field stays theirs, whoever is later given it.
-        if entry.public || (entry.fixed && !fixed) {
+        if entry.public || (entry.fixed && !fixed) || entry.owners.contains(persona) {
             return;
         }
         entry.owners.insert(persona.to_string());
@@ -115,29 +146,34 @@ impl Owners {
     /// Values in `text` (outside `skip`) that belong to someone other
     /// than `persona`.
     pub fn find(&self, text: &str, persona: &str, skip: &[Range<usize>]) -> Vec<Leak> {
+        self.lookup(&self.candidates(text, skip), persona)
+    }
+
+    /// The values in `text` (outside `skip`) that could be someone's,
+    /// whatever the run has seen so far: every identifying-looking token
+    /// and phone number, and the full names of personas.
+    pub fn candidates(&self, text: &str, skip: &[Range<usize>]) -> Candidates {
         let mut out = Vec::new();
-        let mut push = |span: Range<usize>, e: &Entry| {
-            if e.public || e.owners.contains(persona) || inside(&span, skip) {
-                return;
-            }
-            if let Some(owner) = e.owners.iter().next() {
-                out.push(Leak { span, owner: owner.clone(), what: e.what.clone() });
+        let mut push = |span: Range<usize>, table: Table, key: String| {
+            if !inside(&span, skip) {
+                out.push(Candidate { span, table, key: key.into() });
             }
         };
-        if !self.exact.is_empty() {
-            for span in tokens(text) {
-                if let Some(e) = self.exact.get(&text[span.clone()].to_lowercase()) {
-                    push(span, e);
-                }
+        for span in tokens(text) {
+            let token = &text[span.clone()];
+            // Only identifying tokens are ever keys: an email address (an
+            // `@`) or a value with a digit. Lowercasing keeps both, so a
+            // token with neither matches no key.
+            if token.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
+                push(span, Table::Exact, token.to_lowercase());
             }
         }
-        if !self.phones.is_empty() {
-            for m in PHONE.find_iter(text) {
-                if let Some(e) = phone_key(m.as_str()).and_then(|k| self.phones.get(&k)) {
-                    push(m.range(), e);
-                }
+        for m in PHONE.find_iter(text) {
+            if let Some(key) = phone_key(m.as_str()) {
+                push(m.range(), Table::Phone, key);
             }
         }
+        // Names come from the suite alone, so only the ones it has are kept.
         if !self.names.is_empty() {
             let words: Vec<Range<usize>> = WORD.find_iter(text).map(|m| m.range()).collect();
             for &n in &self.name_lengths {
@@ -148,10 +184,32 @@ impl Owners {
                         continue;
                     }
                     let key: Vec<String> = run.iter().map(|r| text[r.clone()].to_lowercase()).collect();
-                    if let Some(e) = self.names.get(&key.join(" ")) {
-                        push(run[0].start..run[n - 1].end, e);
+                    let key = key.join(" ");
+                    if self.names.contains_key(&key) {
+                        push(run[0].start..run[n - 1].end, Table::Name, key);
                     }
                 }
+            }
+        }
+        Candidates(out)
+    }
+
+    /// The `candidates` that belong to someone other than `persona`, as
+    /// the run stands.
+    pub fn lookup(&self, candidates: &Candidates, persona: &str) -> Vec<Leak> {
+        let mut out = Vec::new();
+        for c in &candidates.0 {
+            let map = match c.table {
+                Table::Exact => &self.exact,
+                Table::Phone => &self.phones,
+                Table::Name => &self.names,
+            };
+            let Some(e) = map.get(&*c.key) else { continue };
+            if e.public || e.owners.contains(persona) {
+                continue;
+            }
+            if let Some(owner) = e.owners.iter().next() {
+                out.push(Leak { span: c.span.clone(), owner: owner.clone(), what: e.what.clone() });
             }
         }
         out.sort_by_key(|l| l.span.start);
