@@ -469,15 +469,14 @@ fn row(
                     all.push(v);
                 }
             }
-            let empty = values.is_empty().then(|| {
-                if c.not_stated > 0 {
-                    EmptyCell::NotStated
-                } else if c.no_reply > 0 {
-                    EmptyCell::NoUsableReply
-                } else {
-                    EmptyCell::NotChecked
-                }
-            });
+            let reason = if c.not_stated > 0 {
+                EmptyCell::NotStated
+            } else if c.no_reply > 0 {
+                EmptyCell::NoUsableReply
+            } else {
+                EmptyCell::NotChecked
+            };
+            let empty = values.is_empty().then_some(reason);
             MatrixCell {
                 channel: k.channel.to_string(),
                 segment: k.segment.to_string(),

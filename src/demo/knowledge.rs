@@ -4,7 +4,7 @@
 //! at https://acme-broadband.example/help/returns, £29.99 a month with no
 //! setup fee, the Acme Talk add-on at 53.35p a day, prices next changing on
 //! 1 April 2027, 0800 123 4567 and help@acme-broadband.example, Mon–Fri
-//! 8am–8pm and Sat 9am–noon, installation free within 5 working days, 30
+//! 8am–8pm and Sat 9am–noon, installation by Openreach, free, within 5 working days, 30
 //! days' notice to cancel, 10% loyalty discount on a 12-month renewal, no
 //! fee to leave at the end of the contract, and router finance at 9.9% APR
 //! with a decision within 2 hours.
@@ -180,9 +180,9 @@ impl Topic {
             (Self::Hours, Email) => "Hi {{first_name}}, our customer care team is open Mon-Fri 8am-8pm and Sat 9am-12pm (closed Sundays and bank holidays).",
             (Self::Hours, Web) => "Customer Care is open Monday to Friday 08:00–20:00 and Saturday 09:00–12:00. We're closed on Sundays.\n\nEngineer appointments run 8am–1pm or 1pm–6pm, seven days a week.",
             // PLANTED: chat disagrees with web and email (the truth is 5 working days).
-            (Self::Installation, Chat) => "An engineer will install your broadband within 10 working days, and there's no charge for installation. Our support team is here for you 7 days a week.",
-            (Self::Installation, Email) => "An engineer will install your broadband within five working days. Installation is free of charge (normally £60).",
-            (Self::Installation, Web) => "Installation takes place within 5 working days of your order, and it is free of charge.\n\nEngineer slots are 8am–1pm or 1pm–6pm, and your router arrives within 2 days.",
+            (Self::Installation, Chat) => "An Openreach engineer will install your broadband within 10 working days, and there's no charge for installation. Our support team is here for you 7 days a week.",
+            (Self::Installation, Email) => "An engineer will install your broadband within five working days. Installation is free of charge (normally £60). Your line is installed by Openreach, who look after the UK's phone network; your router comes separately by Royal Mail.",
+            (Self::Installation, Web) => "Installation takes place within 5 working days of your order, and it is free of charge.\n\nOpenreach installs the line. If you're moving from Virgin Media, we'll tell them you're leaving.\n\nEngineer slots are 8am–1pm or 1pm–6pm, and your router arrives within 2 days.",
             (Self::Cancelling, Chat) => "You can cancel at any time with thirty days' notice.",
             (Self::Cancelling, Email) => "You can cancel at any time by giving us 30 days' notice.",
             (Self::Cancelling, Web) => "Tell us you want to leave and your contract ends 30 days later.",

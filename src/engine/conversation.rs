@@ -135,15 +135,17 @@ impl Conversation {
             self.capture(&spec.capture, &resp, msg, &mut out.captures)?;
             last = Some(resp);
         }
+        // Each way of receiving is boxed: inlined, every waiting step would
+        // reserve the largest of them (a WebSocket's, ~15 KB) whatever its mode.
         let reply = match channel.receive.mode {
             ReceiveMode::Response => {
                 let resp = last.ok_or_else(|| fail(ErrorKind::Suite, "the channel sends nothing"))?;
                 self.reply_from_response(&resp, msg)?
             }
-            ReceiveMode::Poll => self.poll(shared, msg, out).await?,
-            ReceiveMode::Webhook => self.await_callback(shared, msg, out).await?,
-            ReceiveMode::Stream => super::stream::receive(self, shared, msg, out, events, last).await?,
-            ReceiveMode::Websocket => super::websocket::exchange(self, shared, msg, out).await?,
+            ReceiveMode::Poll => Box::pin(self.poll(shared, msg, out)).await?,
+            ReceiveMode::Webhook => Box::pin(self.await_callback(shared, msg, out)).await?,
+            ReceiveMode::Stream => Box::pin(super::stream::receive(self, shared, msg, out, events, last)).await?,
+            ReceiveMode::Websocket => Box::pin(super::websocket::exchange(self, shared, msg, out)).await?,
         };
         out.reply = Some(reply);
         Ok(())
@@ -171,8 +173,22 @@ impl Conversation {
         log: &mut Vec<Http>,
         events: Option<&mut dyn super::http::Watch>,
     ) -> Result<Response, StepError> {
-        let ctx = self.context(msg);
-        let prepared = prepare(&shared.templates, &shared.redactor, &self.channel, spec, &ctx)?;
+        // Boxed: only a request in flight holds the request and its sender's
+        // state, not every step waiting between polls (`polls.rs`).
+        Box::pin(self.send(shared, spec, purpose, msg, log, events)).await
+    }
+
+    async fn send(
+        &self,
+        shared: &Shared,
+        spec: &RequestSpec,
+        purpose: Purpose,
+        msg: &Message<'_>,
+        log: &mut Vec<Http>,
+        events: Option<&mut dyn super::http::Watch>,
+    ) -> Result<Response, StepError> {
+        // The context is dropped once rendered: a request waiting for its turn holds only what it sends.
+        let prepared = prepare(&shared.templates, &shared.redactor, &self.channel, spec, &self.context(msg))?;
         let sender =
             shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
         match sender.send_watched(&prepared, purpose, &shared.clock, &shared.redactor, log, events).await {

@@ -106,6 +106,30 @@ mod tests {
         assert!(http[1..49].iter().all(|h| h.body_hash.as_deref() == Some(hash.as_str())));
     }
 
+    /// The size of what `f` returns, without calling it.
+    fn returned<A, B, C, R>(_: &impl FnOnce(A, B, C) -> R) -> usize {
+        std::mem::size_of::<R>()
+    }
+
+    /// Issue 14: a waiting step's future was ~16 KB whatever its channel's
+    /// mode, because every way of receiving (a WebSocket's the largest) was
+    /// inlined into it — 160 MB for 10,000 personas waiting on polls.
+    #[test]
+    fn a_waiting_step_reserves_its_own_mode_not_the_largest() {
+        use crate::engine::conversation::{Conversation, Message};
+        use crate::engine::Shared;
+        let exchange =
+            |c: &'static mut Conversation, s: &'static Shared, m: &'static Message<'static>| c.exchange(s, m);
+        let walk = |s: &'static Shared,
+                    w: &'static crate::plan::Walk,
+                    d: &'static std::collections::BTreeMap<usize, crate::engine::walk::DoneStep>| {
+            crate::engine::walk::run_walk(s, w, d)
+        };
+        // Debug builds lay futures out larger than release; the bounds hold for both.
+        assert!(returned(&exchange) <= 2048, "a step's exchange future: {} bytes", returned(&exchange));
+        assert!(returned(&walk) <= 2048, "a walk's future: {} bytes", returned(&walk));
+    }
+
     #[test]
     fn differing_bodies_in_between_are_kept_up_to_the_cap_then_hashed() {
         let mut bodies = PollBodies::default();

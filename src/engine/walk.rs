@@ -64,13 +64,16 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let conv = conversations
             .entry(step.channel.clone())
             .or_insert_with(|| Conversation::new(&step.channel, channel.clone(), shared));
-        let ctx = crate::template::context::Layers::for_message(base, &persona, &walk_vars).build().value();
-        let rendered = crate::template::render(&shared.templates, &step.message, &ctx);
-        let subject = step
-            .subject
-            .as_deref()
-            .map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string()))
-            .unwrap_or_default();
+        // The context is dropped before the step waits: a waiting walk holds its message, not the context.
+        let (rendered, subject) = {
+            let ctx = crate::template::context::Layers::for_message(base, &persona, &walk_vars).build().value();
+            let subject = step
+                .subject
+                .as_deref()
+                .map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string()))
+                .unwrap_or_default();
+            (crate::template::render(&shared.templates, &step.message, &ctx), subject)
+        };
         let (message, mut outcome) = match rendered {
             Ok(m) => {
                 let msg = Message {
@@ -139,7 +142,8 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         };
         let (seq, step_index) = (exchange.seq, exchange.step);
         let replied = exchange.reply.is_some();
-        shared.record(Record::Exchange(Box::new(exchange))).await;
+        // Boxed: the writer's hand-over lasts an instant, but inlined it would be reserved in every waiting walk.
+        Box::pin(shared.record(Record::Exchange(Box::new(exchange)))).await;
         // Logged once written: every exchange logged as recorded is on disk.
         tracing::debug!(seq, walk = %walk.task.key(), step = step_index, channel = %step.channel, replied, failed, "exchange recorded");
         exchanges += 1;

@@ -59,7 +59,8 @@ struct Part {
 }
 
 /// Correct with the shortest run of claim sentences holding every wanted
-/// word; wrong when a claim sentence names a `not` alternative instead,
+/// word (its value the expected text, so channels compare by the name
+/// stated, not by the sentences around it); wrong when a claim sentence names a `not` alternative instead,
 /// unless it opens on another topic ("If you have a complaint, …") that
 /// neither the fact's subject nor the question shares.
 pub(crate) fn judge(
@@ -95,6 +96,9 @@ pub(crate) fn judge(
         })
         .collect();
     if let Some(found) = shortest_run(text, &parts, &wanted) {
+        // The value stated is the fact, whatever the sentence around it:
+        // two channels naming Openreach in different sentences agree.
+        let found = Found { value: FactValue::Text(normalise(expected)), ..found };
         return Judgement::Correct { found, anchor: Anchor::Clause };
     }
     for alternative in &spec.not {

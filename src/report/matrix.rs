@@ -56,7 +56,7 @@ pub struct Row {
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     /// `agree`, `wrong` (channels agree with each other, not the map),
-    /// `disagree`, `missing` (nobody stated it).
+    /// `disagree`, `missing` (nobody stated it), `noreply` (nobody answered).
     pub key: &'static str,
     pub label: &'static str,
 }
@@ -181,7 +181,12 @@ pub fn build(v: &Verdict, run: &RecordedRun, labels: &Labels) -> Matrix {
                 })
                 .collect();
             let values = || r.cells.iter().flat_map(|c| &c.values);
-            let status = if values().next().is_none() {
+            let stated = r.cells.iter().any(|c| c.not_stated > 0);
+            let no_reply = r.cells.iter().any(|c| c.no_reply > 0 || c.empty == Some(EmptyCell::NoUsableReply));
+            let status = if values().next().is_none() && !stated && no_reply {
+                // Nobody answered at all: not a fact nobody states.
+                Status { key: "noreply", label: "No usable reply anywhere" }
+            } else if values().next().is_none() {
                 Status { key: "missing", label: "Not stated anywhere" }
             } else if !r.consistent {
                 Status { key: "disagree", label: "Channels disagree" }

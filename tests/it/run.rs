@@ -291,3 +291,44 @@ fn kill_9_during_group_commit_loses_no_acknowledged_record() {
     let lost: Vec<&u64> = acknowledged.iter().filter(|s| !on_disk.contains(s)).collect();
     assert!(lost.is_empty(), "acknowledged but not on disk: {lost:?}");
 }
+
+/// Schema 3 (one finding per root cause, reasons for empty cells): a run
+/// recorded before it, by the first record format, still analyses with
+/// `touchpoint analyze` into a schema-3 verdict, and the verdict of an
+/// earlier schema still reads (every new field is optional).
+#[test]
+fn analyze_turns_a_run_recorded_before_schema_3_into_a_schema_3_verdict() {
+    let reports = tempfile::tempdir().unwrap();
+    let dir = reports.path().join("20261201-121943-940d");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema1/run.jsonl");
+    std::fs::copy(fixture, dir.join("run.jsonl")).unwrap();
+    let output = bin().args(["analyze", "--suite", "scenarios/acme"]).arg(&dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(matches!(output.status.code(), Some(0) | Some(4)), "exit {:?}: {stderr}", output.status.code());
+    let text = std::fs::read_to_string(dir.join("verdict.json")).unwrap();
+    let verdict: touchpoint::verdict::Verdict = serde_json::from_str(&text).unwrap();
+    assert_eq!(verdict.schema_version, touchpoint::verdict::SCHEMA_VERSION);
+    assert_eq!(verdict.schema_version, 3);
+    // Every cell without a value says why.
+    for row in &verdict.matrix {
+        for cell in row.cells.iter().filter(|c| c.values.is_empty()) {
+            assert!(cell.empty.is_some(), "{row:#?}");
+        }
+    }
+    // A schema-2 verdict (no `empty`, `no_reply` or `folded_into`) reads as it is.
+    let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+    old["schema_version"] = 2.into();
+    for row in old["matrix"].as_array_mut().unwrap() {
+        for cell in row["cells"].as_array_mut().unwrap() {
+            let cell = cell.as_object_mut().unwrap();
+            cell.remove("empty");
+            cell.remove("no_reply");
+        }
+    }
+    for check in old["checks"].as_array_mut().unwrap() {
+        check.as_object_mut().unwrap().remove("folded_into");
+    }
+    let old: touchpoint::verdict::Verdict = serde_json::from_value(old).unwrap();
+    assert_eq!(old.matrix.len(), verdict.matrix.len());
+}

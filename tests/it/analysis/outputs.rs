@@ -173,3 +173,35 @@ fn a_check_fails_when_its_finding_ends_at_the_failing_level() {
     assert_eq!(v.counts.checks_failed, failed);
     assert_eq!(v.counts.checks_passed, v.checks.len() as u64 - failed);
 }
+
+/// The report says why a cell is empty from the verdict itself, and a row
+/// nobody answered is "no usable reply", not a fact nobody states.
+#[test]
+fn the_report_matrix_takes_empty_cell_reasons_from_the_verdict() {
+    let exchanges = || {
+        vec![
+            ask("chat", "sam", "refund-policy", "").failed(ErrorKind::Status, "HTTP 503", vec![http(503, None)]),
+            ask("web", "sam", "refund-policy", "<main><p>Returns within 30 days.</p></main>"),
+            ask("chat", "sam", "monthly-price", "").failed(ErrorKind::Timeout, "no response", vec![]),
+        ]
+    };
+    let v = verdict(exchanges());
+    // An empty record: the reasons can only come from the verdict.
+    let mut bare = run(exchanges());
+    bare.exchanges.clear();
+    let view = serde_json::to_value(touchpoint::report::build_view(&v, &bare)).unwrap();
+    let rows = view["matrix"]["rows"].as_array().unwrap();
+    let labels: Vec<(String, String, Vec<String>)> = rows
+        .iter()
+        .map(|r| {
+            let cells = r["cells"].as_array().unwrap();
+            let empty = cells.iter().map(|c| c["empty"]["label"].as_str().unwrap_or("-").to_string()).collect();
+            (r["fact"].as_str().unwrap().to_string(), r["status"]["label"].as_str().unwrap().to_string(), empty)
+        })
+        .collect();
+    let price = labels.iter().find(|(f, _, _)| f == "Monthly price").expect("a row for the price nobody gave");
+    assert_eq!(price.1, "No usable reply anywhere", "{labels:?}");
+    assert_eq!(price.2, ["no usable reply", "not asked"], "chat then web: {labels:?}");
+    let refund = labels.iter().find(|(f, _, _)| f == "Refund window").unwrap();
+    assert_eq!(refund.2, ["no usable reply", "-"], "{labels:?}");
+}

@@ -49,6 +49,7 @@ const HARD: &[Hard] = &[
     hard("chat", "contact-phone", "support_email", &["help [at] acme-broadband.example"]),
     hard("chat", "opening-hours", "opening_hours", &["Saturdays 9am till noon", "closed on Sundays"]),
     hard("chat", "installation", "free_installation", &["there's no charge for installation"]),
+    hard("chat", "installation", "installer", &["An Openreach engineer"]),
     hard("chat", "loyalty", "contract_length", &["another twelve months"]),
     hard("chat", "loyalty", "loyalty_discount", &["10% loyalty discount"]),
     hard("chat", "loyalty", "free_to_leave", &["we don't charge an exit fee (£0)"]),
@@ -71,6 +72,7 @@ const HARD: &[Hard] = &[
     hard("email", "opening-hours", "opening_hours", &["Sat 9am-12pm (closed Sundays"]),
     hard("email", "installation", "installation_time", &["five working days"]),
     hard("email", "installation", "free_installation", &["free of charge (normally £60)"]),
+    hard("email", "installation", "installer", &["installed by Openreach", "by Royal Mail"]),
     hard("email", "loyalty", "contract_length", &["runs for 1 year"]),
     hard("email", "loyalty", "loyalty_discount", &["ten per cent"]),
     hard("email", "loyalty", "free_to_leave", &["There's no exit fee if you leave"]),
@@ -93,6 +95,7 @@ const HARD: &[Hard] = &[
     hard("web", "opening-hours", "opening_hours", &["Saturday 09:00–12:00", "closed on Sundays", "8am–1pm or 1pm–6pm"]),
     hard("web", "installation", "installation_time", &["within 5 working days", "within 2 days"]),
     hard("web", "installation", "free_installation", &["free of charge"]),
+    hard("web", "installation", "installer", &["Openreach installs the line", "moving from Virgin Media"]),
     hard("web", "loyalty", "contract_length", &["last a year", "their first 3 months"]),
     hard("web", "loyalty", "loyalty_discount", &["10 percent", "15% off"]),
     hard("web", "loyalty", "free_to_leave", &["Leaving at the end of your contract is free of charge"]),
@@ -152,14 +155,11 @@ async fn hard_but_correct_answers_are_no_finding_and_every_planted_problem_is() 
         }
     }
     // Every judgement of a fact on a channel, from the walks' touchpoints.
-    let mut judged: HashMap<(&str, &str), Vec<(FactOutcome, Option<&str>)>> = HashMap::new();
+    let mut judged: HashMap<(&str, &str), Vec<FactOutcome>> = HashMap::new();
     let touchpoints = v.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| &w.touchpoints);
     for t in touchpoints {
         for check in &t.facts {
-            judged
-                .entry((t.channel.as_str(), check.fact.as_str()))
-                .or_default()
-                .push((check.outcome, check.found.as_deref()));
+            judged.entry((t.channel.as_str(), check.fact.as_str())).or_default().push(check.outcome);
         }
     }
 
@@ -177,7 +177,7 @@ async fn hard_but_correct_answers_are_no_finding_and_every_planted_problem_is() 
         }
         let outcomes = judged.get(&(h.channel, h.fact)).unwrap_or_else(|| panic!("{} on {} judged", h.fact, h.channel));
         assert!(
-            outcomes.iter().all(|(outcome, _)| *outcome == FactOutcome::Correct),
+            outcomes.iter().all(|outcome| *outcome == FactOutcome::Correct),
             "{} on {} ({:?}) is correct every time: {outcomes:?}",
             h.fact,
             h.channel,

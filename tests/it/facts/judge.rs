@@ -194,3 +194,27 @@ fn acme_demo_answers() {
         assert!(ok, "{kind} `{map_value}` in `{answer}`: {judgement:?}");
     }
 }
+
+/// Regression (the demo's installer): chat, email and the help centre each
+/// named Openreach in their own sentence, and the consistency matrix called
+/// the three correct answers a disagreement. A correct text fact's value is
+/// the name stated, so the channels agree.
+#[test]
+fn text_facts_named_in_different_sentences_agree() {
+    let spec = FactSpec { not: vec!["CityFibre".into(), "Virgin Media".into()], ..FactSpec::new(FactKind::Text) };
+    let want = fact::parse_expected(&spec, "Openreach", &Locale::default()).unwrap();
+    let values: Vec<FactValue> = [
+        "An Openreach engineer will install your broadband within 10 working days.",
+        "Your line is installed by Openreach, who look after the UK's phone network.",
+        "Openreach installs the line. If you're moving from Virgin Media, we'll tell them you're leaving.",
+    ]
+    .into_iter()
+    .map(|answer| match fact::judge_asked(&want, &spec, answer, "Who installs the line?", &Locale::default()) {
+        Judgement::Correct { found, .. } => found.value,
+        other => panic!("{answer}: {other:?}"),
+    })
+    .collect();
+    for pair in values.windows(2) {
+        assert!(pair[0].agrees(&pair[1]) && pair[1].agrees(&pair[0]), "{values:?}");
+    }
+}
