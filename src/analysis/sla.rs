@@ -220,7 +220,7 @@ pub fn ordered(s: &SlaStats) -> bool {
 
 /// A percentile of first-text times (ms), never above their maximum.
 fn first_text(h: &Histogram<u64>, q: f64) -> Option<f64> {
-    (h.len() > 0).then(|| h.value_at_quantile(q).min(h.max()) as f64 / 1000.0)
+    (!h.is_empty()).then(|| h.value_at_quantile(q).min(h.max()) as f64 / 1000.0)
 }
 
 /// Records a value, growing the histogram as needed. (`saturating_record`

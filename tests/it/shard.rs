@@ -13,13 +13,18 @@ use touchpoint::demo::{self, DemoConfig};
 use touchpoint::merge;
 use touchpoint::record::read_run;
 use touchpoint::shard::Shard;
-use touchpoint::verdict::Verdict;
+use touchpoint::verdict::{FindingKind, Verdict};
 
 /// What a finding is, without where or when it showed (evidence carries
 /// sequence numbers and times, which differ between any two runs).
 fn findings(v: &Verdict) -> BTreeMap<String, String> {
     v.findings
         .iter()
+        // Service-level findings weigh measured reply times, which differ
+        // between any two runs (a 600 ms demo reply passes a 1 s level on a
+        // quiet machine and not under load); everything else is judged from
+        // what was said and must match exactly.
+        .filter(|f| !matches!(f.kind, FindingKind::SlaBreach | FindingKind::PossibleSlaBreach))
         .map(|f| {
             let what = format!(
                 "{:?} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} found={:?} expected={:?} ×{}",
@@ -94,7 +99,14 @@ async fn three_shards_merged_judge_the_same_as_one_unsharded_run() {
     for (j, o) in joined.matrix.iter().zip(&one.matrix) {
         assert_eq!(j, o, "same consistency matrix row for {} / {}", o.question, o.fact);
     }
-    assert_eq!(joined.counts, one.counts);
+    // The same counts, but for findings and checks, which include the
+    // service levels (see `findings`).
+    let said = |c: &touchpoint::verdict::Counts| {
+        let mut c = c.clone();
+        (c.findings, c.checks_passed, c.checks_failed) = Default::default();
+        serde_json::to_value(c).unwrap()
+    };
+    assert_eq!(said(&joined.counts), said(&one.counts));
     // (The score is not compared: it weighs each reply's measured latency
     // against the persona's patience, a measurement that differs between
     // any two runs, sharded or not.)
