@@ -34,20 +34,35 @@ pub fn facts(suite: &Suite) -> HashMap<&str, FactInfo> {
             let spec = f.spec(id);
             let expected = fact::parse_expected(&spec, &f.value, &locale).ok();
             let expected_display = expected.as_ref().map(FactValue::display).or_else(|| Some(f.value.clone()));
-            let label = lower_first(&f.label.clone().unwrap_or_else(|| id.replace(['_', '-'], " ")));
+            let label = f.label.clone().unwrap_or_else(|| id.replace(['_', '-'], " "));
+            let label = lower_first_except(&label, &suite.map.name);
             (id.as_str(), FactInfo { spec, expected, expected_display, label })
         })
         .collect()
 }
 
 /// "Refund window" → "refund window", for the middle of a sentence; the
-/// rest is left alone ("Acme Care price" keeps its capitals).
-pub(crate) fn lower_first(label: &str) -> String {
+/// rest is left alone ("Care plan price" → "care plan price"). A first word
+/// that is a name stays as written: an acronym ("APR on router finance") or
+/// a word of one of `names` (the company's: "Acme Talk price").
+pub(crate) fn lower_first_except(label: &str, names: &str) -> String {
+    let first_word = label.split_whitespace().next().unwrap_or_default();
+    let word = first_word.trim_matches(|c: char| !c.is_alphanumeric());
+    let acronym = word.chars().nth(1).is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+    let named =
+        !word.is_empty() && names.split_whitespace().any(|n| n.trim_matches(|c: char| !c.is_alphanumeric()) == word);
+    if acronym || named {
+        return label.to_string();
+    }
     let mut chars = label.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+pub(crate) fn lower_first(label: &str) -> String {
+    lower_first_except(label, "")
 }
 
 /// The value an answer stated for a fact, for the consistency matrix.
@@ -109,4 +124,19 @@ pub fn check(
     check.excerpt = Some(super::evidence::sentence(answer, found.span.clone()).to_string());
     let stated = Stated { value: found.value, span: found.span, matches_map };
     (check, Some(stated))
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::lower_first_except;
+
+    #[test]
+    fn a_label_starting_with_a_name_keeps_its_capital() {
+        // Regression: "the acme Talk add-on price" in finding summaries.
+        assert_eq!(lower_first_except("Acme Talk add-on price", "Acme Broadband"), "Acme Talk add-on price");
+        assert_eq!(lower_first_except("APR on router finance", "Acme Broadband"), "APR on router finance");
+        assert_eq!(lower_first_except("Refund window", "Acme Broadband"), "refund window");
+        assert_eq!(lower_first_except("Opening hours", ""), "opening hours");
+        assert_eq!(lower_first_except("", "Acme"), "");
+    }
 }
