@@ -349,8 +349,9 @@ impl<'c, 'a> Pass<'c, 'a> {
             .map(|r| (r.t_earliest_us.saturating_sub(x.t_sent_us), r.t_latest_us.saturating_sub(x.t_sent_us)));
         let channel_level = self.ctx.sla.channel(channel);
         self.sla.record(channel, channel_level, latency_us, status);
-        if let Some(first) = x.reply.as_ref().and_then(|r| r.t_first_byte_us) {
-            self.sla.first_text(channel, channel_level, first.saturating_sub(x.t_sent_us));
+        let first_text = x.reply.as_ref().and_then(|r| r.t_first_byte_us).map(|t| t.saturating_sub(x.t_sent_us));
+        if let Some(first) = first_text {
+            self.sla.first_text(channel, channel_level, first);
         }
         let kind = match status {
             SlaStatus::Breach => FindingKind::SlaBreach,
@@ -365,7 +366,6 @@ impl<'c, 'a> Pass<'c, 'a> {
             sla::Source::Question(q) => Key { kind, question: Some(q), ..at.base },
             sla::Source::Stage(j, s) => Key { kind, question: None, journey: Some(j), stage: Some(s), ..at.base },
         };
-        let first_text = x.reply.as_ref().and_then(|r| r.t_first_byte_us).map(|t| t.saturating_sub(x.t_sent_us));
         let i =
             self.findings.record(key, finding::severity(kind, at.critical), at.persona(), evidence::rank(x), || {
                 let mut e = evidence::from_answer(x, at.answer.as_deref().unwrap_or(""), None);
