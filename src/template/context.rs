@@ -12,19 +12,11 @@ use serde_json::{json, Map, Value};
 /// and step.
 pub const GLOBALS: &[&str] = &["persona", "env", "target", "run", "message", "subject", "cursor", "webhook_url"];
 
-/// The fields of `{{ persona.* }}` (see [`persona`]); `vars` is free-form.
+/// The fields of `{{ persona.* }}` (see [`persona_layer`]); `vars` is free-form.
 pub const PERSONA_FIELDS: &[&str] = &["id", "name", "first_name", "email", "segment", "vars"];
 
 /// The fields of `{{ run.* }}`.
 pub const RUN_FIELDS: &[&str] = &["id", "seed"];
-
-/// The persona as templates see it.
-pub fn persona(p: &Persona) -> Value {
-    json!({
-        "id": p.id, "name": p.name, "first_name": p.first_name(), "email": p.email,
-        "segment": p.segment, "vars": p.vars,
-    })
-}
 
 /// What every template of a run can read: `env`, `target`, `run`.
 pub fn base(env: Map<String, Value>, target: &str, run_id: &str, seed: u64) -> Map<String, Value> {
@@ -74,9 +66,8 @@ impl Base {
     }
 }
 
-/// The persona as templates see it, converted once per walk (see [`persona`]).
-/// Built directly as template values (no JSON in between); the same
-/// fields as [`persona`] (`persona_layer_matches_persona` checks it).
+/// The persona as templates see it ([`PERSONA_FIELDS`]), converted to
+/// template values once per walk.
 pub fn persona_layer(p: &Persona) -> minijinja::Value {
     use minijinja::Value as V;
     let vars: std::collections::BTreeMap<&str, V> =
@@ -198,8 +189,9 @@ mod tests {
     #[test]
     fn persona_fields_are_the_ones_built() {
         let p: Persona = toml::from_str("id = 'a'\nname = 'Ann Lee'\nemail = 'a@example.com'").unwrap();
-        let v = persona(&p);
-        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let v = persona_layer(&p);
+        let mut keys: Vec<String> = v.try_iter().unwrap().map(|k| k.to_string()).collect();
+        keys.sort();
         let mut expected = PERSONA_FIELDS.to_vec();
         expected.sort();
         assert_eq!(keys, expected);
@@ -213,27 +205,17 @@ mod tests {
     }
 
     #[test]
-    fn persona_layer_matches_persona() {
+    fn persona_layer_holds_each_field() {
         let p: Persona =
             toml::from_str("id = 'a'\nname = 'Ann Lee'\nemail = 'a@example.com'\nvars = { account = 'AC-1' }").unwrap();
-        let direct = persona_layer(&p);
-        let via_json = minijinja::Value::from_serialize(persona(&p));
-        for field in PERSONA_FIELDS {
-            assert_eq!(
-                direct.get_attr(field).unwrap().to_string(),
-                via_json.get_attr(field).unwrap().to_string(),
-                "{field}"
-            );
-        }
         let env = minijinja::Environment::new();
-        let render = |v: &minijinja::Value| {
-            env.render_str(
-                "{{ persona.vars.account }} {{ persona.vars.x }}|{{ persona | length }}",
-                minijinja::context! { persona => v.clone() },
+        let rendered = env
+            .render_str(
+                "{{ persona.id }}|{{ persona.name }}|{{ persona.first_name }}|{{ persona.email }}|{{ persona.segment }}|{{ persona.vars.account }}|{{ persona.vars.x }}|{{ persona | length }}",
+                minijinja::context! { persona => persona_layer(&p) },
             )
-            .unwrap()
-        };
-        assert_eq!(render(&direct), render(&via_json));
+            .unwrap();
+        assert_eq!(rendered, format!("a|Ann Lee|Ann|a@example.com|{}|AC-1||6", p.segment));
     }
 
     #[test]
