@@ -114,9 +114,9 @@ fn refresh_later(reports: &Path, verdict: &Verdict) -> Vec<String> {
         }
         (v.changes, v.trend) = (run.changes, run.trend);
         let refreshed = write_file(&path, |out| write_verdict(&v, out)).and_then(|()| {
-                let run = report_run(&dir, &v)?;
-                crate::report::write_report(&dir, &v, &run).map_err(|e| ArtifactError::Report(e.to_string()))
-            });
+            let run = report_run(&dir, &v)?;
+            crate::report::write_report(&dir, &v, &run).map_err(|e| ArtifactError::Report(e.to_string()))
+        });
         if let Err(e) = refreshed {
             warnings
                 .push(format!("run {} was indexed before this earlier run and could not be updated: {e}", v.run_id));
