@@ -293,7 +293,9 @@ fn the_view_of_a_real_run_matches_the_golden_file() {
 #[test]
 fn streamed_outputs_are_byte_for_byte_the_whole_string_ones() {
     let real = real_run();
-    let path = write_report(&real.dir, &real.verdict, &real.run).expect("the report is written");
+    // A folder of its own: other tests write the real run's report concurrently.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = write_report(dir.path(), &real.verdict, &real.run).expect("the report is written");
     let streamed = std::fs::read_to_string(&path).expect("the report reads back");
     assert_eq!(streamed, render_html(&build_view(&real.verdict, &real.run)).expect("the report renders"));
     let (verdict, run) = synthetic(3, NASTY);
