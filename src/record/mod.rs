@@ -6,6 +6,7 @@
 //! Times are microseconds since the run started (`t_*_us`), taken from a
 //! monotonic clock; the header holds the wall-clock start.
 
+pub mod blocks;
 pub mod body;
 mod decode;
 pub mod headers;
