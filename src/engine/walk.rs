@@ -13,7 +13,7 @@ use super::conversation::{Conversation, Message};
 use super::extract::{self, Source};
 use super::Shared;
 use crate::plan::Walk;
-use crate::record::{ErrorKind, Exchange, Record, StepError};
+use crate::record::{ErrorKind, Exchange, StepError};
 use crate::suite::scenario::OnError;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -144,21 +144,17 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
             captures: outcome.captures.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
             error: outcome.error,
         };
-        let (seq, step_index) = (exchange.seq, exchange.step);
-        let replied = exchange.reply.is_some();
-        // Boxed: the writer's hand-over lasts an instant, but inlined it would be reserved in every waiting walk.
-        Box::pin(shared.record(Record::Exchange(Box::new(exchange)))).await;
-        // Logged once written: every exchange logged as recorded is on disk.
-        tracing::debug!(seq, walk = %walk.task.key(), step = step_index, channel = %step.channel, replied, failed, "exchange recorded");
+        tracing::trace!(seq = exchange.seq, walk = %walk.task.key(), step = step.index, channel = %step.channel, failed, "exchange handed over");
+        // The writer counts it once written (`progress.rs`); the walk goes on.
+        // Boxed: the hand-over lasts an instant, but inlined it would be reserved in every waiting walk.
+        Box::pin(shared.hand_over(Box::new(exchange))).await;
         exchanges += 1;
         if failed {
             errors += 1;
-            shared.progress.error();
             if walk.on_error == OnError::Stop {
                 break;
             }
         }
-        shared.progress.exchange();
     }
     conversations.sort_by(|a, b| a.channel_name.cmp(&b.channel_name));
     for c in conversations {
