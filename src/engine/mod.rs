@@ -12,6 +12,7 @@ pub mod conversation;
 pub mod extract;
 pub mod guard;
 pub mod http;
+pub mod packed;
 pub mod polls;
 pub mod pool;
 pub mod prepare;
