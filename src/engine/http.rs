@@ -81,6 +81,9 @@ pub trait Watch: Send {
 /// Default cap on a channel's requests in flight.
 pub const MAX_IN_FLIGHT: usize = 256;
 
+/// The most a body's buffer reserves up front from its `Content-Length`.
+const BODY_HINT: usize = 64 << 10;
+
 /// Redirects followed for one request before giving up (a loop).
 pub const MAX_REDIRECTS: u32 = 10;
 
@@ -355,8 +358,10 @@ impl Sender {
             }
         }
         record.headers = headers.iter().map(|(k, v)| (k.clone(), recorded_header(k, v))).collect();
-        // Read the body in chunks so a huge body stops at the cap.
-        let mut buf: Vec<u8> = Vec::new();
+        // Read the body in chunks so a huge body stops at the cap. Sized
+        // from Content-Length up to 64 KB (a target may claim any length).
+        let mut buf: Vec<u8> =
+            Vec::with_capacity(resp.content_length().unwrap_or(0).min(self.max_body.min(BODY_HINT) as u64) as usize);
         let mut total: u64 = 0;
         let mut truncated = false;
         let mut stream = resp.bytes_stream();

@@ -180,6 +180,30 @@ fn parse_base(text: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// [`join`] of a channel's fixed `url` (no template): the same few pairs
+/// come back for every request, so the last few joined per thread are kept
+/// and cloned rather than parsed again.
+fn join_kept(base: &Url, path: &str) -> Result<Url, String> {
+    use std::cell::RefCell;
+    const KEPT: usize = 8;
+    thread_local! {
+        static JOINED: RefCell<Vec<(String, String, Url)>> = const { RefCell::new(Vec::new()) };
+    }
+    let found =
+        JOINED.with_borrow(|j| j.iter().find(|(b, p, _)| b == base.as_str() && p == path).map(|(_, _, u)| u.clone()));
+    if let Some(url) = found {
+        return Ok(url);
+    }
+    let url = join(base, path)?;
+    JOINED.with_borrow_mut(|j| {
+        if j.len() == KEPT {
+            j.remove(0);
+        }
+        j.push((base.as_str().to_string(), path.to_string(), url.clone()));
+    });
+    Ok(url)
+}
+
 /// Joins a rendered `url` to the rendered base: absolute URLs are taken as
 /// they are (the boundary decides), anything else is appended to the base's
 /// path, never to its authority (`@other.host/x` stays a path).
@@ -223,8 +247,16 @@ pub fn prepare(
     let masked = || masked.get_or_init(|| ctx.masked());
     let render_with =
         |s: &str, c: &minijinja::Value| template::render(env, s, c).map_err(|e| fail(ErrorKind::Suite, e));
+    // Templates that read only the run's names render once per run.
+    let run_wide = ctx.run_wide();
     // (sent, shown)
     let render = |s: &str| -> Result<(String, String), StepError> {
+        if let Some(kept) = run_wide
+            .filter(|_| template::is_template(s))
+            .and_then(|w| w.get(env, s, |m| template::render(env, s, if m { masked() } else { &real })))
+        {
+            return Ok((kept.sent.clone(), kept.shown.clone()));
+        }
         let sent = render_with(s, &real)?;
         let shown = if s.contains("env") { render_with(s, masked())? } else { sent.clone() };
         Ok((sent, shown))
@@ -264,7 +296,8 @@ pub fn prepare(
             ),
         ));
     }
-    let mut url = join(&base, &path_sent).map_err(|e| {
+    let joined = if template::is_template(&spec.url) { join(&base, &path_sent) } else { join_kept(&base, &path_sent) };
+    let mut url = joined.map_err(|e| {
         fail(ErrorKind::Request, format!("{}; check the channel's `url` and `base_url`", redactor.redact(&e)))
     })?;
     // Nothing masked (no template read `env`): the recorded URL is the sent one.
