@@ -298,7 +298,10 @@ impl Sender {
                     if !(inside
                         && self.marks.iter().chain(&req.headers).any(|(k, _)| k.eq_ignore_ascii_case("content-type")))
                     {
-                        builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json");
+                        builder = builder.header(
+                            reqwest::header::CONTENT_TYPE,
+                            reqwest::header::HeaderValue::from_static("application/json"),
+                        );
                     }
                     builder.body(v.clone())
                 }

@@ -316,8 +316,7 @@ pub fn prepare(
             shown_pairs.append_pair(k, &shown);
         }
     }
-    let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
+    let method = method(&spec.method)?;
     let mut headers = Vec::new();
     let mut shown_headers = Vec::new();
     if let Some(auth) = spec.auth.as_ref().or(channel.auth.as_ref()) {
@@ -353,14 +352,26 @@ pub fn prepare(
     } else {
         (None, None)
     };
-    let redact = |s: &str| redactor.redact(s);
     let shown = Shown {
-        url: redact(shown_url.as_str()),
-        headers: shown_headers.into_iter().map(|(k, v)| (k, redact(&v))).collect(),
-        body: shown_body.map(|b| redact(&b)),
+        url: redactor.redact_owned(String::from(shown_url)),
+        headers: shown_headers.into_iter().map(|(k, v)| (k, redactor.redact_owned(v))).collect(),
+        body: shown_body.map(|b| redactor.redact_owned(b)),
     };
     let boundary = Boundary::new(base, &channel.allowed_hosts);
     Ok(Prepared { method, url, headers, body, shown, boundary })
+}
+
+/// The request method, any case (`post`); the usual ones without
+/// allocating.
+fn method(name: &str) -> Result<reqwest::Method, StepError> {
+    use reqwest::Method as M;
+    for known in [M::GET, M::POST, M::PUT, M::PATCH, M::DELETE, M::HEAD, M::OPTIONS] {
+        if name.eq_ignore_ascii_case(known.as_str()) {
+            return Ok(known);
+        }
+    }
+    reqwest::Method::from_bytes(name.to_ascii_uppercase().as_bytes())
+        .map_err(|_| fail(ErrorKind::Request, format!("bad method {name}")))
 }
 
 /// The `Authorization` value for `auth`, as sent and as recorded (a Basic
