@@ -223,6 +223,9 @@ impl Sender {
     /// Refuses a hop outside the boundary, or one to an allowed host that
     /// would carry a secret.
     fn beyond(&self, req: &Prepared, hop: &Hop, place: Place, redactor: &Redactor) -> Option<Outcome> {
+        if place == Place::Origin {
+            return None;
+        }
         let shown = redactor.redact(hop.url.as_str());
         match place {
             Place::Origin => None,

@@ -93,7 +93,7 @@ impl Boundary {
     }
 
     pub fn place(&self, url: &Url) -> Place {
-        if url.origin() == self.base.origin() {
+        if same_origin(url, &self.base) {
             return Place::Origin;
         }
         if !matches!(url.scheme(), "http" | "https") {
@@ -112,6 +112,18 @@ impl Boundary {
     /// The origin in words, for errors.
     pub fn origin(&self) -> String {
         self.base.origin().ascii_serialization()
+    }
+}
+
+/// `a.origin() == b.origin()` without building the two origins (each
+/// copies the host): for http(s) and ws(s) URLs the origin is the scheme,
+/// the host and the port; any other scheme goes through `origin()`.
+fn same_origin(a: &Url, b: &Url) -> bool {
+    let tuple = |u: &Url| matches!(u.scheme(), "http" | "https" | "ws" | "wss");
+    if tuple(a) && tuple(b) {
+        a.scheme() == b.scheme() && a.host() == b.host() && a.port_or_known_default() == b.port_or_known_default()
+    } else {
+        a.origin() == b.origin()
     }
 }
 
@@ -225,7 +237,7 @@ pub fn join(base: &Url, path: &str) -> Result<Url, String> {
     let url = Url::parse(&joined).map_err(|e| format!("`{joined}` is not a URL ({e})"))?;
     // Appending to the path cannot change the authority; if it did, the
     // base itself was odd (e.g. ended inside the authority).
-    if url.origin() != base.origin() {
+    if !same_origin(&url, base) {
         return Err(format!("`{path}` does not stay on `{base}`"));
     }
     Ok(url)
@@ -455,6 +467,31 @@ mod tests {
         assert_eq!(b.place(&Url::parse("http://127.0.0.3:9000/a").unwrap()), Place::Allowed);
         assert_eq!(b.place(&Url::parse("http://127.0.0.3:9001/a").unwrap()), Place::Outside);
         assert_eq!(b.place(&Url::parse("file:///etc/passwd").unwrap()), Place::Outside);
+    }
+
+    #[test]
+    fn same_origin_is_what_url_origin_says() {
+        let urls = [
+            "http://127.0.0.1:8080/a",
+            "http://127.0.0.1:8080/b?x",
+            "http://127.0.0.1/a",
+            "http://127.0.0.1:80/a",
+            "https://127.0.0.1:8080/a",
+            "http://localhost:8080/a",
+            "http://LOCALHOST:8080/a",
+            "http://[::1]:8080/a",
+            "ws://127.0.0.1:8080/a",
+            "wss://127.0.0.1:443/a",
+            "https://127.0.0.1/a",
+            "file:///etc/passwd",
+            "data:text/plain,x",
+        ];
+        for a in urls {
+            for b in urls {
+                let (a, b) = (Url::parse(a).unwrap(), Url::parse(b).unwrap());
+                assert_eq!(same_origin(&a, &b), a.origin() == b.origin(), "{a} vs {b}");
+            }
+        }
     }
 
     #[test]
