@@ -10,7 +10,7 @@ use crate::record::{Prefetch, RecordedRun};
 use crate::suite::Suite;
 use crate::verdict::Verdict;
 use std::collections::HashSet;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -79,17 +79,13 @@ pub fn write_all_to(
         warnings.extend(refresh_later(&crate::history::reports_dir(dir), &verdict));
     }
 
+    // Written as streams: a verdict of a large run is tens of megabytes as text.
     let path = dir.join("verdict.json");
-    let json = serde_json::to_vec_pretty(&verdict)
-        .map_err(|e| ArtifactError::Write { path: path.display().to_string(), source: e.into() })?;
-    write_file(&path, &json)?;
+    write_file(&path, |out| write_verdict(&verdict, out))?;
     files.push(path);
 
     let path = dir.join("junit.xml");
-    let mut xml = Vec::new();
-    crate::junit::write_junit(&verdict, &mut xml)
-        .map_err(|source| ArtifactError::Write { path: path.display().to_string(), source })?;
-    write_file(&path, &xml)?;
+    write_file(&path, |out| crate::junit::write_junit(&verdict, out))?;
     files.push(path);
 
     let run = report_run(dir, &verdict)?;
@@ -111,19 +107,16 @@ fn refresh_later(reports: &Path, verdict: &Verdict) -> Vec<String> {
         let dir = reports.join(&run.run_id);
         let path = dir.join("verdict.json");
         // Pruned, or never derived here: nothing to refresh.
-        let Ok(bytes) = std::fs::read(&path) else { continue };
-        let Ok(mut v) = serde_json::from_slice::<Verdict>(&bytes) else { continue };
+        let Ok(file) = std::fs::File::open(&path) else { continue };
+        let Ok(mut v) = serde_json::from_reader::<_, Verdict>(std::io::BufReader::new(file)) else { continue };
         if v.changes == run.changes && v.trend == run.trend {
             continue;
         }
         (v.changes, v.trend) = (run.changes, run.trend);
-        let refreshed = serde_json::to_vec_pretty(&v)
-            .map_err(|e| ArtifactError::Write { path: path.display().to_string(), source: e.into() })
-            .and_then(|json| write_file(&path, &json))
-            .and_then(|()| {
-                let run = report_run(&dir, &v)?;
-                crate::report::write_report(&dir, &v, &run).map_err(|e| ArtifactError::Report(e.to_string()))
-            });
+        let refreshed = write_file(&path, |out| write_verdict(&v, out)).and_then(|()| {
+            let run = report_run(&dir, &v)?;
+            crate::report::write_report(&dir, &v, &run).map_err(|e| ArtifactError::Report(e.to_string()))
+        });
         if let Err(e) = refreshed {
             warnings
                 .push(format!("run {} was indexed before this earlier run and could not be updated: {e}", v.run_id));
@@ -159,12 +152,29 @@ fn report_run(dir: &Path, verdict: &Verdict) -> Result<RecordedRun, ReadError> {
     Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail, late: tail.late })
 }
 
-/// Writes via a temporary file and a rename, so a reader never sees half a file.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
+/// `verdict.json`: the verdict, pretty-printed, streamed to `out`.
+pub fn write_verdict(verdict: &Verdict, out: &mut impl Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(out, verdict).map_err(std::io::Error::from)
+}
+
+/// Writes via a temporary file and a rename, so a reader never sees half a
+/// file; `write` streams the content through a buffer, so the file is never
+/// held whole in memory.
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), ArtifactError> {
     let tmp = path.with_extension("tmp");
     let err = |source| ArtifactError::Write { path: path.display().to_string(), source };
-    let mut f = std::fs::File::create(&tmp).map_err(err)?;
-    f.write_all(bytes).map_err(err)?;
-    f.sync_data().map_err(err)?;
+    let written = std::fs::File::create(&tmp).and_then(|f| {
+        let mut out = BufWriter::with_capacity(1 << 16, f);
+        write(&mut out)?;
+        let f = out.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+        f.sync_data()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
     std::fs::rename(&tmp, path).map_err(err)
 }

@@ -5,6 +5,8 @@
 #
 #   scripts/bench/memory.sh
 #   PERSONAS=20000 REPLY_AFTER=30s scripts/bench/memory.sh
+#   TP=/path/to/other/touchpoint SKIP_BUILD=1 scripts/bench/memory.sh   # A/B
+#   RSS_LOG=/tmp/rss.txt scripts/bench/memory.sh   # also every sample: seconds, KB
 #
 # Reports /usr/bin/time's maximum resident set size for the whole process
 # (the run, then the analysis and reports it writes), and the peak of
@@ -29,8 +31,10 @@ TIME_PID=$!
 sleep 0.2
 TP_PID=$(pgrep -P "$TIME_PID" | head -1)
 engine_peak=0
+started=$(date +%s.%N)
 while kill -0 "$TP_PID" 2>/dev/null; do
     rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$TP_PID/status" 2>/dev/null || echo 0)
+    [ -z "${RSS_LOG:-}" ] || echo "$(echo "$(date +%s.%N) - $started" | bc -l | xargs printf '%.1f') ${rss:-0}" >>"$RSS_LOG"
     if ! grep -qs '"type":"end"' "$WORK"/out/*/run.jsonl; then
         [ "${rss:-0}" -gt "$engine_peak" ] && engine_peak=$rss
     fi

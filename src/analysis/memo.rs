@@ -2,8 +2,10 @@
 //! questions of the same channels over and over, and a channel's answers
 //! repeat word for word (templated bot replies, help pages); cleaning an
 //! answer and judging its facts are pure functions of their inputs, so each
-//! distinct input is worked out once. Bounded: when full, it starts afresh,
-//! so memory stays flat on a run whose answers never repeat.
+//! distinct input is worked out once. Bounded by count and by the bytes of
+//! its keys (a mailbox polled whole is a reply of hundreds of kilobytes):
+//! when full, it starts afresh, so memory stays flat on a run whose answers
+//! never repeat.
 //!
 //! Keys are hashed with FxHash: the keys are whole answers, hashed once per
 //! exchange, and SipHash's resistance to chosen collisions buys nothing here
@@ -15,6 +17,9 @@ use std::hash::{Hash, Hasher};
 
 /// Distinct inputs remembered before starting afresh.
 const CAPACITY: usize = 8192;
+/// Bytes of keys remembered before starting afresh (values are derived from
+/// their keys and are no larger: a cleaned answer, a judged fact, a scan).
+const CAPACITY_BYTES: usize = 16 << 20;
 
 /// A remembered key (its strings) and value.
 type Entry<V> = (Box<[String]>, V);
@@ -26,11 +31,13 @@ pub struct Memo<V> {
     /// Key hash → the entries with that hash (almost always one).
     entries: FxHashMap<u64, Vec<Entry<V>>>,
     len: usize,
+    /// Bytes of the keys held.
+    bytes: usize,
 }
 
 impl<V: Clone> Memo<V> {
     pub fn new() -> Self {
-        Memo { entries: FxHashMap::default(), len: 0 }
+        Memo { entries: FxHashMap::default(), len: 0, bytes: 0 }
     }
 
     /// The remembered value for `key`, or `compute()` (then remembered).
@@ -42,13 +49,18 @@ impl<V: Clone> Memo<V> {
             }
         }
         let value = compute();
-        if self.len >= CAPACITY {
+        let bytes: usize = key.iter().map(|s| s.len()).sum();
+        if self.len >= CAPACITY || self.bytes + bytes > CAPACITY_BYTES {
             self.entries.clear();
-            self.len = 0;
+            (self.len, self.bytes) = (0, 0);
+        }
+        if bytes > CAPACITY_BYTES {
+            return value;
         }
         let owned: Box<[String]> = key.iter().map(|s| s.to_string()).collect();
         self.entries.entry(hash).or_default().push((owned, value.clone()));
         self.len += 1;
+        self.bytes += bytes;
         value
     }
 }
@@ -83,5 +95,29 @@ mod tests {
             memo.get_or(&[&i.to_string()], || i);
         }
         assert!(memo.len <= CAPACITY);
+    }
+
+    #[test]
+    fn large_keys_are_bounded_by_bytes() {
+        let mut memo = Memo::new();
+        let page = "x".repeat(CAPACITY_BYTES / 4 + 1);
+        for i in 0..10 {
+            let key = format!("{i}{page}");
+            assert_eq!(memo.get_or(&["chat", &key], || i), i);
+            assert!(memo.bytes <= CAPACITY_BYTES && memo.len <= 4, "{} bytes in {} entries", memo.bytes, memo.len);
+        }
+        // Still remembered while there is room.
+        let mut calls = 0;
+        for _ in 0..2 {
+            memo.get_or(&["chat", &format!("9{page}")], || {
+                calls += 1;
+                0
+            });
+        }
+        assert_eq!(calls, 0);
+        // A key larger than the whole memo is computed, never kept.
+        let huge = "y".repeat(CAPACITY_BYTES + 1);
+        assert_eq!(memo.get_or(&[&huge], || 1), 1);
+        assert_eq!(memo.get_or(&[&huge], || 2), 2);
     }
 }

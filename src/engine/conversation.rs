@@ -60,9 +60,11 @@ impl Conversation {
     pub fn new(channel_name: &str, channel: Arc<Channel>, shared: &Shared) -> Self {
         let mut vars = Map::new();
         vars.insert("cursor".into(), Value::String(channel.receive.cursor_start.clone()));
-        let guard = shared.hooks.get(channel_name).cloned().unwrap_or_default();
         let hook = (channel.receive.mode == ReceiveMode::Webhook)
-            .then(|| shared.webhook.as_ref().map(|h| h.register(guard)))
+            .then(|| {
+                let guard = shared.hooks.get(channel_name).cloned().unwrap_or_default();
+                shared.webhook.as_ref().map(|h| h.register(guard))
+            })
             .flatten();
         Conversation {
             channel_name: channel_name.to_string(),
@@ -371,6 +373,21 @@ impl Conversation {
     /// connection refused) is recorded and polled again: only when no usable
     /// poll response arrives before `max_wait` is the step an error.
     async fn poll(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<Reply, StepError> {
+        // Bodies of the polls in between are kept by hash, and those
+        // attempts packed while the step waits (`polls.rs`).
+        let mut kept = super::polls::PollBodies::default();
+        let reply = self.poll_until(shared, msg, out, &mut kept).await;
+        kept.restore(&mut out.http);
+        reply
+    }
+
+    async fn poll_until(
+        &mut self,
+        shared: &Shared,
+        msg: &Message<'_>,
+        out: &mut StepOutcome,
+        kept: &mut super::polls::PollBodies,
+    ) -> Result<Reply, StepError> {
         let channel = self.channel.clone();
         let rx = &channel.receive;
         let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without a request"))?;
@@ -386,8 +403,6 @@ impl Conversation {
         let mut stop = shared.stop.clone();
         let (mut polls, mut faults) = (0u32, 0u32);
         let mut last_fault: Option<StepError> = None;
-        // Bodies of the polls in between are kept by hash, not copied (`polls.rs`).
-        let mut kept = super::polls::PollBodies::default();
         loop {
             if *stop.borrow() {
                 return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));

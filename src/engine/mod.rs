@@ -12,7 +12,9 @@ pub mod conversation;
 pub mod extract;
 pub mod guard;
 pub mod http;
+pub mod packed;
 pub mod polls;
+pub mod pool;
 pub mod prepare;
 pub mod progress;
 pub mod ratelimit;
@@ -36,7 +38,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 
 /// Everything a run needs to know; built by the CLI from flags.
 #[derive(Debug, Clone)]
@@ -117,9 +119,13 @@ pub struct Shared {
     pub hooks: BTreeMap<String, Arc<webhook::Guard>>,
     /// Becomes true when the run must stop (Ctrl-C, SIGTERM, stop file, quiet hours).
     pub stop: watch::Receiver<bool>,
-    pub progress: Progress,
+    /// Counts exchanges once the writer has them (its commit hook).
+    pub progress: Arc<Progress>,
     /// Template context common to every walk: env, target, run (converted once).
     pub base_context: crate::template::context::Base,
+    /// Each persona as templates see it, converted once per run and shared
+    /// by its walks (a sweep walks every persona once per question and channel).
+    personas: std::collections::HashMap<String, minijinja::Value>,
     /// Per channel, the environment variables its templates read that are unset.
     unset_env: BTreeMap<String, String>,
     seq: AtomicU64,
@@ -132,15 +138,29 @@ impl Shared {
         self.unset_env.get(channel).map(String::as_str)
     }
 
+    /// The template layer of the persona `id` (`template::context::persona_layer`).
+    pub fn persona_layer(&self, id: &str) -> Option<&minijinja::Value> {
+        self.personas.get(id)
+    }
+
     pub fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Appends a record and returns once it is written (so it can be
-    /// counted); a failed write is counted and reported at the end rather
-    /// than killing every persona mid-conversation.
+    /// Appends a record and returns once it is written; a failed write is
+    /// counted and reported at the end rather than killing every persona
+    /// mid-conversation.
     pub async fn record(&self, r: Record) {
         if let Err(e) = self.writer.append(r).await {
+            self.write_errors.fetch_add(1, Ordering::Relaxed);
+            tracing::error!("could not append to run.jsonl: {e}");
+        }
+    }
+
+    /// Hands a walk's exchange to the writer without waiting for the write:
+    /// the writer counts it (`progress`) once it is written.
+    pub async fn hand_over(&self, x: Box<record::Exchange>) {
+        if let Err(e) = self.writer.hand_over(x).await {
             self.write_errors.fetch_add(1, Ordering::Relaxed);
             tracing::error!("could not append to run.jsonl: {e}");
         }
@@ -217,8 +237,11 @@ pub async fn run(
     let resumed_from = opts.resume.is_some().then(|| run_id.clone());
     std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io { path: dir.display().to_string(), source })?;
     let jsonl = dir.join("run.jsonl");
+    let progress = Arc::new(Progress::new(walks.len() as u64, opts.quiet));
+    let counter = progress.clone();
     let writer =
-        RecordWriter::open(&jsonl).map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
+        RecordWriter::open_counted(&jsonl, Box::new(move |written, result| counter.committed(written, result)))
+            .map_err(|source| EngineError::Io { path: jsonl.display().to_string(), source })?;
 
     let redactor = Redactor::from_env(suite.env_names.iter());
     let guard = guard::watch(&opts.guards, stop);
@@ -291,8 +314,9 @@ pub async fn run(
         webhook,
         hooks,
         stop: stop.clone(),
-        progress: Progress::new(walks.len() as u64, opts.quiet),
+        progress,
         base_context,
+        personas: suite.personas.iter().map(|p| (p.id.clone(), crate::template::context::persona_layer(p))).collect(),
         unset_env: unset_env(&suite),
         seq: AtomicU64::new(first_seq),
         write_errors: AtomicU64::new(0),
@@ -300,7 +324,7 @@ pub async fn run(
 
     let walk_count = walks.len();
     let late = webhook::late::Recorder::start(shared.clone(), late_inbox);
-    let (exchanges, errors, internal) = drive(shared.clone(), walks, done, opts.concurrency).await;
+    let internal = drive(shared.clone(), walks, done, opts.concurrency).await;
     if let Some(hub) = shared.webhook.as_ref() {
         if hub.late() > 0 || hub.refused_full() > 0 {
             tracing::info!(
@@ -315,8 +339,14 @@ pub async fn run(
     }
     // Late callbacks are in the record before its end.
     late.finish().await;
+    // Every exchange handed over is written and counted before the end record.
+    if let Err(e) = shared.writer.flush().await {
+        shared.write_errors.fetch_add(1, Ordering::Relaxed);
+        tracing::error!("could not append to run.jsonl: {e}");
+    }
+    let errors = shared.progress.errors();
     // `seq` continues across a resume; this session recorded the difference.
-    let recorded = exchanges - first_seq;
+    let recorded = shared.seq.load(Ordering::Relaxed) - first_seq;
     shared.progress.finish();
     let interrupted = *stop.borrow();
     let halt = if interrupted { guard.halted() } else { None };
@@ -336,7 +366,7 @@ pub async fn run(
     };
     shared.record(Record::End(end)).await;
     let _ = shared.writer.sync().await;
-    let lost = shared.write_errors.load(Ordering::Relaxed);
+    let lost = shared.write_errors.load(Ordering::Relaxed) + shared.progress.lost();
     if lost > 0 {
         return Err(EngineError::Io {
             path: jsonl.display().to_string(),
@@ -358,106 +388,45 @@ pub async fn run(
     })
 }
 
-/// Runs every walk, at most `concurrency` at once. A walk that panics is
-/// a bug in touchpoint: the others go on, and it is returned as an internal
-/// error (walk and message) so the run is not taken as complete.
+/// Runs every walk, at most `concurrency` at once (`pool.rs`: that many
+/// long-lived tasks, each taking the next walk of the plan). A walk that
+/// panics is a bug in touchpoint: the others go on, and it is returned as an
+/// internal error (walk and message) so the run is not taken as complete.
 async fn drive(
     shared: Arc<Shared>,
     walks: Vec<Walk>,
     done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>>,
     concurrency: usize,
-) -> (u64, u64, Vec<String>) {
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks = Tasks::default();
-    for walk in walks {
-        let Ok(permit) = permits.clone().acquire_owned().await else { break };
-        if *shared.stop.borrow() {
-            break;
-        }
-        let shared = shared.clone();
-        let key = walk.task.key();
-        let done_steps = done.get(&key).cloned().unwrap_or_default();
-        tasks.spawn(key, async move {
-            // The permit is released however the walk ends, panics included.
-            let _permit = permit;
-            walk::run_walk(&shared, &walk, &done_steps).await;
-            shared.progress.walk_done();
-        });
-    }
-    let internal = tasks.finish().await;
-    // Counted from what was recorded, so walks reaped early are included.
-    (shared.seq.load(Ordering::Relaxed), shared.progress.errors(), internal)
-}
-
-/// The walks in flight, by key, and what went wrong inside them.
-#[derive(Default)]
-struct Tasks {
-    set: tokio::task::JoinSet<()>,
-    keys: std::collections::HashMap<tokio::task::Id, String>,
-    internal: Vec<String>,
-}
-
-impl Tasks {
-    fn spawn(&mut self, key: String, walk: impl std::future::Future<Output = ()> + Send + 'static) {
-        let handle = self.set.spawn(walk);
-        self.keys.insert(handle.id(), key);
-        // Reap finished walks as we go so the set stays small on huge plans.
-        while let Some(r) = self.set.try_join_next_with_id() {
-            self.reaped(r);
-        }
-    }
-
-    /// Waits for every walk; returns the internal errors.
-    async fn finish(mut self) -> Vec<String> {
-        while let Some(r) = self.set.join_next_with_id().await {
-            self.reaped(r);
-        }
-        self.internal
-    }
-
-    fn reaped(&mut self, r: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
-        match r {
-            Ok((id, ())) => {
-                self.keys.remove(&id);
+) -> Vec<String> {
+    let walks = Arc::new(walks);
+    let done = Arc::new(done);
+    let stopping = shared.clone();
+    let (run_shared, run_walks) = (shared.clone(), walks.clone());
+    let panics = pool::run(
+        concurrency,
+        walks.len(),
+        move || *stopping.stop.borrow(),
+        move |i| {
+            let (shared, walks, done) = (run_shared.clone(), run_walks.clone(), done.clone());
+            async move {
+                let walk = &walks[i];
+                // Only a resumed run has steps done; a fresh one builds no key.
+                let empty = BTreeMap::new();
+                let done_steps = if done.is_empty() { &empty } else { done.get(&walk.task.key()).unwrap_or(&empty) };
+                walk::run_walk(&shared, walk, done_steps).await;
+                shared.progress.walk_done();
             }
-            Err(err) => {
-                let walk = self.keys.remove(&err.id()).unwrap_or_default();
-                let what = if err.is_panic() { panic_message(err.into_panic()) } else { err.to_string() };
-                tracing::error!("internal error: the walk {walk} failed: {what}");
-                self.internal.push(format!("the walk {walk} failed inside touchpoint: {what}"));
-            }
-        }
-    }
-}
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Issue 13 item 9: a walk's panic was dropped (`try_join_next` ignored
-    /// `Err`), the run was "complete" with 0 exchanges and exit 0.
-    #[tokio::test]
-    async fn absurd_values_a_walk_that_panics_is_an_internal_error() {
-        let mut tasks = Tasks::default();
-        tasks.spawn("scenario:a/p#0".into(), async {});
-        tasks.spawn("scenario:b/p#0".into(), async {
-            tokio::task::yield_now().await;
-            let absurd = Duration::from_secs(u64::MAX);
-            let _ = std::time::Instant::now() + absurd;
-        });
-        tasks.spawn("scenario:c/p#0".into(), async {});
-        let internal = tasks.finish().await;
-        assert_eq!(internal.len(), 1, "{internal:?}");
-        assert!(internal[0].contains("scenario:b/p#0") && internal[0].contains("overflow"), "{}", internal[0]);
-    }
+        },
+    )
+    .await;
+    panics
+        .into_iter()
+        .map(|(i, what)| {
+            let walk = walks.get(i).map(|w| w.task.key()).unwrap_or_default();
+            tracing::error!("internal error: the walk {walk} failed: {what}");
+            format!("the walk {walk} failed inside touchpoint: {what}")
+        })
+        .collect()
 }
 
 /// The JSONPath extractions that are templates (reply filters on a thread id).

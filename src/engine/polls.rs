@@ -7,7 +7,13 @@
 //! whole, `record/body.rs`); one that differs is kept while the step's
 //! in-between bodies stay under [`BETWEEN_KEPT`], and beyond that only its
 //! hash and size are recorded.
+//!
+//! While the step waits, the attempts in between are also packed into
+//! bytes against the first poll (`packed.rs`, ~60 bytes instead of ~700
+//! each); [`PollBodies::restore`] puts them back in place when the step
+//! ends, so the exchange records every attempt as before.
 
+use super::packed::Packed;
 use crate::record::body::{self, Hash, ADDRESSED_FROM};
 use crate::record::{Http, Purpose};
 use std::collections::HashSet;
@@ -26,11 +32,27 @@ pub struct PollBodies {
     /// Hashes of the bodies this step keeps whole (the first poll's, kept in-between ones).
     kept: HashSet<Hash>,
     between_bytes: usize,
+    /// The attempts between the first poll and the latest, in order, taken out of the log.
+    packed: Packed,
 }
 
 impl PollBodies {
-    /// Looks at the attempts appended since the last call (the step's HTTP log).
-    pub fn settle(&mut self, http: &mut [Http]) {
+    /// Looks at the attempts appended since the last call (the step's HTTP
+    /// log), and packs those now between the first poll and the latest.
+    pub fn settle(&mut self, http: &mut Vec<Http>) {
+        self.look(http);
+        self.pack(http);
+    }
+
+    /// Puts the packed attempts back between the first poll and the rest:
+    /// `http` as if nothing had been packed. Called once, when the step ends.
+    pub fn restore(self, http: &mut Vec<Http>) {
+        let Some(first) = self.first.filter(|f| *f < http.len()) else { return };
+        let between = self.packed.unpack(&http[first]);
+        http.splice(first + 1..first + 1, between);
+    }
+
+    fn look(&mut self, http: &mut [Http]) {
         for i in self.seen..http.len() {
             if http[i].purpose != Purpose::Poll {
                 continue;
@@ -45,6 +67,18 @@ impl PollBodies {
                 _ => {}
             }
         }
+        self.seen = http.len();
+    }
+
+    fn pack(&mut self, http: &mut Vec<Http>) {
+        let (Some(first), Some((latest, k))) = (self.first, self.latest) else { return };
+        if latest <= first + 1 {
+            return;
+        }
+        for h in http.drain(first + 1..latest).collect::<Vec<_>>() {
+            self.packed.push(h, &http[first]);
+        }
+        self.latest = Some((first + 1, k));
         self.seen = http.len();
     }
 
@@ -97,7 +131,9 @@ mod tests {
         for _ in 0..50 {
             http.push(poll(&empty));
             bodies.settle(&mut http);
+            assert!(http.len() <= 3, "the attempts in between are packed while the step waits");
         }
+        bodies.restore(&mut http);
         assert_eq!(http.len(), 50, "every attempt is kept");
         let whole = http.iter().filter(|h| h.body.is_some()).count();
         assert_eq!(whole, 2, "the first and the latest");
@@ -135,16 +171,24 @@ mod tests {
         let mut bodies = PollBodies::default();
         let mut http = Vec::new();
         for i in 0..100 {
-            http.push(poll(&format!("{i:04}{}", "y".repeat(4096))));
+            let mut p = poll(&format!("{i:04}{}", "y".repeat(4096)));
+            p.t_start_us = i as u64;
+            http.push(p);
             bodies.settle(&mut http);
         }
+        bodies.restore(&mut http);
+        assert_eq!(http.len(), 100);
+        assert!(http.iter().enumerate().all(|(i, h)| h.body_bytes == 4100 && h.t_start_us == i as u64));
         let between: usize = http[1..99].iter().filter_map(|h| h.body.as_ref()).map(String::len).sum();
         assert!(between <= BETWEEN_KEPT && between > BETWEEN_KEPT / 2, "{between}");
         assert!(http[98].body.is_none() && http[98].body_hash.is_some(), "beyond the cap: hash only");
         assert!(http[99].body.is_some());
         let small = poll("{}");
         let mut http = vec![small.clone(), small.clone(), small];
-        PollBodies::default().settle(&mut http);
+        let mut bodies = PollBodies::default();
+        bodies.settle(&mut http);
+        bodies.restore(&mut http);
+        assert_eq!(http.len(), 3);
         assert!(http.iter().all(|h| h.body.is_some()), "small bodies are always kept");
     }
 }

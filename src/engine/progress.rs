@@ -1,6 +1,11 @@
 //! What the user sees while a run goes: a progress bar on a terminal, plain
 //! log lines (every few seconds) when not, so CI logs stay quiet and readable.
+//!
+//! Exchanges are counted here only once written: the record writer's commit
+//! hook calls [`Progress::committed`] once per `write` with the exchanges it
+//! held (so the bar and the counts move once per group, not per exchange).
 
+use crate::record::writer::Committed;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +18,8 @@ pub struct Progress {
     walks: AtomicU64,
     exchanges: AtomicU64,
     errors: AtomicU64,
+    /// Handed-over exchanges that could not be written.
+    lost: AtomicU64,
     last_log: Mutex<Instant>,
     quiet: bool,
 }
@@ -37,18 +44,30 @@ impl Progress {
             walks: AtomicU64::new(0),
             exchanges: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
             last_log: Mutex::new(Instant::now()),
             quiet,
         }
     }
 
-    pub fn exchange(&self) {
-        self.exchanges.fetch_add(1, Ordering::Relaxed);
+    /// The record writer's commit hook: `exchanges` were written (counted,
+    /// and logged as recorded), or could not be (counted as lost).
+    pub fn committed(&self, exchanges: &[Committed], result: Result<(), &std::io::Error>) {
+        if let Err(e) = result {
+            self.lost.fetch_add(exchanges.len() as u64, Ordering::Relaxed);
+            tracing::error!("could not append to run.jsonl: {e}");
+            return;
+        }
+        let failed = exchanges.iter().filter(|x| x.failed).count() as u64;
+        self.exchanges.fetch_add(exchanges.len() as u64, Ordering::Relaxed);
+        self.errors.fetch_add(failed, Ordering::Relaxed);
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            // Logged once written: every exchange logged as recorded is on disk.
+            for x in exchanges {
+                tracing::debug!(seq = x.seq, failed = x.failed, "exchange recorded");
+            }
+        }
         self.refresh();
-    }
-
-    pub fn error(&self) {
-        self.errors.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn walk_done(&self) {
@@ -56,7 +75,6 @@ impl Progress {
         if let Some(b) = &self.bar {
             b.inc(1);
         }
-        self.refresh();
     }
 
     fn refresh(&self) {
@@ -76,8 +94,14 @@ impl Progress {
         }
     }
 
+    /// Exchanges written that carry an error.
     pub fn errors(&self) -> u64 {
         self.errors.load(Ordering::Relaxed)
+    }
+
+    /// Handed-over exchanges that could not be written.
+    pub fn lost(&self) -> u64 {
+        self.lost.load(Ordering::Relaxed)
     }
 
     pub fn finish(&self) {

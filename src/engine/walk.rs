@@ -13,7 +13,7 @@ use super::conversation::{Conversation, Message};
 use super::extract::{self, Source};
 use super::Shared;
 use crate::plan::Walk;
-use crate::record::{ErrorKind, Exchange, Record, StepError};
+use crate::record::{ErrorKind, Exchange, StepError};
 use crate::suite::scenario::OnError;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -29,12 +29,11 @@ pub struct DoneStep {
 
 /// Runs a walk, appending one record per step. Returns (exchanges, errors).
 pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize, DoneStep>) -> (u64, u64) {
-    let Some(persona) = shared.suite.persona(&walk.task.persona) else { return (0, 0) };
+    let Some(persona) = shared.persona_layer(&walk.task.persona) else { return (0, 0) };
     tracing::trace!(walk = %walk.task.key(), steps = walk.steps.len(), "walk starts");
-    // The run's common context is shared; only the persona is this walk's
-    // own (thousands of waiting walks should not each copy the rest).
+    // The run's common context and the persona's layer are shared (built
+    // once per run; thousands of waiting walks should not each copy them).
     let base = &shared.base_context;
-    let persona = crate::template::context::persona_layer(persona);
     let mut walk_vars: Map<String, Value> = Map::new();
     // One per channel the walk uses (a few): a `Vec`, as a B-tree leaf would
     // reserve eleven conversations (~1.9 KB) in every waiting walk.
@@ -70,7 +69,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let conv = &mut conversations[i];
         // The context is dropped before the step waits: a waiting walk holds its message, not the context.
         let (rendered, subject) = {
-            let ctx = crate::template::context::Layers::for_message(base, &persona, &walk_vars).build().value();
+            let ctx = crate::template::context::Layers::for_message(base, persona, &walk_vars).build().value();
             let subject = step
                 .subject
                 .as_deref()
@@ -85,7 +84,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
                     subject: &subject,
                     walk_vars: &walk_vars,
                     base,
-                    persona: &persona,
+                    persona,
                     jsonpath_templates: &shared.jsonpath_templates,
                 };
                 let outcome = Box::pin(conv.exchange(shared, &msg)).await;
@@ -144,21 +143,17 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
             captures: outcome.captures.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
             error: outcome.error,
         };
-        let (seq, step_index) = (exchange.seq, exchange.step);
-        let replied = exchange.reply.is_some();
-        // Boxed: the writer's hand-over lasts an instant, but inlined it would be reserved in every waiting walk.
-        Box::pin(shared.record(Record::Exchange(Box::new(exchange)))).await;
-        // Logged once written: every exchange logged as recorded is on disk.
-        tracing::debug!(seq, walk = %walk.task.key(), step = step_index, channel = %step.channel, replied, failed, "exchange recorded");
+        tracing::trace!(seq = exchange.seq, walk = %walk.task.key(), step = step.index, channel = %step.channel, failed, "exchange handed over");
+        // The writer counts it once written (`progress.rs`); the walk goes on.
+        // Boxed: the hand-over lasts an instant, but inlined it would be reserved in every waiting walk.
+        Box::pin(shared.hand_over(Box::new(exchange))).await;
         exchanges += 1;
         if failed {
             errors += 1;
-            shared.progress.error();
             if walk.on_error == OnError::Stop {
                 break;
             }
         }
-        shared.progress.exchange();
     }
     conversations.sort_by(|a, b| a.channel_name.cmp(&b.channel_name));
     for c in conversations {

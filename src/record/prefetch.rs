@@ -22,6 +22,10 @@ use std::thread::JoinHandle;
 
 /// Lines per batch, and batches waiting per decoder (each way).
 const BATCH: usize = 256;
+/// Text per batch at most (a batch holds at least one line, however long):
+/// a record whose lines are a few hundred kilobytes each (a mailbox polled
+/// whole) must not put hundreds of megabytes in flight.
+const BATCH_BYTES: usize = 1 << 20;
 const IN_FLIGHT: usize = 2;
 /// Decoders at most, whatever the machine.
 const DECODERS_MAX: usize = 4;
@@ -147,13 +151,19 @@ impl Decoders {
 }
 
 /// The reading thread: batches handed to the decoders in turn, until the
-/// end, a read error, or the decoders are gone (the stream was dropped).
+/// end, a read error, or the decoders are gone (the stream was dropped). A
+/// batch ends at `size` lines or [`BATCH_BYTES`] of text, whichever comes
+/// first, so the lines in flight are bounded by bytes whatever their length.
 fn read_batches<R: BufRead>(reading: &mut Reading<R>, decoders: &[SyncSender<Batch>], size: usize) {
     for turn in 0.. {
         let mut batch = Batch { text: Vec::new(), lines: Vec::with_capacity(size), error: None };
-        while batch.lines.len() < size {
+        let mut ended = false;
+        while batch.lines.len() < size && batch.text.len() < BATCH_BYTES {
             match reading.next_raw() {
-                None => break,
+                None => {
+                    ended = true;
+                    break;
+                }
                 Some(Err(e)) => {
                     batch.error = Some(e);
                     break;
@@ -167,7 +177,7 @@ fn read_batches<R: BufRead>(reading: &mut Reading<R>, decoders: &[SyncSender<Bat
                 }
             }
         }
-        let last = batch.lines.len() < size || batch.error.is_some();
+        let last = ended || batch.error.is_some();
         if batch.lines.is_empty() && batch.error.is_none() {
             return;
         }
@@ -260,6 +270,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn batches_of_long_lines_end_by_bytes_and_read_the_same() {
+        // Replies of ~300 KB: a batch of 256 such lines would be 75 MB.
+        let big = "m".repeat(300 << 10);
+        let mut text = record(40, "");
+        text = text.replace(r#""text":"ok "#, &format!(r#""text":"{big} "#));
+        let (xs, result) = here(&text, true);
+        assert_eq!(xs.len(), 40);
+        assert!(xs[0].reply.as_ref().is_some_and(|r| r.text.len() > 300 << 10));
+        let cursor = Cursor::new(text.as_bytes().to_vec());
+        let mut reading = Reading::for_test(cursor);
+        let (send, batches) = mpsc::sync_channel::<Batch>(64);
+        read_batches(&mut reading, &[send], 256);
+        let sizes: Vec<usize> = batches.iter().map(|b| b.text.len()).collect();
+        assert!(sizes.len() > 5, "{sizes:?}");
+        assert!(sizes.iter().all(|&n| n <= BATCH_BYTES + (310 << 10)), "{sizes:?}");
+        let (ys, other) = away(&text, true, 2, 256);
+        assert!(xs == ys);
+        assert_eq!(result, other);
     }
 
     #[test]

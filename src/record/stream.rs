@@ -130,6 +130,14 @@ impl<R: BufRead> Reading<R> {
     }
 }
 
+#[cfg(test)]
+impl<R> Reading<R> {
+    /// A lean reading of every line from the start (tests of `prefetch.rs`).
+    pub(super) fn for_test(reader: R) -> Self {
+        Reading { reader, buf: Vec::new(), line: 0, lean: true, keep: None, bodies: Store::default() }
+    }
+}
+
 impl<R: BufRead> Lines<R> {
     /// The next exchange record in the file, or None at its end or on an error.
     fn next_exchange(&mut self) -> Option<Exchange> {

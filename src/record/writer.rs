@@ -1,36 +1,74 @@
-//! Appending records, on a thread of its own (group commit): walks hand
-//! their records over and wait; the writer serialises whatever is ready,
-//! appends it in one `write` straight to the file (no user-space buffer),
-//! then acknowledges each record. A record is acknowledged only once the
-//! kernel has it, so a walk counts an exchange only after it is on disk as
-//! far as a `kill -9` is concerned; a crash loses at most records never
-//! acknowledged and the line being written. `sync` additionally asks the OS
-//! to persist to disk.
+//! Appending records, on a thread of its own (group commit): records are
+//! handed over, and the writer serialises whatever is ready, appends it in
+//! one `write` straight to the file (no user-space buffer), then
+//! acknowledges each record. A record is acknowledged only once the kernel
+//! has it, so a crash (`kill -9`) loses at most records never acknowledged
+//! and the line being written. `sync` additionally asks the OS to persist to
+//! disk.
+//!
+//! Two ways to hand a record over:
+//! - `append` (and `append_blocking`) waits for its acknowledgement: the
+//!   header, the end record, late callbacks, `touchpoint merge`.
+//! - `hand_over` is for the exchanges of a run's walks, tens of thousands
+//!   of them: the walk goes on at once, and the acknowledgement is the
+//!   commit hook the writer was opened with (`open_counted`), told after
+//!   each `write` which exchanges it holds — that is where they are counted,
+//!   so an exchange is still counted only once it is written. Nobody waits
+//!   on each record, so the writer lingers a moment after such a commit and
+//!   takes the next group whole, instead of being woken per record. At most
+//!   [`IN_FLIGHT`] handed-over records wait at once: a slow disk makes the
+//!   walks wait, not memory grow.
 //!
 //! Serialising and writing happen off the async runtime, so a slow disk
 //! does not stall the threads that timestamp replies. Response bodies
 //! already in the file are written as references (`body.rs`).
 
 use super::body::Written;
-use super::Record;
+use super::{Exchange, Record};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc;
-use tokio::sync::oneshot;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{oneshot, Semaphore};
 
 /// Records appended in one `write` at most.
 const BATCH_MAX: usize = 1024;
 
+/// Handed-over records waiting to be written, at most.
+pub const IN_FLIGHT: usize = 4096;
+
+/// How long the writer waits after committing handed-over records before
+/// it looks for more: the window in which the next group gathers without
+/// waking it once per record.
+const LINGER: Duration = Duration::from_micros(500);
+
+/// One exchange a commit wrote, as its hook is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    pub seq: u64,
+    /// It carries an error (the target's, or the suite's).
+    pub failed: bool,
+}
+
+/// Told after each `write` which handed-over exchanges it holds, or that
+/// they could not be written.
+pub type OnCommit = Box<dyn FnMut(&[Committed], Result<(), &io::Error>) + Send>;
+
 enum Job {
     Append(Record, Ack),
+    /// Acknowledged once everything handed over before it is written.
+    Flush(Ack),
     Sync(Ack),
 }
 
-/// Who waits for a record to be written: a walk (async) or a plain thread.
+/// Who waits for a record to be written: a walk (async), a plain thread, or
+/// nobody (a handed-over exchange: the commit hook counts it).
 enum Ack {
     Async(oneshot::Sender<io::Result<()>>),
     Blocking(mpsc::SyncSender<io::Result<()>>),
+    Counted(Committed),
 }
 
 impl Ack {
@@ -38,21 +76,34 @@ impl Ack {
         let _ = match self {
             Ack::Async(done) => done.send(result).map_err(drop),
             Ack::Blocking(done) => done.send(result).map_err(drop),
+            Ack::Counted(_) => Ok(()),
         };
     }
 }
 
 pub struct RecordWriter {
     jobs: mpsc::Sender<Job>,
+    /// Room for handed-over records ([`IN_FLIGHT`]); the writer gives it back once written.
+    room: Arc<Semaphore>,
 }
 
 impl RecordWriter {
     /// Creates (or appends to, for `--resume`) the file and starts its writer thread.
     pub fn open(path: &Path) -> io::Result<Self> {
+        Self::open_counted(path, Box::new(|_, _| {}))
+    }
+
+    /// [`RecordWriter::open`], telling `on_commit` which handed-over
+    /// exchanges each `write` made durable.
+    pub fn open_counted(path: &Path, on_commit: OnCommit) -> io::Result<Self> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         let (jobs, queue) = mpsc::channel();
-        std::thread::Builder::new().name("touchpoint-record".into()).spawn(move || write_loop(file, queue))?;
-        Ok(RecordWriter { jobs })
+        let room = Arc::new(Semaphore::new(IN_FLIGHT));
+        let writer_room = room.clone();
+        std::thread::Builder::new()
+            .name("touchpoint-record".into())
+            .spawn(move || write_loop(file, queue, writer_room, on_commit))?;
+        Ok(RecordWriter { jobs, room })
     }
 
     /// Appends one record as a single line; returns once it is written.
@@ -60,6 +111,26 @@ impl RecordWriter {
         let (done, written) = oneshot::channel();
         self.jobs.send(Job::Append(record, Ack::Async(done))).map_err(|_| stopped())?;
         written.await.map_err(|_| stopped())?
+    }
+
+    /// Hands an exchange over to be written and returns without waiting for
+    /// it (only for room, when [`IN_FLIGHT`] records already wait); the
+    /// commit hook is told once it is written.
+    pub async fn hand_over(&self, exchange: Box<Exchange>) -> io::Result<()> {
+        let permit = self.room.acquire().await.map_err(|_| stopped())?;
+        let note = Committed { seq: exchange.seq, failed: exchange.error.is_some() };
+        self.jobs.send(Job::Append(Record::Exchange(exchange), Ack::Counted(note))).map_err(|_| stopped())?;
+        // Given back by the writer once the record is written.
+        permit.forget();
+        Ok(())
+    }
+
+    /// Returns once every record handed over before it is written (and its
+    /// commit hook has run).
+    pub async fn flush(&self) -> io::Result<()> {
+        let (done, flushed) = oneshot::channel();
+        self.jobs.send(Job::Flush(Ack::Async(done))).map_err(|_| stopped())?;
+        flushed.await.map_err(|_| stopped())?
     }
 
     /// Persists to disk: at the end of a run and on shutdown.
@@ -88,38 +159,65 @@ fn stopped() -> io::Error {
     io::Error::other("the record writer stopped")
 }
 
+/// The records of one `write`, and who is told when it is done.
+struct Pending {
+    line: Vec<u8>,
+    waiting: Vec<Ack>,
+    /// The handed-over exchanges among them.
+    counted: Vec<Committed>,
+    room: Arc<Semaphore>,
+    on_commit: OnCommit,
+}
+
 /// The writer thread: until every `RecordWriter` handle is dropped, takes
 /// whatever records are waiting, writes them in one go and acknowledges them.
-fn write_loop(mut file: File, queue: mpsc::Receiver<Job>) {
+fn write_loop(mut file: File, queue: mpsc::Receiver<Job>, room: Arc<Semaphore>, on_commit: OnCommit) {
     let mut written = Written::default();
-    let mut line = Vec::with_capacity(64 * 1024);
-    let mut waiting: Vec<Ack> = Vec::new();
+    let mut p =
+        Pending { line: Vec::with_capacity(64 * 1024), waiting: Vec::new(), counted: Vec::new(), room, on_commit };
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
         let mut taken = 0;
+        // Lingering only helps when nobody waits on this group.
+        let mut linger = true;
         while let Some(job) = next.take() {
             taken += 1;
             match job {
                 Job::Append(mut record, done) => {
-                    let start = line.len();
+                    linger &= matches!(done, Ack::Counted(_));
+                    let start = p.line.len();
                     if let Record::Exchange(x) = &mut record {
                         written.dedupe(&mut x.http);
                     }
-                    let encoded = written.encoding(|| serde_json::to_writer(&mut line, &record));
+                    let encoded = written.encoding(|| serde_json::to_writer(&mut p.line, &record));
                     match encoded {
                         Ok(()) => {
-                            line.push(b'\n');
-                            waiting.push(done);
+                            p.line.push(b'\n');
+                            match done {
+                                Ack::Counted(note) => p.counted.push(note),
+                                done => p.waiting.push(done),
+                            }
                         }
                         Err(e) => {
-                            line.truncate(start);
+                            p.line.truncate(start);
                             written.forget();
-                            done.send(Err(io::Error::other(e)));
+                            let e = io::Error::other(e);
+                            if let Ack::Counted(note) = done {
+                                (p.on_commit)(&[note], Err(&e));
+                                p.room.add_permits(1);
+                            }
+                            done.send(Err(e));
                         }
                     }
                 }
+                Job::Flush(done) => {
+                    linger = false;
+                    flush(&mut file, &mut p, &mut written);
+                    done.send(Ok(()));
+                }
                 Job::Sync(done) => {
-                    flush(&mut file, &mut line, &mut waiting, &mut written);
+                    linger = false;
+                    flush(&mut file, &mut p, &mut written);
                     done.send(file.sync_data());
                 }
             }
@@ -127,24 +225,32 @@ fn write_loop(mut file: File, queue: mpsc::Receiver<Job>) {
                 next = queue.try_recv().ok();
             }
         }
-        flush(&mut file, &mut line, &mut waiting, &mut written);
+        flush(&mut file, &mut p, &mut written);
+        if linger && taken < BATCH_MAX {
+            std::thread::sleep(LINGER);
+        }
     }
 }
 
 /// Writes the pending lines in one `write` and acknowledges their records.
-fn flush(file: &mut File, line: &mut Vec<u8>, waiting: &mut Vec<Ack>, written: &mut Written) {
-    if line.is_empty() && waiting.is_empty() {
+fn flush(file: &mut File, p: &mut Pending, written: &mut Written) {
+    if p.line.is_empty() && p.waiting.is_empty() && p.counted.is_empty() {
         return;
     }
-    let result = file.write_all(line);
-    line.clear();
-    if line.capacity() > 4 << 20 {
-        line.shrink_to(64 * 1024);
+    let result = file.write_all(&p.line);
+    p.line.clear();
+    if p.line.capacity() > 4 << 20 {
+        p.line.shrink_to(64 * 1024);
     }
     if result.is_err() {
         written.forget();
     }
-    for done in waiting.drain(..) {
+    if !p.counted.is_empty() {
+        (p.on_commit)(&p.counted, result.as_ref().map(|_| ()));
+        p.room.add_permits(p.counted.len());
+        p.counted.clear();
+    }
+    for done in p.waiting.drain(..) {
         done.send(match &result {
             Ok(()) => Ok(()),
             Err(e) => Err(io::Error::new(e.kind(), e.to_string())),

@@ -44,6 +44,7 @@ pub use view::{build_view, ReportView};
 use crate::record::RecordedRun;
 use crate::verdict::Verdict;
 use minijinja::{context, AutoEscape, Environment, Value};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The report's file name inside the run folder.
@@ -72,10 +73,31 @@ pub enum ReportError {
     Render(#[from] minijinja::Error),
     #[error("cannot write the HTML report to {path}: {source}; check the run folder is writable")]
     Io { path: String, source: std::io::Error },
+    #[error("cannot write the HTML report: {0}; check there is room where it is written")]
+    Write(std::io::Error),
 }
 
 /// Renders the report. Every template escapes HTML, whatever its name.
 pub fn render_html(view: &ReportView) -> Result<String, ReportError> {
+    let env = environment()?;
+    Ok(env.get_template("report.html.j2")?.render(root(view))?)
+}
+
+/// Renders the report into `out` as it goes, never holding the page whole
+/// (the same bytes as [`render_html`]).
+pub fn render_html_to(view: &ReportView, out: &mut impl Write) -> Result<(), ReportError> {
+    let env = environment()?;
+    let template = env.get_template("report.html.j2")?;
+    let mut out = Remember { out, error: None };
+    let rendered = template.render_captured_to(root(view), &mut out).map(drop);
+    rendered.map_err(|e| match out.error.take() {
+        Some(source) => ReportError::Write(source),
+        None => ReportError::Render(e),
+    })
+}
+
+/// The templates, with HTML escaping on whatever a template is named.
+fn environment() -> Result<Environment<'static>, ReportError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     // Missing fields are template bugs: fail the render rather than print nothing.
@@ -91,13 +113,41 @@ pub fn render_html(view: &ReportView) -> Result<String, ReportError> {
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
-    let html = env.get_template("report.html.j2")?.render(context! {
+    Ok(env)
+}
+
+/// What the page template reads.
+fn root(view: &ReportView) -> Value {
+    context! {
         view => view,
         style => Value::from_safe_string(STYLE.to_string()),
         script => Value::from_safe_string(SCRIPT.to_string()),
         csp => csp::policy(SCRIPT),
-    })?;
-    Ok(html)
+    }
+}
+
+/// A writer that keeps the I/O error a render stopped on, so it is reported
+/// as the disk's problem rather than the template's.
+struct Remember<'w, W> {
+    out: &'w mut W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Write for Remember<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.out.write(buf) {
+            Err(e) if e.kind() != std::io::ErrorKind::Interrupted => {
+                let told = std::io::Error::new(e.kind(), "the report's writer failed");
+                self.error = Some(e);
+                Err(told)
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Control characters that have no place in an HTML page (tab and line breaks do).
@@ -106,13 +156,25 @@ fn is_raw_control(c: char) -> bool {
 }
 
 /// Builds, renders and writes `dir/report.html`; returns its path. Written
-/// to a temporary name first, so a crash never leaves half a report behind.
+/// to a temporary name first, so a crash never leaves half a report behind,
+/// and streamed, so the page is never held whole in memory.
 pub fn write_report(dir: &Path, verdict: &Verdict, run: &RecordedRun) -> Result<PathBuf, ReportError> {
-    let html = render_html(&build_view(verdict, run))?;
+    let view = build_view(verdict, run);
     let path = dir.join(FILE_NAME);
     let partial = dir.join(format!("{FILE_NAME}.partial"));
     let io = |source| ReportError::Io { path: path.display().to_string(), source };
-    std::fs::write(&partial, html).map_err(io)?;
+    let written = std::fs::File::create(&partial).map_err(io).and_then(|file| {
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        render_html_to(&view, &mut out).map_err(|e| match e {
+            ReportError::Write(source) => io(source),
+            other => other,
+        })?;
+        out.flush().map_err(io)
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
     std::fs::rename(&partial, &path).map_err(io)?;
     Ok(path)
 }

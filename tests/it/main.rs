@@ -19,6 +19,7 @@
 //! - `resume`: budgets rebuilt on `--resume`, one run identity, `changes` whatever the indexing order.
 //! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
 //! - `deploy`: the Dockerfile and Kubernetes manifests agree with the command line.
+//! - `waiting`: a step waiting on polls records every attempt, though it holds them packed.
 
 mod browser;
 mod common;
@@ -42,3 +43,4 @@ mod report_layout;
 mod resume;
 mod run;
 mod shard;
+mod waiting;

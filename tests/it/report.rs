@@ -288,6 +288,59 @@ fn the_view_of_a_real_run_matches_the_golden_file() {
     golden("report_view.json", &view);
 }
 
+/// The files a run folder gets are written as streams; they must be the
+/// bytes the whole-string writers gave (golden files and CI parsers rely on them).
+#[test]
+fn streamed_outputs_are_byte_for_byte_the_whole_string_ones() {
+    let real = real_run();
+    // A folder of its own: other tests write the real run's report concurrently.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = write_report(dir.path(), &real.verdict, &real.run).expect("the report is written");
+    let streamed = std::fs::read_to_string(&path).expect("the report reads back");
+    assert_eq!(streamed, render_html(&build_view(&real.verdict, &real.run)).expect("the report renders"));
+    let (verdict, run) = synthetic(3, NASTY);
+    let mut page = Vec::new();
+    touchpoint::report::render_html_to(&build_view(&verdict, &run), &mut page).expect("the report renders");
+    assert_eq!(String::from_utf8(page).expect("UTF-8"), render_html(&build_view(&verdict, &run)).unwrap());
+
+    for v in [&real.verdict, &verdict] {
+        let mut json = Vec::new();
+        touchpoint::artifacts::write_verdict(v, &mut json).expect("the verdict serialises");
+        assert_eq!(json, serde_json::to_vec_pretty(v).expect("the verdict serialises"));
+    }
+}
+
+/// A writer that refuses everything after its first `room` bytes, as a full disk does.
+struct Full {
+    room: usize,
+}
+
+impl std::io::Write for Full {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left"));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_report_that_cannot_be_written_says_so_rather_than_blaming_the_template() {
+    let (verdict, run) = synthetic(3, NASTY);
+    let err = touchpoint::report::render_html_to(&build_view(&verdict, &run), &mut Full { room: 10_000 })
+        .expect_err("the disk is full");
+    let message = err.to_string();
+    assert!(message.contains("no space left") && message.contains("cannot write"), "{message}");
+    let err = touchpoint::artifacts::write_verdict(&verdict, &mut Full { room: 100 }).expect_err("the disk is full");
+    assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+}
+
 #[test]
 fn masking_hides_what_changes_between_runs() {
     assert_eq!(mask_text("http://127.0.0.1:41234/chat"), "http://127.0.0.1:PORT/chat");

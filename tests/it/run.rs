@@ -261,13 +261,14 @@ fn sigterm_stops_a_run_cleanly_and_finishes_the_record() {
 #[test]
 fn kill_9_during_group_commit_loses_no_acknowledged_record() {
     use std::io::{BufRead, BufReader};
-    // Many walks at once, so the writer commits records in groups. A walk
-    // logs an exchange only once the writer acknowledged it.
+    // Many walks at once, so the writer commits records in groups. An
+    // exchange is logged as recorded (and counted) only by the writer's
+    // commit hook, once its group is written.
     let out = tempfile::tempdir().unwrap();
     let mut child = bin()
         .args(["run", "--quiet", "--concurrency", "64", "--repeat", "20", "--out"])
         .arg(out.path())
-        .env("RUST_LOG", "touchpoint::engine::walk=debug")
+        .env("RUST_LOG", "touchpoint::engine::progress=debug")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
