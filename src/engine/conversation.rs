@@ -145,6 +145,11 @@ impl Conversation {
             self.capture(&spec.capture, &resp, msg, &mut out.captures)?;
             last = Some(resp);
         }
+        // Only these modes read the last response: the others wait without
+        // holding it (its headers and body, ~700 bytes per waiting step).
+        if !matches!(channel.receive.mode, ReceiveMode::Response | ReceiveMode::Stream) {
+            last = None;
+        }
         // Each way of receiving is boxed: inlined, every waiting step would
         // reserve the largest of them (a WebSocket's, ~15 KB) whatever its mode.
         let reply = match channel.receive.mode {
