@@ -70,9 +70,11 @@ impl Conversation {
     pub fn new(channel_name: &str, channel: Arc<Channel>, shared: &Shared) -> Self {
         let mut vars = Map::new();
         vars.insert("cursor".into(), Value::String(channel.receive.cursor_start.clone()));
-        let guard = shared.hooks.get(channel_name).cloned().unwrap_or_default();
         let hook = (channel.receive.mode == ReceiveMode::Webhook)
-            .then(|| shared.webhook.as_ref().map(|h| h.register(guard)))
+            .then(|| {
+                let guard = shared.hooks.get(channel_name).cloned().unwrap_or_default();
+                shared.webhook.as_ref().map(|h| h.register(guard))
+            })
             .flatten();
         Conversation {
             channel_name: channel_name.to_string(),

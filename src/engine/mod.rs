@@ -123,6 +123,9 @@ pub struct Shared {
     pub progress: Arc<Progress>,
     /// Template context common to every walk: env, target, run (converted once).
     pub base_context: crate::template::context::Base,
+    /// Each persona as templates see it, converted once per run and shared
+    /// by its walks (a sweep walks every persona once per question and channel).
+    personas: std::collections::HashMap<String, minijinja::Value>,
     /// Per channel, the environment variables its templates read that are unset.
     unset_env: BTreeMap<String, String>,
     seq: AtomicU64,
@@ -133,6 +136,11 @@ impl Shared {
     /// "`ACME_TOKEN` is unset" when a template of `channel` reads an unset variable.
     pub fn unset_env(&self, channel: &str) -> Option<&str> {
         self.unset_env.get(channel).map(String::as_str)
+    }
+
+    /// The template layer of the persona `id` (`template::context::persona_layer`).
+    pub fn persona_layer(&self, id: &str) -> Option<&minijinja::Value> {
+        self.personas.get(id)
     }
 
     pub fn next_seq(&self) -> u64 {
@@ -308,6 +316,7 @@ pub async fn run(
         stop: stop.clone(),
         progress,
         base_context,
+        personas: suite.personas.iter().map(|p| (p.id.clone(), crate::template::context::persona_layer(p))).collect(),
         unset_env: unset_env(&suite),
         seq: AtomicU64::new(first_seq),
         write_errors: AtomicU64::new(0),

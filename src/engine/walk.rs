@@ -29,12 +29,11 @@ pub struct DoneStep {
 
 /// Runs a walk, appending one record per step. Returns (exchanges, errors).
 pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize, DoneStep>) -> (u64, u64) {
-    let Some(persona) = shared.suite.persona(&walk.task.persona) else { return (0, 0) };
+    let Some(persona) = shared.persona_layer(&walk.task.persona) else { return (0, 0) };
     tracing::trace!(walk = %walk.task.key(), steps = walk.steps.len(), "walk starts");
-    // The run's common context is shared; only the persona is this walk's
-    // own (thousands of waiting walks should not each copy the rest).
+    // The run's common context and the persona's layer are shared (built
+    // once per run; thousands of waiting walks should not each copy them).
     let base = &shared.base_context;
-    let persona = crate::template::context::persona_layer(persona);
     let mut walk_vars: Map<String, Value> = Map::new();
     // One per channel the walk uses (a few): a `Vec`, as a B-tree leaf would
     // reserve eleven conversations (~1.9 KB) in every waiting walk.
@@ -74,7 +73,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let exchange = {
             // The context is dropped before the step waits: a waiting walk holds its message, not the context.
             let (rendered, subject) = {
-                let ctx = crate::template::context::Layers::for_message(base, &persona, &walk_vars).build().value();
+                let ctx = crate::template::context::Layers::for_message(base, persona, &walk_vars).build().value();
                 let subject = step
                     .subject
                     .as_deref()
@@ -89,7 +88,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
                         subject: &subject,
                         walk_vars: &walk_vars,
                         base,
-                        persona: &persona,
+                        persona,
                         jsonpath_templates: &shared.jsonpath_templates,
                     };
                     let outcome = Box::pin(conv.exchange(shared, &msg)).await;

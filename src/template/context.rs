@@ -67,7 +67,7 @@ impl Base {
 }
 
 /// The persona as templates see it ([`PERSONA_FIELDS`]), converted to
-/// template values once per walk.
+/// template values once per run (the engine shares it between the walks of a persona).
 pub fn persona_layer(p: &Persona) -> minijinja::Value {
     use minijinja::Value as V;
     let vars: std::collections::BTreeMap<&str, V> =
