@@ -4,10 +4,12 @@
 
 use crate::analysis::clean::html_to_text;
 use crate::suite::channel::Extractor;
+use rustc_hash::FxHasher;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
 /// What an extraction reads from.
@@ -77,8 +79,17 @@ struct Compiled {
 /// needs the page byte for byte; bounded by the bytes of the pages kept.
 #[derive(Default)]
 struct Pages {
-    found: HashMap<(String, Option<String>, u64), (String, Vec<Value>)>,
+    /// By [`page_key`]; a hit is confirmed against the entry's own texts.
+    found: HashMap<u64, Found, BuildHasherDefault<FxHasher>>,
     bytes: usize,
+}
+
+/// One selector's values in one page.
+struct Found {
+    selector: String,
+    attr: Option<String>,
+    page: String,
+    values: Vec<Value>,
 }
 
 /// Page bytes kept per thread before the page cache starts over, and the
@@ -133,13 +144,19 @@ fn css(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, Ext
     if body.len() > PAGE_MAX {
         return css_parse(selector, attr, body);
     }
-    let key = (selector.to_string(), attr.map(str::to_string), page_hash(body));
-    let hit = COMPILED
-        .with(|c| c.borrow().pages.found.get(&key).filter(|(page, _)| page == body).map(|(_, found)| found.clone()));
-    if let Some(found) = hit {
-        return Ok(found);
+    let key = page_key(selector, attr, body);
+    let hit = COMPILED.with(|c| {
+        c.borrow()
+            .pages
+            .found
+            .get(&key)
+            .filter(|f| f.page == body && f.selector == selector && f.attr.as_deref() == attr)
+            .map(|f| f.values.clone())
+    });
+    if let Some(values) = hit {
+        return Ok(values);
     }
-    let found = css_parse(selector, attr, body)?;
+    let values = css_parse(selector, attr, body)?;
     COMPILED.with(|c| {
         let pages = &mut c.borrow_mut().pages;
         if pages.bytes + body.len() > PAGE_BYTES {
@@ -147,17 +164,26 @@ fn css(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, Ext
             pages.bytes = 0;
         }
         pages.bytes += body.len();
-        if let Some((old, _)) = pages.found.insert(key, (body.to_string(), found.clone())) {
-            pages.bytes -= old.len();
+        let found = Found {
+            selector: selector.to_string(),
+            attr: attr.map(str::to_string),
+            page: body.to_string(),
+            values: values.clone(),
+        };
+        if let Some(old) = pages.found.insert(key, found) {
+            pages.bytes -= old.page.len();
         }
     });
-    Ok(found)
+    Ok(values)
 }
 
-fn page_hash(body: &str) -> u64 {
+/// The page cache's key: a fast hash of the selector, the attribute and the
+/// page (a hit is then compared byte for byte, so the hash only spreads
+/// entries; SipHash over a 4 KB page cost more than the rest of the hit).
+fn page_key(selector: &str, attr: Option<&str>, body: &str) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    body.hash(&mut h);
+    let mut h = FxHasher::default();
+    (selector, attr, body).hash(&mut h);
     h.finish()
 }
 

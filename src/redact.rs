@@ -67,6 +67,16 @@ impl Redactor {
         }
     }
 
+    /// [`Redactor::redact`] of a text already owned: returned as it is
+    /// (not copied) when it holds no secret.
+    pub fn redact_owned(&self, text: String) -> String {
+        if self.contains_secret(&text) {
+            self.redact(&text)
+        } else {
+            text
+        }
+    }
+
     /// Whether `text` holds a secret in any of its forms.
     pub fn contains_secret(&self, text: &str) -> bool {
         self.matcher.as_ref().is_some_and(|m| m.is_match(text))

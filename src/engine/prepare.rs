@@ -93,7 +93,7 @@ impl Boundary {
     }
 
     pub fn place(&self, url: &Url) -> Place {
-        if url.origin() == self.base.origin() {
+        if same_origin(url, &self.base) {
             return Place::Origin;
         }
         if !matches!(url.scheme(), "http" | "https") {
@@ -112,6 +112,18 @@ impl Boundary {
     /// The origin in words, for errors.
     pub fn origin(&self) -> String {
         self.base.origin().ascii_serialization()
+    }
+}
+
+/// `a.origin() == b.origin()` without building the two origins (each
+/// copies the host): for http(s) and ws(s) URLs the origin is the scheme,
+/// the host and the port; any other scheme goes through `origin()`.
+fn same_origin(a: &Url, b: &Url) -> bool {
+    let tuple = |u: &Url| matches!(u.scheme(), "http" | "https" | "ws" | "wss");
+    if tuple(a) && tuple(b) {
+        a.scheme() == b.scheme() && a.host() == b.host() && a.port_or_known_default() == b.port_or_known_default()
+    } else {
+        a.origin() == b.origin()
     }
 }
 
@@ -180,6 +192,30 @@ fn parse_base(text: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// [`join`] of a channel's fixed `url` (no template): the same few pairs
+/// come back for every request, so the last few joined per thread are kept
+/// and cloned rather than parsed again.
+fn join_kept(base: &Url, path: &str) -> Result<Url, String> {
+    use std::cell::RefCell;
+    const KEPT: usize = 8;
+    thread_local! {
+        static JOINED: RefCell<Vec<(String, String, Url)>> = const { RefCell::new(Vec::new()) };
+    }
+    let found =
+        JOINED.with_borrow(|j| j.iter().find(|(b, p, _)| b == base.as_str() && p == path).map(|(_, _, u)| u.clone()));
+    if let Some(url) = found {
+        return Ok(url);
+    }
+    let url = join(base, path)?;
+    JOINED.with_borrow_mut(|j| {
+        if j.len() == KEPT {
+            j.remove(0);
+        }
+        j.push((base.as_str().to_string(), path.to_string(), url.clone()));
+    });
+    Ok(url)
+}
+
 /// Joins a rendered `url` to the rendered base: absolute URLs are taken as
 /// they are (the boundary decides), anything else is appended to the base's
 /// path, never to its authority (`@other.host/x` stays a path).
@@ -201,7 +237,7 @@ pub fn join(base: &Url, path: &str) -> Result<Url, String> {
     let url = Url::parse(&joined).map_err(|e| format!("`{joined}` is not a URL ({e})"))?;
     // Appending to the path cannot change the authority; if it did, the
     // base itself was odd (e.g. ended inside the authority).
-    if url.origin() != base.origin() {
+    if !same_origin(&url, base) {
         return Err(format!("`{path}` does not stay on `{base}`"));
     }
     Ok(url)
@@ -223,8 +259,16 @@ pub fn prepare(
     let masked = || masked.get_or_init(|| ctx.masked());
     let render_with =
         |s: &str, c: &minijinja::Value| template::render(env, s, c).map_err(|e| fail(ErrorKind::Suite, e));
+    // Templates that read only the run's names render once per run.
+    let run_wide = ctx.run_wide();
     // (sent, shown)
     let render = |s: &str| -> Result<(String, String), StepError> {
+        if let Some(kept) = run_wide
+            .filter(|_| template::is_template(s))
+            .and_then(|w| w.get(env, s, |m| template::render(env, s, if m { masked() } else { &real })))
+        {
+            return Ok((kept.sent.clone(), kept.shown.clone()));
+        }
         let sent = render_with(s, &real)?;
         let shown = if s.contains("env") { render_with(s, masked())? } else { sent.clone() };
         Ok((sent, shown))
@@ -264,7 +308,8 @@ pub fn prepare(
             ),
         ));
     }
-    let mut url = join(&base, &path_sent).map_err(|e| {
+    let joined = if template::is_template(&spec.url) { join(&base, &path_sent) } else { join_kept(&base, &path_sent) };
+    let mut url = joined.map_err(|e| {
         fail(ErrorKind::Request, format!("{}; check the channel's `url` and `base_url`", redactor.redact(&e)))
     })?;
     // Nothing masked (no template read `env`): the recorded URL is the sent one.
@@ -283,8 +328,7 @@ pub fn prepare(
             shown_pairs.append_pair(k, &shown);
         }
     }
-    let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| fail(ErrorKind::Request, format!("bad method {}", spec.method)))?;
+    let method = method(&spec.method)?;
     let mut headers = Vec::new();
     let mut shown_headers = Vec::new();
     if let Some(auth) = spec.auth.as_ref().or(channel.auth.as_ref()) {
@@ -320,14 +364,26 @@ pub fn prepare(
     } else {
         (None, None)
     };
-    let redact = |s: &str| redactor.redact(s);
     let shown = Shown {
-        url: redact(shown_url.as_str()),
-        headers: shown_headers.into_iter().map(|(k, v)| (k, redact(&v))).collect(),
-        body: shown_body.map(|b| redact(&b)),
+        url: redactor.redact_owned(String::from(shown_url)),
+        headers: shown_headers.into_iter().map(|(k, v)| (k, redactor.redact_owned(v))).collect(),
+        body: shown_body.map(|b| redactor.redact_owned(b)),
     };
     let boundary = Boundary::new(base, &channel.allowed_hosts);
     Ok(Prepared { method, url, headers, body, shown, boundary })
+}
+
+/// The request method, any case (`post`); the usual ones without
+/// allocating.
+fn method(name: &str) -> Result<reqwest::Method, StepError> {
+    use reqwest::Method as M;
+    for known in [M::GET, M::POST, M::PUT, M::PATCH, M::DELETE, M::HEAD, M::OPTIONS] {
+        if name.eq_ignore_ascii_case(known.as_str()) {
+            return Ok(known);
+        }
+    }
+    reqwest::Method::from_bytes(name.to_ascii_uppercase().as_bytes())
+        .map_err(|_| fail(ErrorKind::Request, format!("bad method {name}")))
 }
 
 /// The `Authorization` value for `auth`, as sent and as recorded (a Basic
@@ -411,6 +467,31 @@ mod tests {
         assert_eq!(b.place(&Url::parse("http://127.0.0.3:9000/a").unwrap()), Place::Allowed);
         assert_eq!(b.place(&Url::parse("http://127.0.0.3:9001/a").unwrap()), Place::Outside);
         assert_eq!(b.place(&Url::parse("file:///etc/passwd").unwrap()), Place::Outside);
+    }
+
+    #[test]
+    fn same_origin_is_what_url_origin_says() {
+        let urls = [
+            "http://127.0.0.1:8080/a",
+            "http://127.0.0.1:8080/b?x",
+            "http://127.0.0.1/a",
+            "http://127.0.0.1:80/a",
+            "https://127.0.0.1:8080/a",
+            "http://localhost:8080/a",
+            "http://LOCALHOST:8080/a",
+            "http://[::1]:8080/a",
+            "ws://127.0.0.1:8080/a",
+            "wss://127.0.0.1:443/a",
+            "https://127.0.0.1/a",
+            "file:///etc/passwd",
+            "data:text/plain,x",
+        ];
+        for a in urls {
+            for b in urls {
+                let (a, b) = (Url::parse(a).unwrap(), Url::parse(b).unwrap());
+                assert_eq!(same_origin(&a, &b), a.origin() == b.origin(), "{a} vs {b}");
+            }
+        }
     }
 
     #[test]

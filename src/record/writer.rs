@@ -409,6 +409,67 @@ mod tests {
         assert!(lean.iter().flat_map(|x| &x.http).all(|h| h.body.is_none()));
     }
 
+    /// Handed-over exchanges are counted by the commit hook, in order, only
+    /// once written: after `flush` every one is in the file and was told.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn handed_over_exchanges_are_told_to_the_hook_once_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.jsonl");
+        let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (hook_told, hook_path) = (told.clone(), path.clone());
+        let writer = RecordWriter::open_counted(
+            &path,
+            Box::new(move |written, result| {
+                assert!(result.is_ok());
+                // What is told is already in the file: a group is one
+                // `write`, so its last exchange ends the file.
+                let mut f = File::open(&hook_path).unwrap();
+                let len = f.metadata().unwrap().len();
+                f.seek(SeekFrom::Start(len.saturating_sub(4096))).unwrap();
+                let mut tail = String::new();
+                f.read_to_string(&mut tail).unwrap();
+                let last = written.last().unwrap().seq;
+                let line = tail.trim_end().rsplit('\n').next().unwrap();
+                assert!(line.contains(&format!("\"seq\":{last},")), "seq {last} told before written");
+                hook_told.lock().unwrap().extend_from_slice(written);
+            }),
+        )
+        .unwrap();
+        let header: Header = serde_json::from_str(r#"{"schema":2,"run_id":"r","suite":"s","company":"c","suite_digest":"d","tool_version":"0","seed":1,"started_at":"2026-01-01T00:00:00Z","target":"t","concurrency":4,"repeat":1,"planned_tasks":1}"#).unwrap();
+        writer.append(Record::Header(header)).await.unwrap();
+        let writer = std::sync::Arc::new(writer);
+        let n = 3 * IN_FLIGHT as u64 / 2;
+        let mut walks = Vec::new();
+        for w in 0..4u64 {
+            let writer = writer.clone();
+            walks.push(tokio::spawn(async move {
+                for i in (w..n).step_by(4) {
+                    let Record::Exchange(mut x) = exchange(i, vec![attempt(Some(format!("reply {i}")))]) else {
+                        unreachable!()
+                    };
+                    if i % 7 == 0 {
+                        x.error = Some(crate::record::StepError {
+                            kind: crate::record::ErrorKind::Status,
+                            message: "503".into(),
+                        });
+                    }
+                    writer.hand_over(x).await.unwrap();
+                }
+            }));
+        }
+        for w in walks {
+            w.await.unwrap();
+        }
+        writer.flush().await.unwrap();
+        let mut told = told.lock().unwrap().clone();
+        assert_eq!(told.len() as u64, n);
+        told.sort_by_key(|x| x.seq);
+        for (i, x) in told.iter().enumerate() {
+            assert_eq!(*x, Committed { seq: i as u64, failed: i % 7 == 0 });
+        }
+        assert_eq!(read_run(&path).unwrap().exchanges.len() as u64, n);
+    }
+
     #[test]
     fn cuts_a_torn_last_line_and_ends_a_whole_one() {
         let dir = tempfile::tempdir().unwrap();

@@ -51,6 +51,8 @@ pub struct Base {
     value: minijinja::Value,
     /// `{"env": {NAME: "***"}}`, laid over `value` when rendering what is recorded.
     masked_env: minijinja::Value,
+    /// Templates that read only this layer, rendered once for the run.
+    run_wide: std::sync::Arc<super::run_wide::RunWide>,
 }
 
 impl Base {
@@ -62,7 +64,11 @@ impl Base {
                 env.keys().map(|k| (k.clone(), Value::String(crate::redact::MASK.into()))).collect();
             masked.insert("env".into(), Value::Object(env));
         }
-        Base { value: minijinja::Value::from_serialize(map), masked_env: minijinja::Value::from_serialize(&masked) }
+        Base {
+            value: minijinja::Value::from_serialize(map),
+            masked_env: minijinja::Value::from_serialize(&masked),
+            run_wide: Default::default(),
+        }
     }
 }
 
@@ -130,6 +136,16 @@ impl<'a> Layers<'a> {
 }
 
 impl Context {
+    /// The run's renders of templates that read only `target`, `run` and
+    /// `env`; `None` when a narrower layer shadows one of those names.
+    pub fn run_wide(&self) -> Option<&super::run_wide::RunWide> {
+        let shadowed = self
+            .top
+            .downcast_object_ref::<Top>()
+            .map_or(true, |top| ["target", "run", "env"].iter().any(|n| top.contains_key(*n)));
+        (!shadowed).then_some(&*self.base.run_wide)
+    }
+
     /// The context as sent.
     pub fn value(&self) -> minijinja::Value {
         minijinja::value::merge_maps([self.base.value.clone(), self.top.clone()])
