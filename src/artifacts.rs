@@ -5,13 +5,16 @@
 //! re-deriving is idempotent).
 
 use crate::analysis::{self, AnalyzeOptions};
+use crate::record::blocks::{Block, Blocks};
 use crate::record::reader::{self, ReadError};
-use crate::record::{Prefetch, RecordedRun};
+use crate::record::{Prefetch, RecordedRun, RunStream};
 use crate::suite::Suite;
 use crate::verdict::Verdict;
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
@@ -88,7 +91,7 @@ pub fn write_all_to(
     write_file(&path, |out| crate::junit::write_junit(&verdict, out))?;
     files.push(path);
 
-    let run = report_run(dir, &verdict)?;
+    let run = report_run(dir, &verdict, Some(&tail.blocks))?;
     files.push(crate::report::write_report(dir, &verdict, &run).map_err(|e| ArtifactError::Report(e.to_string()))?);
     Ok(Written { verdict, run, files, warnings })
 }
@@ -114,7 +117,7 @@ fn refresh_later(reports: &Path, verdict: &Verdict) -> Vec<String> {
         }
         (v.changes, v.trend) = (run.changes, run.trend);
         let refreshed = write_file(&path, |out| write_verdict(&v, out)).and_then(|()| {
-            let run = report_run(&dir, &v)?;
+            let run = report_run(&dir, &v, None)?;
             crate::report::write_report(&dir, &v, &run).map_err(|e| ArtifactError::Report(e.to_string()))
         });
         if let Err(e) = refreshed {
@@ -130,23 +133,56 @@ fn refresh_later(reports: &Path, verdict: &Verdict) -> Vec<String> {
 /// other exchange until [`REPORT_BYTES`] of record lines are read — the
 /// whole run, unless it is large. Transcripts, the journey map and the
 /// finding links need no more; the latency charts of a large run are drawn
-/// from the exchanges read.
-fn report_run(dir: &Path, verdict: &Verdict) -> Result<RecordedRun, ReadError> {
-    let cited: HashSet<u64> = verdict
+/// from the exchanges read. With the `blocks` the analysis noted, the rest
+/// of a large file is not scanned: only the blocks that can hold a cited
+/// exchange are read.
+fn report_run(dir: &Path, verdict: &Verdict, blocks: Option<&Blocks>) -> Result<RecordedRun, ReadError> {
+    report_run_within(dir, verdict, blocks, REPORT_BYTES)
+}
+
+/// [`report_run`] reading up to `budget` bytes of lines besides the cited ones.
+fn report_run_within(
+    dir: &Path,
+    verdict: &Verdict,
+    blocks: Option<&Blocks>,
+    budget: usize,
+) -> Result<RecordedRun, ReadError> {
+    let cited: BTreeSet<u64> = verdict
         .findings
         .iter()
         .flat_map(|f| f.evidence.iter().map(|e| e.seq))
         .chain(verdict.journeys.iter().flat_map(|j| &j.walks).flat_map(|w| w.touchpoints.iter().map(|t| t.seq)))
         .collect();
+    let cited = Arc::new(cited);
+    let full = Arc::new(AtomicBool::new(false));
     // Lines are picked before decoding: the run was checked whole by the analysis.
     let mut read = 0usize;
-    let mut stream = reader::open_only(dir, move |seq, bytes| {
-        if cited.contains(&seq) {
-            return true;
+    let keep = {
+        let (cited, full) = (Arc::clone(&cited), Arc::clone(&full));
+        move |seq, bytes| {
+            if cited.contains(&seq) {
+                return true;
+            }
+            read += bytes;
+            if read > budget {
+                full.store(true, Ordering::Relaxed);
+            }
+            read <= budget
         }
-        read += bytes;
-        read <= REPORT_BYTES
-    })?;
+    };
+    match blocks {
+        Some(blocks) => {
+            // Once the budget is spent, only a block that can hold a cited exchange is worth reading.
+            let wanted = move |b: &Block| {
+                !full.load(Ordering::Relaxed) || b.seqs.is_some_and(|(lo, hi)| cited.range(lo..=hi).next().is_some())
+            };
+            collect(reader::open_only_in(dir, blocks, wanted, keep)?)
+        }
+        None => collect(reader::open_only(dir, keep)?),
+    }
+}
+
+fn collect<R: std::io::BufRead>(mut stream: RunStream<R>) -> Result<RecordedRun, ReadError> {
     let exchanges = stream.by_ref().collect();
     let (header, tail) = stream.finish()?;
     Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail, late: tail.late })
@@ -177,4 +213,51 @@ fn write_file(
         return Err(err(e));
     }
     std::fs::rename(&tmp, path).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixture's 15 exchanges repeated under fresh `seq`s: ~5 MB, several blocks.
+    fn large_run(dir: &Path) {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema1/run.jsonl");
+        let text = std::fs::read_to_string(fixture).unwrap();
+        let mut lines = text.lines();
+        let mut out = format!("{}\n", lines.next().unwrap());
+        let exchanges: Vec<&str> = lines.filter(|l| l.starts_with(r#"{"type":"exchange""#)).collect();
+        for i in 0..1_100 {
+            let line = exchanges[i % exchanges.len()];
+            // Each copy is another walk (its `repeat`), so evidence ranks spread over the file.
+            let rest =
+                line[line.find(",\"task\"").unwrap()..].replacen("\"repeat\":0", &format!("\"repeat\":{}", i / 15), 1);
+            out.push_str(&format!("{{\"type\":\"exchange\",\"seq\":{i}{rest}\n"));
+        }
+        std::fs::write(dir.join("run.jsonl"), out).unwrap();
+    }
+
+    #[test]
+    fn the_report_reads_the_same_exchanges_seeking_blocks_as_scanning_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        large_run(dir.path());
+        let suite =
+            crate::suite::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/acme"))).suite.unwrap();
+        let mut stream = reader::open_lean(dir.path()).unwrap();
+        let header = stream.header().clone();
+        let analysed = analysis::analyze_stream(&suite, &header, stream.by_ref(), &AnalyzeOptions::default());
+        let (_, tail) = stream.finish().unwrap();
+        let verdict = analysed.finish(&tail);
+        assert!(tail.blocks.list.len() > 3, "{:?}", tail.blocks);
+        let cited: BTreeSet<u64> = verdict.findings.iter().flat_map(|f| f.evidence.iter().map(|e| e.seq)).collect();
+        assert!(cited.last().is_some_and(|&s| s > 500), "evidence late in the file: {cited:?}");
+        for budget in [0, 100_000, 2_000_000, usize::MAX] {
+            let scanned = report_run_within(dir.path(), &verdict, None, budget).unwrap();
+            let sought = report_run_within(dir.path(), &verdict, Some(&tail.blocks), budget).unwrap();
+            let seqs = |r: &RecordedRun| r.exchanges.iter().map(|x| x.seq).collect::<Vec<_>>();
+            assert_eq!(seqs(&scanned), seqs(&sought), "budget {budget}");
+            assert!(scanned.exchanges == sought.exchanges);
+            assert!(cited.iter().all(|s| seqs(&sought).contains(s)));
+            assert_eq!((scanned.end, scanned.torn_tail, scanned.late), (sought.end, sought.torn_tail, sought.late));
+        }
+    }
 }

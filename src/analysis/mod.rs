@@ -77,7 +77,8 @@ impl Default for AnalyzeOptions {
 
 /// Analyses a recorded run against the suite's map.
 pub fn analyze(suite: &Suite, run: &RecordedRun, options: &AnalyzeOptions) -> Verdict {
-    let tail = RunTail { end: run.end.clone(), torn_tail: run.torn_tail, late: run.late.clone() };
+    let tail =
+        RunTail { end: run.end.clone(), torn_tail: run.torn_tail, late: run.late.clone(), blocks: Default::default() };
     analyze_stream(suite, &run.header, run.exchanges.iter(), options).finish(&tail)
 }
 

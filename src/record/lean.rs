@@ -3,7 +3,9 @@
 //! headers and bodies are more than half of a line and never looked at. A
 //! stream opened lean ([`super::reader::open_lean`]) skips them while
 //! parsing instead of allocating them: the attempts come back with empty
-//! header maps and no bodies.
+//! header maps and no bodies. The reply's JSON item (a tree of small
+//! allocations per reply; analysis and the report read the reply's text)
+//! comes back as None.
 //!
 //! Serde has no per-call options, so the choice is a thread-local flag,
 //! set only around the decoding of one line.
@@ -74,5 +76,15 @@ pub(super) fn http<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Htt
         let mut http = Vec::<Http>::deserialize(deserializer)?;
         super::body::settle(&mut http);
         Ok(http)
+    }
+}
+
+/// `Reply::item`: the JSON tree, or skipped inside [`decoding`].
+pub(super) fn item<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
+    if LEAN.with(Cell::get) {
+        serde::de::IgnoredAny::deserialize(deserializer)?;
+        Ok(None)
+    } else {
+        Option::<serde_json::Value>::deserialize(deserializer)
     }
 }

@@ -6,6 +6,7 @@
 //! Times are microseconds since the run started (`t_*_us`), taken from a
 //! monotonic clock; the header holds the wall-clock start.
 
+pub mod blocks;
 pub mod body;
 mod decode;
 pub mod headers;
@@ -298,8 +299,9 @@ impl Http {
 pub struct Reply {
     /// The reply text as extracted by the channel configuration (raw, uncleaned).
     pub text: String,
-    /// The reply item (poll/webhook JSON) as received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The reply item (poll/webhook JSON) as received. Read lean, it is
+    /// skipped (analysis and the report read `text`): a JSON tree per reply.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lean::item")]
     pub item: Option<serde_json::Value>,
     /// The last moment the reply was known not to be there yet.
     pub t_earliest_us: u64,

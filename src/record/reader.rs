@@ -1,6 +1,7 @@
 //! Reading `run.jsonl` back. Tolerates a torn last line (a run killed while
 //! writing); a bad line anywhere else is an error naming its line number.
 
+use super::blocks::{Block, Blocks, Skipping};
 use super::stream::RunStream;
 use super::{End, Exchange, Header, SCHEMA};
 use std::io::{self, BufRead, BufReader};
@@ -80,6 +81,21 @@ pub fn open_only(
 ) -> Result<RunStream<BufReader<std::fs::File>>, ReadError> {
     let (file, shown) = open_file(path)?;
     RunStream::only(file, &shown, keep)
+}
+
+/// [`open_only`] on a run whose [`Blocks`] were noted when it was read
+/// before: blocks that `wanted` turns down (asked at each block's start,
+/// once `keep` has seen every line before it) are skipped unread.
+pub fn open_only_in(
+    path: &Path,
+    blocks: &Blocks,
+    wanted: impl FnMut(&Block) -> bool + Send + 'static,
+    keep: impl FnMut(u64, usize) -> bool + Send + 'static,
+) -> Result<RunStream<BufReader<Skipping<impl FnMut(&Block) -> bool + Send + 'static>>>, ReadError> {
+    let file_path = if path.is_dir() { path.join("run.jsonl") } else { path.to_path_buf() };
+    let shown = file_path.display().to_string();
+    let file = std::fs::File::open(&file_path).map_err(|source| ReadError::Io { path: shown.clone(), source })?;
+    RunStream::only(BufReader::with_capacity(1 << 20, Skipping::new(file, blocks, wanted)), &shown, keep)
 }
 
 fn open_file(path: &Path) -> Result<(BufReader<std::fs::File>, String), ReadError> {

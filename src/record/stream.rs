@@ -10,11 +10,13 @@
 //! after all others, and only when no later record for the same task and
 //! step came.
 
+use super::blocks::{Blocks, Indexing};
 use super::body::Store;
 use super::reader::ReadError;
 use super::{End, Exchange, Header, Record, SCHEMA};
 use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
+use std::sync::{Arc, Mutex};
 
 /// What only the end of the record tells.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +27,9 @@ pub struct RunTail {
     pub torn_tail: bool,
     /// Callbacks recorded after their step (`LateCallback`), by channel.
     pub late: super::LateTallies,
+    /// Where the exchanges are in the file (`blocks.rs`), for reading a few
+    /// of them again without scanning it.
+    pub blocks: Blocks,
 }
 
 /// The record's lines, decoded; knows nothing of superseded records.
@@ -67,6 +72,8 @@ pub(super) struct Reading<R> {
     keep: Option<Keep>,
     /// Bodies and chunks read so far, which later lines may repeat by hash.
     bodies: Store,
+    /// Where the exchanges are, noted as lines go by (`blocks.rs`).
+    indexing: Indexing,
 }
 
 /// Picks exchanges by `seq` and line length (bytes) before they are decoded.
@@ -99,15 +106,19 @@ impl<R: BufRead> Reading<R> {
     pub fn next_raw(&mut self) -> Option<std::io::Result<(usize, bool)>> {
         self.buf.clear();
         match self.reader.read_until(b'\n', &mut self.buf) {
-            Ok(0) => return None,
+            Ok(0) => {
+                self.indexing.close();
+                return None;
+            }
             Ok(_) => {}
             Err(e) => return Some(Err(e)),
         }
         self.line += 1;
+        let seq = self.indexing.line(&self.buf);
         if self.buf.iter().all(u8::is_ascii_whitespace) {
             return Some(Ok((self.line, false)));
         }
-        if let (Some(keep), Some(seq)) = (self.keep.as_mut(), exchange_seq(&self.buf)) {
+        if let (Some(keep), Some(seq)) = (self.keep.as_mut(), seq) {
             if !keep(seq, self.buf.len()) {
                 return Some(Ok((self.line, false)));
             }
@@ -134,7 +145,15 @@ impl<R: BufRead> Reading<R> {
 impl<R> Reading<R> {
     /// A lean reading of every line from the start (tests of `prefetch.rs`).
     pub(super) fn for_test(reader: R) -> Self {
-        Reading { reader, buf: Vec::new(), line: 0, lean: true, keep: None, bodies: Store::default() }
+        Reading {
+            reader,
+            buf: Vec::new(),
+            line: 0,
+            lean: true,
+            keep: None,
+            bodies: Store::default(),
+            indexing: Indexing::default(),
+        }
     }
 }
 
@@ -194,6 +213,8 @@ pub struct RunStream<R> {
     read: usize,
     /// The held records still standing at the end, in record order.
     last: VecDeque<Exchange>,
+    /// Where the exchanges are in the file, complete once it is read.
+    blocks: Arc<Mutex<Blocks>>,
 }
 
 impl<R: BufRead> RunStream<R> {
@@ -221,7 +242,10 @@ impl<R: BufRead> RunStream<R> {
     }
 
     fn with(reader: R, shown: &str, lean: bool, keep: Option<Keep>) -> Result<Self, ReadError> {
-        let reading = Reading { reader, buf: Vec::with_capacity(8192), line: 0, lean, keep, bodies: Store::default() };
+        let indexing = Indexing::default();
+        let blocks = indexing.shared();
+        let reading =
+            Reading { reader, buf: Vec::with_capacity(8192), line: 0, lean, keep, bodies: Store::default(), indexing };
         let mut lines = Lines {
             shown: shown.to_string(),
             feed: Feed::Here(reading),
@@ -244,7 +268,7 @@ impl<R: BufRead> RunStream<R> {
             return Err(e);
         }
         let header = lines.header.take().ok_or_else(|| ReadError::NoHeader { path: shown.to_string() })?;
-        Ok(RunStream { lines, header, early, held: HashMap::new(), read: 0, last: VecDeque::new() })
+        Ok(RunStream { lines, header, early, held: HashMap::new(), read: 0, last: VecDeque::new(), blocks })
     }
 
     /// Reads and decodes the rest of the record on threads of their own
@@ -273,7 +297,11 @@ impl<R: BufRead> RunStream<R> {
         if let Some(e) = self.lines.error.take() {
             return Err(e);
         }
-        Ok((self.header, RunTail { end: self.lines.end, torn_tail: self.lines.torn_tail, late: self.lines.late }))
+        let blocks = self.blocks.lock().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default();
+        Ok((
+            self.header,
+            RunTail { end: self.lines.end, torn_tail: self.lines.torn_tail, late: self.lines.late, blocks },
+        ))
     }
 }
 
