@@ -22,8 +22,18 @@ pub struct StepOutcome {
     pub t_sent_us: u64,
     pub http: Vec<Http>,
     pub reply: Option<Reply>,
-    pub captures: BTreeMap<String, String>,
+    /// The values captured, by name (a few: a `Vec`, as a B-tree leaf
+    /// would reserve eleven in every waiting step).
+    pub captures: Vec<(String, String)>,
     pub error: Option<StepError>,
+}
+
+/// Sets a captured value in `captures` (a name captured again keeps the last value).
+pub fn set_capture(captures: &mut Vec<(String, String)>, name: &str, value: String) {
+    match captures.iter_mut().find(|(n, _)| n == name) {
+        Some(slot) => slot.1 = value,
+        None => captures.push((name.to_string(), value)),
+    }
 }
 
 /// State kept across the messages of one conversation.
@@ -137,6 +147,11 @@ impl Conversation {
             self.capture(&spec.capture, &resp, msg, &mut out.captures)?;
             last = Some(resp);
         }
+        // Only these modes read the last response: the others wait without
+        // holding it (its headers and body, ~700 bytes per waiting step).
+        if !matches!(channel.receive.mode, ReceiveMode::Response | ReceiveMode::Stream) {
+            last = None;
+        }
         // Each way of receiving is boxed: inlined, every waiting step would
         // reserve the largest of them (a WebSocket's, ~15 KB) whatever its mode.
         let reply = match channel.receive.mode {
@@ -230,7 +245,7 @@ impl Conversation {
         captures: &BTreeMap<String, Extract>,
         resp: &Response,
         msg: &Message<'_>,
-        out: &mut BTreeMap<String, String>,
+        out: &mut Vec<(String, String)>,
     ) -> Result<(), StepError> {
         if captures.is_empty() {
             return Ok(());
@@ -260,7 +275,7 @@ impl Conversation {
                 )
             })?;
             self.vars.insert(name.clone(), Value::String(value.clone()));
-            out.insert(name.clone(), value);
+            set_capture(out, name, value);
         }
         Ok(())
     }

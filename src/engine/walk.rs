@@ -9,10 +9,10 @@
 //! conversation, and the target sees a new conversation that quotes an old
 //! reference — just as a customer coming back the next day would.
 
-use super::conversation::{Conversation, Message};
+use super::conversation::{Conversation, Message, StepOutcome};
 use super::extract::{self, Source};
 use super::Shared;
-use crate::plan::Walk;
+use crate::plan::{PlannedStep, Walk};
 use crate::record::{ErrorKind, Exchange, StepError};
 use crate::suite::scenario::OnError;
 use serde_json::{Map, Value};
@@ -63,90 +63,53 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         }
         let Some(channel) = shared.channels.get(&step.channel) else { continue };
         let i = conversations.iter().position(|c| c.channel_name == step.channel).unwrap_or_else(|| {
+            // One at a time: an empty `Vec` would reserve four (~580 bytes) on its first push.
+            conversations.reserve_exact(1);
             conversations.push(Conversation::new(&step.channel, channel.clone(), shared));
             conversations.len() - 1
         });
         let conv = &mut conversations[i];
-        // The context is dropped before the step waits: a waiting walk holds its message, not the context.
-        let (rendered, subject) = {
-            let ctx = crate::template::context::Layers::for_message(base, persona, &walk_vars).build().value();
-            let subject = step
-                .subject
-                .as_deref()
-                .map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string()))
-                .unwrap_or_default();
-            (crate::template::render(&shared.templates, &step.message, &ctx), subject)
-        };
-        let (message, mut outcome) = match rendered {
-            Ok(m) => {
-                let msg = Message {
-                    text: &m,
-                    subject: &subject,
-                    walk_vars: &walk_vars,
-                    base,
-                    persona,
-                    jsonpath_templates: &shared.jsonpath_templates,
-                };
-                let outcome = Box::pin(conv.exchange(shared, &msg)).await;
-                (m, outcome)
-            }
-            Err(e) => (
-                step.message.clone(),
-                super::conversation::StepOutcome {
-                    error: Some(StepError { kind: ErrorKind::Suite, message: e }),
-                    t_sent_us: shared.clock.us(),
-                    ..Default::default()
-                },
-            ),
-        };
-        // Step captures read the reply text (a case reference the agent issued).
-        if let Some(reply) = &outcome.reply {
-            let empty = BTreeMap::new();
-            let src = Source { body: &reply.text, json: reply.item.as_ref(), headers: &empty };
-            for (name, ex) in &step.capture {
-                if let Ok(ex) = ex.resolve() {
-                    if let Ok(Some(v)) = extract::extract_first(&ex, &src) {
-                        outcome.captures.insert(name.clone(), v);
-                    }
+        // Scoped so that only the record is alive when it is handed over.
+        let exchange = {
+            // The context is dropped before the step waits: a waiting walk holds its message, not the context.
+            let (rendered, subject) = {
+                let ctx = crate::template::context::Layers::for_message(base, persona, &walk_vars).build().value();
+                let subject = step
+                    .subject
+                    .as_deref()
+                    .map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string()))
+                    .unwrap_or_default();
+                (crate::template::render(&shared.templates, &step.message, &ctx), subject)
+            };
+            let (message, outcome) = match rendered {
+                Ok(m) => {
+                    let msg = Message {
+                        text: &m,
+                        subject: &subject,
+                        walk_vars: &walk_vars,
+                        base,
+                        persona,
+                        jsonpath_templates: &shared.jsonpath_templates,
+                    };
+                    let outcome = Box::pin(conv.exchange(shared, &msg)).await;
+                    (m, outcome)
                 }
-            }
-        }
-        for (k, v) in &outcome.captures {
-            walk_vars.insert(k.clone(), Value::String(v.clone()));
-        }
-        let recognises = step.recognises.as_ref().map(|name| {
-            let v = walk_vars.get(name).map(extract::value_text).unwrap_or_default();
-            (name.clone(), v)
-        });
-        let failed = outcome.error.is_some();
-        let exchange = Exchange {
-            seq: shared.next_seq(),
-            task: walk.task.clone(),
-            step: step.index,
-            journey: walk.journey.clone(),
-            stage: step.stage.clone(),
-            channel: step.channel.clone(),
-            persona_segment: walk.segment.clone(),
-            question: step.question.clone(),
-            expects: step.expects.clone(),
-            recognises,
-            message: shared.redactor.redact(&message),
-            t_sent_us: outcome.t_sent_us,
-            http: outcome.http,
-            reply: outcome.reply.map(|mut r| {
-                r.text = shared.redactor.redact(&r.text);
-                if let Some(item) = &mut r.item {
-                    shared.redactor.redact_value(item);
-                }
-                r.bounded()
-            }),
-            captures: outcome.captures.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
-            error: outcome.error,
+                Err(e) => (
+                    step.message.clone(),
+                    super::conversation::StepOutcome {
+                        error: Some(StepError { kind: ErrorKind::Suite, message: e }),
+                        t_sent_us: shared.clock.us(),
+                        ..Default::default()
+                    },
+                ),
+            };
+            exchange_of(shared, walk, step, message, outcome, &mut walk_vars)
         };
+        let failed = exchange.error.is_some();
         tracing::trace!(seq = exchange.seq, walk = %walk.task.key(), step = step.index, channel = %step.channel, failed, "exchange handed over");
         // The writer counts it once written (`progress.rs`); the walk goes on.
         // Boxed: the hand-over lasts an instant, but inlined it would be reserved in every waiting walk.
-        Box::pin(shared.hand_over(Box::new(exchange))).await;
+        Box::pin(shared.hand_over(exchange)).await;
         exchanges += 1;
         if failed {
             errors += 1;
@@ -160,4 +123,60 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         c.close(shared);
     }
     (exchanges, errors)
+}
+
+/// The record of a step that ran, and the values it captured added to the
+/// walk's. Built outside [`run_walk`]: there, the exchange's fields would
+/// be reserved in the future of every walk, waiting or not.
+fn exchange_of(
+    shared: &Shared,
+    walk: &Walk,
+    step: &PlannedStep,
+    message: String,
+    mut outcome: StepOutcome,
+    walk_vars: &mut Map<String, Value>,
+) -> Box<Exchange> {
+    // Step captures read the reply text (a case reference the agent issued).
+    if let Some(reply) = &outcome.reply {
+        let empty = BTreeMap::new();
+        let src = Source { body: &reply.text, json: reply.item.as_ref(), headers: &empty };
+        for (name, ex) in &step.capture {
+            if let Ok(ex) = ex.resolve() {
+                if let Ok(Some(v)) = extract::extract_first(&ex, &src) {
+                    super::conversation::set_capture(&mut outcome.captures, name, v);
+                }
+            }
+        }
+    }
+    for (k, v) in &outcome.captures {
+        walk_vars.insert(k.clone(), Value::String(v.clone()));
+    }
+    let recognises = step.recognises.as_ref().map(|name| {
+        let v = walk_vars.get(name).map(extract::value_text).unwrap_or_default();
+        (name.clone(), v)
+    });
+    Box::new(Exchange {
+        seq: shared.next_seq(),
+        task: walk.task.clone(),
+        step: step.index,
+        journey: walk.journey.clone(),
+        stage: step.stage.clone(),
+        channel: step.channel.clone(),
+        persona_segment: walk.segment.clone(),
+        question: step.question.clone(),
+        expects: step.expects.clone(),
+        recognises,
+        message: shared.redactor.redact(&message),
+        t_sent_us: outcome.t_sent_us,
+        http: outcome.http,
+        reply: outcome.reply.map(|mut r| {
+            r.text = shared.redactor.redact(&r.text);
+            if let Some(item) = &mut r.item {
+                shared.redactor.redact_value(item);
+            }
+            r.bounded()
+        }),
+        captures: outcome.captures.iter().map(|(k, v)| (k.clone(), shared.redactor.redact(v))).collect(),
+        error: outcome.error,
+    })
 }
