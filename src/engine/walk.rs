@@ -27,9 +27,10 @@ pub struct DoneStep {
     pub failed: bool,
 }
 
-/// Runs a walk, appending one record per step. Returns (exchanges, errors).
-pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize, DoneStep>) -> (u64, u64) {
-    let Some(persona) = shared.persona_layer(&walk.task.persona) else { return (0, 0) };
+/// Runs a walk, handing one record per step to the writer (which counts
+/// the exchanges and their errors once written: `progress.rs`).
+pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize, DoneStep>) {
+    let Some(persona) = shared.persona_layer(&walk.task.persona) else { return };
     tracing::trace!(walk = %walk.task.key(), steps = walk.steps.len(), "walk starts");
     // The run's common context and the persona's layer are shared (built
     // once per run; thousands of waiting walks should not each copy them).
@@ -38,7 +39,6 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
     // One per channel the walk uses (a few): a `Vec`, as a B-tree leaf would
     // reserve eleven conversations (~1.9 KB) in every waiting walk.
     let mut conversations: Vec<Conversation> = Vec::new();
-    let (mut exchanges, mut errors) = (0, 0);
     let mut stop = shared.stop.clone();
     for step in &walk.steps {
         if *stop.borrow() {
@@ -110,19 +110,14 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         // The writer counts it once written (`progress.rs`); the walk goes on.
         // Boxed: the hand-over lasts an instant, but inlined it would be reserved in every waiting walk.
         Box::pin(shared.hand_over(exchange)).await;
-        exchanges += 1;
-        if failed {
-            errors += 1;
-            if walk.on_error == OnError::Stop {
-                break;
-            }
+        if failed && walk.on_error == OnError::Stop {
+            break;
         }
     }
     conversations.sort_by(|a, b| a.channel_name.cmp(&b.channel_name));
     for c in conversations {
         c.close(shared);
     }
-    (exchanges, errors)
 }
 
 /// The record of a step that ran, and the values it captured added to the
