@@ -49,12 +49,12 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
         let mut conversations: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
         for step in &walk.steps {
             let Some(channel) = suite.channels.get(&step.channel) else { continue };
-            let ctx = Layers::for_message(&base, &persona, &walk_vars).build().value();
-            let message = crate::template::render(&templates, &step.message, &ctx).unwrap_or_else(|e| e);
+            let ctx = Layers::for_message(&base, &persona, &walk_vars).build();
+            let message = ctx.render(&templates, &step.message, false).unwrap_or_else(|e| e);
             let subject = step
                 .subject
                 .as_deref()
-                .map(|s| crate::template::render(&templates, s, &ctx).unwrap_or_else(|e| e))
+                .map(|s| ctx.render(&templates, s, false).unwrap_or_else(|e| e))
                 .unwrap_or_default();
             writeln!(
                 out,

@@ -95,7 +95,7 @@ impl Conversation {
     }
 
     /// The template context of this conversation: the one builder, [`template::context::Layers`].
-    pub(super) fn context(&self, msg: &Message<'_>) -> template::context::Context {
+    pub(super) fn context<'a>(&'a self, msg: &Message<'a>) -> template::context::Context<'a> {
         template::context::Layers {
             base: msg.base,
             persona: msg.persona,
@@ -285,9 +285,9 @@ impl Conversation {
         let ex = ex.resolve().map_err(|e| fail(ErrorKind::Request, e))?;
         Ok(match ex {
             Extractor::JsonPath(p) if template::is_template(&p) => {
-                let ctx = self.context(msg).value();
+                let ctx = self.context(msg);
                 Extractor::JsonPath(
-                    template::render(msg.jsonpath_templates, &p, &ctx).map_err(|e| fail(ErrorKind::Suite, e))?,
+                    template::render(msg.jsonpath_templates, &p, ctx.value()).map_err(|e| fail(ErrorKind::Suite, e))?,
                 )
             }
             other => other,

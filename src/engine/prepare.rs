@@ -253,24 +253,21 @@ pub fn prepare(
     spec: &RequestSpec,
     ctx: &Context,
 ) -> Result<Prepared, StepError> {
-    let real = ctx.value();
-    // The masked context is built only if some template reads `env`.
-    let masked = std::cell::OnceCell::new();
-    let masked = || masked.get_or_init(|| ctx.masked());
-    let render_with =
-        |s: &str, c: &minijinja::Value| template::render(env, s, c).map_err(|e| fail(ErrorKind::Suite, e));
+    // Plain templates read the context's layers where they are; the
+    // template values minijinja needs are built on first use.
+    let render_with = |s: &str, masked: bool| ctx.render(env, s, masked).map_err(|e| fail(ErrorKind::Suite, e));
     // Templates that read only the run's names render once per run.
     let run_wide = ctx.run_wide();
     // (sent, shown)
     let render = |s: &str| -> Result<(String, String), StepError> {
         if let Some(kept) = run_wide
             .filter(|_| template::is_template(s))
-            .and_then(|w| w.get(env, s, |m| template::render(env, s, if m { masked() } else { &real })))
+            .and_then(|w| w.get(env, s, |m| template::render(env, s, if m { ctx.masked() } else { ctx.value() })))
         {
             return Ok((kept.sent.clone(), kept.shown.clone()));
         }
-        let sent = render_with(s, &real)?;
-        let shown = if s.contains("env") { render_with(s, masked())? } else { sent.clone() };
+        let sent = render_with(s, false)?;
+        let shown = if s.contains("env") { render_with(s, true)? } else { sent.clone() };
         Ok((sent, shown))
     };
 
@@ -290,12 +287,11 @@ pub fn prepare(
         (spec.url.clone(), spec.url.clone())
     } else {
         // Every value in a path is one percent-encoded segment.
-        let sent = render_with(&spec.url, &ctx.path(false, path_segment))?;
-        let shown = if spec.url.contains("env") {
-            render_with(&spec.url, &ctx.path(true, path_segment))?
-        } else {
-            sent.clone()
+        let render_path = |masked: bool| {
+            ctx.render_path(env, &spec.url, masked, &path_segment).map_err(|e| fail(ErrorKind::Suite, e))
         };
+        let sent = render_path(false)?;
+        let shown = if spec.url.contains("env") { render_path(true)? } else { sent.clone() };
         (sent, shown)
     };
     if spec.url.contains("}}/") && path_sent.contains("//") && !spec.url.contains("//") {
@@ -342,11 +338,11 @@ pub fn prepare(
         shown_headers.push((k.clone(), shown));
     }
     let (body, shown_body) = if let Some(j) = &spec.json {
-        let sent = render_json(j, &|s| render_with(s, &real))?.to_string();
+        let sent = render_json(j, &|s| render_with(s, false))?;
         let shown = if json_mentions_env(j) {
-            render_json(j, &|s| render_with(s, masked()))?.to_string()
+            String::from_utf8_lossy(&render_json(j, &|s| render_with(s, true))?).into_owned()
         } else {
-            sent.clone()
+            String::from_utf8_lossy(&sent).into_owned()
         };
         (Some(Body::Json(Bytes::from(sent))), Some(shown))
     } else if let Some(f) = &spec.form {
@@ -421,18 +417,66 @@ fn json_mentions_env(v: &toml::Value) -> bool {
     }
 }
 
-fn render_json(v: &toml::Value, render: &dyn Fn(&str) -> Result<String, StepError>) -> Result<Value, StepError> {
-    Ok(match v {
-        toml::Value::String(s) => Value::String(render(s)?),
-        toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => Value::from(*f),
-        toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.iter().map(|x| render_json(x, render)).collect::<Result<_, _>>()?),
-        toml::Value::Table(t) => Value::Object(
-            t.iter().map(|(k, x)| Ok((k.clone(), render_json(x, render)?))).collect::<Result<_, StepError>>()?,
-        ),
-    })
+/// A `json` body rendered and serialised in one pass, byte for byte what
+/// `serde_json::Value::to_string` gives (compact, keys in order: TOML
+/// tables and `serde_json::Map` both sort them), without building the
+/// value first.
+fn render_json(v: &toml::Value, render: &dyn Fn(&str) -> Result<String, StepError>) -> Result<Vec<u8>, StepError> {
+    let mut out = Vec::with_capacity(128);
+    write_json(v, render, &mut out)?;
+    Ok(out)
+}
+
+fn write_json(
+    v: &toml::Value,
+    render: &dyn Fn(&str) -> Result<String, StepError>,
+    out: &mut Vec<u8>,
+) -> Result<(), StepError> {
+    // Writing to a `Vec` cannot fail; numbers and strings go through
+    // serde_json's own formatting and escaping.
+    let put = |out: &mut Vec<u8>, v: &dyn erased::Json| v.write(out);
+    match v {
+        toml::Value::String(s) => put(out, &render(s)?.as_str()),
+        toml::Value::Integer(i) => put(out, i),
+        toml::Value::Float(f) => put(out, &Value::from(*f)),
+        toml::Value::Boolean(b) => put(out, b),
+        toml::Value::Datetime(d) => put(out, &d.to_string().as_str()),
+        toml::Value::Array(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(x, render, out)?;
+            }
+            out.push(b']');
+        }
+        toml::Value::Table(t) => {
+            out.push(b'{');
+            for (i, (k, x)) in t.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                put(out, &k.as_str());
+                out.push(b':');
+                write_json(x, render, out)?;
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+mod erased {
+    /// A value serde_json writes compactly.
+    pub trait Json {
+        fn write(&self, out: &mut Vec<u8>);
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn write(&self, out: &mut Vec<u8>) {
+            let _ = serde_json::to_writer(out, self);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -492,6 +536,43 @@ mod tests {
                 assert_eq!(same_origin(&a, &b), a.origin() == b.origin(), "{a} vs {b}");
             }
         }
+    }
+
+    /// The one-pass JSON body is byte for byte what building a
+    /// `serde_json::Value` and serialising it gave.
+    #[test]
+    fn json_bodies_serialise_as_serde_json_values_do() {
+        fn value(v: &toml::Value, render: &dyn Fn(&str) -> String) -> Value {
+            match v {
+                toml::Value::String(s) => Value::String(render(s)),
+                toml::Value::Integer(i) => Value::from(*i),
+                toml::Value::Float(f) => Value::from(*f),
+                toml::Value::Boolean(b) => Value::Bool(*b),
+                toml::Value::Datetime(d) => Value::String(d.to_string()),
+                toml::Value::Array(a) => Value::Array(a.iter().map(|x| value(x, render)).collect()),
+                toml::Value::Table(t) => Value::Object(t.iter().map(|(k, x)| (k.clone(), value(x, render))).collect()),
+            }
+        }
+        let body: toml::Value = toml::from_str(
+            r#"
+            text = "{{ message }}"
+            zeta = 1
+            "quote\"key" = "tab\there \u00e9 \u0001"
+            alpha = { b = [1, 2.5, -0.0, true, "x"], a = [], e = {} }
+            nan = nan
+            inf = -inf
+            big = 9007199254740993
+            small = 1e-7
+            when = 1979-05-27T07:32:00Z
+            day = 1979-05-27
+            Upper = "z"
+            "#,
+        )
+        .unwrap();
+        let render = |s: &str| format!("<{s}> \"\\ \n \u{2028}");
+        let expected = value(&body, &render).to_string();
+        let written = render_json(&body, &|s| Ok(render(s))).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), expected);
     }
 
     #[test]

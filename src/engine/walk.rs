@@ -73,13 +73,13 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
         let exchange = {
             // The context is dropped before the step waits: a waiting walk holds its message, not the context.
             let (rendered, subject) = {
-                let ctx = crate::template::context::Layers::for_message(base, persona, &walk_vars).build().value();
+                let ctx = crate::template::context::Layers::for_message(base, persona, &walk_vars).build();
                 let subject = step
                     .subject
                     .as_deref()
-                    .map(|s| crate::template::render(&shared.templates, s, &ctx).unwrap_or_else(|_| s.to_string()))
+                    .map(|s| ctx.render(&shared.templates, s, false).unwrap_or_else(|_| s.to_string()))
                     .unwrap_or_default();
-                (crate::template::render(&shared.templates, &step.message, &ctx), subject)
+                (ctx.render(&shared.templates, &step.message, false), subject)
             };
             let (message, outcome) = match rendered {
                 Ok(m) => {

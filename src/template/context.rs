@@ -6,6 +6,7 @@
 
 use crate::suite::Persona;
 use serde_json::{json, Map, Value};
+use std::cell::OnceCell;
 
 /// Names every template may read, whatever the channel or step. Captured
 /// values (`{{ conversation }}`, `{{ case_ref }}`) come on top, per channel
@@ -87,8 +88,9 @@ pub fn persona_layer(p: &Persona) -> minijinja::Value {
 /// The context of one render, layered from the widest to the narrowest:
 /// the run's base, the persona, values the walk captured, values this
 /// conversation captured (and its cursor), then the message itself. The
-/// wide layers are converted once (per run, per walk) and shared; only the
-/// narrow ones are built per render.
+/// wide layers are converted once (per run, per walk) and shared; the
+/// narrow ones are read where they are.
+#[derive(Clone, Copy)]
 pub struct Layers<'a> {
     pub base: &'a Base,
     pub persona: &'a minijinja::Value,
@@ -100,13 +102,16 @@ pub struct Layers<'a> {
 }
 
 /// A context ready to render with: the layers, looked up narrowest first
-/// (no layer is copied into another).
-#[derive(Debug, Clone)]
-pub struct Context {
-    base: Base,
+/// (no layer is copied into another). A plain template (`template/plain.rs`)
+/// reads the layers where they are; the template values minijinja needs
+/// are built on first use and at most once.
+pub struct Context<'a> {
+    layers: Layers<'a>,
     /// Everything above the base, narrower layers already applied (a
-    /// `BTreeMap<String, minijinja::Value>`, built once per render).
-    top: minijinja::Value,
+    /// `BTreeMap<String, minijinja::Value>`).
+    top: OnceCell<minijinja::Value>,
+    value: OnceCell<minijinja::Value>,
+    masked: OnceCell<minijinja::Value>,
 }
 
 type Top = std::collections::BTreeMap<String, minijinja::Value>;
@@ -118,7 +123,13 @@ impl<'a> Layers<'a> {
         Layers { base, persona, walk_vars, conversation_vars: None, message: None, webhook_url: None }
     }
 
-    pub fn build(&self) -> Context {
+    /// The context of these layers (nothing is converted yet).
+    pub fn build(&self) -> Context<'a> {
+        Context { layers: *self, top: OnceCell::new(), value: OnceCell::new(), masked: OnceCell::new() }
+    }
+
+    /// The layers above the base as one map for minijinja.
+    fn top(&self) -> minijinja::Value {
         let mut top = Top::new();
         top.insert("persona".to_string(), self.persona.clone());
         for (k, v) in self.walk_vars.iter().chain(self.conversation_vars.into_iter().flatten()) {
@@ -131,29 +142,132 @@ impl<'a> Layers<'a> {
         if let Some(url) = self.webhook_url {
             top.insert("webhook_url".into(), minijinja::Value::from(url));
         }
-        Context { base: self.base.clone(), top: minijinja::Value::from(top) }
+        minijinja::Value::from(top)
     }
 }
 
-impl Context {
+impl Context<'_> {
+    fn top(&self) -> &minijinja::Value {
+        self.top.get_or_init(|| self.layers.top())
+    }
+
     /// The run's renders of templates that read only `target`, `run` and
     /// `env`; `None` when a narrower layer shadows one of those names.
     pub fn run_wide(&self) -> Option<&super::run_wide::RunWide> {
-        let shadowed = self
-            .top
-            .downcast_object_ref::<Top>()
-            .map_or(true, |top| ["target", "run", "env"].iter().any(|n| top.contains_key(*n)));
-        (!shadowed).then_some(&*self.base.run_wide)
+        let l = &self.layers;
+        let shadowed = ["target", "run", "env"]
+            .iter()
+            .any(|n| l.walk_vars.contains_key(*n) || l.conversation_vars.is_some_and(|c| c.contains_key(*n)));
+        (!shadowed).then_some(&*l.base.run_wide)
     }
 
     /// The context as sent.
-    pub fn value(&self) -> minijinja::Value {
-        minijinja::value::merge_maps([self.base.value.clone(), self.top.clone()])
+    pub fn value(&self) -> &minijinja::Value {
+        self.value.get_or_init(|| minijinja::value::merge_maps([self.layers.base.value.clone(), self.top().clone()]))
     }
 
     /// The context as recorded: every `env` value masked.
-    pub fn masked(&self) -> minijinja::Value {
-        minijinja::value::merge_maps([self.base.value.clone(), self.base.masked_env.clone(), self.top.clone()])
+    pub fn masked(&self) -> &minijinja::Value {
+        self.masked.get_or_init(|| {
+            let base = self.layers.base;
+            minijinja::value::merge_maps([base.value.clone(), base.masked_env.clone(), self.top().clone()])
+        })
+    }
+
+    /// `source` rendered in this context (`masked`: as recorded): a plain
+    /// template by looking its names up, anything else by minijinja.
+    pub fn render(&self, env: &minijinja::Environment<'_>, source: &str, masked: bool) -> Result<String, String> {
+        if let Some(out) = super::plain::render(source, |name, out| self.put(name, masked, None, out)) {
+            return Ok(out);
+        }
+        super::render(env, source, if masked { self.masked() } else { self.value() })
+    }
+
+    /// `source` rendered as a URL path ([`Context::path`]'s values).
+    pub fn render_path(
+        &self,
+        env: &minijinja::Environment<'_>,
+        source: &str,
+        masked: bool,
+        encode: &dyn Fn(&str) -> String,
+    ) -> Result<String, String> {
+        if let Some(out) = super::plain::render(source, |name, out| self.put(name, masked, Some(encode), out)) {
+            return Ok(out);
+        }
+        super::render(env, source, &self.path(masked, encode))
+    }
+
+    /// Appends the string value of the dotted `name` as minijinja would
+    /// print it from [`Context::value`] (`masked`: [`Context::masked`];
+    /// `encode`: [`Context::path`]); false when it is not a string there
+    /// (absent, a number, an object…), and the caller renders with minijinja.
+    fn put(&self, name: &str, masked: bool, encode: Option<&dyn Fn(&str) -> String>, out: &mut String) -> bool {
+        let l = &self.layers;
+        let (root, fields) = match name.split_once('.') {
+            Some((root, fields)) => (root, Some(fields)),
+            None => (name, None),
+        };
+        // A top-level string above the base goes through `encode` in a
+        // path, except the run's own URLs (`Context::path`).
+        let top_string = |s: &str, out: &mut String| {
+            match encode.filter(|_| root != "target" && root != "webhook_url") {
+                Some(encode) => out.push_str(&encode(s)),
+                None => out.push_str(s),
+            }
+            true
+        };
+        // Narrowest first, as `Layers::top` overwrites.
+        if let Some(url) = l.webhook_url.filter(|_| root == "webhook_url") {
+            return fields.is_none() && top_string(url, out);
+        }
+        if let Some((message, subject)) = l.message {
+            match root {
+                "message" => return fields.is_none() && top_string(message, out),
+                "subject" => return fields.is_none() && top_string(subject, out),
+                _ => {}
+            }
+        }
+        for vars in l.conversation_vars.into_iter().chain([l.walk_vars]) {
+            if let Some(v) = vars.get(root) {
+                return match (fields, v) {
+                    (None, Value::String(s)) => top_string(s, out),
+                    (Some(fields), v) => match fields.split('.').try_fold(v, |v, f| v.as_object()?.get(f)) {
+                        Some(Value::String(s)) => {
+                            out.push_str(s);
+                            true
+                        }
+                        _ => false,
+                    },
+                    _ => false,
+                };
+            }
+        }
+        let value = if root == "persona" {
+            l.persona.clone()
+        } else {
+            let masked_env = if masked && root == "env" { l.base.masked_env.get_attr(root).ok() } else { None };
+            match masked_env.filter(|v| !v.is_undefined()) {
+                Some(v) => v,
+                None => match l.base.value.get_attr(root) {
+                    Ok(v) => v,
+                    Err(_) => return false,
+                },
+            }
+        };
+        let mut value = value;
+        for field in fields.into_iter().flat_map(|f| f.split('.')) {
+            value = match value.get_attr(field) {
+                Ok(v) => v,
+                Err(_) => return false,
+            };
+        }
+        match value.as_str() {
+            Some(s) if !value.is_undefined() => {
+                out.push_str(s);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The context for a URL path: every top-level string above the base
@@ -163,7 +277,7 @@ impl Context {
     pub fn path(&self, masked: bool, encode: impl Fn(&str) -> String) -> minijinja::Value {
         let empty = Top::new();
         let top: Top = self
-            .top
+            .top()
             .downcast_object_ref::<Top>()
             .unwrap_or(&empty)
             .iter()
@@ -172,9 +286,10 @@ impl Context {
                 _ => (k.clone(), v.clone()),
             })
             .collect();
-        let mut layers = vec![self.base.value.clone()];
+        let base = self.layers.base;
+        let mut layers = vec![base.value.clone()];
         if masked {
-            layers.push(self.base.masked_env.clone());
+            layers.push(base.masked_env.clone());
         }
         layers.push(minijinja::Value::from(top));
         minijinja::value::merge_maps(layers)
@@ -263,5 +378,74 @@ mod tests {
         assert_eq!(get(&path, "case"), "a%2Fb");
         assert_eq!(get(&path, "webhook_url"), "http://hook/x", "the run's own URLs are not segments");
         assert_eq!(get(&path, "target"), "http://t");
+    }
+
+    /// A plain template looked up in the layers renders what minijinja
+    /// renders from the merged context, as sent, as recorded and in a path,
+    /// whichever layer holds (or shadows) the name.
+    #[test]
+    fn plain_lookups_render_as_the_merged_context() {
+        let env_vars: Map<String, Value> = [("TOKEN".to_string(), json!("s3cret"))].into_iter().collect();
+        let base = Base::new(&base(env_vars, "http://t/", "r", 1));
+        let walk: Map<String, Value> = [
+            ("cursor".to_string(), json!("walk")),
+            ("case".to_string(), json!("a/b")),
+            ("persona".to_string(), json!({"email": "shadow@x"})),
+            ("order".to_string(), json!({"id": "o/1", "n": 2})),
+            ("n".to_string(), json!(5)),
+        ]
+        .into_iter()
+        .collect();
+        let conv: Map<String, Value> = [
+            ("cursor".to_string(), json!("c/2")),
+            ("message".to_string(), json!("captured")),
+            ("target".to_string(), json!("http://captured/x")),
+        ]
+        .into_iter()
+        .collect();
+        let persona = persona_layer(&toml::from_str("id = 'p/1'\nname = 'Ann Lee'\nemail = 'a@x'").unwrap());
+        let env = crate::template::environment();
+        let sources = [
+            "{{ cursor }}",
+            "{{ case }}/{{ message }}?s={{ subject }}",
+            "{{ persona.email }}",
+            "{{ order.id }}",
+            "{{ order.n }}",
+            "{{ n }}",
+            "{{ target }}",
+            "{{ run.id }}",
+            "{{ env.TOKEN }}",
+            "Bearer {{ env.TOKEN }}",
+            "{{ env.UNSET }}",
+            "{{ webhook_url }}",
+            "{{ missing }}",
+            "{{ order.missing }}",
+        ];
+        for (persona_layer, walk_vars, conversation_vars) in
+            [(&persona, &walk, Some(&conv)), (&persona, &Map::new(), None)]
+        {
+            for (message, webhook_url) in [(Some(("hi/there", "subj")), Some("http://hook/1")), (None, None)] {
+                let layers =
+                    Layers { base: &base, persona: persona_layer, walk_vars, conversation_vars, message, webhook_url };
+                let ctx = layers.build();
+                for source in sources {
+                    for masked in [false, true] {
+                        let merged =
+                            if masked { layers.build().masked().clone() } else { layers.build().value().clone() };
+                        assert_eq!(
+                            ctx.render(&env, source, masked),
+                            crate::template::render(&env, source, &merged),
+                            "{source} (masked: {masked})"
+                        );
+                        let encode = |s: &str| s.replace('/', "%2F");
+                        assert_eq!(
+                            ctx.render_path(&env, source, masked, &encode),
+                            crate::template::render(&env, source, &layers.build().path(masked, encode)),
+                            "{source} in a path (masked: {masked})"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 pub mod context;
 pub mod filters;
 pub mod lint;
+pub mod plain;
 pub mod run_wide;
 
 use minijinja::{Environment, UndefinedBehavior};
