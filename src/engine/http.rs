@@ -19,7 +19,7 @@
 use super::budget::Budget;
 use super::clock::Clock;
 use super::guard;
-use super::prepare::{Body, Place, Prepared};
+use super::prepare::{Place, Prepared};
 use super::ratelimit::RateLimit;
 use crate::record::{ErrorKind, Headers, Http, Purpose};
 use crate::redact::Redactor;
@@ -63,6 +63,8 @@ pub struct Sender {
     /// Headers on every request inside the channel's origin (the
     /// test-traffic mark, `--header`), recorded with each request.
     pub marks: Vec<(String, String)>,
+    /// [`Sender::marks`] parsed once (`request::header_map`).
+    pub mark_headers: Option<HeaderMap>,
 }
 
 /// Reads a body as it arrives (an event stream) and says when it is
@@ -286,33 +288,15 @@ impl Sender {
         stop: &mut watch::Receiver<bool>,
         mut events: Option<&mut dyn Watch>,
     ) -> (Http, Tried) {
-        let mut builder = self.client.request(hop.method.clone(), hop.url.clone());
         // The channel's headers and marks only inside its origin.
         let inside = place == Place::Origin;
-        if inside {
-            for (k, v) in self.marks.iter().chain(&req.headers) {
-                builder = builder.header(k, v);
-            }
-        }
-        if hop.with_body {
-            builder = match &req.body {
-                Some(Body::Json(v)) => {
-                    // As reqwest's `json()` does: the request's own Content-Type wins.
-                    if !(inside
-                        && self.marks.iter().chain(&req.headers).any(|(k, _)| k.eq_ignore_ascii_case("content-type")))
-                    {
-                        builder = builder.header(
-                            reqwest::header::CONTENT_TYPE,
-                            reqwest::header::HeaderValue::from_static("application/json"),
-                        );
-                    }
-                    builder.body(v.clone())
-                }
-                Some(Body::Form(f)) => builder.form(f),
-                Some(Body::Raw(s)) => builder.body(s.clone()),
-                None => builder,
-            };
-        }
+        let request = super::request::build(
+            &self.client,
+            self.mark_headers.as_ref(),
+            &self.marks,
+            req,
+            super::request::Hop { method: &hop.method, url: &hop.url, with_body: hop.with_body, inside },
+        );
         let url = if hop.first { req.shown.url.clone() } else { redactor.redact(hop.url.as_str()) };
         let request_headers = if inside {
             self.marks
@@ -333,7 +317,12 @@ impl Sender {
             clock.us(),
         );
         let result = tokio::select! {
-            r = builder.send() => r,
+            r = async {
+                match request {
+                    Ok(request) => self.client.execute(request).await,
+                    Err(e) => Err(e),
+                }
+            } => r,
             _ = guard::stopped(stop) => {
                 record.t_end_us = clock.us();
                 let message = "interrupted in flight: the run stopped before the target answered; it may have received the request".to_string();

@@ -18,6 +18,7 @@ pub mod pool;
 pub mod prepare;
 pub mod progress;
 pub mod ratelimit;
+pub mod request;
 pub mod resume;
 pub mod sse;
 pub mod stream;
@@ -539,6 +540,12 @@ fn build_senders(
             .no_proxy()
             .http1_only()
             .tcp_nodelay(true)
+            // Re-sending is decided here (`http.rs`: only what provably did
+            // not reach the target); reqwest's own policy retries HTTP/2
+            // refusals, which an HTTP/1 client never sees, yet copies every
+            // request's headers in case it might (~1.5 % of a worker's
+            // instructions per exchange).
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| EngineError::Client(e.to_string()))?;
         let rate =
@@ -555,6 +562,7 @@ fn build_senders(
                 budget: budgets.get(name),
                 stop: stop.clone(),
                 in_flight: tokio::sync::Semaphore::new(opts.concurrency.clamp(1, http::MAX_IN_FLIGHT)),
+                mark_headers: request::header_map(&marks),
                 marks,
             },
         );
