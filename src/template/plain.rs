@@ -59,10 +59,10 @@ pub fn render(source: &str, mut put: impl FnMut(&str, &mut String) -> bool) -> O
 fn dotted_name(name: &str) -> bool {
     !name.is_empty()
         && name.split('.').all(|part| {
-            let mut chars = part.chars();
-            chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !RESERVED.contains(&part)
+            let b = part.as_bytes();
+            b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                && !(b.len() <= 5 && RESERVED.contains(&part))
         })
 }
 
