@@ -11,6 +11,7 @@ pub mod clock;
 pub mod conversation;
 pub mod extract;
 pub mod guard;
+pub mod headers;
 pub mod http;
 pub mod lanes;
 pub mod packed;
