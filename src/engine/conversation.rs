@@ -190,25 +190,33 @@ impl Conversation {
         log: &mut Vec<Http>,
         events: Option<&mut dyn super::http::Watch>,
     ) -> Result<Response, StepError> {
+        let sender =
+            shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
+        // The in-flight slot is taken before the request is prepared and
+        // boxed: a persona queued for one of the channel's slots (10,000 of
+        // them at the start of a large run) holds a semaphore waiter, not a
+        // prepared request in a boxed future (~1.2 KB each).
+        let slot = sender.in_flight.acquire().await.ok();
         // Boxed: only a request in flight holds the request and its sender's
         // state, not every step waiting between polls (`polls.rs`).
-        Box::pin(self.send(shared, spec, purpose, msg, log, events)).await
+        Box::pin(self.send(shared, sender, spec, purpose, msg, log, events, slot)).await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
         shared: &Shared,
+        sender: &super::http::Sender,
         spec: &RequestSpec,
         purpose: Purpose,
         msg: &Message<'_>,
         log: &mut Vec<Http>,
         events: Option<&mut dyn super::http::Watch>,
+        slot: Option<tokio::sync::SemaphorePermit<'_>>,
     ) -> Result<Response, StepError> {
         // The context is dropped once rendered: a request waiting for its turn holds only what it sends.
         let prepared = prepare(&shared.templates, &shared.redactor, &self.channel, spec, &self.context(msg))?;
-        let sender =
-            shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
-        match sender.send_watched(&prepared, purpose, &shared.clock, &shared.redactor, log, events).await {
+        match sender.send_held(&prepared, purpose, &shared.clock, &shared.redactor, log, events, slot).await {
             Outcome::Response(r) if (200..300).contains(&r.status) => Ok(r),
             Outcome::Response(r) if matches!(r.status, 401 | 403) && shared.unset_env(&self.channel_name).is_some() => {
                 Err(fail(

@@ -144,7 +144,23 @@ impl Sender {
         clock: &Clock,
         redactor: &Redactor,
         log: &mut Vec<Http>,
+        events: Option<&mut dyn Watch>,
+    ) -> Outcome {
+        self.send_held(req, purpose, clock, redactor, log, events, None).await
+    }
+
+    /// [`Sender::send_watched`], its first attempt sent on `held`, an
+    /// in-flight slot the caller took before preparing the request.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_held(
+        &self,
+        req: &Prepared,
+        purpose: Purpose,
+        clock: &Clock,
+        redactor: &Redactor,
+        log: &mut Vec<Http>,
         mut events: Option<&mut dyn Watch>,
+        mut held: Option<tokio::sync::SemaphorePermit<'_>>,
     ) -> Outcome {
         let mut stop = self.stop.clone();
         let mut hop =
@@ -161,7 +177,10 @@ impl Sender {
             }
             sent += 1;
             tries += 1;
-            let permit = self.in_flight.acquire().await;
+            let permit = match held.take() {
+                Some(slot) => Ok(slot),
+                None => self.in_flight.acquire().await,
+            };
             // Boxed: reqwest's future is large, and inlined it would be
             // reserved in every waiting persona's task, sending or not.
             let events = events.as_mut().map(|w| {
