@@ -125,7 +125,7 @@ fn help_page() -> String {
 }
 
 fn extraction(c: &mut Criterion) {
-    let headers = BTreeMap::new();
+    let headers = touchpoint::record::Headers::new();
     let (poll_body, poll_json) = poll_response();
     let page = help_page();
     let reply = "Thanks Raj. I've opened case CASE-40123 for you; refunds are accepted within 30 days.";
@@ -135,7 +135,7 @@ fn extraction(c: &mut Criterion) {
     let regex = Extractor::Regex(r"CASE-\d+".into());
 
     let mut g = c.benchmark_group("extract");
-    let src = Source { body: &poll_body, json: Some(&poll_json), headers: &headers };
+    let src = Source { body: &poll_body, json: Some(&poll_json), headers: &headers, hash: None };
     g.bench_function("jsonpath/filter_20_events", |b| {
         b.iter(|| extract_all(black_box(&filter), black_box(&src)).unwrap())
     });
@@ -144,7 +144,7 @@ fn extraction(c: &mut Criterion) {
     g.bench_function("jsonpath/parse_body_then_filter", |b| {
         b.iter(|| {
             let json: Value = serde_json::from_str(black_box(&poll_body)).unwrap();
-            let src = Source { body: &poll_body, json: Some(&json), headers: &headers };
+            let src = Source { body: &poll_body, json: Some(&json), headers: &headers, hash: None };
             extract_all(&filter, &src).unwrap()
         })
     });
@@ -155,11 +155,11 @@ fn extraction(c: &mut Criterion) {
     });
 
     g.throughput(Throughput::Bytes(page.len() as u64));
-    let src = Source { body: &page, json: None, headers: &headers };
+    let src = Source { body: &page, json: None, headers: &headers, hash: None };
     g.bench_function("css/article_30KB_page", |b| b.iter(|| extract_all(black_box(&css), black_box(&src)).unwrap()));
     g.throughput(Throughput::Elements(1));
 
-    let src = Source { body: reply, json: None, headers: &headers };
+    let src = Source { body: reply, json: None, headers: &headers, hash: None };
     g.bench_function("regex/case_ref", |b| b.iter(|| extract_all(black_box(&regex), black_box(&src)).unwrap()));
     let compiled = regex::Regex::new(r"CASE-\d+").unwrap();
     g.bench_function("regex/case_ref_compiled_once", |b| {

@@ -81,7 +81,7 @@ async fn serve(opts: Options) {
                 let Ok(value) = cb.value else { continue };
                 let one = serde_json::Value::Array(vec![value]);
                 let headers = cb.headers.iter().cloned().collect();
-                let src = Source { body: &cb.body, json: Some(&one), headers: &headers };
+                let src = Source { body: &cb.body, json: Some(&one), headers: &headers, hash: None };
                 if extract_all(&reply, &src).is_ok_and(|found| !found.is_empty()) {
                     tally.replies.fetch_add(1, Ordering::Relaxed);
                 }

@@ -3,12 +3,13 @@
 //! re-analysis read a reply the same way.
 
 use crate::analysis::clean::html_to_text;
+use crate::record::Headers;
 use crate::suite::channel::Extractor;
 use rustc_hash::FxHasher;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
@@ -17,7 +18,10 @@ pub struct Source<'a> {
     pub body: &'a str,
     /// Parsed JSON when the body is JSON (parsed once per response).
     pub json: Option<&'a Value>,
-    pub headers: &'a BTreeMap<String, String>,
+    pub headers: &'a Headers,
+    /// The body's content hash when it has one (`record::body::key`):
+    /// computed once per response, it keys the page cache.
+    pub hash: Option<u128>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,17 +45,14 @@ pub fn extract_all(ex: &Extractor, src: &Source<'_>) -> Result<Vec<Value>, Extra
             let json = src.json.ok_or_else(|| ExtractError::NotJson { path: p.clone(), start: preview(src.body) })?;
             select(p, json)
         }
-        Extractor::Css { selector, attr } => css(selector, attr.as_deref(), src.body),
+        Extractor::Css { selector, attr } => css(selector, attr.as_deref(), src.body, src.hash),
         Extractor::Regex(r) => regex(r, src.body),
-        Extractor::Header(h) => {
-            let h = h.to_ascii_lowercase();
-            Ok(src
-                .headers
-                .iter()
-                .filter(|(k, _)| k.to_ascii_lowercase() == h)
-                .map(|(_, v)| Value::String(v.clone()))
-                .collect())
-        }
+        Extractor::Header(h) => Ok(src
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(h))
+            .map(|(_, v)| Value::String(v.clone()))
+            .collect()),
     }
 }
 
@@ -76,7 +77,9 @@ struct Compiled {
 /// What a CSS extraction found in a page, kept per (selector, page): a web
 /// channel fetches the same article for every persona of a sweep, and
 /// parsing the page (html5ever) is most of what a web exchange costs. A hit
-/// needs the page byte for byte; bounded by the bytes of the pages kept.
+/// needs the same page: the same content hash (SHA-256, the one the record
+/// stores the body by, computed once per response) and length, or for a
+/// page without one (a short one) the same bytes. Bounded by the bytes kept.
 #[derive(Default)]
 struct Pages {
     /// By [`page_key`]; a hit is confirmed against the entry's own texts.
@@ -88,14 +91,42 @@ struct Pages {
 struct Found {
     selector: String,
     attr: Option<String>,
-    page: String,
+    page: Page,
     values: Vec<Value>,
+}
+
+/// How a cached page is recognised.
+enum Page {
+    /// By its content hash and length: the page itself is not kept.
+    Hash(u128, usize),
+    /// By its bytes (a page without a hash).
+    Text(String),
+}
+
+impl Page {
+    fn is(&self, body: &str, hash: Option<u128>) -> bool {
+        match (self, hash) {
+            (Page::Hash(k, len), Some(h)) => *k == h && *len == body.len(),
+            (Page::Text(text), None) => text == body,
+            _ => false,
+        }
+    }
+
+    /// The bytes it keeps.
+    fn bytes(&self) -> usize {
+        match self {
+            Page::Hash(..) => 0,
+            Page::Text(text) => text.len(),
+        }
+    }
 }
 
 /// Page bytes kept per thread before the page cache starts over, and the
 /// largest page kept.
 const PAGE_BYTES: usize = 4 << 20;
 const PAGE_MAX: usize = 256 << 10;
+/// Pages known per thread (by hash, a page costs only its values).
+const PAGE_ENTRIES: usize = 4096;
 
 /// Entries per kind and thread before the cache starts over.
 const CACHED: usize = 256;
@@ -140,17 +171,17 @@ pub fn select(path: &str, json: &Value) -> Result<Vec<Value>, ExtractError> {
     Ok(jp.query(json).all().into_iter().cloned().collect())
 }
 
-fn css(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, ExtractError> {
+fn css(selector: &str, attr: Option<&str>, body: &str, hash: Option<u128>) -> Result<Vec<Value>, ExtractError> {
     if body.len() > PAGE_MAX {
         return css_parse(selector, attr, body);
     }
-    let key = page_key(selector, attr, body);
+    let key = page_key(selector, attr, body, hash);
     let hit = COMPILED.with(|c| {
         c.borrow()
             .pages
             .found
             .get(&key)
-            .filter(|f| f.page == body && f.selector == selector && f.attr.as_deref() == attr)
+            .filter(|f| f.page.is(body, hash) && f.selector == selector && f.attr.as_deref() == attr)
             .map(|f| f.values.clone())
     });
     if let Some(values) = hit {
@@ -159,31 +190,36 @@ fn css(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, Ext
     let values = css_parse(selector, attr, body)?;
     COMPILED.with(|c| {
         let pages = &mut c.borrow_mut().pages;
-        if pages.bytes + body.len() > PAGE_BYTES {
+        let page = match hash {
+            Some(k) => Page::Hash(k, body.len()),
+            None => Page::Text(body.to_string()),
+        };
+        let kept = page.bytes() + values.iter().map(|v| value_text(v).len()).sum::<usize>() + selector.len();
+        if pages.bytes + kept > PAGE_BYTES || pages.found.len() >= PAGE_ENTRIES {
             pages.found.clear();
             pages.bytes = 0;
         }
-        pages.bytes += body.len();
-        let found = Found {
-            selector: selector.to_string(),
-            attr: attr.map(str::to_string),
-            page: body.to_string(),
-            values: values.clone(),
-        };
+        pages.bytes += kept;
+        let found =
+            Found { selector: selector.to_string(), attr: attr.map(str::to_string), page, values: values.clone() };
         if let Some(old) = pages.found.insert(key, found) {
-            pages.bytes -= old.page.len();
+            pages.bytes = pages.bytes.saturating_sub(old.page.bytes());
         }
     });
     Ok(values)
 }
 
 /// The page cache's key: a fast hash of the selector, the attribute and the
-/// page (a hit is then compared byte for byte, so the hash only spreads
-/// entries; SipHash over a 4 KB page cost more than the rest of the hit).
-fn page_key(selector: &str, attr: Option<&str>, body: &str) -> u64 {
+/// page's content hash, or the page itself when it has none (a hit is then
+/// confirmed against the entry, so this only spreads entries).
+fn page_key(selector: &str, attr: Option<&str>, body: &str, hash: Option<u128>) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = FxHasher::default();
-    (selector, attr, body).hash(&mut h);
+    (selector, attr).hash(&mut h);
+    match hash {
+        Some(k) => (k, body.len()).hash(&mut h),
+        None => body.hash(&mut h),
+    }
     h.finish()
 }
 
@@ -237,9 +273,9 @@ mod tests {
     use super::*;
 
     fn css_of(selector: &str, body: &str) -> Vec<Value> {
-        let headers = BTreeMap::new();
+        let headers = Headers::new();
         let ex = Extractor::Css { selector: selector.into(), attr: None };
-        extract_all(&ex, &Source { body, json: None, headers: &headers }).unwrap()
+        extract_all(&ex, &Source { body, json: None, headers: &headers, hash: None }).unwrap()
     }
 
     /// The page cache answers only for the same page byte for byte: a page
@@ -254,10 +290,33 @@ mod tests {
         assert_eq!(css_of("p", page), vec![Value::String("Refunds within 30 days.".into())], "keyed by selector too");
     }
 
+    /// A page with a content hash is known by it (and its length), not by
+    /// its bytes: the same page answers from the cache, a changed one (its
+    /// own hash) is parsed again, and the same bytes without a hash are not
+    /// taken for the hashed entry.
+    #[test]
+    fn a_hashed_page_is_known_by_its_hash() {
+        let headers = Headers::new();
+        let ex = Extractor::Css { selector: "article.h".into(), attr: None };
+        let page =
+            format!("<main>{}<article class=\"h\">Refunds within 30 days.</article></main>", "<p>x</p>".repeat(80));
+        let changed = page.replace("30", "14");
+        let of = |body: &str| {
+            let src = Source { body, json: None, headers: &headers, hash: crate::record::body::key(body) };
+            assert!(src.hash.is_some(), "long enough to be hashed");
+            extract_all(&ex, &src).unwrap()
+        };
+        assert_eq!(of(&page), vec![Value::String("Refunds within 30 days.".into())]);
+        assert_eq!(of(&page), vec![Value::String("Refunds within 30 days.".into())]);
+        assert_eq!(of(&changed), vec![Value::String("Refunds within 14 days.".into())]);
+        let unhashed = Source { body: &changed, json: None, headers: &headers, hash: None };
+        assert_eq!(extract_all(&ex, &unhashed).unwrap(), vec![Value::String("Refunds within 14 days.".into())]);
+    }
+
     #[test]
     fn compiled_extractors_are_reused_and_bad_ones_still_fail() {
-        let headers = BTreeMap::new();
-        let src = Source { body: "case CASE-42 opened", json: None, headers: &headers };
+        let headers = Headers::new();
+        let src = Source { body: "case CASE-42 opened", json: None, headers: &headers, hash: None };
         let re = Extractor::Regex(r"CASE-(\d+)".into());
         for _ in 0..3 {
             assert_eq!(extract_first(&re, &src).unwrap().as_deref(), Some("42"));

@@ -259,7 +259,7 @@ impl Conversation {
             return Ok(());
         }
         let (json, not_json) = parse_json(&resp.body);
-        let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
+        let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers, hash: resp.body_hash };
         for (name, ex) in captures {
             let ex = self.resolve(ex, msg)?;
             if let (Extractor::JsonPath(_), Some(why)) = (&ex, &not_json) {
@@ -316,7 +316,8 @@ impl Conversation {
                         format!("the response is not JSON ({why}); it starts: {}", preview(&resp.body)),
                     ));
                 }
-                let src = Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers };
+                let src =
+                    Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers, hash: resp.body_hash };
                 let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(resp, e))?;
                 if items.is_empty() && !is_empty_answer(&resp.body, json.as_ref()) {
                     return Err(unreadable(resp, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body))));
@@ -356,7 +357,7 @@ impl Conversation {
         msg: &Message<'_>,
     ) -> Result<String, StepError> {
         let rx = &self.channel.receive;
-        let empty = BTreeMap::new();
+        let empty = crate::record::Headers::new();
         let text = match (&rx.text, item) {
             (Some(ex), item) => {
                 let ex = self.resolve(ex, msg)?;
@@ -364,9 +365,9 @@ impl Conversation {
                 let src = match item {
                     Some(v) => {
                         item_body = extract::value_text(v);
-                        Source { body: &item_body, json: Some(v), headers: &empty }
+                        Source { body: &item_body, json: Some(v), headers: &empty, hash: None }
                     }
-                    None => Source { body: &resp.body, json, headers: &resp.headers },
+                    None => Source { body: &resp.body, json, headers: &resp.headers, hash: resp.body_hash },
                 };
                 extract::extract_all(&ex, &src)
                     .map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?
@@ -380,7 +381,7 @@ impl Conversation {
         };
         if let Some(v) = item {
             let captures = rx.capture.clone();
-            let src = Source { body: &text, json: Some(v), headers: &empty };
+            let src = Source { body: &text, json: Some(v), headers: &empty, hash: None };
             for (name, ex) in &captures {
                 let ex = self.resolve(ex, msg)?;
                 if let Ok(Some(value)) = extract::extract_first(&ex, &src) {
@@ -427,9 +428,9 @@ impl Conversation {
             // A refused signature or an unreadable body is recorded, never read.
             let (Ok(value), None) = (cb.value.clone(), &cb.note) else { continue };
             let t_us = shared.clock.us_at(cb.at);
-            let headers: BTreeMap<String, String> = cb.headers.iter().cloned().collect();
+            let headers: crate::record::Headers = cb.headers.iter().cloned().collect();
             if let Some(dedupe) = &dedupe {
-                let src = Source { body: &cb.body, json: Some(&value), headers: &headers };
+                let src = Source { body: &cb.body, json: Some(&value), headers: &headers, hash: None };
                 if let Ok(Some(id)) = extract::extract_first(dedupe, &src) {
                     if !self.seen_events.insert(id.clone()) {
                         if let Some(h) = out.http.last_mut() {
@@ -443,12 +444,13 @@ impl Conversation {
             // `reply` selects from each callback as it arrives (a one-item
             // list, so `$[?@.thread == '…']` works): never the whole history again.
             let one = Value::Array(vec![value]);
-            let src = Source { body: &cb.body, json: Some(&one), headers: &headers };
+            let src = Source { body: &cb.body, json: Some(&one), headers: &headers, hash: None };
             let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
             let resp = Response {
                 status: 200,
                 headers,
                 body: cb.body.clone(),
+                body_hash: None,
                 truncated: false,
                 t_first_byte_us: t_us,
                 t_end_us: t_us,

@@ -41,11 +41,10 @@ fn multi_threaded() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn article(body: &str) -> Vec<Value> {
-        let headers = BTreeMap::new();
-        let src = Source { body, json: None, headers: &headers };
+        let headers = crate::record::Headers::new();
+        let src = Source { body, json: None, headers: &headers, hash: None };
         extract_all(&Extractor::Css { selector: "article".into(), attr: None }, &src).unwrap()
     }
 

@@ -19,14 +19,13 @@
 use super::budget::Budget;
 use super::clock::Clock;
 use super::guard;
+use super::headers::{recorded_headers, response_headers};
 use super::prepare::{Body, Place, Prepared};
 use super::ratelimit::RateLimit;
-use crate::record::{ErrorKind, Headers, Http, Purpose};
+use crate::record::{body, ErrorKind, Headers, Http, Purpose};
 use crate::redact::Redactor;
 use futures_util::StreamExt;
-use reqwest::header::HeaderMap;
 use reqwest::{Method, Url};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -35,8 +34,12 @@ use tokio::sync::watch;
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
-    pub headers: BTreeMap<String, String>,
+    /// Every header, redacted of secrets but not masked (a header may be
+    /// captured); sorted by name, repeated ones joined by ", ".
+    pub headers: Headers,
     pub body: String,
+    /// The body's content hash ([`crate::record::body::key`]), computed once.
+    pub body_hash: Option<u128>,
     pub truncated: bool,
     pub t_first_byte_us: u64,
     pub t_end_us: u64,
@@ -86,10 +89,6 @@ const BODY_HINT: usize = 64 << 10;
 
 /// Redirects followed for one request before giving up (a loop).
 pub const MAX_REDIRECTS: u32 = 10;
-
-/// Response headers whose values are credentials: recorded as `***`
-/// (every other header is recorded, redacted, and any header is capturable).
-const SECRET_HEADERS: &[&str] = &["set-cookie", "cookie", "authorization", "proxy-authorization"];
 
 /// The longest `Retry-After` honoured; longer ones are capped (the run must end).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -197,18 +196,18 @@ impl Sender {
             );
             log.push(record);
             let pause = match &tried.outcome {
-                Outcome::Response(r) if is_redirect(r.status) && r.headers.contains_key("location") => {
+                Outcome::Response(r) if is_redirect(r.status) && r.headers.get("location").is_some() => {
                     redirects += 1;
                     if redirects > MAX_REDIRECTS {
                         return Outcome::Failed {
                             kind: ErrorKind::Redirects,
                             message: format!(
                                 "more than {MAX_REDIRECTS} redirects (the last to {}); the target is probably in a redirect loop",
-                                redactor.redact(&r.headers["location"])
+                                redactor.redact(r.headers.get("location").map_or("", String::as_str))
                             ),
                         };
                     }
-                    match follow(&hop, r.status, &r.headers["location"]) {
+                    match follow(&hop, r.status, r.headers.get("location").map_or("", String::as_str)) {
                         Ok(next) => hop = next,
                         Err(e) => return Outcome::Failed { kind: ErrorKind::Malformed, message: redactor.redact(&e) },
                     }
@@ -376,13 +375,8 @@ impl Sender {
         record.t_first_byte_us = Some(clock.us());
         let status = resp.status().as_u16();
         record.status = Some(status);
-        let mut headers = response_headers(resp.headers());
-        for v in headers.values_mut() {
-            if redactor.contains_secret(v) {
-                *v = redactor.redact(v);
-            }
-        }
-        record.headers = headers.iter().map(|(k, v)| (k.clone(), recorded_header(k, v))).collect();
+        let headers = response_headers(resp.headers(), redactor);
+        record.headers = recorded_headers(&headers);
         // Read the body in chunks so a huge body stops at the cap. Sized
         // from Content-Length up to 64 KB (a target may claim any length).
         let mut buf: Vec<u8> =
@@ -441,6 +435,8 @@ impl Sender {
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
         let body = if redactor.contains_secret(&body) { redactor.redact(&body) } else { body };
+        let body_hash = body::key(&body);
+        record.body_hash = body_hash.map(body::hex);
         record.body = Some(body.clone());
         record.body_bytes = total;
         record.truncated = truncated;
@@ -453,6 +449,7 @@ impl Sender {
             status,
             headers,
             body,
+            body_hash,
             truncated,
             t_first_byte_us: record.t_first_byte_us.unwrap_or(record.t_end_us),
             t_end_us: record.t_end_us,
@@ -483,37 +480,8 @@ fn follow(hop: &Hop, status: u16, location: &str) -> Result<Hop, String> {
     })
 }
 
-/// Every response header, lower-case names; repeated ones joined by ", ".
-pub(super) fn response_headers(h: &HeaderMap) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in h {
-        let v = String::from_utf8_lossy(v.as_bytes());
-        out.entry(k.as_str().to_string())
-            .and_modify(|e| {
-                e.push_str(", ");
-                e.push_str(&v);
-            })
-            .or_insert_with(|| v.into_owned());
-    }
-    out
-}
-
-/// A response header as recorded: credentials masked.
-pub(super) fn recorded_header(name: &str, value: &str) -> String {
-    // Byte windows rather than `str::contains`, which sets up a searcher per
-    // call (five per header of every response: ~5 % of a worker's
-    // instructions per exchange).
-    let secretish: [&[u8]; 5] = [b"token", b"secret", b"api-key", b"apikey", b"password"];
-    let holds = |word: &[u8]| name.as_bytes().windows(word.len()).any(|w| w == word);
-    if SECRET_HEADERS.contains(&name) || secretish.iter().any(|s| holds(s)) {
-        "***".into()
-    } else {
-        value.to_string()
-    }
-}
-
 /// `Retry-After` as seconds or an HTTP date.
-fn retry_after(headers: &BTreeMap<String, String>) -> Option<Duration> {
+fn retry_after(headers: &Headers) -> Option<Duration> {
     let v = headers.get("retry-after")?.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -526,18 +494,6 @@ fn retry_after(headers: &BTreeMap<String, String>) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_looking_headers_are_masked() {
-        for name in
-            ["set-cookie", "authorization", "x-api-key", "x-apikey", "x-auth-token", "client-secret", "password"]
-        {
-            assert_eq!(recorded_header(name, "v"), "***", "{name}");
-        }
-        for name in ["content-type", "x-request-id", "tok", "location"] {
-            assert_eq!(recorded_header(name, "v"), "v", "{name}");
-        }
-    }
 
     #[test]
     fn redirects_change_method_like_browsers() {

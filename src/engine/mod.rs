@@ -12,6 +12,7 @@ pub mod conversation;
 pub mod extract;
 pub mod fault;
 pub mod guard;
+pub mod headers;
 pub mod http;
 pub mod packed;
 pub mod polling;

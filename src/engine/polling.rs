@@ -61,13 +61,19 @@ async fn poll_until(
                 Ok(json) => {
                     if let Some(cursor) = &rx.cursor {
                         let ex = c.resolve(cursor, msg)?;
-                        let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
+                        let src = Source {
+                            body: &resp.body,
+                            json: Some(&json),
+                            headers: &resp.headers,
+                            hash: resp.body_hash,
+                        };
                         if let Ok(Some(next)) = extract::extract_first(&ex, &src) {
                             c.vars.insert("cursor".into(), Value::String(next));
                         }
                     }
                     let ex = c.resolve(reply_ex, msg)?;
-                    let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers };
+                    let src =
+                        Source { body: &resp.body, json: Some(&json), headers: &resp.headers, hash: resp.body_hash };
                     let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(&resp, e))?;
                     for item in items {
                         let text = c.reply_text(Some(&item), &resp, Some(&json), msg)?;

@@ -20,7 +20,6 @@ use super::Shared;
 use crate::extract::{self, Source};
 use crate::record::{ErrorKind, Purpose, Reply, StepError};
 use crate::suite::channel::{Channel, Extractor, ReceiveMode};
-use std::collections::BTreeMap;
 
 /// The events of one stream that make up the reply, with their arrival times.
 pub struct Events {
@@ -121,7 +120,7 @@ pub(super) async fn receive(
 /// The reply from the events read: their texts concatenated exactly.
 fn reply(conv: &Conversation, msg: &Message<'_>, got: &[(u64, Event)], resp: &Response) -> Result<Reply, StepError> {
     let text_ex = conv.channel.receive.text.as_ref().map(|ex| conv.resolve(ex, msg)).transpose()?;
-    let empty = BTreeMap::new();
+    let empty = crate::record::Headers::new();
     let mut text = String::new();
     let (mut first, mut last) = (None, None);
     for (i, (t_us, e)) in got.iter().enumerate() {
@@ -140,7 +139,7 @@ fn reply(conv: &Conversation, msg: &Message<'_>, got: &[(u64, Event)], resp: &Re
                         ),
                     ));
                 }
-                let src = Source { body: &e.data, json: json.as_ref().ok(), headers: &empty };
+                let src = Source { body: &e.data, json: json.as_ref().ok(), headers: &empty, hash: None };
                 let values =
                     extract::extract_all(ex, &src).map_err(|err| fail(ErrorKind::Malformed, err.to_string()))?;
                 values.iter().map(extract::value_text).collect::<String>()

@@ -14,14 +14,14 @@
 //! so the frame — the customer's message — is sent at most once.
 
 use super::conversation::{fail, preview, Conversation, Message, StepOutcome};
-use super::http::{recorded_header, response_headers, Outcome};
+use super::headers::{recorded_headers, response_headers};
+use super::http::Outcome;
 use super::prepare::{prepare, Body, Place};
 use super::Shared;
 use crate::extract::{self, Source};
 use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, protocol::WebSocketConfig, Message as Frame};
@@ -126,13 +126,7 @@ pub(super) async fn exchange(
             Ok(Ok((socket, resp))) => {
                 record.t_first_byte_us = Some(record.t_end_us);
                 record.status = Some(resp.status().as_u16());
-                record.headers = response_headers(resp.headers())
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let v = recorded_header(&k, &shared.redactor.redact(&v));
-                        (k, v)
-                    })
-                    .collect();
+                record.headers = recorded_headers(&response_headers(resp.headers(), &shared.redactor));
                 break (socket, record);
             }
             Ok(Err(e)) => {
@@ -201,7 +195,7 @@ async fn read_reply(
     let mut stop = shared.stop.clone();
     let mut body = String::new();
     let (mut frames, mut first) = (0usize, None);
-    let empty = BTreeMap::new();
+    let empty = crate::record::Headers::new();
     let waited = humantime::format_duration(max_wait);
     loop {
         let next = tokio::select! {
@@ -255,13 +249,13 @@ async fn read_reply(
         // A frame that is not JSON (a greeting, a heartbeat) is no reply.
         let Ok(value) = serde_json::from_str::<Value>(&text) else { continue };
         let one = Value::Array(vec![value]);
-        let src = Source { body: &text, json: Some(&one), headers: &empty };
+        let src = Source { body: &text, json: Some(&one), headers: &empty, hash: None };
         let items = extract::extract_all(&reply_ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
         for item in items {
             let said = match &text_ex {
                 Some(ex) => {
                     let item_body = extract::value_text(&item);
-                    let src = Source { body: &item_body, json: Some(&item), headers: &empty };
+                    let src = Source { body: &item_body, json: Some(&item), headers: &empty, hash: None };
                     extract::extract_all(ex, &src)
                         .map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?
                         .iter()

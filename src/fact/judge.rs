@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::anchor::{Anchor, Terms};
 use super::claims::{Reading, Standing};
-use super::{extract, hours, text, yesno, FactKind, FactSpec, FactValue, Found, Locale};
+use super::{extract, hours, text, yesno, DurationUnit, FactKind, FactSpec, FactValue, Found, Locale};
 
 /// The verdict for one expected fact in one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +99,22 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
     } else {
         None
     };
+    // The same, for a wrong answer: when every value the question ties is
+    // on another scale of time than the map's ("over 12 months" beside a
+    // decision time in hours), those answer the other part, and this part's
+    // answer is the one untied value on the map's scale, if there is one.
+    if strongest == Anchor::Question
+        && placed.iter().filter(|(_, a)| *a == strongest).all(|(f, _)| other_scale(expected, &f.value))
+    {
+        let mut same_scale = placed.iter().filter(|(f, a)| *a == Anchor::Sole && !other_scale(expected, &f.value));
+        return match (same_scale.next(), same_scale.next()) {
+            (Some((f, _)), None) if expected.agrees(&f.value) => {
+                Judgement::Correct { found: f.clone(), anchor: Anchor::Sole }
+            }
+            (Some((f, _)), None) => Judgement::Wrong { found: f.clone(), others: Vec::new(), anchor: Anchor::Sole },
+            _ => Judgement::NotStated,
+        };
+    }
     let mut candidates: Vec<Found> = placed.into_iter().filter(|(_, a)| *a == strongest).map(|(f, _)| f).collect();
     if strongest < Anchor::Nearby {
         // Not tied by name: an amount charged per another unit ("9p per
@@ -252,6 +268,22 @@ fn other_unit(expected: &FactValue, found: &FactValue) -> bool {
         (FactValue::Money { per: Some(a), .. }, FactValue::Money { per: None, .. }) => a.is_usage(),
         _ => false,
     }
+}
+
+/// Durations on scales too far apart to be the same thing misstated: hours
+/// (or minutes) against months (or years). Days and weeks sit between and
+/// are never "another scale" of either, so "within a working day" for a
+/// two-hour decision is still a wrong answer.
+fn other_scale(expected: &FactValue, found: &FactValue) -> bool {
+    fn scale(v: &FactValue) -> Option<i8> {
+        match v {
+            FactValue::Duration { amount, unit: DurationUnit::Seconds, .. } if *amount < 86_400 => Some(0),
+            FactValue::Duration { unit: DurationUnit::Months, .. } => Some(2),
+            FactValue::Duration { .. } => Some(1),
+            _ => None,
+        }
+    }
+    matches!((scale(expected), scale(found)), (Some(a), Some(b)) if (a - b).abs() >= 2)
 }
 
 /// A sentence that replies to the question without naming it: "It's

@@ -50,6 +50,13 @@ pub fn hash(text: &str) -> Hash {
     u128::from_be_bytes(first)
 }
 
+/// The hash a body is recorded by, for a body long enough to be stored by
+/// reference ([`ADDRESSED_FROM`]): the engine computes it once per response
+/// (the page cache keys on it) and the writer reuses it.
+pub fn key(text: &str) -> Option<Hash> {
+    (text.len() >= ADDRESSED_FROM).then(|| hash(text))
+}
+
 pub fn hex(h: Hash) -> String {
     format!("{h:032x}")
 }
@@ -134,7 +141,12 @@ impl Written {
             if body.len() < ADDRESSED_FROM {
                 continue;
             }
-            let k = hash(body);
+            // Hashed by the engine as the response arrived, once.
+            let k = match h.body_hash.as_deref().and_then(parse_hex) {
+                Some(k) => k,
+                None => hash(body),
+            };
+            debug_assert_eq!(k, hash(body), "a body's recorded hash is its own");
             if !self.bodies.insert(k) {
                 h.body = None;
             }

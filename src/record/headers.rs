@@ -25,6 +25,12 @@ impl Headers {
         }
     }
 
+    /// Headers whose names are already distinct (a response's, joined by
+    /// name): taken as they are, without the per-insert search.
+    pub fn from_distinct(pairs: Vec<(String, String)>) -> Self {
+        Headers(pairs)
+    }
+
     /// The value of a header, by case-insensitive name.
     pub fn get(&self, name: &str) -> Option<&String> {
         self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
