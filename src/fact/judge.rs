@@ -119,7 +119,10 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
     if strongest < Anchor::Nearby {
         // Not tied by name: an amount charged per another unit ("9p per
         // minute" beside a monthly price) is another thing, not a wrong value.
-        candidates.retain(|f| expected.agrees(&f.value) || !other_unit(expected, &f.value));
+        // Nor is a discount ("20% off your first year") a wrong rate.
+        candidates.retain(|f| {
+            expected.agrees(&f.value) || !(other_unit(expected, &f.value) || discount_for_rate(expected, text, f))
+        });
         if candidates.is_empty() {
             return Judgement::NotStated;
         }
@@ -268,6 +271,18 @@ fn other_unit(expected: &FactValue, found: &FactValue) -> bool {
         (FactValue::Money { per: Some(a), .. }, FactValue::Money { per: None, .. }) => a.is_usage(),
         _ => false,
     }
+}
+
+/// A percentage taken off a price ("20% off", "a 20% discount") where the
+/// map's value is a rate with a qualifier (APR, EAR, AER): another thing.
+fn discount_for_rate(expected: &FactValue, text: &str, found: &Found) -> bool {
+    if !matches!(expected, FactValue::Percent { qualifier: Some(_), .. }) {
+        return false;
+    }
+    let after = text[found.span.end..].trim_start().to_lowercase();
+    ["off", "discount", "reduction", "cashback", "cash back"]
+        .iter()
+        .any(|w| after.strip_prefix(w).is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric())))
 }
 
 /// Durations on scales too far apart to be the same thing misstated: hours
