@@ -279,7 +279,8 @@ fn discount_for_rate(expected: &FactValue, text: &str, found: &Found) -> bool {
     if !matches!(expected, FactValue::Percent { qualifier: Some(_), .. }) {
         return false;
     }
-    let after = text[found.span.end..].trim_start().to_lowercase();
+    // The words right after the value: a prefix, not the rest of the answer.
+    let after: String = text[found.span.end..].trim_start().chars().take(12).flat_map(char::to_lowercase).collect();
     ["off", "discount", "reduction", "cashback", "cash back"]
         .iter()
         .any(|w| after.strip_prefix(w).is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric())))

@@ -68,8 +68,8 @@ impl Holders {
         self.as_slice().contains(&id)
     }
 
-    /// Adds `id`; past capacity the count alone grows (it is never read
-    /// beyond "more than one").
+    /// Adds `id`; past capacity it is dropped (the value is public, or
+    /// shared and dropped, by then).
     fn insert(&mut self, id: u32) {
         if usize::from(self.len) < PUBLIC_AFTER {
             self.ids[usize::from(self.len)] = id;
@@ -202,22 +202,6 @@ impl Owners {
     /// Past [`MOST_CAPTURED`] values, new ones are not kept (the check
     /// then misses leaks of them; it never reports a false one).
     pub fn captured(&mut self, persona: &str, name: &str, value: &str) {
-        if self.exact.len() + self.phones.len() >= self.most {
-            let value = value.trim();
-            let key = phone_key(value).or_else(|| is_identifying_token(value).then(|| value.to_lowercase()));
-            if key.is_some_and(|k| {
-                !self.exact.contains_key(&fingerprint(&k)) && !self.phones.contains_key(&fingerprint(&k))
-            }) {
-                if self.untracked == 0 {
-                    tracing::warn!(
-                        "customer-data check: {} captured values kept; later new ones are not checked",
-                        self.most
-                    );
-                }
-                self.untracked += 1;
-                return;
-            }
-        }
         self.add(persona, value, || name.replace(['_', '-'], " "), false, false);
     }
 
@@ -230,6 +214,7 @@ impl Owners {
     /// full name is looked up as a name only when it is a persona's `name`.
     fn add(&mut self, persona: &str, value: &str, what: impl FnOnce() -> String, name: bool, fixed: bool) {
         let value = value.trim();
+        let full = !fixed && self.exact.len() + self.phones.len() >= self.most;
         let (map, key) = if let Some(digits) = phone_key(value) {
             (&mut self.phones, digits)
         } else if name && fixed && is_name(value) {
@@ -241,9 +226,20 @@ impl Owners {
         } else {
             return;
         };
+        let key = fingerprint(&key);
+        if full && !map.contains_key(&key) {
+            if self.untracked == 0 {
+                tracing::warn!(
+                    "customer-data check: {} captured values kept; later new ones are not checked",
+                    self.most
+                );
+            }
+            self.untracked += 1;
+            return;
+        }
         let persona = self.personas.id(persona);
         let whats = &mut self.whats;
-        let entry = map.entry(fingerprint(&key)).or_insert_with(|| {
+        let entry = map.entry(key).or_insert_with(|| {
             let what = u16::try_from(whats.id(&what())).unwrap_or(u16::MAX);
             Entry { owners: Holders::default(), what, fixed, public: false }
         });
