@@ -128,32 +128,9 @@ struct Tried {
 impl Sender {
     /// Sends `req`, following redirects within its boundary and retrying as
     /// the channel allows. Appends one `Http` per request that went out.
-    pub async fn send(
-        &self,
-        req: &Prepared,
-        purpose: Purpose,
-        clock: &Clock,
-        redactor: &Redactor,
-        log: &mut Vec<Http>,
-    ) -> Outcome {
-        self.send_watched(req, purpose, clock, redactor, log, None).await
-    }
-
-    /// [`Sender::send`], the body read through `watch` (an event stream).
-    pub async fn send_watched(
-        &self,
-        req: &Prepared,
-        purpose: Purpose,
-        clock: &Clock,
-        redactor: &Redactor,
-        log: &mut Vec<Http>,
-        events: Option<&mut dyn Watch>,
-    ) -> Outcome {
-        self.send_held(req, purpose, clock, redactor, log, events, None).await
-    }
-
-    /// [`Sender::send_watched`], its first attempt sent on `held`, an
-    /// in-flight slot the caller took before preparing the request.
+    /// The body is read through `events` when given (an event stream); the
+    /// first attempt goes out on `held`, an in-flight slot the caller took
+    /// before preparing the request, when given.
     #[allow(clippy::too_many_arguments)]
     pub async fn send_held(
         &self,
