@@ -415,7 +415,7 @@ impl Sender {
             Ok(text) => text,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
-        let body = if redactor.contains_secret(&body) { redactor.redact(&body) } else { body };
+        let body = redactor.redact_owned(body);
         let body_hash = body::key(&body);
         record.body_hash = body_hash.map(body::hex);
         record.body = Some(body.clone());
