@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::anchor::{Anchor, Terms};
 use super::claims::{Reading, Standing};
-use super::{extract, hours, text, yesno, FactKind, FactSpec, FactValue, Found, Locale};
+use super::{extract, hours, text, yesno, DurationUnit, FactKind, FactSpec, FactValue, Found, Locale};
 
 /// The verdict for one expected fact in one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,11 +99,30 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
     } else {
         None
     };
+    // The same, for a wrong answer: when every value the question ties is
+    // on another scale of time than the map's ("over 12 months" beside a
+    // decision time in hours), those answer the other part, and this part's
+    // answer is the one untied value on the map's scale, if there is one.
+    if strongest == Anchor::Question
+        && placed.iter().filter(|(_, a)| *a == strongest).all(|(f, _)| other_scale(expected, &f.value))
+    {
+        let mut same_scale = placed.iter().filter(|(f, a)| *a == Anchor::Sole && !other_scale(expected, &f.value));
+        return match (same_scale.next(), same_scale.next()) {
+            (Some((f, _)), None) if expected.agrees(&f.value) => {
+                Judgement::Correct { found: f.clone(), anchor: Anchor::Sole }
+            }
+            (Some((f, _)), None) => Judgement::Wrong { found: f.clone(), others: Vec::new(), anchor: Anchor::Sole },
+            _ => Judgement::NotStated,
+        };
+    }
     let mut candidates: Vec<Found> = placed.into_iter().filter(|(_, a)| *a == strongest).map(|(f, _)| f).collect();
     if strongest < Anchor::Nearby {
         // Not tied by name: an amount charged per another unit ("9p per
         // minute" beside a monthly price) is another thing, not a wrong value.
-        candidates.retain(|f| expected.agrees(&f.value) || !other_unit(expected, &f.value));
+        // Nor is a discount ("20% off your first year") a wrong rate.
+        candidates.retain(|f| {
+            expected.agrees(&f.value) || !(other_unit(expected, &f.value) || discount_for_rate(expected, text, f))
+        });
         if candidates.is_empty() {
             return Judgement::NotStated;
         }
@@ -252,6 +271,34 @@ fn other_unit(expected: &FactValue, found: &FactValue) -> bool {
         (FactValue::Money { per: Some(a), .. }, FactValue::Money { per: None, .. }) => a.is_usage(),
         _ => false,
     }
+}
+
+/// A percentage taken off a price ("20% off", "a 20% discount") where the
+/// map's value is a rate with a qualifier (APR, EAR, AER): another thing.
+fn discount_for_rate(expected: &FactValue, text: &str, found: &Found) -> bool {
+    if !matches!(expected, FactValue::Percent { qualifier: Some(_), .. }) {
+        return false;
+    }
+    let after = text[found.span.end..].trim_start().to_lowercase();
+    ["off", "discount", "reduction", "cashback", "cash back"]
+        .iter()
+        .any(|w| after.strip_prefix(w).is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric())))
+}
+
+/// Durations on scales too far apart to be the same thing misstated: hours
+/// (or minutes) against months (or years). Days and weeks sit between and
+/// are never "another scale" of either, so "within a working day" for a
+/// two-hour decision is still a wrong answer.
+fn other_scale(expected: &FactValue, found: &FactValue) -> bool {
+    fn scale(v: &FactValue) -> Option<i8> {
+        match v {
+            FactValue::Duration { amount, unit: DurationUnit::Seconds, .. } if *amount < 86_400 => Some(0),
+            FactValue::Duration { unit: DurationUnit::Months, .. } => Some(2),
+            FactValue::Duration { .. } => Some(1),
+            _ => None,
+        }
+    }
+    matches!((scale(expected), scale(found)), (Some(a), Some(b)) if (a - b).abs() >= 2)
 }
 
 /// A sentence that replies to the question without naming it: "It's
