@@ -49,7 +49,8 @@ pub struct Response {
 /// How a channel sends: its client, limits and retry policy.
 pub struct Sender {
     /// Built with redirects off: they are followed here, within the boundary.
-    pub client: reqwest::Client,
+    /// One per lane (`lanes.rs`); it dereferences to the calling thread's.
+    pub client: super::lanes::PerLane<reqwest::Client>,
     pub max_body: usize,
     pub attempts: u32,
     pub retry_on: Vec<u16>,
@@ -61,8 +62,9 @@ pub struct Sender {
     pub stop: watch::Receiver<bool>,
     /// Requests in flight on this channel. Personas waiting between polls
     /// hold no permit, so 10,000 waiting personas share a few hundred
-    /// connections instead of opening one each (each costs ~40 KB).
-    pub in_flight: tokio::sync::Semaphore,
+    /// connections instead of opening one each (each costs ~40 KB). Split
+    /// between the lanes (`lanes.rs`), each lane's connections its own.
+    pub in_flight: super::lanes::PerLane<tokio::sync::Semaphore>,
     /// Headers on every request inside the channel's origin (the
     /// test-traffic mark, `--header`), recorded with each request.
     pub marks: Vec<(String, String)>,

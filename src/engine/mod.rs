@@ -13,6 +13,7 @@ pub mod extract;
 pub mod guard;
 pub mod headers;
 pub mod http;
+pub mod lanes;
 pub mod packed;
 pub mod polls;
 pub mod pool;
@@ -247,7 +248,8 @@ pub async fn run(
     let redactor = Redactor::from_env(suite.env_names.iter());
     let guard = guard::watch(&opts.guards, stop);
     let stop = guard.stop.clone();
-    let senders = build_senders(&suite, &opts, &stop)?;
+    let lanes = lanes::count();
+    let senders = build_senders(&suite, &opts, &stop, lanes)?;
     let needs_hook = suite.channels.values().any(|c| c.receive.mode == ReceiveMode::Webhook);
     // One receiver per run, or the audit's own shared by its runs; a run
     // shuts down only a receiver it started.
@@ -325,7 +327,7 @@ pub async fn run(
 
     let walk_count = walks.len();
     let late = webhook::late::Recorder::start(shared.clone(), late_inbox);
-    let internal = drive(shared.clone(), walks, done, opts.concurrency).await;
+    let internal = drive(shared.clone(), walks, done, opts.concurrency, lanes).await;
     if let Some(hub) = shared.webhook.as_ref() {
         if hub.late() > 0 || hub.refused_full() > 0 {
             tracing::info!(
@@ -390,7 +392,8 @@ pub async fn run(
 }
 
 /// Runs every walk, at most `concurrency` at once (`pool.rs`: that many
-/// long-lived tasks, each taking the next walk of the plan). A walk that
+/// long-lived tasks, each taking the next walk of the plan), on `lanes`
+/// threads of their own (`lanes.rs`). A walk that
 /// panics is a bug in touchpoint: the others go on, and it is returned as an
 /// internal error (walk and message) so the run is not taken as complete.
 async fn drive(
@@ -398,12 +401,14 @@ async fn drive(
     walks: Vec<Walk>,
     done: BTreeMap<String, BTreeMap<usize, walk::DoneStep>>,
     concurrency: usize,
+    lanes: usize,
 ) -> Vec<String> {
     let walks = Arc::new(walks);
     let done = Arc::new(done);
     let stopping = shared.clone();
     let (run_shared, run_walks) = (shared.clone(), walks.clone());
-    let panics = pool::run(
+    let panics = lanes::run(
+        lanes,
         concurrency,
         walks.len(),
         move || *stopping.stop.borrow(),
@@ -512,6 +517,7 @@ fn build_senders(
     suite: &Suite,
     opts: &RunOptions,
     stop: &watch::Receiver<bool>,
+    lanes: usize,
 ) -> Result<BTreeMap<String, http::Sender>, EngineError> {
     let mut out = BTreeMap::new();
     let budgets = opts.guards.budgets.clone().unwrap_or_else(|| Arc::new(budget::Budgets::from_suite(suite)));
@@ -524,24 +530,28 @@ fn build_senders(
             marks.retain(|(m, _)| !m.eq_ignore_ascii_case(k));
             marks.push((k.clone(), v.clone()));
         }
-        let client = reqwest::Client::builder()
-            .timeout(ch.timeout.or(Duration::from_secs(10)))
-            .connect_timeout(Duration::from_secs(5))
-            .user_agent(concat!("touchpoint/", env!("CARGO_PKG_VERSION")))
-            // Redirects are followed by hand, inside the channel's origin (`http.rs`).
-            .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            // Idle connections cost ~36 KB each; with 10,000 personas waiting
-            // on polls, keeping one per persona would dominate memory.
-            .pool_max_idle_per_host(opts.concurrency.clamp(8, 256))
-            .pool_idle_timeout(Duration::from_secs(30))
-            // Targets are named by the suite; a proxy from the environment
-            // would be a surprise, and matching it costs on every request.
-            .no_proxy()
-            .http1_only()
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| EngineError::Client(e.to_string()))?;
+        // One client per lane: its connections live on that lane's runtime.
+        let client = lanes::PerLane::build(lanes, || {
+            reqwest::Client::builder()
+                .timeout(ch.timeout.or(Duration::from_secs(10)))
+                .connect_timeout(Duration::from_secs(5))
+                .user_agent(concat!("touchpoint/", env!("CARGO_PKG_VERSION")))
+                // Redirects are followed by hand, inside the channel's origin (`http.rs`).
+                .redirect(reqwest::redirect::Policy::none())
+                .referer(false)
+                // Idle connections cost ~36 KB each; with 10,000 personas waiting
+                // on polls, keeping one per persona would dominate memory.
+                // (per lane: a lane has its share of the concurrency in flight at most)
+                .pool_max_idle_per_host(opts.concurrency.div_ceil(lanes).clamp(8, 256))
+                .pool_idle_timeout(Duration::from_secs(30))
+                // Targets are named by the suite; a proxy from the environment
+                // would be a surprise, and matching it costs on every request.
+                .no_proxy()
+                .http1_only()
+                .tcp_nodelay(true)
+                .build()
+        })
+        .map_err(|e| EngineError::Client(e.to_string()))?;
         let rate =
             ch.rate_limit.as_deref().and_then(|r| parse_rate(r).ok()).map(|(n, p)| ratelimit::RateLimit::new(n, p));
         out.insert(
@@ -555,7 +565,10 @@ fn build_senders(
                 rate,
                 budget: budgets.get(name),
                 stop: stop.clone(),
-                in_flight: tokio::sync::Semaphore::new(opts.concurrency.clamp(1, http::MAX_IN_FLIGHT)),
+                // The cap split between the lanes: their connections add up to it.
+                in_flight: lanes::PerLane::with(lanes, || {
+                    tokio::sync::Semaphore::new(opts.concurrency.clamp(1, http::MAX_IN_FLIGHT).div_ceil(lanes))
+                }),
                 marks,
             },
         );

@@ -30,11 +30,26 @@ where
     W: Fn(usize) -> F + Send + Sync + 'static,
     F: Future<Output = ()> + Send,
 {
-    let next = Arc::new(AtomicUsize::new(0));
+    run_from(Arc::new(AtomicUsize::new(0)), workers.max(1), count, Arc::new(stopped), Arc::new(work)).await
+}
+
+/// [`run`], the walks drawn from `next`, a counter other pools may share
+/// (`lanes.rs`: one pool per thread, all taking from the same plan).
+pub async fn run_from<S, W, F>(
+    next: Arc<AtomicUsize>,
+    workers: usize,
+    count: usize,
+    stopped: Arc<S>,
+    work: Arc<W>,
+) -> Vec<Panicked>
+where
+    S: Fn() -> bool + Send + Sync + 'static + ?Sized,
+    W: Fn(usize) -> F + Send + Sync + 'static,
+    F: Future<Output = ()> + Send,
+{
     let panics = Arc::new(Mutex::new(Vec::new()));
-    let (work, stopped) = (Arc::new(work), Arc::new(stopped));
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..workers.max(1).min(count) {
+    for _ in 0..workers.min(count) {
         let (next, panics, work, stopped) = (next.clone(), panics.clone(), work.clone(), stopped.clone());
         set.spawn(async move {
             while !stopped() {
