@@ -36,9 +36,6 @@ const REPORT_BYTES: usize = 48 << 20;
 /// What was written.
 pub struct Written {
     pub verdict: Verdict,
-    /// The run as the report saw it: whole, or for a large run only the
-    /// exchanges the report shows.
-    pub run: RecordedRun,
     pub files: Vec<PathBuf>,
     /// Problems that did not stop the files being written (the run history
     /// could not be updated), for the caller to show.
@@ -91,9 +88,11 @@ pub fn write_all_to(
     write_file(&path, |out| crate::junit::write_junit(&verdict, out))?;
     files.push(path);
 
-    let run = report_run(dir, &verdict, Some(&tail.blocks))?;
-    files.push(crate::report::write_report(dir, &verdict, &run).map_err(|e| ArtifactError::Report(e.to_string()))?);
-    Ok(Written { verdict, run, files, warnings })
+    // The run read for the report is dropped once its view is built: the
+    // view holds what the page shows, and rendering it allocates too.
+    let view = crate::report::build_view(&verdict, &report_run(dir, &verdict, Some(&tail.blocks))?);
+    files.push(crate::report::write_view(dir, &view).map_err(|e| ArtifactError::Report(e.to_string()))?);
+    Ok(Written { verdict, files, warnings })
 }
 
 /// Runs of this reports folder indexed before this (earlier) run was get
@@ -183,7 +182,9 @@ fn report_run_within(
 }
 
 fn collect<R: std::io::BufRead>(mut stream: RunStream<R>) -> Result<RecordedRun, ReadError> {
-    let exchanges = stream.by_ref().collect();
+    let mut exchanges: Vec<_> = stream.by_ref().collect();
+    // Grown by doubling: up to half of it spare (~500 bytes an exchange) while the report is built.
+    exchanges.shrink_to_fit();
     let (header, tail) = stream.finish()?;
     Ok(RecordedRun { header, exchanges, end: tail.end, torn_tail: tail.torn_tail, late: tail.late })
 }

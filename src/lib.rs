@@ -23,7 +23,8 @@
 //!
 //! Around runs: [`history`] indexes every run in `<reports>/history.sqlite`,
 //! says what changed since the previous run, and compares two runs (`diff`);
-//! [`merge`] joins the shards of a sharded run into one run folder.
+//! [`merge`] joins the shards of a sharded run into one run folder;
+//! [`memory`] gives the engine's memory back before a run is analysed.
 
 pub mod analysis;
 pub mod artifacts;
@@ -35,6 +36,7 @@ pub mod extract;
 pub mod fact;
 pub mod history;
 pub mod junit;
+pub mod memory;
 pub mod merge;
 pub mod plan;
 pub mod record;

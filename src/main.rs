@@ -2,6 +2,8 @@
 
 /// mimalloc keeps memory flat when thousands of personas wait at once
 /// (measured in BENCHMARKS.md); the library leaves the choice to its users.
+/// Built without transparent huge pages (`no_thp` in Cargo.toml): they
+/// make the resident set grow in 2 MB steps.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -190,7 +190,13 @@ impl<'a> Journeys<'a> {
                 self.room -= 1;
                 let walk = &mut journey.walks[w];
                 walk.score.add(score, at.critical);
-                walk.walk.touchpoints.push(view());
+                // Most walks of a large run are one step (sweep cells): the
+                // first push reserves one, not four (~450 bytes each).
+                let touchpoints = &mut walk.walk.touchpoints;
+                if touchpoints.capacity() == 0 {
+                    touchpoints.reserve_exact(1);
+                }
+                touchpoints.push(view());
             }
             Some(w) => {
                 journey.walks[w].score.add(score, at.critical);

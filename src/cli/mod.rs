@@ -96,6 +96,8 @@ impl Workers {
         if let Workers::Fixed(n) = self {
             builder.worker_threads(n);
         }
+        // Idle workers give back what a run freed (`memory.rs`).
+        builder.on_thread_park(crate::memory::on_park);
         builder.enable_all().build()
     }
 }

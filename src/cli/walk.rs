@@ -91,9 +91,16 @@ pub async fn run(args: RunArgs) -> u8 {
         );
         return if result.interrupted || !result.internal.is_empty() { exit::RUNTIME } else { exit::OK };
     }
+    // The engine's freed memory goes back first: the analysis must not stack on top of it.
+    crate::memory::release().await;
     // Analysis, history and rendering are blocking work: off the runtime's workers.
     let (dir, fail_on, history) = (result.dir.clone(), w.fail_on, w.history.location());
-    let code = match tokio::task::spawn_blocking(move || offline::derive(&dir, &suite, fail_on, true, &history)).await {
+    let code = match tokio::task::spawn_blocking(move || {
+        crate::memory::collect();
+        offline::derive(&dir, &suite, fail_on, true, &history)
+    })
+    .await
+    {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: analysing the run failed: {e}");

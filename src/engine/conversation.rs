@@ -41,7 +41,7 @@ pub struct Conversation {
     pub channel_name: String,
     pub(super) channel: Arc<Channel>,
     /// Captured values and the poll cursor: the template context of this conversation.
-    vars: Map<String, Value>,
+    pub(super) vars: Map<String, Value>,
     opened: bool,
     hook: Option<(String, mpsc::Receiver<Callback>)>,
     /// Event ids of the callbacks seen (`receive.dedupe`), so a duplicate delivery is never a second reply.
@@ -159,7 +159,7 @@ impl Conversation {
                 let resp = last.ok_or_else(|| fail(ErrorKind::Suite, "the channel sends nothing"))?;
                 self.reply_from_response(&resp, msg)?
             }
-            ReceiveMode::Poll => Box::pin(self.poll(shared, msg, out)).await?,
+            ReceiveMode::Poll => Box::pin(super::polling::receive(self, shared, msg, out)).await?,
             ReceiveMode::Webhook => Box::pin(self.await_callback(shared, msg, out)).await?,
             ReceiveMode::Stream => Box::pin(super::stream::receive(self, shared, msg, out, events, last)).await?,
             ReceiveMode::Websocket => Box::pin(super::websocket::exchange(self, shared, msg, out)).await?,
@@ -169,7 +169,7 @@ impl Conversation {
     }
 
     /// Renders and sends one request; a non-2xx final status is an error.
-    async fn request(
+    pub(super) async fn request(
         &self,
         shared: &Shared,
         spec: &RequestSpec,
@@ -190,25 +190,33 @@ impl Conversation {
         log: &mut Vec<Http>,
         events: Option<&mut dyn super::http::Watch>,
     ) -> Result<Response, StepError> {
+        let sender =
+            shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
+        // The in-flight slot is taken before the request is prepared and
+        // boxed: a persona queued for one of the channel's slots (10,000 of
+        // them at the start of a large run) holds a semaphore waiter, not a
+        // prepared request in a boxed future (~1.2 KB each).
+        let slot = sender.in_flight.acquire().await.ok();
         // Boxed: only a request in flight holds the request and its sender's
         // state, not every step waiting between polls (`polls.rs`).
-        Box::pin(self.send(shared, spec, purpose, msg, log, events)).await
+        Box::pin(self.send(shared, sender, spec, purpose, msg, log, events, slot)).await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
         shared: &Shared,
+        sender: &super::http::Sender,
         spec: &RequestSpec,
         purpose: Purpose,
         msg: &Message<'_>,
         log: &mut Vec<Http>,
         events: Option<&mut dyn super::http::Watch>,
+        slot: Option<tokio::sync::SemaphorePermit<'_>>,
     ) -> Result<Response, StepError> {
         // The context is dropped once rendered: a request waiting for its turn holds only what it sends.
         let prepared = prepare(&shared.templates, &shared.redactor, &self.channel, spec, &self.context(msg))?;
-        let sender =
-            shared.senders.get(&self.channel_name).ok_or_else(|| fail(ErrorKind::Request, "unknown channel"))?;
-        match sender.send_watched(&prepared, purpose, &shared.clock, &shared.redactor, log, events).await {
+        match sender.send_held(&prepared, purpose, &shared.clock, &shared.redactor, log, events, slot).await {
             Outcome::Response(r) if (200..300).contains(&r.status) => Ok(r),
             Outcome::Response(r) if matches!(r.status, 401 | 403) && shared.unset_env(&self.channel_name).is_some() => {
                 Err(fail(
@@ -341,7 +349,7 @@ impl Conversation {
     }
 
     /// The reply's text: `text` applied to the reply item (or the body).
-    fn reply_text(
+    pub(super) fn reply_text(
         &mut self,
         item: Option<&Value>,
         resp: &Response,
@@ -382,130 +390,6 @@ impl Conversation {
             }
         }
         Ok(text)
-    }
-
-    /// Polls until a reply with text arrives or `max_wait` passes. A poll
-    /// that fails transiently (not JSON, 5xx or 429 after retries, timeout,
-    /// connection refused) is recorded and polled again: only when no usable
-    /// poll response arrives before `max_wait` is the step an error.
-    async fn poll(&mut self, shared: &Shared, msg: &Message<'_>, out: &mut StepOutcome) -> Result<Reply, StepError> {
-        // Bodies of the polls in between are kept by hash, and those
-        // attempts packed while the step waits (`polls.rs`).
-        let mut kept = super::polls::PollBodies::default();
-        let reply = self.poll_until(shared, msg, out, &mut kept).await;
-        kept.restore(&mut out.http);
-        reply
-    }
-
-    async fn poll_until(
-        &mut self,
-        shared: &Shared,
-        msg: &Message<'_>,
-        out: &mut StepOutcome,
-        kept: &mut super::polls::PollBodies,
-    ) -> Result<Reply, StepError> {
-        let channel = self.channel.clone();
-        let rx = &channel.receive;
-        let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without a request"))?;
-        let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without `reply`"))?;
-        let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
-        let deadline = tokio::time::Instant::now()
-            .checked_add(max_wait)
-            .ok_or_else(|| fail(ErrorKind::Request, "`max_wait` is too large for the clock; `check` limits it"))?;
-        let mut every = rx.every.or(std::time::Duration::from_millis(250));
-        let max_every = rx.max_every.or(std::time::Duration::from_secs(2));
-        // Before the first poll, the reply can at the earliest come right after sending.
-        let mut known_absent_us = out.t_sent_us;
-        let mut stop = shared.stop.clone();
-        let (mut polls, mut faults) = (0u32, 0u32);
-        let mut last_fault: Option<StepError> = None;
-        loop {
-            if *stop.borrow() {
-                return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));
-            }
-            polls += 1;
-            let sent = self.request(shared, spec, Purpose::Poll, msg, &mut out.http).await;
-            kept.settle(&mut out.http);
-            match sent {
-                Ok(resp) => match serde_json::from_str::<Value>(&resp.body) {
-                    Ok(json) => {
-                        if let Some(cursor) = &rx.cursor {
-                            let ex = self.resolve(cursor, msg)?;
-                            let src = Source {
-                                body: &resp.body,
-                                json: Some(&json),
-                                headers: &resp.headers,
-                                hash: resp.body_hash,
-                            };
-                            if let Ok(Some(c)) = extract::extract_first(&ex, &src) {
-                                self.vars.insert("cursor".into(), Value::String(c));
-                            }
-                        }
-                        let ex = self.resolve(reply_ex, msg)?;
-                        let src = Source {
-                            body: &resp.body,
-                            json: Some(&json),
-                            headers: &resp.headers,
-                            hash: resp.body_hash,
-                        };
-                        let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(&resp, e))?;
-                        for item in items {
-                            let text = self.reply_text(Some(&item), &resp, Some(&json), msg)?;
-                            // An item with no text (an empty bot message) is not a reply.
-                            if !text.trim().is_empty() {
-                                return Ok(Reply {
-                                    text,
-                                    item: Some(item),
-                                    t_earliest_us: known_absent_us,
-                                    t_latest_us: resp.t_first_byte_us,
-                                    ..Reply::default()
-                                });
-                            }
-                        }
-                        // The server answered "not yet" somewhere between sending the poll and its first byte.
-                        known_absent_us = resp.t_start_us;
-                    }
-                    Err(e) => {
-                        let why = format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body));
-                        if let Some(h) = out.http.last_mut() {
-                            h.error = Some(why.clone());
-                        }
-                        faults += 1;
-                        last_fault = Some(unreadable(&resp, why));
-                    }
-                },
-                Err(e) if is_transient(&e, out.http.last()) => {
-                    faults += 1;
-                    last_fault = Some(e);
-                }
-                Err(e) => return Err(e),
-            }
-            tracing::trace!(channel = %self.channel_name, every_ms = every.as_millis() as u64, "no reply yet; polling again");
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                let waited = humantime::format_duration(max_wait);
-                return Err(match last_fault {
-                    // Every poll failed: the fault itself is the outcome.
-                    Some(f) if faults == polls => StepError {
-                        kind: f.kind,
-                        message: format!("no usable poll response within {waited} (max_wait): all {polls} polls failed; the last: {}", f.message),
-                    },
-                    _ => fail(
-                        ErrorKind::NoReply,
-                        format!(
-                            "no reply within {waited} (max_wait); polled {polls} times{}",
-                            if faults > 0 { format!(", {faults} of them failed and were polled again") } else { String::new() }
-                        ),
-                    ),
-                });
-            }
-            let pause = every.min(deadline - now);
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = stop.changed() => {}
-            }
-            every = every.mul_f64(rx.backoff.max(1.0)).min(max_every);
-        }
     }
 
     async fn await_callback(
@@ -653,18 +537,6 @@ fn describe(ex: &Extractor) -> String {
         Extractor::Css { selector, .. } => format!("CSS `{selector}`"),
         Extractor::Regex(r) => format!("regex `{r}`"),
         Extractor::Header(h) => format!("header `{h}`"),
-    }
-}
-
-/// Whether a failed poll is worth polling again: the target stumbled
-/// (timeout, refused connection, 5xx or 429 after retries, a body that is
-/// not what it should be) rather than refused us for good (4xx) or the
-/// suite being wrong.
-fn is_transient(e: &StepError, last: Option<&Http>) -> bool {
-    match e.kind {
-        ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Body | ErrorKind::Malformed | ErrorKind::TooLarge => true,
-        ErrorKind::Status => last.and_then(|h| h.status).is_some_and(|s| s >= 500 || s == 429),
-        _ => false,
     }
 }
 

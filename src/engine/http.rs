@@ -145,7 +145,23 @@ impl Sender {
         clock: &Clock,
         redactor: &Redactor,
         log: &mut Vec<Http>,
+        events: Option<&mut dyn Watch>,
+    ) -> Outcome {
+        self.send_held(req, purpose, clock, redactor, log, events, None).await
+    }
+
+    /// [`Sender::send_watched`], its first attempt sent on `held`, an
+    /// in-flight slot the caller took before preparing the request.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_held(
+        &self,
+        req: &Prepared,
+        purpose: Purpose,
+        clock: &Clock,
+        redactor: &Redactor,
+        log: &mut Vec<Http>,
         mut events: Option<&mut dyn Watch>,
+        mut held: Option<tokio::sync::SemaphorePermit<'_>>,
     ) -> Outcome {
         let mut stop = self.stop.clone();
         let mut hop =
@@ -162,7 +178,10 @@ impl Sender {
             }
             sent += 1;
             tries += 1;
-            let permit = self.in_flight.acquire().await;
+            let permit = match held.take() {
+                Some(slot) => Ok(slot),
+                None => self.in_flight.acquire().await,
+            };
             // Boxed: reqwest's future is large, and inlined it would be
             // reserved in every waiting persona's task, sending or not.
             let events = events.as_mut().map(|w| {
@@ -346,7 +365,7 @@ impl Sender {
             Ok(r) => r,
             Err(e) => {
                 record.t_end_us = clock.us();
-                let sort = classify(&e);
+                let sort = super::fault::classify(&e);
                 let message = redactor.redact(&sort.message);
                 record.error = Some(message.clone());
                 return (
@@ -399,7 +418,7 @@ impl Sender {
                     }
                 }
                 Some(Err(e)) => {
-                    let sort = classify(&e);
+                    let sort = super::fault::classify(&e);
                     let kind = if sort.kind == ErrorKind::Timeout { ErrorKind::Timeout } else { ErrorKind::Body };
                     failure = Some((
                         kind,
@@ -473,103 +492,6 @@ fn retry_after(headers: &Received) -> Option<Duration> {
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
     delta.to_std().ok()
-}
-
-/// A transport error sorted by what happened and whose fault it is.
-struct Sorted {
-    kind: ErrorKind,
-    message: String,
-    /// The innermost cause, as the library said it.
-    root: String,
-    /// False when the request provably never reached the target.
-    reached: bool,
-}
-
-/// Sorts a transport error into a typed one, worded for a user.
-fn classify(e: &reqwest::Error) -> Sorted {
-    use std::error::Error;
-    let mut root = e.to_string();
-    let mut chain = format!("{e:?}");
-    let mut hyper_error = None;
-    let mut source = e.source();
-    while let Some(s) = source {
-        root = s.to_string();
-        chain.push_str(&format!(" {s:?}"));
-        if let Some(h) = s.downcast_ref::<hyper::Error>() {
-            hyper_error.get_or_insert((h.is_parse(), h.is_parse_too_large(), h.is_incomplete_message()));
-        }
-        source = s.source();
-    }
-    let sorted = |kind, message: String, reached| Sorted { kind, message, root: root.clone(), reached };
-    if e.is_builder() {
-        return sorted(
-            ErrorKind::Request,
-            format!("the request could not be built ({root}); check the channel's `url` and `headers`"),
-            false,
-        );
-    }
-    if e.is_connect() {
-        let tls = chain.contains("InvalidContentType")
-            || chain.contains("CorruptMessage")
-            || chain.contains("corrupt message");
-        if tls {
-            return sorted(ErrorKind::Tls, format!("TLS handshake failed: the server does not speak TLS on this port; try http:// instead of https:// ({root})"), false);
-        }
-        if chain.contains("rustls")
-            || chain.contains("certificate")
-            || chain.contains("Certificate")
-            || root.contains("tls")
-        {
-            return sorted(
-                ErrorKind::Tls,
-                format!("TLS handshake failed ({root}); check the target's certificate and the URL's host"),
-                false,
-            );
-        }
-        if e.is_timeout() {
-            return sorted(
-                ErrorKind::Connect,
-                format!("could not connect in time ({root}); is the target running and `base_url` right?"),
-                false,
-            );
-        }
-        return sorted(
-            ErrorKind::Connect,
-            format!("could not connect ({root}); is the target running and `base_url` right?"),
-            false,
-        );
-    }
-    if e.is_timeout() {
-        return sorted(
-            ErrorKind::Timeout,
-            format!("no answer within the channel's timeout ({root}); raise `timeout` if the target is just slow"),
-            true,
-        );
-    }
-    match hyper_error {
-        Some((_, true, _)) => {
-            return sorted(
-                ErrorKind::Malformed,
-                format!("the target's response is not valid HTTP: its headers are too large ({root})"),
-                true,
-            )
-        }
-        Some((true, _, _)) => {
-            return sorted(ErrorKind::Malformed, format!("the target's response is not valid HTTP ({root})"), true)
-        }
-        Some((_, _, true)) => {
-            return sorted(
-                ErrorKind::Body,
-                format!("the target closed the connection before its response was complete ({root})"),
-                true,
-            )
-        }
-        _ => {}
-    }
-    if e.is_body() || e.is_decode() {
-        return sorted(ErrorKind::Body, format!("the connection broke while reading the response ({root})"), true);
-    }
-    sorted(ErrorKind::Connect, format!("the request failed ({root}); the target may have received it"), true)
 }
 
 #[cfg(test)]

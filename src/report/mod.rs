@@ -159,13 +159,18 @@ fn is_raw_control(c: char) -> bool {
 /// to a temporary name first, so a crash never leaves half a report behind,
 /// and streamed, so the page is never held whole in memory.
 pub fn write_report(dir: &Path, verdict: &Verdict, run: &RecordedRun) -> Result<PathBuf, ReportError> {
-    let view = build_view(verdict, run);
+    write_view(dir, &build_view(verdict, run))
+}
+
+/// Renders and writes a built view as `dir/report.html` ([`write_report`]);
+/// the run it was built from can be dropped first: the view holds what it shows.
+pub fn write_view(dir: &Path, view: &ReportView) -> Result<PathBuf, ReportError> {
     let path = dir.join(FILE_NAME);
     let partial = dir.join(format!("{FILE_NAME}.partial"));
     let io = |source| ReportError::Io { path: path.display().to_string(), source };
     let written = std::fs::File::create(&partial).map_err(io).and_then(|file| {
         let mut out = BufWriter::with_capacity(1 << 16, file);
-        render_html_to(&view, &mut out).map_err(|e| match e {
+        render_html_to(view, &mut out).map_err(|e| match e {
             ReportError::Write(source) => io(source),
             other => other,
         })?;

@@ -1,0 +1,154 @@
+//! Receiving a reply by polling (`mode = "poll"`): the poll request is
+//! sent every `every` (backing off to `max_every`) until a reply with text
+//! arrives or `max_wait` passes. What the waiting step keeps of its polls
+//! is `polls.rs`.
+
+use super::conversation::{fail, preview, unreadable, Conversation, Message, StepOutcome};
+use super::extract::{self, Source};
+use super::Shared;
+use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
+use serde_json::Value;
+
+/// Polls until a reply with text arrives or `max_wait` passes. A poll
+/// that fails transiently (not JSON, 5xx or 429 after retries, timeout,
+/// connection refused) is recorded and polled again: only when no usable
+/// poll response arrives before `max_wait` is the step an error.
+pub async fn receive(
+    c: &mut Conversation,
+    shared: &Shared,
+    msg: &Message<'_>,
+    out: &mut StepOutcome,
+) -> Result<Reply, StepError> {
+    // Bodies of the polls in between are kept by hash, and those
+    // attempts packed while the step waits (`polls.rs`).
+    let mut kept = super::polls::PollBodies::default();
+    let reply = poll_until(c, shared, msg, out, &mut kept).await;
+    kept.restore(&mut out.http);
+    reply
+}
+
+async fn poll_until(
+    c: &mut Conversation,
+    shared: &Shared,
+    msg: &Message<'_>,
+    out: &mut StepOutcome,
+    kept: &mut super::polls::PollBodies,
+) -> Result<Reply, StepError> {
+    let channel = c.channel.clone();
+    let rx = &channel.receive;
+    let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without a request"))?;
+    let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without `reply`"))?;
+    let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
+    let deadline = tokio::time::Instant::now()
+        .checked_add(max_wait)
+        .ok_or_else(|| fail(ErrorKind::Request, "`max_wait` is too large for the clock; `check` limits it"))?;
+    let mut every = rx.every.or(std::time::Duration::from_millis(250));
+    let max_every = rx.max_every.or(std::time::Duration::from_secs(2));
+    // Before the first poll, the reply can at the earliest come right after sending.
+    let mut known_absent_us = out.t_sent_us;
+    let mut stop = shared.stop.clone();
+    let (mut polls, mut faults) = (0u32, 0u32);
+    let mut last_fault: Option<StepError> = None;
+    loop {
+        if *stop.borrow() {
+            return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));
+        }
+        polls += 1;
+        let sent = c.request(shared, spec, Purpose::Poll, msg, &mut out.http).await;
+        kept.settle(&mut out.http);
+        match sent {
+            Ok(resp) => match serde_json::from_str::<Value>(&resp.body) {
+                Ok(json) => {
+                    if let Some(cursor) = &rx.cursor {
+                        let ex = c.resolve(cursor, msg)?;
+                        let src = Source {
+                            body: &resp.body,
+                            json: Some(&json),
+                            headers: &resp.headers,
+                            hash: resp.body_hash,
+                        };
+                        if let Ok(Some(next)) = extract::extract_first(&ex, &src) {
+                            c.vars.insert("cursor".into(), Value::String(next));
+                        }
+                    }
+                    let ex = c.resolve(reply_ex, msg)?;
+                    let src =
+                        Source { body: &resp.body, json: Some(&json), headers: &resp.headers, hash: resp.body_hash };
+                    let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(&resp, e))?;
+                    for item in items {
+                        let text = c.reply_text(Some(&item), &resp, Some(&json), msg)?;
+                        // An item with no text (an empty bot message) is not a reply.
+                        if !text.trim().is_empty() {
+                            return Ok(Reply {
+                                text,
+                                item: Some(item),
+                                t_earliest_us: known_absent_us,
+                                t_latest_us: resp.t_first_byte_us,
+                                ..Reply::default()
+                            });
+                        }
+                    }
+                    // The server answered "not yet" somewhere between sending the poll and its first byte.
+                    known_absent_us = resp.t_start_us;
+                }
+                Err(e) => {
+                    let why = format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body));
+                    if let Some(h) = out.http.last_mut() {
+                        h.error = Some(why.clone());
+                    }
+                    faults += 1;
+                    last_fault = Some(unreadable(&resp, why));
+                }
+            },
+            Err(e) if is_transient(&e, out.http.last()) => {
+                faults += 1;
+                last_fault = Some(e);
+            }
+            Err(e) => return Err(e),
+        }
+        tracing::trace!(channel = %c.channel_name, every_ms = every.as_millis() as u64, "no reply yet; polling again");
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            let waited = humantime::format_duration(max_wait);
+            return Err(match last_fault {
+                // Every poll failed: the fault itself is the outcome.
+                Some(f) if faults == polls => StepError {
+                    kind: f.kind,
+                    message: format!(
+                        "no usable poll response within {waited} (max_wait): all {polls} polls failed; the last: {}",
+                        f.message
+                    ),
+                },
+                _ => fail(
+                    ErrorKind::NoReply,
+                    format!(
+                        "no reply within {waited} (max_wait); polled {polls} times{}",
+                        if faults > 0 {
+                            format!(", {faults} of them failed and were polled again")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                ),
+            });
+        }
+        let pause = every.min(deadline - now);
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => {}
+        }
+        every = every.mul_f64(rx.backoff.max(1.0)).min(max_every);
+    }
+}
+
+/// Whether a failed poll is worth polling again: the target stumbled
+/// (timeout, refused connection, 5xx or 429 after retries, a body that is
+/// not what it should be) rather than refused us for good (4xx) or the
+/// suite being wrong.
+fn is_transient(e: &StepError, last: Option<&Http>) -> bool {
+    match e.kind {
+        ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Body | ErrorKind::Malformed | ErrorKind::TooLarge => true,
+        ErrorKind::Status => last.and_then(|h| h.status).is_some_and(|s| s >= 500 || s == 429),
+        _ => false,
+    }
+}
