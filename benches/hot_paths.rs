@@ -125,7 +125,7 @@ fn help_page() -> String {
 }
 
 fn extraction(c: &mut Criterion) {
-    let headers = touchpoint::record::Headers::new();
+    let headers = touchpoint::extract::Received::default();
     let (poll_body, poll_json) = poll_response();
     let page = help_page();
     let reply = "Thanks Raj. I've opened case CASE-40123 for you; refunds are accepted within 30 days.";

@@ -80,7 +80,7 @@ async fn serve(opts: Options) {
             while let Some(cb) = inbox.recv().await {
                 let Ok(value) = cb.value else { continue };
                 let one = serde_json::Value::Array(vec![value]);
-                let headers = cb.headers.iter().cloned().collect();
+                let headers = touchpoint::extract::Received::List(cb.headers.iter().cloned().collect());
                 let src = Source { body: &cb.body, json: Some(&one), headers: &headers, hash: None };
                 if extract_all(&reply, &src).is_ok_and(|found| !found.is_empty()) {
                     tally.replies.fetch_add(1, Ordering::Relaxed);

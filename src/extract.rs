@@ -5,9 +5,11 @@
 use crate::analysis::clean::html_to_text;
 use crate::record::Headers;
 use crate::suite::channel::Extractor;
+use reqwest::header::HeaderMap;
 use rustc_hash::FxHasher;
 use serde_json::Value;
 use serde_json_path::JsonPath;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -18,10 +20,44 @@ pub struct Source<'a> {
     pub body: &'a str,
     /// Parsed JSON when the body is JSON (parsed once per response).
     pub json: Option<&'a Value>,
-    pub headers: &'a Headers,
+    pub headers: &'a Received,
     /// The body's content hash when it has one (`record::body::key`):
     /// computed once per response, it keys the page cache.
     pub hash: Option<u128>,
+}
+
+/// A response's headers as extraction reads them: hyper's map as it was
+/// received (nothing copied; the engine keeps it when no value holds a
+/// secret), or a list (redacted, or a callback's). Either way a name is
+/// matched case-insensitively and its values read joined by ", ".
+#[derive(Debug, Clone)]
+pub enum Received {
+    Map(HeaderMap),
+    List(Headers),
+}
+
+impl Default for Received {
+    fn default() -> Self {
+        Received::List(Headers::new())
+    }
+}
+
+impl Received {
+    /// The value of a header (every value of it, joined by ", "), or None.
+    pub fn get(&self, name: &str) -> Option<Cow<'_, str>> {
+        match self {
+            Received::List(list) => list.get(name).map(|v| Cow::Borrowed(v.as_str())),
+            Received::Map(map) => {
+                let mut values = map.get_all(name).into_iter().map(|v| String::from_utf8_lossy(v.as_bytes()));
+                let first = values.next()?;
+                Some(values.fold(first, |mut all, v| {
+                    all.to_mut().push_str(", ");
+                    all.to_mut().push_str(&v);
+                    all
+                }))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,12 +83,7 @@ pub fn extract_all(ex: &Extractor, src: &Source<'_>) -> Result<Vec<Value>, Extra
         }
         Extractor::Css { selector, attr } => css(selector, attr.as_deref(), src.body, src.hash),
         Extractor::Regex(r) => regex(r, src.body),
-        Extractor::Header(h) => Ok(src
-            .headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(h))
-            .map(|(_, v)| Value::String(v.clone()))
-            .collect()),
+        Extractor::Header(h) => Ok(src.headers.get(h).map(|v| Value::String(v.into_owned())).into_iter().collect()),
     }
 }
 
@@ -273,7 +304,7 @@ mod tests {
     use super::*;
 
     fn css_of(selector: &str, body: &str) -> Vec<Value> {
-        let headers = Headers::new();
+        let headers = Received::default();
         let ex = Extractor::Css { selector: selector.into(), attr: None };
         extract_all(&ex, &Source { body, json: None, headers: &headers, hash: None }).unwrap()
     }
@@ -296,7 +327,7 @@ mod tests {
     /// taken for the hashed entry.
     #[test]
     fn a_hashed_page_is_known_by_its_hash() {
-        let headers = Headers::new();
+        let headers = Received::default();
         let ex = Extractor::Css { selector: "article.h".into(), attr: None };
         let page =
             format!("<main>{}<article class=\"h\">Refunds within 30 days.</article></main>", "<p>x</p>".repeat(80));
@@ -315,7 +346,7 @@ mod tests {
 
     #[test]
     fn compiled_extractors_are_reused_and_bad_ones_still_fail() {
-        let headers = Headers::new();
+        let headers = Received::default();
         let src = Source { body: "case CASE-42 opened", json: None, headers: &headers, hash: None };
         let re = Extractor::Regex(r"CASE-(\d+)".into());
         for _ in 0..3 {

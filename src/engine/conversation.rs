@@ -357,7 +357,7 @@ impl Conversation {
         msg: &Message<'_>,
     ) -> Result<String, StepError> {
         let rx = &self.channel.receive;
-        let empty = crate::record::Headers::new();
+        let empty = crate::extract::Received::default();
         let text = match (&rx.text, item) {
             (Some(ex), item) => {
                 let ex = self.resolve(ex, msg)?;
@@ -428,7 +428,7 @@ impl Conversation {
             // A refused signature or an unreadable body is recorded, never read.
             let (Ok(value), None) = (cb.value.clone(), &cb.note) else { continue };
             let t_us = shared.clock.us_at(cb.at);
-            let headers: crate::record::Headers = cb.headers.iter().cloned().collect();
+            let headers = crate::extract::Received::List(cb.headers.iter().cloned().collect());
             if let Some(dedupe) = &dedupe {
                 let src = Source { body: &cb.body, json: Some(&value), headers: &headers, hash: None };
                 if let Ok(Some(id)) = extract::extract_first(dedupe, &src) {
@@ -509,10 +509,12 @@ fn stopped_after_delivery(e: StepError, http: &[Http]) -> StepError {
 }
 
 /// The body as JSON, or why it is not.
-fn parse_json(body: &str) -> (Option<Value>, Option<String>) {
+/// The body as JSON, or why it is not (worded only if a message needs it:
+/// most bodies that are not JSON are pages read by CSS).
+fn parse_json(body: &str) -> (Option<Value>, Option<serde_json::Error>) {
     match serde_json::from_str(body) {
         Ok(v) => (Some(v), None),
-        Err(e) => (None, Some(e.to_string())),
+        Err(e) => (None, Some(e)),
     }
 }
 

@@ -43,7 +43,7 @@ mod tests {
     use super::*;
 
     fn article(body: &str) -> Vec<Value> {
-        let headers = crate::record::Headers::new();
+        let headers = crate::extract::Received::default();
         let src = Source { body, json: None, headers: &headers, hash: None };
         extract_all(&Extractor::Css { selector: "article".into(), attr: None }, &src).unwrap()
     }

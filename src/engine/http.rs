@@ -19,7 +19,7 @@
 use super::budget::Budget;
 use super::clock::Clock;
 use super::guard;
-use super::headers::{recorded_headers, response_headers};
+use super::headers::{received, Received};
 use super::prepare::{Place, Prepared};
 use super::ratelimit::RateLimit;
 use crate::record::{body, ErrorKind, Headers, Http, Purpose};
@@ -36,7 +36,7 @@ pub struct Response {
     pub status: u16,
     /// Every header, redacted of secrets but not masked (a header may be
     /// captured); sorted by name, repeated ones joined by ", ".
-    pub headers: Headers,
+    pub headers: Received,
     pub body: String,
     /// The body's content hash ([`crate::record::body::key`]), computed once.
     pub body_hash: Option<u128>,
@@ -184,11 +184,11 @@ impl Sender {
                             kind: ErrorKind::Redirects,
                             message: format!(
                                 "more than {MAX_REDIRECTS} redirects (the last to {}); the target is probably in a redirect loop",
-                                redactor.redact(r.headers.get("location").map_or("", String::as_str))
+                                redactor.redact(&r.headers.get("location").unwrap_or_default())
                             ),
                         };
                     }
-                    match follow(&hop, r.status, r.headers.get("location").map_or("", String::as_str)) {
+                    match follow(&hop, r.status, &r.headers.get("location").unwrap_or_default()) {
                         Ok(next) => hop = next,
                         Err(e) => return Outcome::Failed { kind: ErrorKind::Malformed, message: redactor.redact(&e) },
                     }
@@ -327,7 +327,7 @@ impl Sender {
                 return (record, Tried { outcome: Outcome::Failed { kind: ErrorKind::Stopped, message }, reached: true });
             }
         };
-        let resp = match result {
+        let mut resp = match result {
             Ok(r) => r,
             Err(e) => {
                 record.t_end_us = clock.us();
@@ -343,8 +343,8 @@ impl Sender {
         record.t_first_byte_us = Some(clock.us());
         let status = resp.status().as_u16();
         record.status = Some(status);
-        let headers = response_headers(resp.headers(), redactor);
-        record.headers = recorded_headers(&headers);
+        let (headers, recorded) = received(std::mem::take(resp.headers_mut()), redactor);
+        record.headers = recorded;
         // Read the body in chunks so a huge body stops at the cap. Sized
         // from Content-Length up to 64 KB (a target may claim any length).
         let mut buf: Vec<u8> =
@@ -402,7 +402,7 @@ impl Sender {
             Ok(text) => text,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
-        let body = if redactor.contains_secret(&body) { redactor.redact(&body) } else { body };
+        let body = redactor.redact_owned(body);
         let body_hash = body::key(&body);
         record.body_hash = body_hash.map(body::hex);
         record.body = Some(body.clone());
@@ -449,8 +449,9 @@ fn follow(hop: &Hop, status: u16, location: &str) -> Result<Hop, String> {
 }
 
 /// `Retry-After` as seconds or an HTTP date.
-fn retry_after(headers: &Headers) -> Option<Duration> {
-    let v = headers.get("retry-after")?.trim();
+fn retry_after(headers: &Received) -> Option<Duration> {
+    let v = headers.get("retry-after")?;
+    let v = v.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }

@@ -120,7 +120,7 @@ pub(super) async fn receive(
 /// The reply from the events read: their texts concatenated exactly.
 fn reply(conv: &Conversation, msg: &Message<'_>, got: &[(u64, Event)], resp: &Response) -> Result<Reply, StepError> {
     let text_ex = conv.channel.receive.text.as_ref().map(|ex| conv.resolve(ex, msg)).transpose()?;
-    let empty = crate::record::Headers::new();
+    let empty = crate::extract::Received::default();
     let mut text = String::new();
     let (mut first, mut last) = (None, None);
     for (i, (t_us, e)) in got.iter().enumerate() {

@@ -133,7 +133,7 @@ fn exchange_of(
 ) -> Box<Exchange> {
     // Step captures read the reply text (a case reference the agent issued).
     if let Some(reply) = &outcome.reply {
-        let empty = crate::record::Headers::new();
+        let empty = crate::extract::Received::default();
         let src = Source { body: &reply.text, json: reply.item.as_ref(), headers: &empty, hash: None };
         for (name, ex) in &step.capture {
             if let Ok(ex) = ex.resolve() {

@@ -14,7 +14,7 @@
 //! so the frame — the customer's message — is sent at most once.
 
 use super::conversation::{fail, preview, Conversation, Message, StepOutcome};
-use super::headers::{recorded_headers, response_headers};
+use super::headers::recorded;
 use super::http::Outcome;
 use super::prepare::{prepare, Body, Place};
 use super::Shared;
@@ -126,7 +126,7 @@ pub(super) async fn exchange(
             Ok(Ok((socket, resp))) => {
                 record.t_first_byte_us = Some(record.t_end_us);
                 record.status = Some(resp.status().as_u16());
-                record.headers = recorded_headers(&response_headers(resp.headers(), &shared.redactor));
+                record.headers = recorded(resp.headers(), &shared.redactor);
                 break (socket, record);
             }
             Ok(Err(e)) => {
@@ -195,7 +195,7 @@ async fn read_reply(
     let mut stop = shared.stop.clone();
     let mut body = String::new();
     let (mut frames, mut first) = (0usize, None);
-    let empty = crate::record::Headers::new();
+    let empty = crate::extract::Received::default();
     let waited = humantime::format_duration(max_wait);
     loop {
         let next = tokio::select! {

@@ -96,7 +96,7 @@ pub fn drain(
     let Some(sink) = shared.hooks.get(channel_name).and_then(|g| g.late.clone()) else { return };
     while let Ok(mut cb) = inbox.try_recv() {
         if let (Some(dedupe), Ok(value), None) = (&dedupe, &cb.value, &cb.note) {
-            let headers: crate::record::Headers = cb.headers.iter().cloned().collect();
+            let headers = crate::extract::Received::List(cb.headers.iter().cloned().collect());
             let src = crate::extract::Source { body: &cb.body, json: Some(value), headers: &headers, hash: None };
             if let Ok(Some(id)) = crate::extract::extract_first(dedupe, &src) {
                 if !seen.insert(id.clone()) {
