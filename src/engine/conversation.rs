@@ -11,7 +11,8 @@ use super::Shared;
 use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
 use crate::suite::channel::{Channel, Extract, Extractor, ReceiveMode, RequestSpec};
 use crate::template;
-use serde_json::{Map, Value};
+use crate::template::vars::Vars;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -41,7 +42,7 @@ pub struct Conversation {
     pub channel_name: String,
     pub(super) channel: Arc<Channel>,
     /// Captured values and the poll cursor: the template context of this conversation.
-    pub(super) vars: Map<String, Value>,
+    pub(super) vars: Vars,
     opened: bool,
     hook: Option<(String, mpsc::Receiver<Callback>)>,
     /// Event ids of the callbacks seen (`receive.dedupe`), so a duplicate delivery is never a second reply.
@@ -53,7 +54,7 @@ pub struct Message<'a> {
     pub text: &'a str,
     pub subject: &'a str,
     /// Values the walk captured on earlier steps (any channel).
-    pub walk_vars: &'a Map<String, Value>,
+    pub walk_vars: &'a Vars,
     /// The run's common context: env, target, run.
     pub base: &'a template::context::Base,
     /// The persona speaking (`{{ persona.name }}`), converted once per walk.
@@ -68,7 +69,7 @@ pub(super) fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
 
 impl Conversation {
     pub fn new(channel_name: &str, channel: Arc<Channel>, shared: &Shared) -> Self {
-        let mut vars = Map::new();
+        let mut vars = Vars::new();
         vars.insert("cursor".into(), Value::String(channel.receive.cursor_start.clone()));
         let hook = (channel.receive.mode == ReceiveMode::Webhook)
             .then(|| {
