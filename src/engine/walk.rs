@@ -92,7 +92,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
                         persona,
                         jsonpath_templates: &shared.jsonpath_templates,
                     };
-                    let outcome = Box::pin(conv.exchange(shared, &msg)).await;
+                    let outcome = conv.exchange_boxed(shared, &msg).await;
                     (m, outcome)
                 }
                 Err(e) => (
