@@ -72,7 +72,7 @@ static BOILERPLATE: Lazy<Regex> = Lazy::new(|| {
         | \bview\s+(?:this\s+)?(?:email\s+)?in\s+(?:your\s+)?browser
         | \bdownload\s+(?:our|the)\s+app\b
         | \bsent\s+from\s+my\s+\w+
-        | \blast\s+(?:updated|reviewed|modified|edited)\b | \b(?:updated|published|posted|modified)\s*:
+        | ^\s*(?:page\s+|article\s+)?(?:last\s+(?:updated|reviewed|modified|edited)\b|(?:updated|published|posted|modified)\s*:)
         | \bamtsgericht\b | \bimpressum\b | \bgesch[äa]ftsf[üu]hrer",
     )
     .expect("valid boilerplate regex")
