@@ -33,10 +33,11 @@ pub fn count() -> usize {
     tokio::runtime::Handle::try_current().map(|h| h.metrics().num_workers()).unwrap_or(1).max(1)
 }
 
-/// One value per lane: a channel's HTTP client, its in-flight limit. It
+/// One value per lane: HTTP clients (`clients.rs`), a channel's in-flight limit. It
 /// dereferences to the value of the lane the calling thread drives, so a
 /// walk's connections are opened, pooled and served by its own lane's
 /// runtime (lane 0's on any other thread).
+#[derive(Clone)]
 pub struct PerLane<T>(Vec<T>);
 
 impl<T> PerLane<T> {

@@ -7,6 +7,7 @@
 //! before the next one is counted; a stop (Ctrl-C, SIGTERM) finishes the file.
 
 pub mod budget;
+pub mod clients;
 pub mod clock;
 pub mod conversation;
 pub mod extract;
@@ -525,6 +526,7 @@ fn build_senders(
     let mut out = BTreeMap::new();
     let budgets = opts.guards.budgets.clone().unwrap_or_else(|| Arc::new(budget::Budgets::from_suite(suite)));
     let test_header = suite.map.test_header.as_deref().and_then(|h| crate::suite::channel::parse_header(h).ok());
+    let mut clients = clients::Clients::new(lanes, opts.concurrency);
     for (name, ch) in &suite.channels {
         // Marks go with each request inside the channel's origin (never as
         // client defaults, which would follow a request to any host).
@@ -533,34 +535,10 @@ fn build_senders(
             marks.retain(|(m, _)| !m.eq_ignore_ascii_case(k));
             marks.push((k.clone(), v.clone()));
         }
-        // One client per lane: its connections live on that lane's runtime.
-        let client = lanes::PerLane::build(lanes, || {
-            reqwest::Client::builder()
-                .timeout(ch.timeout.or(Duration::from_secs(10)))
-                .connect_timeout(Duration::from_secs(5))
-                .user_agent(concat!("touchpoint/", env!("CARGO_PKG_VERSION")))
-                // Redirects are followed by hand, inside the channel's origin (`http.rs`).
-                .redirect(reqwest::redirect::Policy::none())
-                .referer(false)
-                // Idle connections cost ~36 KB each; with 10,000 personas waiting
-                // on polls, keeping one per persona would dominate memory.
-                // (per lane: a lane has its share of the concurrency in flight at most)
-                .pool_max_idle_per_host(opts.concurrency.div_ceil(lanes).clamp(8, 256))
-                .pool_idle_timeout(Duration::from_secs(30))
-                // Targets are named by the suite; a proxy from the environment
-                // would be a surprise, and matching it costs on every request.
-                .no_proxy()
-                .http1_only()
-                .tcp_nodelay(true)
-                // Re-sending is decided here (`http.rs`: only what provably did
-                // not reach the target); reqwest's own policy retries HTTP/2
-                // refusals, which an HTTP/1 client never sees, yet copies every
-                // request's headers in case it might (~1.5 % of a worker's
-                // instructions per exchange).
-                .retry(reqwest::retry::never().max_retries_per_request(0))
-                .build()
-        })
-        .map_err(|e| EngineError::Client(e.to_string()))?;
+        // Shared with the other channels built the same way (`clients.rs`).
+        let client = clients
+            .get(clients::Settings { timeout: ch.timeout.or(Duration::from_secs(10)) })
+            .map_err(|e| EngineError::Client(e.to_string()))?;
         let rate =
             ch.rate_limit.as_deref().and_then(|r| parse_rate(r).ok()).map(|(n, p)| ratelimit::RateLimit::new(n, p));
         out.insert(

@@ -72,6 +72,7 @@ static BOILERPLATE: Lazy<Regex> = Lazy::new(|| {
         | \bview\s+(?:this\s+)?(?:email\s+)?in\s+(?:your\s+)?browser
         | \bdownload\s+(?:our|the)\s+app\b
         | \bsent\s+from\s+my\s+\w+
+        | ^\s*(?:page\s+|article\s+)?(?:last\s+(?:updated|reviewed|modified|edited)\b|(?:updated|published|posted|modified)\s*:)
         | \bamtsgericht\b | \bimpressum\b | \bgesch[äa]ftsf[üu]hrer",
     )
     .expect("valid boilerplate regex")
@@ -139,8 +140,17 @@ impl Reading {
                     customer.push(q);
                 }
             }
-            let boilerplate: Vec<Range<usize>> =
-                clauses.iter().filter(|c| BOILERPLATE.is_match(&text[(*c).clone()])).cloned().collect();
+            let mut boilerplate: Vec<Range<usize>> = Vec::new();
+            for (i, c) in clauses.iter().enumerate() {
+                let clause = &text[c.clone()];
+                // "Last updated: 12 November 2026": a boilerplate label's value is boilerplate too.
+                let labelled = i > 0
+                    && boilerplate.last() == Some(&clauses[i - 1])
+                    && text[clauses[i - 1].clone()].trim_end().ends_with(':');
+                if labelled || BOILERPLATE.is_match(clause) {
+                    boilerplate.push(c.clone());
+                }
+            }
             if !boilerplate.is_empty() && boilerplate.len() == clauses.len() && standing == Standing::Claim {
                 standing = Standing::Boilerplate;
             }

@@ -30,7 +30,7 @@ pub enum DurationUnit {
 
 static DURATION: Lazy<Regex> = Lazy::new(|| {
     let pattern = format!(
-        r"(?i)(?:\b(?P<digits>{DIGITS_PATTERN})|(?P<words>{WORDS_PATTERN}))(?:\s*-\s*|\s*)(?P<kind>(?:working|business|calendar)\s*-?\s*)?(?P<unit>minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|fortnights?|months?|years?|yrs?)\b"
+        r"(?i)(?:\b(?P<digits>{DIGITS_PATTERN})|(?P<words>{WORDS_PATTERN})(?:\s*\(\s*(?P<echo>[0-9]+)\s*\))?)(?:\s*-\s*|\s*)(?P<kind>(?:working|business|calendar)\s*-?\s*)?(?P<unit>minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|fortnights?|months?|years?|yrs?)\b"
     );
     Regex::new(&pattern).expect("valid duration regex")
 });
@@ -91,7 +91,15 @@ fn value(caps: &regex::Captures<'_>) -> Option<FactValue> {
     const SCALE: i64 = 1000;
     let count = match caps.name("digits") {
         Some(d) => numbers::parse_fixed(d.as_str(), 3)?,
-        None => numbers::parse_any(caps.name("words")?.as_str(), 3)?,
+        None => {
+            let words = numbers::parse_any(caps.name("words")?.as_str(), 3)?;
+            // "fourteen (14) days", as contracts write it: the figure
+            // repeats the words; one that does not is read as neither.
+            match caps.name("echo") {
+                Some(echo) if numbers::parse_fixed(echo.as_str(), 3)? != words => return None,
+                _ => words,
+            }
+        }
     };
     let unit = caps.name("unit")?.as_str().to_lowercase();
     let kind = caps.name("kind").map(|k| k.as_str().to_lowercase());

@@ -9,11 +9,14 @@ use regex::Regex;
 
 use super::{FactValue, Found};
 
-/// With a scheme or `www.`, anything up to whitespace; bare domains only
-/// with a common top-level domain, so "e.g." and "29.99" are not addresses.
+/// With a scheme or `www.`, anything up to whitespace. A bare domain alone
+/// only with a common top-level domain, so "e.g." and "29.99" are not
+/// addresses; a bare domain followed by a path ("skylark.aero/manage") with
+/// any top-level domain of two or more lower-case letters — "e.g./i.e."
+/// and "9.5/10" have none.
 static URL: Lazy<Regex> = Lazy::new(|| {
     Regex::new(
-        r"(?i)\b(?:https?://|www\.)[^\s<>\x22'()\[\]{}]+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|co\.uk|org\.uk|uk|ie|eu|de|fr|es|it|nl|au|ca|us|info|biz|app|dev|help)\b(?:/[^\s<>\x22'()\[\]{}]*)?",
+        r"(?i)\b(?:https?://|www\.)[^\s<>\x22'()\[\]{}]+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|co\.uk|org\.uk|uk|ie|eu|de|fr|es|it|nl|be|at|ch|se|dk|no|fi|pl|pt|au|nz|ca|us|co|info|biz|app|dev|help|shop|online|travel|aero|bank|example)\b(?:/[^\s<>\x22'()\[\]{}]*)?|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?-i:[a-z]{2,24})/[a-z0-9][^\s<>\x22'()\[\]{}]*",
     )
     .expect("valid url regex")
 });

@@ -123,7 +123,10 @@ pub(crate) fn mentions(haystack: &[(Range<usize>, String)], keyword: &str) -> bo
     haystack.windows(wanted.len()).any(|window| {
         window.iter().zip(&wanted).all(|((_, word), want)| {
             let s = stem(word);
-            s == *want || (want.chars().count() >= 4 && s.starts_with(want.as_str()))
+            // A short word's plural keeps its s in `stem` ("bags", "fees").
+            s == *want
+                || (want.chars().count() >= 4 && s.starts_with(want.as_str()))
+                || s.strip_suffix('s') == Some(want.as_str())
         })
     })
 }
@@ -216,5 +219,14 @@ mod tests {
         assert!(mentions(&hay, "decision") && mentions(&words("a decision"), "decide"));
         assert!(mentions(&words("Prices include VAT"), "inclusion"));
         assert!(!mentions(&hay, "division"));
+    }
+
+    /// unseen_airline: "Checked bags are £30 each" did not name the
+    /// subject "checked bag", so the wrong fee was "not stated".
+    #[test]
+    fn short_words_match_their_plurals() {
+        assert!(mentions(&words("Checked bags are £30 each"), "checked bag"));
+        assert!(mentions(&words("No fees apply"), "fee"));
+        assert!(!mentions(&words("We accept gas"), "gap"));
     }
 }

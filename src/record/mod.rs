@@ -10,6 +10,7 @@ pub mod blocks;
 pub mod body;
 mod decode;
 pub mod headers;
+pub mod json;
 mod lean;
 pub mod prefetch;
 pub mod reader;

@@ -390,3 +390,73 @@ async fn a_json_body_is_sent_as_recorded_with_its_content_type() {
         assert_eq!(x.reply.as_ref().unwrap().text, format!("{expected}|{recorded}"));
     }
 }
+
+/// Two channels on one origin share their connections (one client per
+/// lane for channels built alike, `engine/clients.rs`), and never each
+/// other's credentials: the channel without an Authorization header sends
+/// none, on the same connection the other one used.
+#[tokio::test]
+async fn channels_on_one_origin_share_connections_but_not_credentials() {
+    use std::net::SocketAddr;
+    use std::sync::Mutex;
+    let seen: Arc<Mutex<Vec<(String, SocketAddr, Option<String>)>>> = Arc::default();
+    let log = |path: &'static str, seen: Arc<Mutex<Vec<_>>>| {
+        post(move |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>, headers: HeaderMap| {
+            let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+            seen.lock().unwrap().push((path.to_string(), peer, auth));
+            async { axum::Json(serde_json::json!({"answer": "Refunds within 30 days."})) }
+        })
+    };
+    let app = Router::new().route("/chat", log("/chat", seen.clone())).route("/web", log("/web", seen.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap()
+    });
+    std::env::set_var("TP_SHARED_CLIENT_TOKEN", "chat-only-token");
+    let channels = r#"
+[chat]
+timeout = "5s"
+headers = { Authorization = "Bearer {{ env.TP_SHARED_CLIENT_TOKEN }}" }
+[chat.send]
+method = "POST"
+url = "/chat"
+json = { text = "{{ message }}" }
+[chat.receive]
+reply = "$.answer"
+
+[web]
+timeout = "5s"
+[web.send]
+method = "POST"
+url = "/web"
+json = { text = "{{ message }}" }
+[web.receive]
+reply = "$.answer"
+"#;
+    let step = |ch: &str| format!("{{ stage = \"ask\", channel = \"{ch}\", ask = \"refund\" }}");
+    let scenario = format!(
+        "persona = \"p\"\njourney = \"support\"\nsteps = [{}]\n",
+        ["chat", "web", "chat", "web"].map(step).join(", ")
+    );
+    let suite_dir = common::write_suite(&[
+        ("map.toml", &format!("{}[sla]\nchat = \"2s\"\nweb = \"2s\"\n", common::REFUND_MAP)),
+        ("channels.toml", channels),
+        ("personas.toml", PERSONAS),
+        ("scenarios/both.toml", &scenario),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let result = common::run(common::load(suite_dir.path()), common::options(out.path(), &target)).await;
+    let run = read_run(&result.dir).unwrap();
+    assert!(run.exchanges.iter().all(|x| x.error.is_none()), "{:?}", run.exchanges);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    for (path, _, auth) in &seen {
+        match path.as_str() {
+            "/chat" => assert_eq!(auth.as_deref(), Some("Bearer chat-only-token")),
+            _ => assert_eq!(auth, &None, "the web channel must not send the chat channel's credentials"),
+        }
+    }
+    let connections: std::collections::BTreeSet<_> = seen.iter().map(|(_, peer, _)| *peer).collect();
+    assert_eq!(connections.len(), 1, "one walk at a time, one origin: one connection for both channels ({seen:?})");
+}

@@ -19,6 +19,8 @@
 //! - `resume`: budgets rebuilt on `--resume`, one run identity, `changes` whatever the indexing order.
 //! - `shard`: sharded runs merged judge like one run; merge refuses parts that do not fit.
 //! - `deploy`: the Dockerfile and Kubernetes manifests agree with the command line.
+//! - `unseen`: an airline's contact centre the product was never tuned on (three vendor shapes,
+//!   British phrasings, realistic noise): exactly its five planted defects are findings.
 //! - `waiting`: a step waiting on polls records every attempt, though it holds them packed.
 
 mod browser;
@@ -43,4 +45,5 @@ mod report_layout;
 mod resume;
 mod run;
 mod shard;
+mod unseen;
 mod waiting;

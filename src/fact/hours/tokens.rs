@@ -99,6 +99,14 @@ fn classify<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usize) {
         "weekends" | "weekend" => Tok::Days(WEEKEND),
         "daily" | "everyday" => Tok::Days(ALL_DAYS),
         "every" if word(i + 1) == "day" => return (Tok::Days(ALL_DAYS), 2),
+        // "half five", "half past five": 5:30 (British).
+        "half" => {
+            let past = usize::from(word(i + 1) == "past");
+            return match clock_hour(word(i + 1 + past)) {
+                Some(hour) => (Tok::Time(Clock::At { hour, minute: 30, pm: None, precise: true }), 2 + past),
+                None => (Tok::Word, 1),
+            };
+        }
         "\n" | "." | ";" | "!" | "?" | "(" | ")" => Tok::Punct,
         _ => match day(w) {
             Some(d) => Tok::Day(d),
@@ -152,6 +160,26 @@ fn classify_number<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usiz
         return (Tok::Word, 1);
     }
     (Tok::Time(Clock::At { hour, minute, pm, precise: precise || pm.is_some() }), used)
+}
+
+/// An hour on a 12-hour clock written as a digit or a word ("5", "five").
+fn clock_hour(word: &str) -> Option<u32> {
+    let hour = match word {
+        "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        w => w.parse().ok()?,
+    };
+    (1..=12).contains(&hour).then_some(hour)
 }
 
 /// Day index (Monday = 0) of a day name or abbreviation, singular or plural.
