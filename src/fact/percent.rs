@@ -15,7 +15,7 @@ use super::{FactValue, Found};
 
 static PERCENT: Lazy<Regex> = Lazy::new(|| {
     let pattern = format!(
-        r"(?i)(?:\b(?P<digits>{DIGITS_PATTERN})|(?P<words>{WORDS_PATTERN}))\s?(?:%|per\s?cent\b|pct\b|pc\b)(?:\s*\(?(?:representative|variable|fixed|gross|typical)\)?)?(?:\s*\(?(?P<after>{QUALIFIERS})\b\)?)?"
+        r"(?i)(?:\b(?P<comma>[0-9]{{1,3}},[0-9]{{1,3}})|\b(?P<digits>{DIGITS_PATTERN})|(?P<words>{WORDS_PATTERN}))\s?(?:%|per\s?cent\b|pct\b|pc\b)(?:\s*\(?(?:representative|variable|fixed|gross|typical)\)?)?(?:\s*\(?(?P<after>{QUALIFIERS})\b\)?)?"
     );
     Regex::new(&pattern).expect("valid percent regex")
 });
@@ -52,9 +52,11 @@ pub(crate) fn extract(text: &str) -> Vec<Found> {
         .captures_iter(text)
         .filter_map(|caps| {
             let whole = caps.get(0)?;
-            let basis_points = match caps.name("digits") {
-                Some(d) => numbers::parse_fixed(d.as_str(), 2)?,
-                None => numbers::parse_any(caps.name("words")?.as_str(), 2)?,
+            let basis_points = match (caps.name("comma"), caps.name("digits")) {
+                // "50,0 %", "3,9 %": a decimal comma before a percent sign.
+                (Some(c), _) => numbers::parse_fixed(&c.as_str().replace(',', "."), 2)?,
+                (None, Some(d)) => numbers::parse_fixed(d.as_str(), 2)?,
+                (None, None) => numbers::parse_any(caps.name("words")?.as_str(), 2)?,
             };
             let after = caps.name("after").and_then(|q| canonical(q.as_str()));
             let before = || {

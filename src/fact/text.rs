@@ -128,10 +128,32 @@ fn another_topic(text: &str, span: &Range<usize>, subject: &Terms, asked: &Terms
         && !asked.mentioned_in(text, span)
 }
 
+/// Which `wanted` words `words` mention, a name written with or without
+/// its space counting either way: "Aviation ADR" states "AviationADR", and
+/// "AviationADR" states "Aviation ADR".
+fn mentioned_in(words: &[(Range<usize>, String)], wanted: &[String]) -> Vec<bool> {
+    let mut seen: Vec<bool> = wanted.iter().map(|w| mentions(words, w)).collect();
+    for (i, w) in wanted.iter().enumerate() {
+        if !seen[i] && w.chars().count() >= 6 {
+            seen[i] = words.windows(2).any(|pair| {
+                pair[0].1.len() + pair[1].1.len() == w.len() && w.starts_with(&pair[0].1) && w.ends_with(&pair[1].1)
+            });
+        }
+    }
+    for start in 0..wanted.len() {
+        for end in start + 2..=wanted.len() {
+            let joined: String = wanted[start..end].concat();
+            if joined.chars().count() >= 6 && words.iter().any(|(_, w)| *w == joined) {
+                seen[start..end].iter_mut().for_each(|s| *s = true);
+            }
+        }
+    }
+    seen
+}
+
 fn shortest_run(text: &str, parts: &[Part], wanted: &[String]) -> Option<Found> {
     // Which wanted words each sentence mentions, computed once.
-    let mentioned: Vec<Vec<bool>> =
-        parts.iter().map(|part| wanted.iter().map(|w| mentions(&part.words, w)).collect()).collect();
+    let mentioned: Vec<Vec<bool>> = parts.iter().map(|part| mentioned_in(&part.words, wanted)).collect();
     let mut best: Option<Range<usize>> = None;
     for first in 0..parts.len() {
         let mut seen = vec![false; wanted.len()];

@@ -66,8 +66,11 @@ fn in_value_place(text: &str, span: Range<usize>) -> bool {
     let prev = prev_visible(text, span.start);
     let glued_prev = super::text::before(text, span.start);
     // £undefined, $NaN, #null, :None, =null
-    if glued_prev.is_some_and(|c| "£$€¥#".contains(c)) || prev.is_some_and(|c| ":=".contains(c)) {
+    if glued_prev.is_some_and(|c| "£$€¥#".contains(c)) {
         return true;
+    }
+    if prev.is_some_and(|c| ":=".contains(c)) {
+        return !none_as_english(text, span);
     }
     let next = next_visible(text, span.end);
     let ends = next.map_or(true, |c| ".,;!?)\n\r\"'”’%".contains(c));
@@ -76,6 +79,45 @@ fn in_value_place(text: &str, span: Range<usize>) -> bool {
         Some(w) if BEFORE_VALUE.contains(&w.as_str()) => ends && !followed_by_more_words(text, span.end),
         _ => false,
     }
+}
+
+/// Things there can be none of: "Baggage allowance: None", "Cancellation
+/// fee: None (Flex fare)". After such a label, or with its reason in
+/// brackets, "None" is the English answer, not an unset value.
+const CAN_BE_NONE: &[&str] = &[
+    "allowance",
+    "allowances",
+    "included",
+    "includes",
+    "fee",
+    "fees",
+    "charge",
+    "charges",
+    "cost",
+    "costs",
+    "penalty",
+    "penalties",
+    "excess",
+    "deposit",
+    "restrictions",
+    "exclusions",
+    "extras",
+    "discount",
+    "surcharge",
+    "limit",
+    "limits",
+    "requirements",
+    "exceptions",
+];
+
+fn none_as_english(text: &str, span: Range<usize>) -> bool {
+    if &text[span.clone()] != "None" {
+        return false;
+    }
+    let colon = text[..span.start].trim_end_matches([' ', '\t']);
+    let label = colon.strip_suffix([':', '=']).and_then(|head| word_before(head, head.len()));
+    let explained = next_visible(text, span.end) == Some('(');
+    explained || label.is_some_and(|w| CAN_BE_NONE.contains(&w.as_str()))
 }
 
 /// "is null, and void" style continuations: after a comma, more words of
@@ -120,6 +162,10 @@ mod tests {
             "An undefined period of time is not allowed.",
             "The result was null and the test passed",
             "Annulled contracts are refunded.",
+            // unseen_airline: a fare table's "None" is the answer.
+            "Baggage allowance: None",
+            "Checked baggage included: None (Basic fare). Cabin bag: 1 x 10kg.",
+            "Cancellation fee: None",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }

@@ -37,6 +37,11 @@ static SERVER: Lazy<Regex> = Lazy::new(|| {
 static TITLE: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"(?is)<(?:title|h1)[^>]*>\s*(?:error\s*)?\d{3}\b").expect("valid regex"));
 
+/// What may precede the status on an error page's line.
+static STATUS_LEAD: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)^[\s\W]*(?:(?:error|http(?:/[0-9.]+)?|status(?:\s+code)?)[\s:\-–]*)?$").expect("valid regex")
+});
+
 /// An error page is short: a real answer mentioning a status is longer.
 const ERROR_PAGE_WORDS: usize = 40;
 
@@ -99,7 +104,12 @@ fn trace(text: &str, skip: &[Range<usize>], hits: &mut Vec<Hit>) {
 
 fn error_page(text: &str, skip: &[Range<usize>], hits: &mut Vec<Hit>) {
     let Some(m) = STATUS.find_iter(text).find(|m| !inside(&m.range(), skip)) else { return };
-    let short = text.split_whitespace().count() <= ERROR_PAGE_WORDS;
+    // A short answer is an error page when the status heads a line
+    // ("503 Service Unavailable", "Error 503 …"); "If the page shows 503
+    // Service Unavailable, try again later" is an answer about one.
+    let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+    let short =
+        text.split_whitespace().count() <= ERROR_PAGE_WORDS && STATUS_LEAD.is_match(&text[line_start..m.start()]);
     if short || TITLE.is_match(text) || SERVER.is_match(text) {
         hits.push(Hit::new(m.range(), format!("an HTTP error page ({})", m.as_str()), Severity::High));
     }
@@ -130,6 +140,8 @@ mod tests {
         let js = "TypeError: Cannot read properties of undefined\n    at reply (/app/bot.js:12:5)\n    at next (/app/router.js:40:3)";
         assert_eq!(found(js).len(), 1);
         assert_eq!(found("502 Bad Gateway\nnginx/1.25.3"), ["502 Bad Gateway"]);
+        assert_eq!(found("503 Service Unavailable"), ["503 Service Unavailable"]);
+        assert_eq!(found("Error 500 Internal Server Error\nPlease try again."), ["500 Internal Server Error"]);
     }
 
     #[test]
@@ -140,6 +152,8 @@ mod tests {
             "If the page says 404 Not Found, the article has moved: search the help centre for its title instead, or start a chat with us and we will send you the new link, usually within a few minutes of asking, any day of the week between eight and eight.",
             "Meet us at the store (High Street 12:30) on Monday.",
             "{}",
+            // unseen_airline: a short answer about an error page is not one.
+            "If the page shows 503 Service Unavailable, please try again in a few minutes.",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }
