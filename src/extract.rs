@@ -72,6 +72,8 @@ pub enum ExtractError {
     BadSelector(String),
     #[error("{0}; a real page nests a few dozen levels")]
     TooDeep(String),
+    #[error("the run stopped while the page was being read")]
+    Stopped,
 }
 
 /// Every value the extractor selects, as JSON values (strings for text).
@@ -203,22 +205,38 @@ pub fn select(path: &str, json: &Value) -> Result<Vec<Value>, ExtractError> {
 }
 
 fn css(selector: &str, attr: Option<&str>, body: &str, hash: Option<u128>) -> Result<Vec<Value>, ExtractError> {
+    if let Some(values) = css_known(selector, attr, body, hash) {
+        return Ok(values);
+    }
+    let values = css_parse(selector, attr, body)?;
+    css_remember(selector, attr, body, hash, &values);
+    Ok(values)
+}
+
+/// What this thread's page cache already found for the selector in this
+/// page, without parsing it; None for a page not seen (or too large to keep).
+pub fn css_known(selector: &str, attr: Option<&str>, body: &str, hash: Option<u128>) -> Option<Vec<Value>> {
     if body.len() > PAGE_MAX {
-        return css_parse(selector, attr, body);
+        return None;
     }
     let key = page_key(selector, attr, body, hash);
-    let hit = COMPILED.with(|c| {
+    COMPILED.with(|c| {
         c.borrow()
             .pages
             .found
             .get(&key)
             .filter(|f| f.page.is(body, hash) && f.selector == selector && f.attr.as_deref() == attr)
             .map(|f| f.values.clone())
-    });
-    if let Some(values) = hit {
-        return Ok(values);
+    })
+}
+
+/// Keeps what a CSS extraction found in a page in this thread's page cache
+/// (parsed here or, for a large page, on another thread).
+pub fn css_remember(selector: &str, attr: Option<&str>, body: &str, hash: Option<u128>, values: &[Value]) {
+    if body.len() > PAGE_MAX {
+        return;
     }
-    let values = css_parse(selector, attr, body)?;
+    let key = page_key(selector, attr, body, hash);
     COMPILED.with(|c| {
         let pages = &mut c.borrow_mut().pages;
         let page = match hash {
@@ -232,12 +250,11 @@ fn css(selector: &str, attr: Option<&str>, body: &str, hash: Option<u128>) -> Re
         }
         pages.bytes += kept;
         let found =
-            Found { selector: selector.to_string(), attr: attr.map(str::to_string), page, values: values.clone() };
+            Found { selector: selector.to_string(), attr: attr.map(str::to_string), page, values: values.to_vec() };
         if let Some(old) = pages.found.insert(key, found) {
             pages.bytes = pages.bytes.saturating_sub(old.page.bytes());
         }
     });
-    Ok(values)
 }
 
 /// The page cache's key: a fast hash of the selector, the attribute and the
@@ -254,7 +271,8 @@ fn page_key(selector: &str, attr: Option<&str>, body: &str, hash: Option<u128>) 
     h.finish()
 }
 
-fn css_parse(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, ExtractError> {
+/// A CSS selector applied to a page, parsed now (no cache).
+pub fn css_parse(selector: &str, attr: Option<&str>, body: &str) -> Result<Vec<Value>, ExtractError> {
     let sel = cached(
         |c| &mut c.selectors,
         selector,

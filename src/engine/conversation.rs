@@ -129,7 +129,7 @@ impl Conversation {
         if !self.opened {
             if let Some(open) = &channel.open {
                 let resp = self.request(shared, open, Purpose::Open, msg, &mut out.http).await?;
-                self.capture(&open.capture, &resp, msg, &mut out.captures)?;
+                Box::pin(self.capture(&open.capture, &resp, msg, &mut out.captures)).await?;
             }
             self.opened = true;
         }
@@ -144,7 +144,10 @@ impl Conversation {
             if i == 0 {
                 out.t_sent_us = resp.t_start_us;
             }
-            self.capture(&spec.capture, &resp, msg, &mut out.captures)?;
+            if !spec.capture.is_empty() {
+                // Boxed: a step whose request captures nothing reserves no room for it.
+                Box::pin(self.capture(&spec.capture, &resp, msg, &mut out.captures)).await?;
+            }
             last = Some(resp);
         }
         // Only these modes read the last response: the others wait without
@@ -157,7 +160,7 @@ impl Conversation {
         let reply = match channel.receive.mode {
             ReceiveMode::Response => {
                 let resp = last.ok_or_else(|| fail(ErrorKind::Suite, "the channel sends nothing"))?;
-                self.reply_from_response(&resp, msg)?
+                Box::pin(self.reply_from_response(&resp, msg)).await?
             }
             ReceiveMode::Poll => Box::pin(super::polling::receive(self, shared, msg, out)).await?,
             ReceiveMode::Webhook => Box::pin(self.await_callback(shared, msg, out)).await?,
@@ -248,7 +251,7 @@ impl Conversation {
         }
     }
 
-    fn capture(
+    async fn capture(
         &mut self,
         captures: &BTreeMap<String, Extract>,
         resp: &Response,
@@ -268,7 +271,7 @@ impl Conversation {
                     format!("capture `{name}`: the response is not JSON ({why}); it starts: {}", preview(&resp.body)),
                 ));
             }
-            let value = extract::extract_first(&ex, &src).map_err(|e| unreadable(resp, e))?;
+            let value = extract::extract_first(&ex, &src).await.map_err(|e| unreadable(resp, e))?;
             let value = value.ok_or_else(|| {
                 fail(
                     ErrorKind::Suite,
@@ -305,7 +308,7 @@ impl Conversation {
     /// The reply in the response itself. A bot that answers in several
     /// messages (`[{"text": …}, {"text": …}]`) is read as one reply, the
     /// texts joined in order; an answer with no text (`[]`, `""`) is no reply.
-    fn reply_from_response(&mut self, resp: &Response, msg: &Message<'_>) -> Result<Reply, StepError> {
+    async fn reply_from_response(&mut self, resp: &Response, msg: &Message<'_>) -> Result<Reply, StepError> {
         let (json, not_json) = parse_json(&resp.body);
         let (text, item) = match &self.channel.receive.reply {
             Some(ex) => {
@@ -318,14 +321,14 @@ impl Conversation {
                 }
                 let src =
                     Source { body: &resp.body, json: json.as_ref(), headers: &resp.headers, hash: resp.body_hash };
-                let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(resp, e))?;
+                let items = extract::extract_all(&ex, &src).await.map_err(|e| unreadable(resp, e))?;
                 if items.is_empty() && !is_empty_answer(&resp.body, json.as_ref()) {
                     return Err(unreadable(resp, format!("no reply at {} in: {}", describe(&ex), preview(&resp.body))));
                 }
                 let mut texts = Vec::new();
                 let mut kept = Vec::new();
                 for item in items {
-                    let text = self.reply_text(Some(&item), resp, json.as_ref(), msg)?;
+                    let text = self.reply_text(Some(&item), resp, json.as_ref(), msg).await?;
                     if !text.trim().is_empty() {
                         texts.push(text);
                         kept.push(item);
@@ -337,7 +340,7 @@ impl Conversation {
                 };
                 (texts.join("\n"), item)
             }
-            None => (self.reply_text(None, resp, json.as_ref(), msg)?, None),
+            None => (self.reply_text(None, resp, json.as_ref(), msg).await?, None),
         };
         if text.trim().is_empty() {
             return Err(fail(
@@ -349,7 +352,7 @@ impl Conversation {
     }
 
     /// The reply's text: `text` applied to the reply item (or the body).
-    pub(super) fn reply_text(
+    pub(super) async fn reply_text(
         &mut self,
         item: Option<&Value>,
         resp: &Response,
@@ -370,6 +373,7 @@ impl Conversation {
                     None => Source { body: &resp.body, json, headers: &resp.headers, hash: resp.body_hash },
                 };
                 extract::extract_all(&ex, &src)
+                    .await
                     .map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?
                     .iter()
                     .map(extract::value_text)
@@ -384,7 +388,7 @@ impl Conversation {
             let src = Source { body: &text, json: Some(v), headers: &empty, hash: None };
             for (name, ex) in &captures {
                 let ex = self.resolve(ex, msg)?;
-                if let Ok(Some(value)) = extract::extract_first(&ex, &src) {
+                if let Ok(Some(value)) = extract::extract_first(&ex, &src).await {
                     self.vars.insert(name.clone(), Value::String(value));
                 }
             }
@@ -431,7 +435,7 @@ impl Conversation {
             let headers = crate::extract::Received::List(cb.headers.iter().cloned().collect());
             if let Some(dedupe) = &dedupe {
                 let src = Source { body: &cb.body, json: Some(&value), headers: &headers, hash: None };
-                if let Ok(Some(id)) = extract::extract_first(dedupe, &src) {
+                if let Ok(Some(id)) = extract::extract_first(dedupe, &src).await {
                     if !self.seen_events.insert(id.clone()) {
                         if let Some(h) = out.http.last_mut() {
                             super::webhook::record::duplicate(h, &id, &shared.redactor);
@@ -445,7 +449,7 @@ impl Conversation {
             // list, so `$[?@.thread == '…']` works): never the whole history again.
             let one = Value::Array(vec![value]);
             let src = Source { body: &cb.body, json: Some(&one), headers: &headers, hash: None };
-            let items = extract::extract_all(&ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+            let items = extract::extract_all(&ex, &src).await.map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
             let resp = Response {
                 status: 200,
                 headers,
@@ -457,7 +461,7 @@ impl Conversation {
                 t_start_us: t_us,
             };
             for mut item in items {
-                let text = self.reply_text(Some(&item), &resp, Some(&one), msg)?;
+                let text = self.reply_text(Some(&item), &resp, Some(&one), msg).await?;
                 // A callback with no text (a delivery receipt, an empty message) is not a reply.
                 if text.trim().is_empty() {
                     continue;

@@ -5,6 +5,7 @@
 
 use super::conversation::{fail, preview, unreadable, Conversation, Message, StepOutcome};
 use super::extract::{self, Source};
+use super::http::Response;
 use super::Shared;
 use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
 use serde_json::Value;
@@ -27,6 +28,62 @@ pub async fn receive(
     reply
 }
 
+/// What one poll response said.
+enum Read {
+    Reply(Reply),
+    NotYet {
+        t_start_us: u64,
+    },
+    /// Not JSON: recorded on the attempt and polled again.
+    NotJson {
+        why: String,
+        error: StepError,
+    },
+}
+
+/// Reads one poll response: the channel's `cursor` kept for the next poll,
+/// and the first reply item with text, if any.
+async fn read(
+    c: &mut Conversation,
+    msg: &Message<'_>,
+    resp: Response,
+    known_absent_us: u64,
+) -> Result<Read, StepError> {
+    let channel = c.channel.clone();
+    let rx = &channel.receive;
+    let json = match serde_json::from_str::<Value>(&resp.body) {
+        Ok(json) => json,
+        Err(e) => {
+            let why = format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body));
+            return Ok(Read::NotJson { error: unreadable(&resp, &why), why });
+        }
+    };
+    let src = Source { body: &resp.body, json: Some(&json), headers: &resp.headers, hash: resp.body_hash };
+    if let Some(cursor) = &rx.cursor {
+        let ex = c.resolve(cursor, msg)?;
+        if let Ok(Some(next)) = extract::extract_first(&ex, &src).await {
+            c.vars.insert("cursor".into(), Value::String(next));
+        }
+    }
+    let Some(reply_ex) = &rx.reply else { return Err(fail(ErrorKind::Suite, "poll mode without `reply`")) };
+    let ex = c.resolve(reply_ex, msg)?;
+    let items = extract::extract_all(&ex, &src).await.map_err(|e| unreadable(&resp, e))?;
+    for item in items {
+        let text = c.reply_text(Some(&item), &resp, Some(&json), msg).await?;
+        // An item with no text (an empty bot message) is not a reply.
+        if !text.trim().is_empty() {
+            return Ok(Read::Reply(Reply {
+                text,
+                item: Some(item),
+                t_earliest_us: known_absent_us,
+                t_latest_us: resp.t_first_byte_us,
+                ..Reply::default()
+            }));
+        }
+    }
+    Ok(Read::NotYet { t_start_us: resp.t_start_us })
+}
+
 async fn poll_until(
     c: &mut Conversation,
     shared: &Shared,
@@ -37,7 +94,9 @@ async fn poll_until(
     let channel = c.channel.clone();
     let rx = &channel.receive;
     let spec = rx.request.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without a request"))?;
-    let reply_ex = rx.reply.as_ref().ok_or_else(|| fail(ErrorKind::Suite, "poll mode without `reply`"))?;
+    if rx.reply.is_none() {
+        return Err(fail(ErrorKind::Suite, "poll mode without `reply`"));
+    }
     let max_wait = rx.max_wait.or(std::time::Duration::from_secs(30));
     let deadline = tokio::time::Instant::now()
         .checked_add(max_wait)
@@ -57,47 +116,18 @@ async fn poll_until(
         let sent = c.request(shared, spec, Purpose::Poll, msg, &mut out.http).await;
         kept.settle(&mut out.http);
         match sent {
-            Ok(resp) => match serde_json::from_str::<Value>(&resp.body) {
-                Ok(json) => {
-                    if let Some(cursor) = &rx.cursor {
-                        let ex = c.resolve(cursor, msg)?;
-                        let src = Source {
-                            body: &resp.body,
-                            json: Some(&json),
-                            headers: &resp.headers,
-                            hash: resp.body_hash,
-                        };
-                        if let Ok(Some(next)) = extract::extract_first(&ex, &src) {
-                            c.vars.insert("cursor".into(), Value::String(next));
-                        }
-                    }
-                    let ex = c.resolve(reply_ex, msg)?;
-                    let src =
-                        Source { body: &resp.body, json: Some(&json), headers: &resp.headers, hash: resp.body_hash };
-                    let items = extract::extract_all(&ex, &src).map_err(|e| unreadable(&resp, e))?;
-                    for item in items {
-                        let text = c.reply_text(Some(&item), &resp, Some(&json), msg)?;
-                        // An item with no text (an empty bot message) is not a reply.
-                        if !text.trim().is_empty() {
-                            return Ok(Reply {
-                                text,
-                                item: Some(item),
-                                t_earliest_us: known_absent_us,
-                                t_latest_us: resp.t_first_byte_us,
-                                ..Reply::default()
-                            });
-                        }
-                    }
-                    // The server answered "not yet" somewhere between sending the poll and its first byte.
-                    known_absent_us = resp.t_start_us;
-                }
-                Err(e) => {
-                    let why = format!("the poll response is not JSON ({e}); it starts: {}", preview(&resp.body));
+            // Boxed, the response moved in: a step waiting between polls
+            // reserves no room for reading one.
+            Ok(resp) => match Box::pin(read(c, msg, resp, known_absent_us)).await? {
+                Read::Reply(reply) => return Ok(reply),
+                // The server answered "not yet" somewhere between sending the poll and its first byte.
+                Read::NotYet { t_start_us } => known_absent_us = t_start_us,
+                Read::NotJson { why, error } => {
                     if let Some(h) = out.http.last_mut() {
-                        h.error = Some(why.clone());
+                        h.error = Some(why);
                     }
                     faults += 1;
-                    last_fault = Some(unreadable(&resp, why));
+                    last_fault = Some(error);
                 }
             },
             Err(e) if is_transient(&e, out.http.last()) => {

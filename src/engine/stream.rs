@@ -14,10 +14,10 @@
 //! the last piece of text arrived (time to first token, full answer).
 
 use super::conversation::{fail, preview, unreadable, Conversation, Message, StepOutcome};
+use super::extract::{self, Source};
 use super::http::{Response, Watch};
 use super::sse::{Event, Parser};
 use super::Shared;
-use crate::extract::{self, Source};
 use crate::record::{ErrorKind, Purpose, Reply, StepError};
 use crate::suite::channel::{Channel, Extractor, ReceiveMode};
 
@@ -114,11 +114,16 @@ pub(super) async fn receive(
         // Only a stream cut at `max_body` is left unfinished without an error.
         return Err(unreadable(&resp, "the event stream was cut at `max_body` before its end"));
     }
-    reply(conv, msg, &events.got, &resp)
+    reply(conv, msg, &events.got, &resp).await
 }
 
 /// The reply from the events read: their texts concatenated exactly.
-fn reply(conv: &Conversation, msg: &Message<'_>, got: &[(u64, Event)], resp: &Response) -> Result<Reply, StepError> {
+async fn reply(
+    conv: &Conversation,
+    msg: &Message<'_>,
+    got: &[(u64, Event)],
+    resp: &Response,
+) -> Result<Reply, StepError> {
     let text_ex = conv.channel.receive.text.as_ref().map(|ex| conv.resolve(ex, msg)).transpose()?;
     let empty = crate::extract::Received::default();
     let mut text = String::new();
@@ -141,7 +146,7 @@ fn reply(conv: &Conversation, msg: &Message<'_>, got: &[(u64, Event)], resp: &Re
                 }
                 let src = Source { body: &e.data, json: json.as_ref().ok(), headers: &empty, hash: None };
                 let values =
-                    extract::extract_all(ex, &src).map_err(|err| fail(ErrorKind::Malformed, err.to_string()))?;
+                    extract::extract_all(ex, &src).await.map_err(|err| fail(ErrorKind::Malformed, err.to_string()))?;
                 values.iter().map(extract::value_text).collect::<String>()
             }
         };

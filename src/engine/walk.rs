@@ -137,7 +137,7 @@ fn exchange_of(
         let src = Source { body: &reply.text, json: reply.item.as_ref(), headers: &empty, hash: None };
         for (name, ex) in &step.capture {
             if let Ok(ex) = ex.resolve() {
-                if let Ok(Some(v)) = extract::extract_first(&ex, &src) {
+                if let Ok(Some(v)) = extract::extract_inline(&ex, &src) {
                     super::conversation::set_capture(&mut outcome.captures, name, v);
                 }
             }

@@ -14,11 +14,11 @@
 //! so the frame — the customer's message — is sent at most once.
 
 use super::conversation::{fail, preview, Conversation, Message, StepOutcome};
+use super::extract::{self, Source};
 use super::headers::recorded;
 use super::http::Outcome;
 use super::prepare::{prepare, Body, Place};
 use super::Shared;
-use crate::extract::{self, Source};
 use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -250,13 +250,15 @@ async fn read_reply(
         let Ok(value) = serde_json::from_str::<Value>(&text) else { continue };
         let one = Value::Array(vec![value]);
         let src = Source { body: &text, json: Some(&one), headers: &empty, hash: None };
-        let items = extract::extract_all(&reply_ex, &src).map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
+        let items =
+            extract::extract_all(&reply_ex, &src).await.map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?;
         for item in items {
             let said = match &text_ex {
                 Some(ex) => {
                     let item_body = extract::value_text(&item);
                     let src = Source { body: &item_body, json: Some(&item), headers: &empty, hash: None };
                     extract::extract_all(ex, &src)
+                        .await
                         .map_err(|e| fail(ErrorKind::Malformed, e.to_string()))?
                         .iter()
                         .map(extract::value_text)
