@@ -41,25 +41,30 @@ fn escapes(w: u64) -> u64 {
     (control | (quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash)) & HIGH
 }
 
-/// `s` as a JSON string, quotes included.
+/// `s` as a JSON string, quotes included. Each word is copied whole as it
+/// is checked (an 8-byte store, no `memcpy` call per string); where it
+/// holds a byte to escape, the copy is cut back to that byte.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
+    // The quotes, and room for the padding of the last word.
+    out.reserve(bytes.len() + 10);
     out.push(b'"');
-    let (mut start, mut i) = (0, 0);
+    let mut i = 0;
     while i < bytes.len() {
-        let mask = escapes(word(bytes, i));
+        let w = word(bytes, i);
+        out.extend_from_slice(&w.to_le_bytes());
+        let mask = escapes(w);
         if mask == 0 {
             i += 8;
             continue;
         }
-        i += (mask.trailing_zeros() / 8) as usize;
-        out.extend_from_slice(&bytes[start..i]);
-        escape(out, bytes[i]);
-        i += 1;
-        start = i;
+        let k = (mask.trailing_zeros() / 8) as usize;
+        out.truncate(out.len() - 8 + k);
+        escape(out, bytes[i + k]);
+        i += k + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
+    // The last word's padding, past the end of the string.
+    out.truncate(out.len() - (i - bytes.len()));
     out.push(b'"');
 }
 
@@ -71,9 +76,22 @@ fn word(bytes: &[u8], at: usize) -> u64 {
     match bytes.get(at..at + 8) {
         Some(w) => u64::from_le_bytes(w.try_into().unwrap_or([b' '; 8])),
         None => {
-            let mut w = [b' '; 8];
+            // Fewer than eight bytes, copied in pieces of fixed size (4, 2,
+            // 1): a copy of variable length would be a `memcpy` call.
             let rest = &bytes[at..];
-            w[..rest.len()].copy_from_slice(rest);
+            let mut w = [b' '; 8];
+            let mut j = 0;
+            if rest.len() >= 4 {
+                w[..4].copy_from_slice(&rest[..4]);
+                j = 4;
+            }
+            if rest.len() - j >= 2 {
+                w[j..j + 2].copy_from_slice(&rest[j..j + 2]);
+                j += 2;
+            }
+            if rest.len() > j {
+                w[j] = rest[j];
+            }
             u64::from_le_bytes(w)
         }
     }

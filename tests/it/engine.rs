@@ -399,7 +399,9 @@ async fn a_json_body_is_sent_as_recorded_with_its_content_type() {
 async fn channels_on_one_origin_share_connections_but_not_credentials() {
     use std::net::SocketAddr;
     use std::sync::Mutex;
-    let seen: Arc<Mutex<Vec<(String, SocketAddr, Option<String>)>>> = Arc::default();
+    /// Each request: its path, the connection it came on, its Authorization header.
+    type Seen = Arc<Mutex<Vec<(String, SocketAddr, Option<String>)>>>;
+    let seen: Seen = Arc::default();
     let log = |path: &'static str, seen: Arc<Mutex<Vec<_>>>| {
         post(move |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>, headers: HeaderMap| {
             let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
