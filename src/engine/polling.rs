@@ -68,20 +68,30 @@ async fn read(
     let Some(reply_ex) = &rx.reply else { return Err(fail(ErrorKind::Suite, "poll mode without `reply`")) };
     let ex = c.resolve(reply_ex, msg)?;
     let items = extract::extract_all(&ex, &src).await.map_err(|e| unreadable(&resp, e))?;
+    // A bot that answers in several messages at once is read as one reply,
+    // the texts joined in order (as in `mode = "response"`); the same text
+    // listed twice is read once. Captures read the first message.
+    let mut texts: Vec<String> = Vec::new();
+    let mut first: Option<Value> = None;
+    let mut seen = std::collections::HashSet::new();
     for item in items {
         let text = c.reply_text(Some(&item), &resp, Some(&json), msg).await?;
         // An item with no text (an empty bot message) is not a reply.
-        if !text.trim().is_empty() {
-            return Ok(Read::Reply(Reply {
-                text,
-                item: Some(item),
-                t_earliest_us: known_absent_us,
-                t_latest_us: resp.t_first_byte_us,
-                ..Reply::default()
-            }));
+        if !text.trim().is_empty() && seen.insert(text.clone()) {
+            texts.push(text);
+            first.get_or_insert(item);
         }
     }
-    Ok(Read::NotYet { t_start_us: resp.t_start_us })
+    if texts.is_empty() {
+        return Ok(Read::NotYet { t_start_us: resp.t_start_us });
+    }
+    Ok(Read::Reply(Reply {
+        text: texts.join("\n"),
+        item: first,
+        t_earliest_us: known_absent_us,
+        t_latest_us: resp.t_first_byte_us,
+        ..Reply::default()
+    }))
 }
 
 async fn poll_until(

@@ -85,7 +85,10 @@ pub(crate) fn extract(text: &str, locale: &Locale) -> Vec<Found> {
             // "£29.999" or "A12": the amount runs into more digits or letters.
             // "£29.999", "£5k", "£1.5m": the amount runs on into more than we read.
             let rest = &text[whole.end()..];
-            if rest.starts_with(|c: char| c.is_alphanumeric()) {
+            // "£25pp": per person, glued on as fares write it.
+            let per_person = rest.get(..2).is_some_and(|r| r.eq_ignore_ascii_case("pp"))
+                && !rest[2..].starts_with(|c: char| c.is_alphanumeric());
+            if rest.starts_with(|c: char| c.is_alphanumeric()) && !per_person {
                 return None;
             }
             // "10 p.m." is a time, not ten pence.

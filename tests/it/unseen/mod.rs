@@ -32,6 +32,13 @@ async fn unseen_airline_is_judged_on_exactly_its_planted_defects() {
         assert!(!reply.contains("Good morning"), "the greeting before the question is not the reply: {reply}");
         assert!(!reply.contains("We've received your request"), "the acknowledgement is not the reply: {reply}");
     }
+    for x in ran.run.exchanges.iter().filter(|x| x.task.channel.as_deref() == Some("chat")) {
+        let reply = &x.reply.as_ref().unwrap().text;
+        let message = x.message.as_str();
+        let whole = answers::chat(answers::topic(message), if x.task.persona == "bo" { "Bo Chen" } else { "Ann Lee" });
+        // Ann's answer listed twice is read once; Bo's two bubbles are read as one answer.
+        assert_eq!(reply.split_whitespace().collect::<Vec<_>>(), whole.split_whitespace().collect::<Vec<_>>());
+    }
     {
         let s = state.lock().unwrap();
         assert_eq!((s.chat_messages, s.tickets_opened, s.searches), (10, 10, 11), "one 503'd search retried once");

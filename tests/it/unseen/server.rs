@@ -4,7 +4,7 @@
 //!   — a message list with author types (`user`, `bot`, `system`), kinds
 //!   (`text`, `typing`, `event`) and `meta.next_cursor`; the bot greets with
 //!   today's date when the conversation opens; Ann's answers are listed
-//!   twice in one poll (a duplicated delivery);
+//!   twice in one poll (a duplicated delivery); Bo's come in two bubbles;
 //! - email: a helpdesk's tickets — `POST /api/v2/tickets` (Bearer token),
 //!   `GET /api/v2/tickets/:id/comments?since=` — an automatic
 //!   acknowledgement by a rule at once, the agent's HTML comment after
@@ -100,7 +100,15 @@ async fn chat_messages(
     let mut answered = None;
     if let Some((_, answer)) = c.pending.take_if(|(at, _)| Instant::now() >= *at) {
         let n = c.messages.len();
-        c.messages.push(text_message(n, "bot", &answer));
+        if c.name == "Bo Chen" {
+            // The members' bot answers in two bubbles: its first sentence, then the rest.
+            let cut = answer.find(". ").map_or(answer.len(), |i| i + 1);
+            c.messages.push(text_message(n, "bot", &answer[..cut]));
+            c.messages.push(json!({"id": format!("evt_{}", n + 1), "author": {"type": "bot"}, "kind": "typing"}));
+            c.messages.push(text_message(n + 2, "bot", answer[cut..].trim()));
+        } else {
+            c.messages.push(text_message(n, "bot", &answer));
+        }
         answered = Some(n);
     }
     let from: usize = q.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
