@@ -127,7 +127,7 @@ fn render(doc: &Html, region: Option<&str>, skip: Skip) -> String {
         let readable = doc.select(&s).filter(|m| {
             std::iter::once(**m)
                 .chain(m.ancestors())
-                .all(|n| n.value().as_element().map_or(true, |e| !NEVER_TEXT.contains(&e.name())))
+                .all(|n| n.value().as_element().is_none_or(|e| !NEVER_TEXT.contains(&e.name())))
         });
         outermost(readable.collect())
     });

@@ -108,7 +108,7 @@ pub fn from_error(x: &Exchange, answer: Option<&str>) -> Evidence {
 /// The attempts that tell the story: every failed one (up to a cap), or the
 /// last few when none failed.
 fn attempts(x: &Exchange) -> Vec<Attempt> {
-    let failed = |h: &&crate::record::Http| h.error.is_some() || h.status.map_or(true, |s| s >= 400);
+    let failed = |h: &&crate::record::Http| h.error.is_some() || h.status.is_none_or(|s| s >= 400);
     let picked: Vec<&crate::record::Http> = if x.http.iter().any(|h| failed(&h)) {
         x.http.iter().filter(failed).take(ATTEMPTS_MAX).collect()
     } else {
@@ -149,7 +149,7 @@ pub fn sentence(text: &str, span: Range<usize>) -> &str {
 fn is_break(c: char, s: &str, i: usize) -> bool {
     match c {
         '\n' | '\r' => true,
-        '.' | '!' | '?' => s[i + 1..].chars().next().map_or(true, char::is_whitespace),
+        '.' | '!' | '?' => s[i + 1..].chars().next().is_none_or(char::is_whitespace),
         _ => false,
     }
 }

@@ -125,7 +125,7 @@ impl<'a> Acc<'a> {
     /// order occurrences arrived in does not change the words.
     pub fn note(&mut self, note: impl FnOnce() -> String) {
         let note = note();
-        if self.note.as_ref().map_or(true, |n| note < *n) {
+        if self.note.as_ref().is_none_or(|n| note < *n) {
             self.note = Some(note);
         }
     }
@@ -151,7 +151,7 @@ impl<'a> Acc<'a> {
     pub fn top_value(&self) -> Option<&str> {
         let mut best: Option<&(String, u64)> = None;
         for v in &self.found {
-            if best.map_or(true, |b| v.1 > b.1) {
+            if best.is_none_or(|b| v.1 > b.1) {
                 best = Some(v);
             }
         }

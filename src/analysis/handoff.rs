@@ -104,7 +104,7 @@ fn normalise(text: &str) -> (String, Vec<usize>) {
             for lc in c.to_lowercase() {
                 let before = out.len();
                 out.push(lc);
-                offsets.extend(std::iter::repeat(i).take(out.len() - before));
+                offsets.extend(std::iter::repeat_n(i, out.len() - before));
             }
         }
     }

@@ -309,7 +309,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             let acc = self.findings.get_mut(i);
             // Several walks may lose several values: the first by text is
             // named, whichever walk finished first.
-            if acc.expected.as_ref().map_or(true, |e| value < e) {
+            if acc.expected.as_ref().is_none_or(|e| value < e) {
                 acc.expected = Some(value.clone());
             }
             acc.note(|| {
@@ -535,7 +535,7 @@ fn settle_checks(
         findings.iter().map(|f| (f.id.as_str(), f.severity)).collect();
     for c in checks {
         let passed = c.folded_into.is_some()
-            || c.findings.iter().all(|id| severity.get(id.as_str()).map_or(true, |&s| s < fail_on));
+            || c.findings.iter().all(|id| severity.get(id.as_str()).is_none_or(|&s| s < fail_on));
         if passed != c.passed {
             c.passed = passed;
             if passed {

@@ -210,7 +210,7 @@ pub fn ordered(s: &SlaStats) -> bool {
         (Some(a), Some(b)) => a.earliest_ms <= b.earliest_ms && a.latest_ms <= b.latest_ms,
         _ => true,
     };
-    let sane = |i: Option<Interval>| i.map_or(true, |i| i.earliest_ms <= i.latest_ms);
+    let sane = |i: Option<Interval>| i.is_none_or(|i| i.earliest_ms <= i.latest_ms);
     let text = match (s.first_text_p50_ms, s.first_text_p95_ms) {
         (Some(a), Some(b)) => a <= b,
         _ => true,

@@ -382,12 +382,12 @@ fn method(name: &str) -> Result<reqwest::Method, StepError> {
         .map_err(|_| fail(ErrorKind::Request, format!("bad method {name}")))
 }
 
+/// Renders a template to what is sent and what is recorded (secrets masked).
+type Render<'a> = dyn Fn(&str) -> Result<(String, String), StepError> + 'a;
+
 /// The `Authorization` value for `auth`, as sent and as recorded (a Basic
 /// pair is encoded after masking, so no secret survives in its base64).
-fn authorization(
-    auth: &Auth,
-    render: &dyn Fn(&str) -> Result<(String, String), StepError>,
-) -> Result<(String, String), StepError> {
+fn authorization(auth: &Auth, render: &Render<'_>) -> Result<(String, String), StepError> {
     use base64::Engine as _;
     let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
     Ok(match auth {

@@ -251,7 +251,7 @@ fn mask(text: &str, span: &std::ops::Range<usize>) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.char_indices() {
         if span.contains(&i) {
-            out.extend(std::iter::repeat(' ').take(c.len_utf8()));
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
         } else {
             out.push(c);
         }
@@ -377,7 +377,7 @@ fn best_candidate(expected: &FactValue, found: &[Found]) -> Option<usize> {
     let mut best: Option<(usize, u8)> = None;
     for (i, f) in found.iter().enumerate() {
         let score = likeness(expected, &f.value);
-        if best.map_or(true, |(_, s)| score > s) {
+        if best.is_none_or(|(_, s)| score > s) {
             best = Some((i, score));
         }
     }

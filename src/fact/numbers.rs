@@ -83,7 +83,8 @@ pub(crate) fn parse_words(text: &str) -> Option<u64> {
                 let value = word_value(word)?;
                 let below_hundred = current % 100;
                 // "twenty nine" is fine; "two three" or "nine twenty" is not a number.
-                let fits = below_hundred == 0 || (below_hundred % 10 == 0 && below_hundred >= 20 && value < 10);
+                let fits =
+                    below_hundred == 0 || (below_hundred.is_multiple_of(10) && below_hundred >= 20 && value < 10);
                 if !fits {
                     return None;
                 }

@@ -129,7 +129,7 @@ fn longest_valid_prefix(text: &str, range: Range<usize>, locale: &Locale) -> Opt
             return None;
         }
         // A bracket opened and not closed belongs to what follows: "999 (24/7)".
-        let trimmed = candidate.trim_end_matches(|c: char| c == '(' || c == ' ');
+        let trimmed = candidate.trim_end_matches(['(', ' ']);
         if trimmed.matches('(').count() > trimmed.matches(')').count() {
             return None;
         }

@@ -163,7 +163,7 @@ fn shortest_run(text: &str, parts: &[Part], wanted: &[String]) -> Option<Found> 
             }
             if seen.iter().all(|s| *s) {
                 let span = parts[first].range.start..parts[last].range.end;
-                if best.as_ref().map_or(true, |b| span.len() < b.len()) {
+                if best.as_ref().is_none_or(|b| span.len() < b.len()) {
                     best = Some(span);
                 }
                 break;

@@ -144,12 +144,10 @@ fn polarity(
             return Some(free);
         }
         let whole = covering(original, body);
-        if free_polarity(sentence, &whole).is_none() {
-            return None;
-        }
+        free_polarity(sentence, &whole)?;
         return Some(scope.iter().filter(|(_, w)| is_negation(w)).count() % 2 == 0);
     }
-    Some(negations(scope) % 2 == 0)
+    Some(negations(scope).is_multiple_of(2))
 }
 
 /// The original words `part` (rewritten) covers.

@@ -449,28 +449,6 @@ impl<'de> de::Deserialize<'de> for Part {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunks_cover_the_text_and_resynchronise_after_an_insertion() {
-        let text: String = (0..3000).map(|i| format!("{{\"id\":{i},\"text\":\"message number {i}\"}},")).collect();
-        let pieces = chunks(&text);
-        assert_eq!(pieces.concat(), text);
-        assert!(pieces.iter().all(|p| p.len() <= CHUNK_MAX));
-        // Drop the first message and add one at the end: most chunks survive.
-        let grown =
-            format!("{}{{\"id\":3000,\"text\":\"message number 3000\"}},", &text[text.find("},").unwrap() + 2..]);
-        let before: HashSet<Hash> = pieces.iter().map(|p| hash(p)).collect();
-        let after = chunks(&grown);
-        let shared = after.iter().filter(|p| before.contains(&hash(p))).count();
-        assert!(shared + 3 >= after.len(), "{shared} of {} chunks shared", after.len());
-        let multibyte = "é".repeat(20_000);
-        assert_eq!(chunks(&multibyte).concat(), multibyte, "cuts fall on character boundaries");
-    }
-}
-
 /// The second element of a chunk part: its text (a definition) or a count (a run).
 enum TextOrCount {
     Text(String),
@@ -496,5 +474,27 @@ impl<'de> de::Deserialize<'de> for TextOrCount {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_the_text_and_resynchronise_after_an_insertion() {
+        let text: String = (0..3000).map(|i| format!("{{\"id\":{i},\"text\":\"message number {i}\"}},")).collect();
+        let pieces = chunks(&text);
+        assert_eq!(pieces.concat(), text);
+        assert!(pieces.iter().all(|p| p.len() <= CHUNK_MAX));
+        // Drop the first message and add one at the end: most chunks survive.
+        let grown =
+            format!("{}{{\"id\":3000,\"text\":\"message number 3000\"}},", &text[text.find("},").unwrap() + 2..]);
+        let before: HashSet<Hash> = pieces.iter().map(|p| hash(p)).collect();
+        let after = chunks(&grown);
+        let shared = after.iter().filter(|p| before.contains(&hash(p))).count();
+        assert!(shared + 3 >= after.len(), "{shared} of {} chunks shared", after.len());
+        let multibyte = "é".repeat(20_000);
+        assert_eq!(chunks(&multibyte).concat(), multibyte, "cuts fall on character boundaries");
     }
 }

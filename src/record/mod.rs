@@ -38,6 +38,9 @@ pub const SCHEMA: u32 = 2;
 /// every object before decoding it, which made reading 1.7× slower.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// One header per run against one exchange per line: boxing the header
+// would save nothing that is held for long.
+#[allow(clippy::large_enum_variant)]
 pub enum Record {
     Header(Header),
     Exchange(Box<Exchange>),

@@ -128,7 +128,7 @@ impl Decoders {
             if let Some(e) = self.error.take() {
                 return Some(Err(e));
             }
-            let Some(output) = self.outputs.get(self.turn % self.outputs.len().max(1)) else { return None };
+            let output = self.outputs.get(self.turn % self.outputs.len().max(1))?;
             match output.recv() {
                 Ok(decoded) => {
                     self.turn += 1;
@@ -173,7 +173,7 @@ fn read_batches<R: BufRead>(reading: &mut Reading<R>, decoders: &[SyncSender<Bat
                     if wanted {
                         batch.text.extend_from_slice(&reading.buf);
                     }
-                    batch.lines.push((line, wanted.then(|| at..batch.text.len())));
+                    batch.lines.push((line, wanted.then_some(at..batch.text.len())));
                 }
             }
         }

@@ -86,12 +86,12 @@ pub fn open_only(
 /// [`open_only`] on a run whose [`Blocks`] were noted when it was read
 /// before: blocks that `wanted` turns down (asked at each block's start,
 /// once `keep` has seen every line before it) are skipped unread.
-pub fn open_only_in(
+pub fn open_only_in<W: FnMut(&Block) -> bool + Send + 'static>(
     path: &Path,
     blocks: &Blocks,
-    wanted: impl FnMut(&Block) -> bool + Send + 'static,
+    wanted: W,
     keep: impl FnMut(u64, usize) -> bool + Send + 'static,
-) -> Result<RunStream<BufReader<Skipping<impl FnMut(&Block) -> bool + Send + 'static>>>, ReadError> {
+) -> Result<RunStream<BufReader<Skipping<W>>>, ReadError> {
     let file_path = if path.is_dir() { path.join("run.jsonl") } else { path.to_path_buf() };
     let shown = file_path.display().to_string();
     let file = std::fs::File::open(&file_path).map_err(|source| ReadError::Io { path: shown.clone(), source })?;

@@ -56,6 +56,8 @@ pub struct Committed {
 /// they could not be written.
 pub type OnCommit = Box<dyn FnMut(&[Committed], Result<(), &io::Error>) + Send>;
 
+// A job lives only on its way to the writer thread.
+#[allow(clippy::large_enum_variant)]
 enum Job {
     Append(Record, Ack),
     /// Acknowledged once everything handed over before it is written.

@@ -53,7 +53,7 @@ impl One<'_> {
     }
 
     fn failed(&self) -> bool {
-        self.error.is_some() || self.status.map_or(true, |s| s >= 400)
+        self.error.is_some() || self.status.is_none_or(|s| s >= 400)
     }
 }
 

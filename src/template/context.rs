@@ -369,9 +369,9 @@ mod tests {
         .build();
         let v = ctx.value();
         let get = |v: &minijinja::Value, k: &str| v.get_attr(k).unwrap().to_string();
-        assert_eq!(get(&v, "cursor"), "conv");
-        assert_eq!(get(&v, "message"), "hi");
-        assert_eq!(get(&v, "target"), "http://t");
+        assert_eq!(get(v, "cursor"), "conv");
+        assert_eq!(get(v, "message"), "hi");
+        assert_eq!(get(v, "target"), "http://t");
         assert_eq!(get(&v.get_attr("persona").unwrap(), "name"), "Ann");
         assert_eq!(get(&v.get_attr("env").unwrap(), "TOKEN"), "s3cret");
         assert_eq!(get(&ctx.masked().get_attr("env").unwrap(), "TOKEN"), "***");

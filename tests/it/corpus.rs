@@ -77,7 +77,7 @@ impl Tally {
     fn count(&self, expected: Option<u8>, got: Option<u8>) -> usize {
         self.pairs
             .iter()
-            .filter(|((e, g), _)| expected.map_or(true, |x| x == *e) && got.map_or(true, |x| x == *g))
+            .filter(|((e, g), _)| expected.is_none_or(|x| x == *e) && got.is_none_or(|x| x == *g))
             .map(|(_, n)| n)
             .sum()
     }

@@ -215,7 +215,7 @@ fn resume_after_kill_9_sends_every_planned_step_exactly_once() {
     let text = std::fs::read_to_string(dir.join("run.jsonl")).unwrap();
     assert_eq!(text.lines().filter(|l| l.contains(r#""type":"header""#)).count(), 2, "one header per session");
     let mut sent: BTreeMap<(String, usize), usize> = BTreeMap::new();
-    for x in run.exchanges.iter().filter(|x| x.error.as_ref().map_or(true, |e| e.kind != ErrorKind::Interrupted)) {
+    for x in run.exchanges.iter().filter(|x| x.error.as_ref().is_none_or(|e| e.kind != ErrorKind::Interrupted)) {
         *sent.entry((x.task.key(), x.step)).or_default() += 1;
     }
     let twice: Vec<_> = sent.iter().filter(|(_, n)| **n > 1).collect();

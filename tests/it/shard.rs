@@ -117,9 +117,9 @@ async fn three_shards_merged_judge_the_same_as_one_unsharded_run() {
     // Whatever order the walks come in (steps in order within each), the
     // verdict says the same.
     let mut recorded = read_run(&whole.dir).unwrap();
-    recorded.exchanges.sort_by(|a, b| a.task.key().cmp(&b.task.key()));
+    recorded.exchanges.sort_by_key(|a| a.task.key());
     let forward = touchpoint::analysis::analyze(&suite, &recorded, &options);
-    recorded.exchanges.sort_by(|a, b| b.task.key().cmp(&a.task.key()));
+    recorded.exchanges.sort_by_key(|a| std::cmp::Reverse(a.task.key()));
     let backward = touchpoint::analysis::analyze(&suite, &recorded, &options);
     assert_eq!(findings(&backward), findings(&forward));
     assert_eq!(backward.matrix, forward.matrix);

@@ -73,9 +73,9 @@ fn in_value_place(text: &str, span: Range<usize>) -> bool {
         return !none_as_english(text, span);
     }
     let next = next_visible(text, span.end);
-    let ends = next.map_or(true, |c| ".,;!?)\n\r\"'”’%".contains(c));
+    let ends = next.is_none_or(|c| ".,;!?)\n\r\"'”’%".contains(c));
     match word_before(text, span.start) {
-        Some(w) if GREETINGS.contains(&w.as_str()) => next.map_or(true, |c| ",!.\n".contains(c)),
+        Some(w) if GREETINGS.contains(&w.as_str()) => next.is_none_or(|c| ",!.\n".contains(c)),
         Some(w) if BEFORE_VALUE.contains(&w.as_str()) => ends && !followed_by_more_words(text, span.end),
         _ => false,
     }

@@ -236,7 +236,7 @@ fn tally<'a>(
             // The first by name, not by arrival (like every finding).
             tally.persona = Some(tally.persona.map_or(t.persona, |p| p.min(t.persona)));
             let phrase = t.answer.get(hit.span.clone()).filter(|p| !p.is_empty());
-            if let Some(p) = phrase.filter(|p| tally.phrase.as_deref().map_or(true, |q| *p < q)) {
+            if let Some(p) = phrase.filter(|p| tally.phrase.as_deref().is_none_or(|q| *p < q)) {
                 tally.phrase = Some(p.to_string());
             }
             if tally.evidence.len() < max_evidence {
@@ -299,7 +299,7 @@ fn record<'a>(
     });
     let acc = findings.get_mut(i);
     let candidate = (std::cmp::Reverse(found.hit.severity), found.hit.what.clone());
-    if notes.get(&i).map_or(true, |best| candidate < *best) {
+    if notes.get(&i).is_none_or(|best| candidate < *best) {
         acc.note = Some(candidate.1.clone());
         notes.insert(i, candidate);
     }

@@ -101,7 +101,7 @@ fn vetted(text: &str, span: Range<usize>) -> bool {
     }
     if s == "%s" || s == "%d" {
         // " %s " — not "50%s" and not "%sale".
-        return !glued && !before(text, span.start).is_some_and(|c| c == '%');
+        return !glued && before(text, span.start).is_none_or(|c| c != '%');
     }
     if glued {
         return false;

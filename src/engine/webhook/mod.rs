@@ -127,6 +127,9 @@ struct Inner {
     full: AtomicU64,
 }
 
+/// What stops the listener: its shutdown signal and its task.
+type Stopper = (oneshot::Sender<()>, tokio::task::JoinHandle<()>);
+
 /// The receiver. Cheap to clone; every clone is the same listener.
 #[derive(Clone)]
 pub struct Hub {
@@ -134,7 +137,7 @@ pub struct Hub {
     base: String,
     addr: SocketAddr,
     inner: Arc<Inner>,
-    stop: Arc<Mutex<Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>>>,
+    stop: Arc<Mutex<Option<Stopper>>>,
 }
 
 impl std::fmt::Debug for Hub {

@@ -195,7 +195,7 @@ async fn hard_but_correct_answers_are_no_finding_and_every_planted_problem_is() 
     for f in &v.findings {
         let about_hard = HARD
             .iter()
-            .any(|h| f.fact.as_deref() == Some(h.fact) && f.channel.as_deref().map_or(true, |c| c == h.channel));
+            .any(|h| f.fact.as_deref() == Some(h.fact) && f.channel.as_deref().is_none_or(|c| c == h.channel));
         let planted = PLANTED.iter().any(|p| (p.0, p.2) == (f.kind, f.fact.as_deref()))
             || f.kind == FindingKind::ChannelDisagreement
                 && PLANTED.iter().any(|p| p.0 == FindingKind::WrongFact && p.2 == f.fact.as_deref());

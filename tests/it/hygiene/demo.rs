@@ -18,7 +18,7 @@ fn hygiene(v: &Verdict) -> Vec<&Finding> {
     v.findings.iter().filter(|f| f.kind.is_hygiene()).collect()
 }
 
-fn one<'a>(v: &'a Verdict, kind: FindingKind) -> &'a Finding {
+fn one(v: &Verdict, kind: FindingKind) -> &Finding {
     let all: Vec<&Finding> = v.findings.iter().filter(|f| f.kind == kind).collect();
     assert_eq!(all.len(), 1, "one {kind:?} finding: {all:#?}");
     all[0]

@@ -102,7 +102,7 @@ pub(super) fn synthetic(n: usize, answer: &str) -> (Verdict, RecordedRun) {
         question: None,
         channel: None,
     };
-    let channel = |i: usize| if i % 2 == 0 { "chat" } else { "email" };
+    let channel = |i: usize| if i.is_multiple_of(2) { "chat" } else { "email" };
     let exchanges: Vec<record::Exchange> = (0..n)
         .map(|i| record::Exchange {
             seq: i as u64,
