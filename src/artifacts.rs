@@ -90,6 +90,10 @@ pub fn write_all_to(
 
     // The run read for the report is dropped once its view is built: the
     // view holds what the page shows, and rendering it allocates too.
+    // What the analysis pass freed (its reading thread's heap included) goes
+    // back before the report reads the run again: the report, not the pass,
+    // is the analysis's peak.
+    crate::memory::collect();
     let view = crate::report::build_view(&verdict, &report_run(dir, &verdict, Some(&tail.blocks))?);
     files.push(crate::report::write_view(dir, &view).map_err(|e| ArtifactError::Report(e.to_string()))?);
     Ok(Written { verdict, files, warnings })

@@ -46,7 +46,7 @@ impl Received {
     /// The value of a header (every value of it, joined by ", "), or None.
     pub fn get(&self, name: &str) -> Option<Cow<'_, str>> {
         match self {
-            Received::List(list) => list.get(name).map(|v| Cow::Borrowed(v.as_str())),
+            Received::List(list) => list.get(name).map(Cow::Borrowed),
             Received::Map(map) => {
                 let mut values = map.get_all(name).into_iter().map(|v| String::from_utf8_lossy(v.as_bytes()));
                 let first = values.next()?;

@@ -11,6 +11,7 @@ use crate::engine::prepare::Prepared;
 use crate::suite::channel::{ReceiveMode, RequestSpec};
 use crate::suite::Suite;
 use crate::template::context::{self, Layers};
+use crate::template::vars::Vars;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -45,8 +46,8 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
         writeln!(out, "\n## {}", walk.task.key())?;
         let persona = suite.persona(&walk.task.persona).map(context::persona_layer).unwrap_or_default();
         // Values captured at run time, shown by name.
-        let mut walk_vars: Map<String, Value> = Map::new();
-        let mut conversations: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+        let mut walk_vars = Vars::new();
+        let mut conversations: BTreeMap<&str, Vars> = BTreeMap::new();
         for step in &walk.steps {
             let Some(channel) = suite.channels.get(&step.channel) else { continue };
             let ctx = Layers::for_message(&base, &persona, &walk_vars).build();
@@ -66,7 +67,7 @@ fn write(suite: &Suite, args: &RunArgs, target: &str, out: &mut dyn Write) -> st
             )?;
             let first_use = !conversations.contains_key(step.channel.as_str());
             let vars = conversations.entry(step.channel.as_str()).or_insert_with(|| {
-                let mut v = Map::new();
+                let mut v = Vars::new();
                 v.insert("cursor".into(), Value::String(channel.receive.cursor_start.clone()));
                 v
             });
@@ -141,7 +142,7 @@ fn stream_reading(rx: &crate::suite::channel::Receive) -> String {
 }
 
 /// Whether `url` reads a value captured at run time (`{{ article }}`).
-fn is_captured(url: &str, vars: &Map<String, Value>) -> bool {
+fn is_captured(url: &str, vars: &Vars) -> bool {
     vars.iter().any(|(k, v)| v.as_str().is_some_and(|s| s.starts_with('$')) && url.contains(k.as_str()))
 }
 

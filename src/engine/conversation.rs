@@ -11,7 +11,8 @@ use super::Shared;
 use crate::record::{ErrorKind, Http, Purpose, Reply, StepError};
 use crate::suite::channel::{Channel, Extract, Extractor, ReceiveMode, RequestSpec};
 use crate::template;
-use serde_json::{Map, Value};
+use crate::template::vars::Vars;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -41,7 +42,7 @@ pub struct Conversation {
     pub channel_name: String,
     pub(super) channel: Arc<Channel>,
     /// Captured values and the poll cursor: the template context of this conversation.
-    pub(super) vars: Map<String, Value>,
+    pub(super) vars: Vars,
     opened: bool,
     hook: Option<(String, mpsc::Receiver<Callback>)>,
     /// Event ids of the callbacks seen (`receive.dedupe`), so a duplicate delivery is never a second reply.
@@ -53,7 +54,7 @@ pub struct Message<'a> {
     pub text: &'a str,
     pub subject: &'a str,
     /// Values the walk captured on earlier steps (any channel).
-    pub walk_vars: &'a Map<String, Value>,
+    pub walk_vars: &'a Vars,
     /// The run's common context: env, target, run.
     pub base: &'a template::context::Base,
     /// The persona speaking (`{{ persona.name }}`), converted once per walk.
@@ -68,7 +69,7 @@ pub(super) fn fail(kind: ErrorKind, message: impl Into<String>) -> StepError {
 
 impl Conversation {
     pub fn new(channel_name: &str, channel: Arc<Channel>, shared: &Shared) -> Self {
-        let mut vars = Map::new();
+        let mut vars = Vars::new();
         vars.insert("cursor".into(), Value::String(channel.receive.cursor_start.clone()));
         let hook = (channel.receive.mode == ReceiveMode::Webhook)
             .then(|| {
@@ -123,6 +124,73 @@ impl Conversation {
         out: &mut StepOutcome,
     ) -> Result<(), StepError> {
         let channel = self.channel.clone();
+        // `mode = "stream"` without a `request`: the last send's response is the event stream.
+        let mut events = super::stream::Events::on_send(&channel);
+        let mut last = self.send_all(shared, msg, out, events.as_mut()).await?;
+        // Only these modes read the last response: the others wait without
+        // holding it (its headers and body, ~700 bytes per waiting step).
+        if !matches!(channel.receive.mode, ReceiveMode::Response | ReceiveMode::Stream) {
+            last = None;
+        }
+        let reply = match channel.receive.mode {
+            ReceiveMode::Response => {
+                let resp = last.ok_or_else(|| fail(ErrorKind::Suite, "the channel sends nothing"))?;
+                Box::pin(self.reply_from_response(&resp, msg)).await?
+            }
+            ReceiveMode::Stream => Box::pin(super::stream::receive(self, shared, msg, out, events, last)).await?,
+            ReceiveMode::Poll | ReceiveMode::Webhook | ReceiveMode::Websocket => {
+                self.wait_reply(shared, msg, out).await?
+            }
+        };
+        out.reply = Some(reply);
+        Ok(())
+    }
+
+    /// [`Conversation::exchange`], boxed: a step that waits for its reply
+    /// (polls, a webhook, a WebSocket) as [`Conversation::exchange_waiting`],
+    /// whose future is a third of the size.
+    pub fn exchange_boxed<'a>(
+        &'a mut self,
+        shared: &'a Shared,
+        msg: &'a Message<'_>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = StepOutcome> + Send + 'a>> {
+        if matches!(self.channel.receive.mode, ReceiveMode::Poll | ReceiveMode::Webhook | ReceiveMode::Websocket) {
+            Box::pin(self.exchange_waiting(shared, msg))
+        } else {
+            Box::pin(self.exchange(shared, msg))
+        }
+    }
+
+    /// [`Conversation::exchange`] for a channel that waits for its reply.
+    /// Its sends are boxed apart: inlined, the space their requests and
+    /// responses need (~650 bytes) would stay reserved in the future of every
+    /// step waiting for its reply (10,000 waiting personas: ~6 MB).
+    pub async fn exchange_waiting(&mut self, shared: &Shared, msg: &Message<'_>) -> StepOutcome {
+        let mut out = StepOutcome { t_sent_us: shared.clock.us(), ..Default::default() };
+        let outcome = async {
+            // The last response is dropped at once: a waiting mode does not read it.
+            Box::pin(self.send_all(shared, msg, &mut out, None)).await?;
+            out.reply = Some(self.wait_reply(shared, msg, &mut out).await?);
+            Ok::<_, StepError>(())
+        }
+        .await;
+        if let Err(e) = outcome {
+            out.error = Some(stopped_after_delivery(e, &out.http));
+        }
+        out
+    }
+
+    /// Opens the conversation if it is not yet, and sends the message
+    /// (`events`: the last send's body read as an event stream). Returns
+    /// the last send's response.
+    async fn send_all(
+        &mut self,
+        shared: &Shared,
+        msg: &Message<'_>,
+        out: &mut StepOutcome,
+        mut events: Option<&mut super::stream::Events>,
+    ) -> Result<Option<Response>, StepError> {
+        let channel = self.channel.clone();
         if let Some(problem) = shared.hooks.get(&self.channel_name).and_then(|g| g.problem.clone()) {
             return Err(fail(ErrorKind::Suite, problem));
         }
@@ -134,12 +202,11 @@ impl Conversation {
             self.opened = true;
         }
         let mut last = None;
-        // `mode = "stream"` without a `request`: the last send's response is the event stream.
-        let mut events = super::stream::Events::on_send(&channel);
         // `mode = "websocket"`: `send` is the socket and its frame, sent when receiving.
         let sends = if channel.receive.mode == ReceiveMode::Websocket { &[] } else { channel.send.as_slice() };
         for (i, spec) in sends.iter().enumerate() {
-            let watch = events.as_mut().filter(|_| i + 1 == sends.len()).map(|e| e as &mut dyn super::http::Watch);
+            let watch =
+                events.as_deref_mut().filter(|_| i + 1 == sends.len()).map(|e| e as &mut dyn super::http::Watch);
             let resp = self.request_watched(shared, spec, Purpose::Send, msg, &mut out.http, watch).await?;
             if i == 0 {
                 out.t_sent_us = resp.t_start_us;
@@ -150,25 +217,26 @@ impl Conversation {
             }
             last = Some(resp);
         }
-        // Only these modes read the last response: the others wait without
-        // holding it (its headers and body, ~700 bytes per waiting step).
-        if !matches!(channel.receive.mode, ReceiveMode::Response | ReceiveMode::Stream) {
-            last = None;
-        }
-        // Each way of receiving is boxed: inlined, every waiting step would
-        // reserve the largest of them (a WebSocket's, ~15 KB) whatever its mode.
-        let reply = match channel.receive.mode {
-            ReceiveMode::Response => {
-                let resp = last.ok_or_else(|| fail(ErrorKind::Suite, "the channel sends nothing"))?;
-                Box::pin(self.reply_from_response(&resp, msg)).await?
+        Ok(last)
+    }
+
+    /// The reply of a step that waits for it. Each way of receiving is
+    /// boxed: inlined, every waiting step would reserve the largest of them
+    /// (a WebSocket's, ~15 KB) whatever its mode.
+    async fn wait_reply(
+        &mut self,
+        shared: &Shared,
+        msg: &Message<'_>,
+        out: &mut StepOutcome,
+    ) -> Result<Reply, StepError> {
+        match self.channel.receive.mode {
+            ReceiveMode::Poll => Box::pin(super::polling::receive(self, shared, msg, out)).await,
+            ReceiveMode::Webhook => Box::pin(self.await_callback(shared, msg, out)).await,
+            ReceiveMode::Websocket => Box::pin(super::websocket::exchange(self, shared, msg, out)).await,
+            ReceiveMode::Response | ReceiveMode::Stream => {
+                Err(fail(ErrorKind::Suite, "this channel reads its reply in the response; it does not wait"))
             }
-            ReceiveMode::Poll => Box::pin(super::polling::receive(self, shared, msg, out)).await?,
-            ReceiveMode::Webhook => Box::pin(self.await_callback(shared, msg, out)).await?,
-            ReceiveMode::Stream => Box::pin(super::stream::receive(self, shared, msg, out, events, last)).await?,
-            ReceiveMode::Websocket => Box::pin(super::websocket::exchange(self, shared, msg, out)).await?,
-        };
-        out.reply = Some(reply);
-        Ok(())
+        }
     }
 
     /// Renders and sends one request; a non-2xx final status is an error.

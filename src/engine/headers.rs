@@ -19,7 +19,7 @@ const SECRET_HEADERS: &[&str] = &["set-cookie", "cookie", "authorization", "prox
 pub(super) fn received(map: HeaderMap, redactor: &Redactor) -> (Received, Headers) {
     let mut list = joined(&map);
     let received = if redact(&mut list, redactor) {
-        Received::List(Headers::from_distinct(list.clone()))
+        Received::List(Headers::from_pairs(list.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
     } else {
         Received::Map(map)
     };
@@ -133,7 +133,7 @@ mod tests {
     }
 
     fn pairs(h: &Headers) -> Vec<(&str, &str)> {
-        h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+        h.iter().collect()
     }
 
     /// One pass, as a B-tree gave it: names sorted, a repeated header joined
@@ -165,6 +165,6 @@ mod tests {
         assert_eq!(kept.get("set-cookie").as_deref(), Some("a=1"));
         assert_eq!(kept.get("missing"), None);
         assert_eq!(kept.get("not a name"), None);
-        assert_eq!(recorded.get("set-cookie").map(String::as_str), Some("***"));
+        assert_eq!(recorded.get("set-cookie"), Some("***"));
     }
 }

@@ -165,7 +165,7 @@ fn headers(b: &mut Vec<u8>, h: &Headers, base: &Headers) {
     varint(b, h.len() as u64);
     let mut base = base.iter();
     for (k, v) in h.iter() {
-        let (bk, bv) = base.next().map(|(k, v)| (k.as_str(), v.as_str())).unzip();
+        let (bk, bv) = base.next().unzip();
         text(b, Some(k), bk);
         text(b, Some(v), bv);
     }
@@ -220,7 +220,7 @@ impl Reader<'_> {
         let mut base = base.iter();
         (0..n)
             .map(|_| {
-                let (bk, bv) = base.next().map(|(k, v)| (k.as_str(), v.as_str())).unzip();
+                let (bk, bv) = base.next().unzip();
                 (self.text(bk).unwrap_or_default(), self.text(bv).unwrap_or_default())
             })
             .collect()

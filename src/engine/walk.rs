@@ -15,7 +15,8 @@ use super::Shared;
 use crate::plan::{PlannedStep, Walk};
 use crate::record::{ErrorKind, Exchange, StepError};
 use crate::suite::scenario::OnError;
-use serde_json::{Map, Value};
+use crate::template::vars::Vars;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A step an earlier run recorded, as `--resume` needs it.
@@ -35,7 +36,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
     // The run's common context and the persona's layer are shared (built
     // once per run; thousands of waiting walks should not each copy them).
     let base = &shared.base_context;
-    let mut walk_vars: Map<String, Value> = Map::new();
+    let mut walk_vars = Vars::new();
     // One per channel the walk uses (a few): a `Vec`, as a B-tree leaf would
     // reserve eleven conversations (~1.9 KB) in every waiting walk.
     let mut conversations: Vec<Conversation> = Vec::new();
@@ -91,7 +92,7 @@ pub async fn run_walk(shared: &Shared, walk: &Walk, done_steps: &BTreeMap<usize,
                         persona,
                         jsonpath_templates: &shared.jsonpath_templates,
                     };
-                    let outcome = Box::pin(conv.exchange(shared, &msg)).await;
+                    let outcome = conv.exchange_boxed(shared, &msg).await;
                     (m, outcome)
                 }
                 Err(e) => (
@@ -129,7 +130,7 @@ fn exchange_of(
     step: &PlannedStep,
     message: String,
     mut outcome: StepOutcome,
-    walk_vars: &mut Map<String, Value>,
+    walk_vars: &mut Vars,
 ) -> Box<Exchange> {
     // Step captures read the reply text (a case reference the agent issued).
     if let Some(reply) = &outcome.reply {

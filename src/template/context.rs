@@ -4,6 +4,7 @@
 //! [`GLOBALS`] and the field lists here, so a name is valid in `check`
 //! exactly when a run gives it a value.
 
+use super::vars::Vars;
 use crate::suite::Persona;
 use serde_json::{json, Map, Value};
 use std::cell::OnceCell;
@@ -94,8 +95,8 @@ pub fn persona_layer(p: &Persona) -> minijinja::Value {
 pub struct Layers<'a> {
     pub base: &'a Base,
     pub persona: &'a minijinja::Value,
-    pub walk_vars: &'a Map<String, Value>,
-    pub conversation_vars: Option<&'a Map<String, Value>>,
+    pub walk_vars: &'a Vars,
+    pub conversation_vars: Option<&'a Vars>,
     /// `(message, subject)`; absent while rendering the message itself.
     pub message: Option<(&'a str, &'a str)>,
     pub webhook_url: Option<&'a str>,
@@ -119,7 +120,7 @@ type Top = std::collections::BTreeMap<String, minijinja::Value>;
 impl<'a> Layers<'a> {
     /// The layers a step's own message is rendered in: the run, the persona
     /// and what the walk captured (no conversation, no message yet).
-    pub fn for_message(base: &'a Base, persona: &'a minijinja::Value, walk_vars: &'a Map<String, Value>) -> Self {
+    pub fn for_message(base: &'a Base, persona: &'a minijinja::Value, walk_vars: &'a Vars) -> Self {
         Layers { base, persona, walk_vars, conversation_vars: None, message: None, webhook_url: None }
     }
 
@@ -353,9 +354,9 @@ mod tests {
     fn narrower_layers_win() {
         let env: Map<String, Value> = [("TOKEN".to_string(), json!("s3cret"))].into_iter().collect();
         let base = Base::new(&base(env, "http://t", "r", 1));
-        let walk: Map<String, Value> =
+        let walk: Vars =
             [("cursor".to_string(), json!("walk")), ("case".to_string(), json!("a/b"))].into_iter().collect();
-        let conv: Map<String, Value> = [("cursor".to_string(), json!("conv"))].into_iter().collect();
+        let conv: Vars = [("cursor".to_string(), json!("conv"))].into_iter().collect();
         let persona = minijinja::Value::from_serialize(json!({"name": "Ann"}));
         let ctx = Layers {
             base: &base,
@@ -387,7 +388,7 @@ mod tests {
     fn plain_lookups_render_as_the_merged_context() {
         let env_vars: Map<String, Value> = [("TOKEN".to_string(), json!("s3cret"))].into_iter().collect();
         let base = Base::new(&base(env_vars, "http://t/", "r", 1));
-        let walk: Map<String, Value> = [
+        let walk: Vars = [
             ("cursor".to_string(), json!("walk")),
             ("case".to_string(), json!("a/b")),
             ("persona".to_string(), json!({"email": "shadow@x"})),
@@ -396,7 +397,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let conv: Map<String, Value> = [
+        let conv: Vars = [
             ("cursor".to_string(), json!("c/2")),
             ("message".to_string(), json!("captured")),
             ("target".to_string(), json!("http://captured/x")),
@@ -422,7 +423,7 @@ mod tests {
             "{{ order.missing }}",
         ];
         for (persona_layer, walk_vars, conversation_vars) in
-            [(&persona, &walk, Some(&conv)), (&persona, &Map::new(), None)]
+            [(&persona, &walk, Some(&conv)), (&persona, &Vars::new(), None)]
         {
             for (message, webhook_url) in [(Some(("hi/there", "subj")), Some("http://hook/1")), (None, None)] {
                 let layers =

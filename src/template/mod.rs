@@ -10,6 +10,7 @@ pub mod filters;
 pub mod lint;
 pub mod plain;
 pub mod run_wide;
+pub mod vars;
 
 use minijinja::{Environment, UndefinedBehavior};
 use std::collections::BTreeSet;

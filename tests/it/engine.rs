@@ -160,7 +160,7 @@ async fn a_503_with_retry_after_is_retried_and_recorded() {
     assert!(x.error.is_none(), "{:?}", x.error);
     assert_eq!(x.http.len(), 2, "one 503, one retry");
     assert_eq!(x.http[0].status, Some(503));
-    assert_eq!(x.http[0].headers.get("retry-after").map(String::as_str), Some("1"));
+    assert_eq!(x.http[0].headers.get("retry-after"), Some("1"));
     assert_eq!(x.http[1].attempt, 2);
     // Retry-After: 1 was honoured.
     assert!(x.http[1].t_start_us - x.http[0].t_end_us >= 900_000);
@@ -346,7 +346,7 @@ async fn secrets_from_the_environment_are_redacted_everywhere() {
     let run = read_run(&result.dir).unwrap();
     let x = &run.exchanges[0];
     assert!(x.error.is_none(), "{:?}", x.error);
-    assert_eq!(x.http[0].request_headers.get("Authorization").map(String::as_str), Some("Bearer ***"));
+    assert_eq!(x.http[0].request_headers.get("Authorization"), Some("Bearer ***"));
     assert!(x.reply.as_ref().unwrap().text.contains("Bearer ***"));
     touchpoint::artifacts::write_all(&result.dir, &suite, &Default::default()).unwrap();
     for file in ["run.jsonl", "verdict.json", "junit.xml", "report.html"] {
@@ -366,7 +366,7 @@ async fn the_test_traffic_header_is_recorded_with_each_request() {
     let result = common::run(common::load(suite_dir.path()), opts).await;
     let run = read_run(&result.dir).unwrap();
     let h = &run.exchanges[0].http[0];
-    assert_eq!(h.request_headers.get("x-touchpoint").map(String::as_str), Some("audit"));
+    assert_eq!(h.request_headers.get("x-touchpoint"), Some("audit"));
 }
 
 /// A JSON body is serialised once when prepared: the bytes sent are the

@@ -87,7 +87,7 @@ fn assert_every_poll_recorded(x: &Exchange, answered: usize) {
     assert!(polls.iter().all(|h| h.purpose == Purpose::Poll));
     assert_eq!(polls.len(), answered, "every poll the target answered is recorded");
     for (i, h) in polls.iter().enumerate() {
-        assert_eq!(h.headers.get("x-poll").map(String::as_str), Some((i + 1).to_string().as_str()), "poll {i}");
+        assert_eq!(h.headers.get("x-poll"), Some((i + 1).to_string().as_str()), "poll {i}");
         assert_eq!(h.status, Some(200));
         assert!(h.t_end_us >= h.t_start_us && h.t_first_byte_us.is_some());
         assert!(h.url.ends_with("/events?after=0"), "{}", h.url);
