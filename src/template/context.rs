@@ -158,7 +158,7 @@ impl Context<'_> {
         let l = &self.layers;
         let shadowed = ["target", "run", "env"]
             .iter()
-            .any(|n| l.walk_vars.contains_key(*n) || l.conversation_vars.is_some_and(|c| c.contains_key(*n)));
+            .any(|n| l.walk_vars.contains_key(n) || l.conversation_vars.is_some_and(|c| c.contains_key(n)));
         (!shadowed).then_some(&*l.base.run_wide)
     }
 
