@@ -23,6 +23,7 @@ pub mod pool;
 pub mod prepare;
 pub mod progress;
 pub mod ratelimit;
+mod reading;
 pub mod request;
 pub mod resume;
 pub mod sse;

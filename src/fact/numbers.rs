@@ -29,7 +29,8 @@ pub(crate) const WORDS_PATTERN: &str = concat!(
 /// plain with a decimal point or a two-digit decimal comma ("29,99").
 pub(crate) const DIGITS_PATTERN: &str = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+|,[0-9]{2}\b)?)";
 
-fn word_value(word: &str) -> Option<u64> {
+/// One number word ("seven", "twenty", "a"), lower-case.
+pub(crate) fn word_value(word: &str) -> Option<u64> {
     let value = match word {
         "zero" => 0,
         "a" | "an" | "one" => 1,

@@ -165,19 +165,12 @@ fn classify_number<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usiz
 /// An hour on a 12-hour clock written as a digit or a word ("5", "five").
 fn clock_hour(word: &str) -> Option<u32> {
     let hour = match word {
-        "one" => 1,
-        "two" => 2,
-        "three" => 3,
-        "four" => 4,
-        "five" => 5,
-        "six" => 6,
-        "seven" => 7,
-        "eight" => 8,
-        "nine" => 9,
-        "ten" => 10,
-        "eleven" => 11,
-        "twelve" => 12,
-        w => w.parse().ok()?,
+        // "a"/"an" are one elsewhere ("an hour"), never an hour on the clock.
+        "a" | "an" => return None,
+        w => match crate::fact::numbers::word_value(w) {
+            Some(v) => u32::try_from(v).ok()?,
+            None => w.parse().ok()?,
+        },
     };
     (1..=12).contains(&hour).then_some(hour)
 }
