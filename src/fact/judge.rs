@@ -217,16 +217,16 @@ fn anchor(
         return Some(Anchor::Sentence);
     }
     let previous = index.checked_sub(1).map(|i| &reading.sentences[i]);
-    let headed = reading.sentences[..index]
-        .iter()
-        .rev()
-        .take(6)
-        .find(|s| s.heading)
-        .is_some_and(|s| subject.mentioned_in(text, &s.range));
+    // The section's heading ("Returns and refunds" above "Returns are
+    // accepted within 30 days") ties what is under it as it would tie its
+    // own sentence: by the whole subject, or by its key words.
+    let heading = reading.sentences[..index].iter().rev().take(6).find(|s| s.heading);
+    let headed = heading.is_some_and(|s| subject.mentioned_in(text, &s.range));
     if headed || previous.is_some_and(|p| p.standing == Standing::Claim && subject.mentioned_in(text, &p.range)) {
         return Some(Anchor::Nearby);
     }
-    if subject.keywords_in(text, &sentence.range) && !sibling {
+    let keyed_heading = heading.is_some_and(|s| subject.keywords_in(text, &s.range));
+    if (subject.keywords_in(text, &sentence.range) || keyed_heading) && !sibling {
         return Some(Anchor::Keyword);
     }
     // A sentence about another thing of the subject's sort ("your current
