@@ -226,8 +226,9 @@ fn push_inline(text: &str, out: &mut String) {
 
 /// Whether `body` holds any HTML tag, comment or entity at all.
 fn has_markup(body: &str) -> bool {
-    static MARKUP: Lazy<Regex> =
-        Lazy::new(|| Regex::new(r"<(?:[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|/[A-Za-z][A-Za-z0-9-]*\s*|!--[\s\S]*?--)>|&(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});").expect("valid regex"));
+    static MARKUP: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"<(?:[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|/[A-Za-z][A-Za-z0-9-]*\s*|!--[\s\S]*?--)>|&(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});").expect("valid regex")
+    });
     MARKUP.is_match(body)
 }
 

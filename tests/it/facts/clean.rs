@@ -159,7 +159,10 @@ fn help_centre_text_read_by_a_selector_keeps_its_rows_apart() {
     };
     assert!(matches!(judged("£25", FactKind::Money, "checked bag"), Judgement::Correct { .. }));
     assert!(matches!(judged("£45", FactKind::Money, "sports equipment"), Judgement::Correct { .. }));
-    assert!(matches!(judged("30 days", FactKind::Duration, "refunds"), Judgement::Correct { .. }), "the heading anchors");
+    assert!(
+        matches!(judged("30 days", FactKind::Duration, "refunds"), Judgement::Correct { .. }),
+        "the heading anchors"
+    );
     assert!(matches!(judged("53.35p per day", FactKind::Money, "standing charge"), Judgement::Correct { .. }));
     assert!(matches!(judged("24.50p per kWh", FactKind::Money, "unit rate"), Judgement::Correct { .. }));
 }
