@@ -69,6 +69,9 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
             } else {
                 text
             };
+            if tax_rate(text, &f) && !names_tax(&spec) {
+                return None;
+            }
             let anchor = anchor(&reading, words_of, &f, &subject, &asked, &spec)?;
             Some((f, anchor))
         })
@@ -284,6 +287,29 @@ fn discount_for_rate(expected: &FactValue, text: &str, found: &Found) -> bool {
     ["off", "discount", "reduction", "cashback", "cash back"]
         .iter()
         .any(|w| after.strip_prefix(w).is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric())))
+}
+
+/// Tax words a rate is stated with: "VAT at 5%", "5% VAT", "inkl. 19 % MwSt.".
+const TAXES: [&str; 8] = ["vat", "mwst", "ust", "gst", "iva", "tva", "btw", "ipt"];
+
+/// A percentage that is a tax rate ("Prices include VAT at 5%", "plus 20%
+/// VAT"): the tax, not the fact — unless the fact is about the tax.
+fn tax_rate(text: &str, found: &Found) -> bool {
+    if !matches!(found.value, FactValue::Percent { .. }) {
+        return false;
+    }
+    let is_tax = |w: &(std::ops::Range<usize>, String)| TAXES.contains(&w.1.as_str());
+    let before = super::words::words(&text[..found.span.start]);
+    let after = super::words::words(&text[found.span.end..]);
+    // "VAT at 5%", "VAT of 5%", "VAT @ 5%", "VAT: 5%"; "5% VAT", "5 % MwSt".
+    before.iter().rev().take(2).any(is_tax) || after.first().is_some_and(is_tax)
+}
+
+fn names_tax(spec: &FactSpec) -> bool {
+    spec.subject
+        .iter()
+        .chain(&spec.keywords)
+        .any(|p| super::words::words(p).iter().any(|w| TAXES.contains(&w.1.as_str())))
 }
 
 /// Durations on scales too far apart to be the same thing misstated: hours

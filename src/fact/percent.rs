@@ -58,8 +58,14 @@ static FRACTION: Lazy<Regex> = Lazy::new(|| {
     .expect("valid regex")
 });
 
+/// "EV Night halves your unit rate", "the fee is halved": 50%.
+static HALVES: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)\b(?:halves|halved|halving)\b").expect("valid regex"));
+
 fn fractions(text: &str) -> impl Iterator<Item = Found> + '_ {
-    FRACTION.captures_iter(text).filter_map(|caps| {
+    let verbs = HALVES
+        .find_iter(text)
+        .filter_map(|m| Found::new(text, m.range(), FactValue::Percent { basis_points: 5000, qualifier: None }));
+    verbs.chain(FRACTION.captures_iter(text).filter_map(|caps| {
         if caps.name("noun").is_some_and(|n| n.as_str().eq_ignore_ascii_case("time")) {
             return None;
         }
@@ -74,7 +80,7 @@ fn fractions(text: &str) -> impl Iterator<Item = Found> + '_ {
             _ => return None,
         };
         Found::new(text, f.range(), FactValue::Percent { basis_points, qualifier: None })
-    })
+    }))
 }
 
 pub(crate) fn extract(text: &str) -> Vec<Found> {
