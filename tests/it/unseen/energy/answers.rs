@@ -59,13 +59,14 @@ pub fn chat(topic: Topic, persona: &str) -> String {
                 String::new()
             };
             format!(
-                "{lead}On Fixed Saver the standing charge is 53.35 pence a day, and each kWh of electricity costs 24.5p."
+                "{lead}On Fixed Saver the standing charge is 53.35 pence a day, and each kWh of electricity costs 24.5p. \
+                 Heads up: from 1 January 2027 the standing charge goes up to 55.10p a day with the new price cap."
             )
         }
         Topic::Switching => "Switching usually takes three weeks from the day you sign up. \
              Changed your mind? Cancel within the 14-day cooling-off period without paying a penny."
             .into(),
-        Topic::Contact => "You can ring us free on 0808 157 0642. \
+        Topic::Contact => "Your chat reference is CH-0161-4960-7722. You can ring us free on 0808 157 0642. \
              Our lines are open Monday to Friday from 9 till half past five, and on Saturdays from 10 until 2."
             .into(),
         Topic::Ev => "With EV Night, charging between midnight and 5am costs half the standard unit rate.".into(),
@@ -112,7 +113,7 @@ pub fn email_html(topic: Topic, persona: &str) -> String {
         Topic::Other => "<p>Thank you for your email.</p>",
     };
     format!(
-        "<div class=\"message\"><p>{greeting}</p>{answer}\
+        "<div class=\"message\"><p>{greeting}</p><p>Thank you for your email of 30 November 2026.</p>{answer}\
          <p>To send us a meter reading, just reply with your [ACCOUNT NUMBER] and today's reading.</p>\
          <p>Kind regards,<br>Sam Patel<br>Customer Care | Brightwater Energy<br>Direct line: 0161 496 0732</p>\
          <p style=\"font-size:10px\">Brightwater Energy Ltd is registered in England and Wales, company no. 09876543. \
@@ -150,7 +151,8 @@ pub fn article(topic: Topic) -> (&'static str, &'static str, &'static str) {
             "<h1>Switching to Brightwater</h1>\
              <h2>How long does it take?</h2><p>Most switches complete within four weeks.</p>\
              <h2>Cooling-off period</h2><p>You can cancel within 14 days of signing up. \
-             There's no charge for cancelling during this time.</p>",
+             There's no charge for cancelling during this time.</p>\
+             <div class=\"feedback\"><p>Was this article helpful?</p><button>Yes</button> <button>No</button></div>",
         ),
         Topic::Contact => (
             "362-contact-us",
@@ -160,7 +162,8 @@ pub fn article(topic: Topic) -> (&'static str, &'static str, &'static str) {
              <h2>Opening hours</h2>\
              <ul><li>Monday–Friday: 9am to 5.30pm</li><li>Saturday: 10am to 2pm</li><li>Sundays and bank holidays: closed</li></ul>\
              <h2>Kundenservice auf Deutsch</h2><p>Mo–Fr 9–17:30 Uhr, Sa 10–14 Uhr</p>\
-             <h2>Power cut?</h2><p>Call 105 at any time.</p>",
+             <h2>Power cut?</h2><p>Call 105 at any time.</p>\
+             <h2>Smell gas?</h2><p>National Gas Emergency Service: 0800 111 999 (24 hours)</p>",
         ),
         Topic::Ev => (
             "363-ev-night",

@@ -10,8 +10,10 @@
 //! [ACCOUNT NUMBER]", a case number that looks like a phone number, a
 //! signature's direct line, legal and marketing footers, Citizens Advice's
 //! number, a help page's sales line, "Last updated" and "83% found this
-//! helpful", the other rates of a table, a 503 retried) must never be a
-//! finding.
+//! helpful", the other rates of a table, next year's price beside this
+//! year's, a gas emergency line open 24 hours, a "Was this article
+//! helpful? Yes No" widget, a chat reference with a phone's digits, a 503
+//! on a search and on a poll, retried) must never be a finding.
 
 mod answers;
 mod server;

@@ -10,7 +10,7 @@
 //!   polls: "Let me check that for you…" at once, the answer ~0.6 s later;
 //!   Alice's answer is listed twice in the poll it arrives in; the complaint
 //!   answer (a human agent) comes after 2.4 s (the map's chat SLA is 2 s: a
-//!   planted breach);
+//!   planted breach); the third poll of the run answers 503;
 //! - email: a helpdesk whose API takes a form post with a callback URL and
 //!   posts its messages there as signed JSON (`X-Helpdesk-Signature:
 //!   sha256=<hex>` over the body): an automatic acknowledgement at once, the
@@ -45,6 +45,7 @@ const EMAIL_DELAY: Duration = Duration::from_millis(1200);
 pub struct Centre {
     conversations: Vec<Conversation>,
     pub chat_messages: u32,
+    polls: u32,
     pub emails: u32,
     pub searches: u32,
     pub deliveries: Vec<u16>,
@@ -151,6 +152,11 @@ async fn activities(
         return StatusCode::FORBIDDEN.into_response();
     }
     let mut s = s.lock().unwrap();
+    s.polls += 1;
+    if s.polls == 3 {
+        // The gateway stumbles once.
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": {"code": "ServiceError"}}))).into_response();
+    }
     let Some(c) = conversation(&id).and_then(|i| s.conversations.get_mut(i)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
