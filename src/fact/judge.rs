@@ -244,7 +244,7 @@ fn anchor(
     // something else.
     if !asked.is_empty()
         && !subject.other_in(text, &sentence.range)
-        && !subject.another_charge_in(text, &sentence.range)
+        && !clauses.iter().any(|c| subject.another_charge_in(text, c))
         && (asked.mentioned_in(text, &sentence.range) || replies(text, sentence, found))
     {
         return Some(Anchor::Question);
