@@ -40,6 +40,10 @@ pub struct Cleaned {
 pub fn clean(body: &str, format: AnswerFormat, region: Option<&str>, customer_message: &str) -> Cleaned {
     let text = match format {
         AnswerFormat::Text => body.replace("\r\n", "\n"),
+        // A page's text already read by a CSS selector (`text = { css = … }`)
+        // is plain text with its lines: read as HTML again, its headings,
+        // rows and list items would run together into one line.
+        AnswerFormat::Html if !has_markup(body) => body.replace("\r\n", "\n"),
         AnswerFormat::Html => html_to_text(body, region),
         AnswerFormat::Email => {
             let plain = if looks_like_html(body) {
@@ -218,6 +222,14 @@ fn push_inline(text: &str, out: &mut String) {
     if text.ends_with(char::is_whitespace) && !text.trim().is_empty() {
         out.push(' ');
     }
+}
+
+/// Whether `body` holds any HTML tag, comment or entity at all.
+fn has_markup(body: &str) -> bool {
+    static MARKUP: Lazy<Regex> = Lazy::new(|| {
+        Regex::new(r"<(?:[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|/[A-Za-z][A-Za-z0-9-]*\s*|!--[\s\S]*?--)>|&(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});").expect("valid regex")
+    });
+    MARKUP.is_match(body)
 }
 
 pub(crate) fn looks_like_html(body: &str) -> bool {

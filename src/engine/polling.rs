@@ -1,6 +1,7 @@
 //! Receiving a reply by polling (`mode = "poll"`): the poll request is
 //! sent every `every` (backing off to `max_every`) until a reply with text
-//! arrives or `max_wait` passes. What the waiting step keeps of its polls
+//! arrives or `max_wait` passes; with `settle`, polling goes on until the
+//! reply's messages stop coming. What the waiting step keeps of its polls
 //! is `polls.rs`.
 
 use super::conversation::{fail, preview, unreadable, Conversation, Message, StepOutcome};
@@ -30,7 +31,8 @@ pub async fn receive(
 
 /// What one poll response said.
 enum Read {
-    Reply(Reply),
+    /// A reply, and the texts it joined (each once).
+    Reply(Reply, Vec<String>),
     NotYet {
         t_start_us: u64,
     },
@@ -85,13 +87,14 @@ async fn read(
     if texts.is_empty() {
         return Ok(Read::NotYet { t_start_us: resp.t_start_us });
     }
-    Ok(Read::Reply(Reply {
+    let reply = Reply {
         text: texts.join("\n"),
         item: first,
         t_earliest_us: known_absent_us,
         t_latest_us: resp.t_first_byte_us,
         ..Reply::default()
-    }))
+    };
+    Ok(Read::Reply(reply, texts))
 }
 
 async fn poll_until(
@@ -129,7 +132,15 @@ async fn poll_until(
             // Boxed, the response moved in: a step waiting between polls
             // reserves no room for reading one.
             Ok(resp) => match Box::pin(read(c, msg, resp, known_absent_us)).await? {
-                Read::Reply(reply) => return Ok(reply),
+                Read::Reply(reply, texts) => {
+                    return Ok(match rx.settle.as_ref().and_then(|d| d.parse().ok()).filter(|q| !q.is_zero()) {
+                        Some(quiet) => {
+                            let answer = Answer { reply, texts };
+                            Box::pin(settle(c, shared, msg, out, kept, answer, quiet, deadline)).await
+                        }
+                        None => reply,
+                    });
+                }
                 // The server answered "not yet" somewhere between sending the poll and its first byte.
                 Read::NotYet { t_start_us } => known_absent_us = t_start_us,
                 Read::NotJson { why, error } => {
@@ -179,6 +190,78 @@ async fn poll_until(
         }
         every = every.mul_f64(rx.backoff.max(1.0)).min(max_every);
     }
+}
+
+/// A reply being read over several polls, and the texts it has so far.
+struct Answer {
+    reply: Reply,
+    texts: Vec<String>,
+}
+
+/// `receive.settle`: a bot that answers in several messages over several
+/// polls ("Let me check that for you…", then the answer a moment later)
+/// is read whole. Polling goes on every `every` until no new message has
+/// come for `quiet` (or `max_wait` passes, or the run stops); new texts
+/// are joined in order, each once, and the reply's time is when its last
+/// message arrived — the answer is complete only then. A poll that fails
+/// here costs nothing: the reply is what arrived.
+#[allow(clippy::too_many_arguments)]
+async fn settle(
+    c: &mut Conversation,
+    shared: &Shared,
+    msg: &Message<'_>,
+    out: &mut StepOutcome,
+    kept: &mut super::polls::PollBodies,
+    mut answer: Answer,
+    quiet: std::time::Duration,
+    deadline: tokio::time::Instant,
+) -> Reply {
+    let channel = c.channel.clone();
+    let rx = &channel.receive;
+    let Some(spec) = rx.request.as_ref() else { return answer.reply };
+    let every = rx.every.or(std::time::Duration::from_millis(250));
+    let mut stop = shared.stop.clone();
+    let mut last_new = tokio::time::Instant::now();
+    // Polled with nothing new: the next message came after this poll started.
+    let mut known_absent_us = answer.reply.t_latest_us;
+    loop {
+        let until = (last_new + quiet).min(deadline);
+        let now = tokio::time::Instant::now();
+        if now >= until || *stop.borrow() {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every.min(until - now)) => {}
+            _ = stop.changed() => break,
+        }
+        let sent = c.request(shared, spec, Purpose::Poll, msg, &mut out.http).await;
+        kept.settle(&mut out.http);
+        let Ok(resp) = sent else { continue };
+        let started_us = resp.t_start_us;
+        let more = match Box::pin(read(c, msg, resp, known_absent_us)).await {
+            Ok(Read::Reply(more, texts)) => Some((more, texts)),
+            _ => None,
+        };
+        let mut new = false;
+        if let Some((more, texts)) = more {
+            for text in texts {
+                if !answer.texts.contains(&text) {
+                    answer.texts.push(text);
+                    new = true;
+                }
+            }
+            if new {
+                answer.reply.t_earliest_us = more.t_earliest_us;
+                answer.reply.t_latest_us = more.t_latest_us;
+                last_new = tokio::time::Instant::now();
+            }
+        }
+        if !new {
+            known_absent_us = started_us;
+        }
+    }
+    answer.reply.text = answer.texts.join("\n");
+    answer.reply
 }
 
 /// Whether a failed poll is worth polling again: the target stumbled

@@ -162,7 +162,7 @@ impl Reading {
             {
                 standing = Standing::Boilerplate;
             }
-            let heading = slice.trim_end().ends_with(':');
+            let heading = slice.trim_end().ends_with(':') || is_title(text, &range, line);
             sentences.push(Sentence { range, standing, clauses, customer, boilerplate, heading, footer });
         }
         Reading { sentences }
@@ -190,6 +190,22 @@ impl Sentence {
     pub(crate) fn clauses_of(&self, span: &Range<usize>) -> Vec<Range<usize>> {
         self.clauses.iter().filter(|c| c.start < span.end.max(span.start + 1) && span.start < c.end).cloned().collect()
     }
+}
+
+/// A line of its own that names what follows: a page's heading, a table's
+/// row label, a definition term ("Returns and refunds", "Standing
+/// charge"). Short, no sentence punctuation, no figures, and not the last
+/// line — a heading has something under it.
+fn is_title(text: &str, range: &Range<usize>, line: &str) -> bool {
+    let slice = text[range.clone()].trim();
+    if slice != line.trim() || text[range.end..].trim().is_empty() {
+        return false;
+    }
+    let words = slice.split_whitespace().count();
+    (1..=6).contains(&words)
+        && slice.starts_with(|c: char| c.is_uppercase())
+        && !slice.ends_with(['.', '!', '?', ',', ';'])
+        && !slice.contains(|c: char| c.is_ascii_digit() || "£$€@/".contains(c))
 }
 
 /// A sentence that is only web or email addresses (and a word or two).

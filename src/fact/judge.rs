@@ -69,6 +69,9 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
             } else {
                 text
             };
+            if tax_rate(text, &f) && !names_tax(&spec) {
+                return None;
+            }
             let anchor = anchor(&reading, words_of, &f, &subject, &asked, &spec)?;
             Some((f, anchor))
         })
@@ -217,16 +220,16 @@ fn anchor(
         return Some(Anchor::Sentence);
     }
     let previous = index.checked_sub(1).map(|i| &reading.sentences[i]);
-    let headed = reading.sentences[..index]
-        .iter()
-        .rev()
-        .take(6)
-        .find(|s| s.heading)
-        .is_some_and(|s| subject.mentioned_in(text, &s.range));
+    // The section's heading ("Returns and refunds" above "Returns are
+    // accepted within 30 days") ties what is under it as it would tie its
+    // own sentence: by the whole subject, or by its key words.
+    let heading = reading.sentences[..index].iter().rev().take(6).find(|s| s.heading);
+    let headed = heading.is_some_and(|s| subject.mentioned_in(text, &s.range));
     if headed || previous.is_some_and(|p| p.standing == Standing::Claim && subject.mentioned_in(text, &p.range)) {
         return Some(Anchor::Nearby);
     }
-    if subject.keywords_in(text, &sentence.range) && !sibling {
+    let keyed_heading = heading.is_some_and(|s| subject.keywords_in(text, &s.range));
+    if (subject.keywords_in(text, &sentence.range) || keyed_heading) && !sibling {
         return Some(Anchor::Keyword);
     }
     // A sentence about another thing of the subject's sort ("your current
@@ -284,6 +287,29 @@ fn discount_for_rate(expected: &FactValue, text: &str, found: &Found) -> bool {
     ["off", "discount", "reduction", "cashback", "cash back"]
         .iter()
         .any(|w| after.strip_prefix(w).is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric())))
+}
+
+/// Tax words a rate is stated with: "VAT at 5%", "5% VAT", "inkl. 19 % MwSt.".
+const TAXES: [&str; 8] = ["vat", "mwst", "ust", "gst", "iva", "tva", "btw", "ipt"];
+
+/// A percentage that is a tax rate ("Prices include VAT at 5%", "plus 20%
+/// VAT"): the tax, not the fact — unless the fact is about the tax.
+fn tax_rate(text: &str, found: &Found) -> bool {
+    if !matches!(found.value, FactValue::Percent { .. }) {
+        return false;
+    }
+    let is_tax = |w: &(std::ops::Range<usize>, String)| TAXES.contains(&w.1.as_str());
+    let before = super::words::words(&text[..found.span.start]);
+    let after = super::words::words(&text[found.span.end..]);
+    // "VAT at 5%", "VAT of 5%", "VAT @ 5%", "VAT: 5%"; "5% VAT", "5 % MwSt".
+    before.iter().rev().take(2).any(is_tax) || after.first().is_some_and(is_tax)
+}
+
+fn names_tax(spec: &FactSpec) -> bool {
+    spec.subject
+        .iter()
+        .chain(&spec.keywords)
+        .any(|p| super::words::words(p).iter().any(|w| TAXES.contains(&w.1.as_str())))
 }
 
 /// Durations on scales too far apart to be the same thing misstated: hours

@@ -47,7 +47,51 @@ pub(crate) fn canonical(q: &str) -> Option<&'static str> {
     })
 }
 
+/// A share said as a fraction of something: "half the fare", "half of your
+/// deposit", "a quarter of the price", "two thirds of the cost", "half
+/// price". Only before a determiner (or "price"), so "half an hour" and
+/// "half five" are not rates; "half the time" is a manner of speaking.
+static FRACTION: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(
+        r"(?i)\b(?P<f>half|a\s+half|one\s+half|a\s+quarter|one\s+quarter|three\s+quarters|a\s+third|one\s+third|two\s+thirds)(?:\s+of)?\s+(?:(?:the|your|that|this|their|its|each|every|our)\s+(?P<noun>\p{L}+)|(?P<price>price\b))",
+    )
+    .expect("valid regex")
+});
+
+/// "EV Night halves your unit rate", "the fee is halved": 50%.
+static HALVES: Lazy<Regex> = Lazy::new(|| Regex::new(r"(?i)\b(?:halves|halved|halving)\b").expect("valid regex"));
+
+fn fractions(text: &str) -> impl Iterator<Item = Found> + '_ {
+    let verbs = HALVES
+        .find_iter(text)
+        .filter_map(|m| Found::new(text, m.range(), FactValue::Percent { basis_points: 5000, qualifier: None }));
+    verbs.chain(FRACTION.captures_iter(text).filter_map(|caps| {
+        if caps.name("noun").is_some_and(|n| n.as_str().eq_ignore_ascii_case("time")) {
+            return None;
+        }
+        let f = caps.name("f")?;
+        let words: Vec<String> = f.as_str().split_whitespace().map(str::to_lowercase).collect();
+        let basis_points = match words.last()?.as_str() {
+            "half" => 5000,
+            "quarter" => 2500,
+            "quarters" => 7500,
+            "third" => 3333,
+            "thirds" => 6667,
+            _ => return None,
+        };
+        Found::new(text, f.range(), FactValue::Percent { basis_points, qualifier: None })
+    }))
+}
+
 pub(crate) fn extract(text: &str) -> Vec<Found> {
+    let mut found = digits(text);
+    let taken: Vec<std::ops::Range<usize>> = found.iter().map(|f| f.span.clone()).collect();
+    found.extend(fractions(text).filter(|f| !taken.iter().any(|t| t.start < f.span.end && f.span.start < t.end)));
+    found.sort_by_key(|f| f.span.start);
+    found
+}
+
+fn digits(text: &str) -> Vec<Found> {
     PERCENT
         .captures_iter(text)
         .filter_map(|caps| {

@@ -198,7 +198,8 @@ const FREE_PHRASES: [&[&str]; 12] = [
 ];
 
 /// Words that say something is charged for.
-const CHARGE_WORDS: [&str; 14] = [
+const CHARGE_WORDS: [&str; 15] = [
+    "paying",
     "charge",
     "charges",
     "charged",
@@ -286,7 +287,8 @@ fn rewrite(words: Words, about_free: bool) -> Words {
         &["no", "fee"],
         &["complimentary"],
     ];
-    const NOT_FREE: [&str; 12] = [
+    const NOT_FREE: [&str; 13] = [
+        "paying",
         "charge",
         "charges",
         "charged",

@@ -314,6 +314,12 @@ pub struct Receive {
     /// Give up waiting for a reply after this long.
     #[serde(default = "default_max_wait")]
     pub max_wait: Dur,
+    /// Poll mode: once a reply arrives, keep polling until no new reply
+    /// message has come for this long (within `max_wait`), and read every
+    /// message as one answer — for a bot that says "Let me check…" and
+    /// answers a moment later. Off (`None`) by default.
+    #[serde(default)]
+    pub settle: Option<Dur>,
     /// Selects reply items (JSONPath, may be a template, e.g. a filter on the
     /// thread id). Typing indicators and system events are skipped by filtering here.
     #[serde(default)]
@@ -383,6 +389,7 @@ impl Default for Receive {
             backoff: default_backoff_factor(),
             max_every: default_max_every(),
             max_wait: default_max_wait(),
+            settle: None,
             reply: None,
             text: None,
             cursor: None,

@@ -395,3 +395,20 @@ fn unknown_locales_and_options_meaningless_for_the_kind_are_located_errors_golde
     let expected = std::fs::read_to_string(&golden).unwrap_or_default();
     assert_eq!(err, expected, "diagnostics changed; rerun with UPDATE_GOLDEN=1 if intended");
 }
+
+/// `settle` (keep polling until a bot's messages stop coming) is bounded by
+/// `max_wait` and means something only when polling: either mistake is a
+/// located error.
+#[test]
+fn settle_is_bounded_by_max_wait_and_only_for_polling() {
+    let dir = copy_suite();
+    edit(dir.path(), "channels.toml", "max_wait = \"10s\"", "max_wait = \"10s\"\nsettle = \"12s\"");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`settle` (12s) must be shorter than `max_wait` (10s)"), "{err}");
+    assert!(err.contains("channels.toml:"), "{err}");
+    let dir = copy_suite();
+    edit(dir.path(), "channels.toml", "max_wait = \"10s\"", "max_wait = \"10s\"\nsettle = \"1s\"");
+    let (code, err) = check(dir.path());
+    assert_eq!(code, 0, "a poll channel may settle: {err}");
+}

@@ -7,7 +7,7 @@
 //! the names templates use (`{name}`, `[EMAIL]`); `{satisfaction}`,
 //! `[NOTE]` and `<BR>` are left alone, and `50% sure` is not `%s`.
 
-use super::text::{after, before, inside, is_word_char};
+use super::text::{after, before, inside, is_word_char, word_before};
 use super::Hit;
 use crate::verdict::Severity;
 use once_cell::sync::Lazy;
@@ -23,7 +23,7 @@ static PLACEHOLDER: Lazy<Regex> = Lazy::new(|| {
         | %\([A-Za-z_][A-Za-z0-9_]{0,60}\)[sdif]    # %(name)s
         | \{[A-Za-z_][A-Za-z0-9_.]{0,60}\}          # {first_name} (vetted)
         | \{\d\}                                    # {0}
-        | \[[A-Z][A-Z0-9_]{1,60}\]                  # [CUSTOMER_NAME] (vetted)
+        | \[[A-Z][A-Z0-9_]{1,60}(?:\ [A-Z][A-Z0-9_]{0,30}){0,3}\]  # [CUSTOMER_NAME], [FIRST NAME] (vetted)
         | <[A-Z][A-Z0-9_]{1,60}>                    # <FIRST_NAME> (vetted)
         | %[sd]                                     # %s (vetted)
         ",
@@ -110,7 +110,27 @@ fn vetted(text: &str, span: Range<usize>) -> bool {
     if s.starts_with('{') && inner.chars().all(|c| c.is_ascii_digit()) {
         return true;
     }
-    looks_like_variable(inner)
+    looks_like_variable(inner) && !(s.starts_with(['[', '<']) && is_slot_in_instruction(text, span.start))
+}
+
+/// "Reply with your [ACCOUNT NUMBER]", "text BILL [POSTCODE] to 80800",
+/// "quote the [REFERENCE]": a bracketed name the customer is told to fill
+/// in is a form to follow, not a template that failed to render. Told by
+/// the word before it (a possessive or article) or an instruction verb
+/// opening its line a few words before.
+fn is_slot_in_instruction(text: &str, start: usize) -> bool {
+    if word_before(text, start).is_some_and(|w| matches!(w.as_str(), "your" | "the" | "a" | "an" | "their")) {
+        return true;
+    }
+    let line_start = text[..start].rfind(['\n', '.', '!', '?', ':']).map_or(0, |i| i + 1);
+    let head: Vec<String> = text[line_start..start].split_whitespace().map(str::to_lowercase).collect();
+    head.len() <= 4
+        && head.first().is_some_and(|w| {
+            matches!(
+                w.trim_matches(|c: char| !c.is_alphabetic()),
+                "text" | "sms" | "reply" | "enter" | "type" | "send" | "quote" | "include" | "write" | "use" | "format"
+            )
+        })
 }
 
 /// `first_name`, `firstName`, `order.id`, or a name templates use.
@@ -142,6 +162,8 @@ mod tests {
         assert_eq!(found("Dear <FIRST_NAME>, welcome"), ["<FIRST_NAME>"]);
         assert_eq!(found("Your reference is {0}."), ["{0}"]);
         assert_eq!(found("Hi {firstName}"), ["{firstName}"]);
+        assert_eq!(found("Dear [FIRST NAME], thanks for your email."), ["[FIRST NAME]"]);
+        assert_eq!(found("Your meter reading is booked for [DATE]."), ["[DATE]"]);
     }
 
     #[test]
@@ -157,6 +179,11 @@ mod tests {
             "a[i] = b{c}",
             "The JSON looks like {\"a\": 1}",
             "Email us at <help@acme.example>.",
+            // Instructions with a slot for the customer to fill in.
+            "To check your balance, reply with your [ACCOUNT NUMBER] and postcode.",
+            "Text BILL [ACCOUNT_NUMBER] to 80800.",
+            "Please quote the [REFERENCE] we sent you.",
+            "Enter [POSTCODE] in the box below.",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }

@@ -75,7 +75,7 @@ pub(crate) fn extract(text: &str) -> Vec<Found> {
 /// Words that make a sentence about opening hours rather than, say, an
 /// engineer's visiting slot: days, "open", "lines", "available", "24/7".
 static SCHEDULE_CUE: once_cell::sync::Lazy<regex::Regex> = once_cell::sync::Lazy::new(|| {
-    regex::Regex::new(r"(?i)\b(?:open|opens|opening|close|closes|closed|closing|hours|lines?|available|availability|reach|staffed|answer|answered|chat|phone|helpline|office|store|shop|branch|daily|every\s+day|weekdays?|weekends?|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|24/7|öffnungszeiten|geöffnet)\b")
+    regex::Regex::new(r"(?i)\b(?:open|opens|opening|close|closes|closed|closing|hours|lines?|available|availability|reach|staffed|answer|answered|chat|phone|helpline|office|store|shop|branch|daily|every\s+day|weekdays?|weekends?|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|24/7|öffnungszeiten|geöffnet|uhr|täglich|werktags|mo|fr|sa)\b")
         .expect("valid regex")
 });
 

@@ -86,9 +86,14 @@ fn classify<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usize) {
         return classify_number(word, i);
     }
     let tok = match w {
-        "–" | "—" | "-" | "−" | "to" | "until" | "till" | "til" | "through" | "thru" => Tok::RangeSep,
+        "–" | "—" | "-" | "−" | "to" | "until" | "till" | "til" | "through" | "thru" | "bis" => Tok::RangeSep,
         "," | "&" | "+" => Tok::List { and: false },
-        "and" => Tok::List { and: true },
+        "and" | "und" => Tok::List { and: true },
+        // German: "Mo–Fr 9–17:30 Uhr", "von 9 bis 17 Uhr", "täglich", "werktags".
+        "uhr" | "von" | "ab" | "geöffnet" | "erreichbar" | "sind" | "wir" | "für" | "sie" => Tok::Filler,
+        "geschlossen" => Tok::Closed,
+        "täglich" => Tok::Days(ALL_DAYS),
+        "werktags" => Tok::Days(WEEKDAYS),
         ":" | "'" | "’" | "from" | "between" | "open" | "opens" | "opening" | "on" | "we" | "re" | "are" | "is"
         | "hours" | "at" | "the" | "am" | "pm" | "s" | "times" | "lines" | "of" | "it" | "be" | "available"
         | "morning" | "mornings" | "afternoon" | "afternoons" | "evening" | "evenings" => Tok::Filler,
@@ -110,7 +115,7 @@ fn classify<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> (Tok, usize) {
         "\n" | "." | ";" | "!" | "?" | "(" | ")" => Tok::Punct,
         _ => match day(w) {
             Some(d) => Tok::Day(d),
-            None => Tok::Word,
+            None => return german_abbreviation(word, i).unwrap_or((Tok::Word, 1)),
         },
     };
     (tok, 1)
@@ -175,8 +180,41 @@ fn clock_hour(word: &str) -> Option<u32> {
     (1..=12).contains(&hour).then_some(hour)
 }
 
-/// Day index (Monday = 0) of a day name or abbreviation, singular or plural.
+/// A German two-letter day ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+/// with its dot ("Mo.") taken along. "do", "so" and "di" are English words
+/// or names too, so one counts only beside another day or a time: "Mo–Fr",
+/// "Sa 10–14 Uhr", "Mo., Mi. und Fr.".
+fn german_abbreviation<'a>(word: &impl Fn(usize) -> &'a str, i: usize) -> Option<(Tok, usize)> {
+    const DAYS: [&str; 7] = ["mo", "di", "mi", "do", "fr", "sa", "so"];
+    let index = DAYS.iter().position(|d| *d == word(i))?;
+    let dot = usize::from(word(i + 1) == ".");
+    let next = word(i + 1 + dot);
+    let is_day = |w: &str| DAYS.contains(&w) || day(w).is_some();
+    let is_sep = |w: &str| matches!(w, "–" | "—" | "-" | "bis" | "," | "und" | "&");
+    let beside_day = (is_sep(next) && is_day(word(i + 2 + dot)))
+        || (i >= 2 && is_sep(word(i - 1)) && is_day(word(i - 2)))
+        || (i >= 3 && is_sep(word(i - 1)) && word(i - 2) == "." && is_day(word(i - 3)));
+    let before_time = next.starts_with(|c: char| c.is_ascii_digit())
+        || (next == ":" && word(i + 2 + dot).starts_with(|c: char| c.is_ascii_digit()));
+    (beside_day || before_time).then_some((Tok::Day(index as u8), 1 + dot))
+}
+
+/// Day index (Monday = 0) of a day name or abbreviation, singular or plural
+/// (English, or a German full name).
 fn day(word: &str) -> Option<u8> {
+    let german = match word {
+        "montag" | "montags" => Some(0),
+        "dienstag" | "dienstags" => Some(1),
+        "mittwoch" | "mittwochs" => Some(2),
+        "donnerstag" | "donnerstags" => Some(3),
+        "freitag" | "freitags" => Some(4),
+        "samstag" | "samstags" | "sonnabend" | "sonnabends" => Some(5),
+        "sonntag" | "sonntags" => Some(6),
+        _ => None,
+    };
+    if german.is_some() {
+        return german;
+    }
     // "Mondays" is Monday; "thus" is not Thursday.
     let word = if word.ends_with("days") { &word[..word.len() - 1] } else { word };
     let index = match word {

@@ -144,6 +144,31 @@ impl Checker<'_> {
         ] {
             self.duration(file, path![name, "receive", key], d, max);
         }
+        if let Some(settle) = &rx.settle {
+            self.duration(file, path![name, "receive", "settle"], settle, limits::MAX_WAIT);
+            if rx.mode != ReceiveMode::Poll {
+                self.err(
+                    file,
+                    path![name, "receive", "settle"],
+                    "`settle` only applies to `mode = \"poll\"`".into(),
+                    "not a poll channel",
+                    Some("remove `settle`, or receive the reply by polling".into()),
+                );
+            } else if let (Ok(s), Ok(w)) = (settle.parse(), rx.max_wait.parse()) {
+                if s >= w {
+                    self.err(
+                        file,
+                        path![name, "receive", "settle"],
+                        format!(
+                            "`settle` ({settle}) must be shorter than `max_wait` ({}), which bounds it",
+                            rx.max_wait
+                        ),
+                        "longer than max_wait",
+                        Some("e.g. settle = \"1s\" with max_wait = \"30s\"".into()),
+                    );
+                }
+            }
+        }
         if !(rx.backoff >= 1.0 && rx.backoff <= 10.0) {
             self.err(
                 file,

@@ -135,3 +135,34 @@ fn text_format_only_removes_echo() {
     assert_eq!(serde_json::to_string(&AnswerFormat::Html).unwrap(), "\"html\"");
     assert_eq!(AnswerFormat::default(), AnswerFormat::Text);
 }
+
+/// A help-centre page read by a CSS selector (`text = { css = … }`) was
+/// read as HTML a second time in analysis, which ran its headings, table
+/// rows and list items into one line: the sports-equipment price sat in
+/// one sentence with "Checked bag" and was judged the bag fee. Its lines
+/// are kept, and a short heading still anchors the sentences under it.
+#[test]
+fn help_centre_text_read_by_a_selector_keeps_its_rows_apart() {
+    use touchpoint::fact::{judge_asked, parse_expected, FactSpec, Judgement};
+    let page = "<article class=\"help\"><h1>Fees</h1><table>\
+        <tr><th>Checked bag</th><td>£25.00</td></tr>\
+        <tr><th>Sports equipment (per item)</th><td>£45.00</td></tr></table>\
+        <h2>Returns and refunds</h2><p>You can send it back within 30 days.</p>\
+        <dl><dt>Standing charge</dt><dd>53.35p per day</dd><dt>Unit rate</dt><dd>24.50p per kWh</dd></dl></article>";
+    let selected = clean::html_to_text(page, Some("article.help"));
+    let text = clean(&selected, AnswerFormat::Html, Some("article.help"), "How much is a checked bag?").text;
+    assert!(text.lines().any(|l| l == "Checked bag £25.00"), "rows stay lines: {text:?}");
+    let judged = |value: &str, kind: FactKind, label: &str| {
+        let spec = FactSpec { subject: vec![label.to_string()], ..spec(kind) };
+        let expected = parse_expected(&spec, value, &Locale::default()).unwrap();
+        judge_asked(&expected, &spec, &text, "", &Locale::default())
+    };
+    assert!(matches!(judged("£25", FactKind::Money, "checked bag"), Judgement::Correct { .. }));
+    assert!(matches!(judged("£45", FactKind::Money, "sports equipment"), Judgement::Correct { .. }));
+    assert!(
+        matches!(judged("30 days", FactKind::Duration, "refunds"), Judgement::Correct { .. }),
+        "the heading anchors"
+    );
+    assert!(matches!(judged("53.35p per day", FactKind::Money, "standing charge"), Judgement::Correct { .. }));
+    assert!(matches!(judged("24.50p per kWh", FactKind::Money, "unit rate"), Judgement::Correct { .. }));
+}

@@ -33,7 +33,7 @@ mod inbound_parse;
 mod polled_chat;
 mod sse;
 mod sync_bot;
-mod vendor;
+pub mod vendor;
 mod webhook;
 mod webhook_chat;
 mod websocket;

@@ -11,6 +11,7 @@
 //! answer listed twice in one poll) must never be a finding.
 
 mod answers;
+mod energy;
 mod server;
 
 use crate::recipes::run_recipe;
