@@ -24,8 +24,10 @@
 //! Around runs: [`history`] indexes every run in `<reports>/history.sqlite`,
 //! says what changed since the previous run, and compares two runs (`diff`);
 //! [`merge`] joins the shards of a sharded run into one run folder;
-//! [`memory`] gives the engine's memory back before a run is analysed.
+//! [`memory`] gives the engine's memory back before a run is analysed;
+//! [`allocator`] is the binary's global allocator (mimalloc).
 
+pub mod allocator;
 pub mod analysis;
 pub mod artifacts;
 pub mod audit;

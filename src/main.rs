@@ -3,9 +3,10 @@
 /// mimalloc keeps memory flat when thousands of personas wait at once
 /// (measured in BENCHMARKS.md); the library leaves the choice to its users.
 /// Built without transparent huge pages (`no_thp` in Cargo.toml): they
-/// make the resident set grow in 2 MB steps.
+/// make the resident set grow in 2 MB steps. Asked through its plain
+/// functions for ordinary alignments (`allocator.rs`).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: touchpoint::allocator::Mimalloc = touchpoint::allocator::Mimalloc;
 
 fn main() -> std::process::ExitCode {
     touchpoint::cli::main()

@@ -10,6 +10,7 @@ use crate::suite::Suite;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -57,8 +58,39 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
     h
 }
 
-fn rng_for(seed: u64, key: &str, step: usize) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(stable_hash(&[&seed.to_string(), key, &step.to_string()]))
+/// The seeded choices of one step of one walk: seeded by
+/// `stable_hash(&[seed, task.key(), step])`, hashed as written (no strings built).
+fn rng_for(seed: u64, task: &Task, step: usize) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed_of(seed, task, step))
+}
+
+fn seed_of(seed: u64, task: &Task, step: usize) -> u64 {
+    let mut h = Fnv(0xcbf29ce484222325);
+    // Writing to the hash cannot fail; each part ends with 0xff, as in `stable_hash`.
+    let _ = write!(h, "{seed}");
+    h.byte(0xff);
+    let _ = task.write_key(&mut h);
+    h.byte(0xff);
+    let _ = write!(h, "{step}");
+    h.byte(0xff);
+    h.0
+}
+
+/// [`stable_hash`] fed as the text is written.
+struct Fnv(u64);
+
+impl std::fmt::Write for Fnv {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        s.bytes().for_each(|b| self.byte(b));
+        Ok(())
+    }
+}
+
+impl Fnv {
+    fn byte(&mut self, b: u8) {
+        self.0 ^= b as u64;
+        self.0 = self.0.wrapping_mul(0x100000001b3);
+    }
 }
 
 pub fn plan(suite: &Suite, opts: &PlanOptions) -> Vec<Walk> {
@@ -75,13 +107,12 @@ pub fn plan(suite: &Suite, opts: &PlanOptions) -> Vec<Walk> {
                     question: None,
                     channel: None,
                 };
-                let key = task.key();
                 let steps = sc
                     .steps
                     .iter()
                     .enumerate()
                     .map(|(i, st)| {
-                        let mut rng = rng_for(opts.seed, &key, i);
+                        let mut rng = rng_for(opts.seed, &task, i);
                         let question = st.ask.as_ref().and_then(|q| suite.map.question(q));
                         let message = match (&st.say, question) {
                             (Some(say), _) => say.clone(),
@@ -135,7 +166,7 @@ pub fn plan(suite: &Suite, opts: &PlanOptions) -> Vec<Walk> {
                             question: Some(q.to_string()),
                             channel: Some(c.to_string()),
                         };
-                        let mut rng = rng_for(opts.seed, &task.key(), 0);
+                        let mut rng = rng_for(opts.seed, &task, 0);
                         let step = PlannedStep {
                             index: 0,
                             stage: sw.stage.clone(),
@@ -214,6 +245,28 @@ mod tests {
         assert!(!matches("sweep:*", "scenario:refund-handoff/new#0"));
         assert!(matches("*#0", "scenario:x/y#0"));
         assert!(!matches("*#1", "scenario:x/y#0"));
+    }
+
+    /// The seed of a step is `stable_hash` of the seed, the walk's key and
+    /// the step as text, as before it was hashed without building them.
+    #[test]
+    fn a_step_is_seeded_by_the_hash_of_its_key() {
+        let sweep = Task {
+            kind: TaskKind::Sweep,
+            id: "audit".into(),
+            persona: "ÿvonne-ünal".into(),
+            repeat: 12,
+            question: Some("refund".into()),
+            channel: Some("chat".into()),
+        };
+        let scenario = Task { kind: TaskKind::Scenario, question: None, channel: None, ..sweep.clone() };
+        for task in [&sweep, &scenario] {
+            for (seed, step) in [(0, 0), (42, 3), (u64::MAX, 17)] {
+                let old = stable_hash(&[&seed.to_string(), &task.key(), &step.to_string()]);
+                assert_eq!(seed_of(seed, task, step), old, "{}", task.key());
+            }
+        }
+        assert_eq!(sweep.key(), "sweep:audit/ÿvonne-ünal#12/refund@chat");
     }
 
     #[test]

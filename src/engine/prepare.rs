@@ -267,7 +267,7 @@ pub fn prepare(
             return Ok((kept.sent.clone(), kept.shown.clone()));
         }
         let sent = render_with(s, false)?;
-        let shown = if s.contains("env") { render_with(s, true)? } else { sent.clone() };
+        let shown = if mentions(s, "env") { render_with(s, true)? } else { sent.clone() };
         Ok((sent, shown))
     };
 
@@ -291,10 +291,10 @@ pub fn prepare(
             ctx.render_path(env, &spec.url, masked, &path_segment).map_err(|e| fail(ErrorKind::Suite, e))
         };
         let sent = render_path(false)?;
-        let shown = if spec.url.contains("env") { render_path(true)? } else { sent.clone() };
+        let shown = if mentions(&spec.url, "env") { render_path(true)? } else { sent.clone() };
         (sent, shown)
     };
-    if spec.url.contains("}}/") && path_sent.contains("//") && !spec.url.contains("//") {
+    if mentions(&spec.url, "}}/") && mentions(&path_sent, "//") && !mentions(&spec.url, "//") {
         return Err(fail(
             ErrorKind::Suite,
             format!(
@@ -408,9 +408,16 @@ fn authorization(auth: &Auth, render: &Render<'_>) -> Result<(String, String), S
     })
 }
 
+/// `text.contains(needle)` for the short templates and paths of a request:
+/// a byte-window scan (`str::contains` sets up a searcher per call, ~300
+/// instructions; five of them were 1.4 % of an exchange's).
+fn mentions(text: &str, needle: &str) -> bool {
+    needle.is_empty() || text.as_bytes().windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
 fn json_mentions_env(v: &toml::Value) -> bool {
     match v {
-        toml::Value::String(s) => s.contains("env"),
+        toml::Value::String(s) => mentions(s, "env"),
         toml::Value::Array(a) => a.iter().any(json_mentions_env),
         toml::Value::Table(t) => t.values().any(json_mentions_env),
         _ => false,
@@ -482,6 +489,19 @@ mod erased {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_is_contains() {
+        let texts =
+            ["", "e", "en", "env", "{{ env.TOKEN }}", "/a/{{ x }}/b", "//x", "http://h/p", "né//env", "{{ enV }}"];
+        for text in texts {
+            for needle in ["env", "}}/", "//", "", "é/"] {
+                assert_eq!(mentions(text, needle), text.contains(needle), "{text:?} {needle:?}");
+            }
+            assert_eq!(template::is_template(text), text.contains("{{") || text.contains("{%"), "{text:?}");
+        }
+        assert!(template::is_template("a {% if x %}"));
+    }
 
     fn base() -> Url {
         Url::parse("http://127.0.0.1:8080/api").unwrap()

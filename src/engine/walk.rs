@@ -162,11 +162,11 @@ fn exchange_of(
         question: step.question.clone(),
         expects: step.expects.clone(),
         recognises,
-        message: shared.redactor.redact(&message),
+        message: shared.redactor.redact_owned(message),
         t_sent_us: outcome.t_sent_us,
         http: outcome.http,
         reply: outcome.reply.map(|mut r| {
-            r.text = shared.redactor.redact(&r.text);
+            r.text = shared.redactor.redact_owned(std::mem::take(&mut r.text));
             if let Some(item) = &mut r.item {
                 shared.redactor.redact_value(item);
             }

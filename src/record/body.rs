@@ -61,6 +61,11 @@ pub fn hex(h: Hash) -> String {
     format!("{h:032x}")
 }
 
+/// Whether `s` is written as [`hex`] writes a hash (32 lower-case hex digits).
+fn canonical(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 fn parse_hex(s: &str) -> Option<Hash> {
     (s.len() == 32).then(|| u128::from_str_radix(s, 16).ok()).flatten()
 }
@@ -141,16 +146,20 @@ impl Written {
             if body.len() < ADDRESSED_FROM {
                 continue;
             }
-            // Hashed by the engine as the response arrived, once.
-            let k = match h.body_hash.as_deref().and_then(parse_hex) {
+            // Hashed by the engine as the response arrived, once, and
+            // recorded as `hex` wrote it: kept as it is (no second format).
+            let k = match h.body_hash.as_deref().filter(|s| canonical(s)).and_then(parse_hex) {
                 Some(k) => k,
-                None => hash(body),
+                None => {
+                    let k = hash(body);
+                    h.body_hash = Some(hex(k));
+                    k
+                }
             };
             debug_assert_eq!(k, hash(body), "a body's recorded hash is its own");
             if !self.bodies.insert(k) {
                 h.body = None;
             }
-            h.body_hash = Some(hex(k));
         }
     }
 

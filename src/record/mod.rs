@@ -174,15 +174,23 @@ pub enum TaskKind {
 impl Task {
     /// A stable key: `scenario:refund-handoff/new-customer#0`.
     pub fn key(&self) -> String {
+        let mut k = String::new();
+        // Writing to a `String` cannot fail.
+        let _ = self.write_key(&mut k);
+        k
+    }
+
+    /// [`Task::key`] written to `out` (the plan hashes it without building it).
+    pub fn write_key(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
         let kind = match self.kind {
             TaskKind::Scenario => "scenario",
             TaskKind::Sweep => "sweep",
         };
-        let mut k = format!("{kind}:{}/{}#{}", self.id, self.persona, self.repeat);
+        write!(out, "{kind}:{}/{}#{}", self.id, self.persona, self.repeat)?;
         if let (Some(q), Some(c)) = (&self.question, &self.channel) {
-            k.push_str(&format!("/{q}@{c}"));
+            write!(out, "/{q}@{c}")?;
         }
-        k
+        Ok(())
     }
 }
 

@@ -325,6 +325,24 @@ mod tests {
         }
     }
 
+    /// The engine's hash of a body (`body::key`, as the response arrived)
+    /// is recorded as it is; one written differently, or none, is the
+    /// body's own hash in lower-case hex.
+    #[test]
+    fn a_body_is_recorded_under_its_own_hash_written_once() {
+        use crate::record::body::{hash, hex, Written};
+        let page = "<p>refunds within 30 days</p>".repeat(40);
+        let own = hex(hash(&page));
+        let mut http = vec![attempt(Some(page.clone())), attempt(Some(page.clone())), attempt(Some(page.clone()))];
+        http[0].body_hash = Some(own.clone());
+        http[1].body_hash = Some(own.to_uppercase());
+        let mut written = Written::default();
+        written.dedupe(&mut http);
+        assert!(http.iter().all(|h| h.body_hash.as_deref() == Some(own.as_str())), "{http:?}");
+        assert_eq!(http[0].body.as_deref(), Some(page.as_str()), "the first is written whole");
+        assert!(http[1].body.is_none() && http[2].body.is_none(), "the repeats are references");
+    }
+
     fn exchange(seq: u64, http: Vec<Http>) -> Record {
         Record::Exchange(Box::new(Exchange {
             seq,
