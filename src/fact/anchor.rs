@@ -266,6 +266,29 @@ impl Terms {
             })
     }
 
+    /// Whether `text[range]` names another charge, fee, price or rate
+    /// than the subject: a head noun qualified by a word the subject does
+    /// not have ("our standing charge" for an exit fee, "the late payment
+    /// fee" for a monthly price). Such a sentence may share the question's
+    /// words, but its value belongs to that other thing.
+    pub(crate) fn another_charge_in(&self, text: &str, range: &Range<usize>) -> bool {
+        let Some(slice) = text.get(range.clone()) else { return false };
+        let hay = words::words(slice);
+        let ours = |w: &str| self.terms.iter().flatten().any(|t| words::mentions(&[(0..0, w.to_string())], t));
+        hay.windows(2).any(|pair| {
+            let (qualifier, head) = (pair[0].1.as_str(), pair[1].1.as_str());
+            matches!(head, "charge" | "fee" | "price" | "rate" | "tariff")
+                && qualifier.chars().all(char::is_alphabetic)
+                && !is_stopword(qualifier)
+                && !is_generic(qualifier)
+                && !matches!(
+                    qualifier,
+                    "our" | "your" | "their" | "this" | "that" | "same" | "new" | "current" | "total"
+                )
+                && !ours(qualifier)
+        })
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }

@@ -225,7 +225,14 @@ fn anchor(
     // own sentence: by the whole subject, or by its key words.
     let heading = reading.sentences[..index].iter().rev().take(6).find(|s| s.heading);
     let headed = heading.is_some_and(|s| subject.mentioned_in(text, &s.range));
-    if headed || previous.is_some_and(|p| p.standing == Standing::Claim && subject.mentioned_in(text, &p.range)) {
+    // The sentence before ties a value only in a sentence that goes on
+    // about it ("…an exit fee if you leave early. It's £75 per fuel."), not
+    // in one about something else ("…an exit fee. Our standing charge is
+    // 53.35p a day.").
+    let goes_on = || continues(text, &sentence.range, found);
+    if headed
+        || previous.is_some_and(|p| p.standing == Standing::Claim && subject.mentioned_in(text, &p.range) && goes_on())
+    {
         return Some(Anchor::Nearby);
     }
     let keyed_heading = heading.is_some_and(|s| subject.keywords_in(text, &s.range));
@@ -237,6 +244,7 @@ fn anchor(
     // something else.
     if !asked.is_empty()
         && !subject.other_in(text, &sentence.range)
+        && !clauses.iter().any(|c| subject.another_charge_in(text, c))
         && (asked.mentioned_in(text, &sentence.range) || replies(text, sentence, found))
     {
         return Some(Anchor::Question);
@@ -246,6 +254,75 @@ fn anchor(
         return None;
     }
     Some(Anchor::Sole)
+}
+
+/// Whether a sentence carries on from the one before: it opens with a word
+/// that points back or adds to it ("It's", "That", "You'll", "Plus",
+/// "Usually"), or with the value itself.
+fn continues(text: &str, range: &std::ops::Range<usize>, found: &Found) -> bool {
+    let slice = &text[range.clone()];
+    let before_value = text.get(range.start..found.span.start.max(range.start)).unwrap_or("");
+    if !before_value.contains(char::is_alphanumeric) {
+        return true;
+    }
+    let first = super::words::words(slice).into_iter().next().map(|(_, w)| w).unwrap_or_default();
+    matches!(
+        first.as_str(),
+        "it" | "it's"
+            | "its"
+            | "it'll"
+            | "that"
+            | "that's"
+            | "that'll"
+            | "this"
+            | "these"
+            | "those"
+            | "they"
+            | "they're"
+            | "they'll"
+            | "which"
+            | "so"
+            | "and"
+            | "plus"
+            | "also"
+            | "then"
+            | "there"
+            | "there's"
+            | "you'll"
+            | "you'd"
+            | "you're"
+            | "you"
+            | "only"
+            | "just"
+            | "currently"
+            | "right"
+            | "now"
+            | "usually"
+            | "normally"
+            | "typically"
+            | "generally"
+            | "roughly"
+            | "around"
+            | "about"
+            | "approximately"
+            | "up"
+            | "from"
+            | "at"
+            | "in"
+            | "within"
+            | "for"
+            | "yes"
+            | "no"
+            | "both"
+            | "each"
+            | "either"
+            | "otherwise"
+            | "however"
+            | "but"
+            | "unfortunately"
+            | "sadly"
+            | "the"
+    )
 }
 
 /// `text` with the characters of `span` blanked, byte for byte, so every
