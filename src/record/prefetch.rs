@@ -26,6 +26,8 @@ const BATCH: usize = 256;
 /// a record whose lines are a few hundred kilobytes each (a mailbox polled
 /// whole) must not put hundreds of megabytes in flight.
 const BATCH_BYTES: usize = 1 << 20;
+/// Room past [`BATCH_BYTES`] for the line that crosses it (longer ones grow the text).
+const BATCH_SLACK: usize = 64 << 10;
 const IN_FLIGHT: usize = 2;
 /// Decoders at most, whatever the machine.
 const DECODERS_MAX: usize = 4;
@@ -156,10 +158,15 @@ impl Decoders {
 /// first, so the lines in flight are bounded by bytes whatever their length.
 fn read_batches<R: BufRead>(reading: &mut Reading<R>, decoders: &[SyncSender<Batch>], size: usize) {
     for turn in 0.. {
-        let mut batch = Batch { text: Vec::new(), lines: Vec::with_capacity(size), error: None };
+        // Sized for a whole batch up front: grown by doubling, each batch's
+        // text was copied again on every step to its megabyte (a twentieth of
+        // the instructions of reading and decoding a large run).
+        let text = Vec::with_capacity(BATCH_BYTES + BATCH_SLACK);
+        let mut batch = Batch { text, lines: Vec::with_capacity(size), error: None };
         let mut ended = false;
         while batch.lines.len() < size && batch.text.len() < BATCH_BYTES {
-            match reading.next_raw() {
+            let at = batch.text.len();
+            match reading.next_raw_into(&mut batch.text) {
                 None => {
                     ended = true;
                     break;
@@ -168,13 +175,7 @@ fn read_batches<R: BufRead>(reading: &mut Reading<R>, decoders: &[SyncSender<Bat
                     batch.error = Some(e);
                     break;
                 }
-                Some(Ok((line, wanted))) => {
-                    let at = batch.text.len();
-                    if wanted {
-                        batch.text.extend_from_slice(&reading.buf);
-                    }
-                    batch.lines.push((line, wanted.then_some(at..batch.text.len())));
-                }
+                Some(Ok((line, wanted))) => batch.lines.push((line, wanted.then_some(at..batch.text.len()))),
             }
         }
         let last = ended || batch.error.is_some();
