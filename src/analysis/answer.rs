@@ -4,7 +4,7 @@
 use crate::fact::{self, FactSpec, FactValue, Found, Judgement, Locale};
 use crate::suite::Suite;
 use crate::verdict::{FactCheck, FactOutcome, Span};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 /// Most "other values" listed per fact check.
@@ -24,7 +24,7 @@ pub struct FactInfo {
 }
 
 /// Every fact of the map, by id.
-pub fn facts(suite: &Suite) -> HashMap<&str, FactInfo> {
+pub fn facts(suite: &Suite) -> FxHashMap<&str, FactInfo> {
     let locale = suite.locale();
     suite
         .map

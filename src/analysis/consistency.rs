@@ -17,6 +17,7 @@ use super::finding::{self, Findings, Key};
 use super::Context;
 use crate::fact::FactValue;
 use crate::verdict::{Check, EmptyCell, Evidence, FindingKind, MatrixCell, MatrixRow, ValueCount};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::rc::Rc;
@@ -121,9 +122,9 @@ struct RepeatKey<'a> {
 /// What the channels said, while the run is being read.
 #[derive(Debug, Default)]
 pub struct Matrix<'a> {
-    cells: HashMap<CellKey<'a>, Classes>,
+    cells: FxHashMap<CellKey<'a>, Classes>,
     /// Per persona, to see whether one customer gets the same answer twice.
-    repeats: HashMap<RepeatKey<'a>, (&'a str, Classes)>,
+    repeats: FxHashMap<RepeatKey<'a>, (&'a str, Classes)>,
 }
 
 /// Per question and fact: each channel that consistently gave one value,

@@ -8,6 +8,7 @@
 
 use crate::verdict::{Evidence, Finding, FindingKind, Severity};
 use sha2::{Digest, Sha256};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 
 /// What a problem is. Two occurrences with equal keys are the same problem.
@@ -162,14 +163,14 @@ impl<'a> Acc<'a> {
 /// Every problem seen so far, in first-seen order.
 #[derive(Debug)]
 pub struct Findings<'a> {
-    index: HashMap<Key<'a>, usize>,
+    index: FxHashMap<Key<'a>, usize>,
     pub list: Vec<Acc<'a>>,
     max_evidence: usize,
 }
 
 impl<'a> Findings<'a> {
     pub fn new(max_evidence: usize) -> Self {
-        Findings { index: HashMap::new(), list: Vec::new(), max_evidence }
+        Findings { index: FxHashMap::default(), list: Vec::new(), max_evidence }
     }
 
     /// Records one occurrence of the problem `key`. `rank` orders the

@@ -13,7 +13,7 @@ use super::feeling::Score;
 use crate::record::{Task, TaskKind};
 use crate::suite::Suite;
 use crate::verdict::{Feeling, JourneyView, StageView, Touchpoint, Walk};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// The id and name of the pseudo-journey for sweep answers without a journey.
 pub const SWEEP_JOURNEY: &str = "consistency-sweep";
@@ -55,9 +55,9 @@ struct JourneyAcc<'a> {
 
 pub struct Journeys<'a> {
     list: Vec<JourneyAcc<'a>>,
-    index: HashMap<&'a str, usize>,
+    index: FxHashMap<&'a str, usize>,
     /// Stored walks: task → (journey, walk) indices.
-    walks: HashMap<&'a Task, (usize, usize)>,
+    walks: FxHashMap<&'a Task, (usize, usize)>,
     /// Touchpoints still to be kept as views.
     room: usize,
     pub touchpoints_omitted: u64,
@@ -69,8 +69,8 @@ impl<'a> Journeys<'a> {
     pub fn new(suite: &'a Suite, detail_limit: usize) -> Self {
         let mut j = Journeys {
             list: Vec::new(),
-            index: HashMap::new(),
-            walks: HashMap::new(),
+            index: FxHashMap::default(),
+            walks: FxHashMap::default(),
             room: detail_limit,
             touchpoints_omitted: 0,
         };

@@ -55,7 +55,7 @@ use crate::verdict::{Severity, Verdict};
 use answer::FactInfo;
 use pass::Pass;
 use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// How to analyse.
 #[derive(Debug, Clone)]
@@ -137,11 +137,11 @@ pub(crate) struct Context<'a> {
     /// Locales of channels and personas that name their own (`locale = "en-IE"`).
     /// Few (most suites name none), so a list.
     locales: Vec<(&'a str, &'a str, Locale)>,
-    pub facts: HashMap<&'a str, FactInfo>,
-    personas: HashMap<&'a str, &'a Persona>,
-    critical: HashSet<(&'a str, &'a str)>,
+    pub facts: FxHashMap<&'a str, FactInfo>,
+    personas: FxHashMap<&'a str, &'a Persona>,
+    critical: FxHashSet<(&'a str, &'a str)>,
     sla: sla::Levels<'a>,
-    sweeps: HashMap<&'a str, &'a Sweep>,
+    sweeps: FxHashMap<&'a str, &'a Sweep>,
 }
 
 impl<'a> Context<'a> {

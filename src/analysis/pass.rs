@@ -16,6 +16,7 @@ use crate::verdict::{
     Check, Counts, ErrorView, FactCheck, FactOutcome, Feeling, FindingKind, HandoffCheck, Interval, SlaStatus, Span,
     Touchpoint, Verdict, SCHEMA_VERSION,
 };
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -61,7 +62,7 @@ pub(super) struct Pass<'c, 'a> {
     matrix: Matrix<'a>,
     sla: sla::Book<'a>,
     journeys: Journeys<'a>,
-    walks: HashMap<&'a Task, WalkState<'a>>,
+    walks: FxHashMap<&'a Task, WalkState<'a>>,
     overall: feeling::Score,
     checks: Vec<Check>,
     counts: Counts,
@@ -87,7 +88,7 @@ impl<'c, 'a> Pass<'c, 'a> {
             matrix: Matrix::default(),
             sla: sla::Book::default(),
             journeys: Journeys::new(ctx.suite, ctx.options.detail_limit),
-            walks: HashMap::new(),
+            walks: FxHashMap::default(),
             overall: feeling::Score::default(),
             checks: Vec::new(),
             counts: Counts::default(),

@@ -11,7 +11,8 @@
 use crate::suite::map::Map;
 use crate::verdict::{Interval, SlaStats, SlaStatus};
 use hdrhistogram::Histogram;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// Where an exchange's service level comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +35,9 @@ pub struct Level<'a> {
 /// Every service level of the map, read once.
 #[derive(Debug, Default)]
 pub struct Levels<'a> {
-    channel: HashMap<&'a str, f64>,
-    question: HashMap<(&'a str, &'a str), f64>,
-    stage: HashMap<(&'a str, &'a str, &'a str), f64>,
+    channel: FxHashMap<&'a str, f64>,
+    question: FxHashMap<(&'a str, &'a str), f64>,
+    stage: FxHashMap<(&'a str, &'a str, &'a str), f64>,
 }
 
 fn ms(d: &crate::suite::duration::Dur) -> Option<f64> {

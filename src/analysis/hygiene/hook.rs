@@ -15,7 +15,8 @@ use crate::analysis::memo::Memo;
 use crate::analysis::Context;
 use crate::record::Exchange;
 use crate::verdict::{Check, Evidence, FallbackRate, FindingKind, Severity};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use whatlang::Lang;
 
@@ -51,12 +52,12 @@ struct Tally<'a> {
 }
 
 pub(in crate::analysis) struct Hygiene<'a> {
-    settings: HashMap<String, Settings>,
+    settings: FxHashMap<String, Settings>,
     default: Settings,
     rules: Vec<Rule>,
     owners: Owners,
     /// Persona id → the language their locale names.
-    languages: HashMap<&'a str, Lang>,
+    languages: FxHashMap<&'a str, Lang>,
     /// (channel, question) → fallbacks, in first-seen order for stable output.
     tallies: BTreeMap<(&'a str, &'a str), Tally<'a>>,
     /// (question, channel) pairs where some reply answered.
@@ -66,7 +67,7 @@ pub(in crate::analysis) struct Hygiene<'a> {
     /// Finding index → the words of its note: the most severe hit's, the
     /// first by text among equals, so the note never depends on which walk
     /// finished first.
-    notes: HashMap<usize, (std::cmp::Reverse<Severity>, String)>,
+    notes: FxHashMap<usize, (std::cmp::Reverse<Severity>, String)>,
 }
 
 impl<'a> Hygiene<'a> {
@@ -87,7 +88,7 @@ impl<'a> Hygiene<'a> {
             answered: BTreeSet::new(),
             scans: Memo::new(),
             max_evidence: ctx.options.max_evidence,
-            notes: HashMap::new(),
+            notes: FxHashMap::default(),
         }
     }
 
@@ -286,7 +287,7 @@ fn one_per_kind(found: &[Found]) -> Vec<Found> {
 /// Records one occurrence with its evidence; returns the finding's index.
 fn record<'a>(
     findings: &mut Findings<'a>,
-    notes: &mut HashMap<usize, (std::cmp::Reverse<Severity>, String)>,
+    notes: &mut FxHashMap<usize, (std::cmp::Reverse<Severity>, String)>,
     key: Key<'a>,
     found: &Found,
     text: &str,
