@@ -79,23 +79,38 @@ pub fn write_all_to(
         warnings.extend(refresh_later(&crate::history::reports_dir(dir), &verdict));
     }
 
-    // Written as streams: a verdict of a large run is tens of megabytes as text.
-    let path = dir.join("verdict.json");
-    write_file(&path, |out| write_verdict(&verdict, out))?;
-    files.push(path);
-
-    let path = dir.join("junit.xml");
-    write_file(&path, |out| crate::junit::write_junit(&verdict, out))?;
-    files.push(path);
-
-    // The run read for the report is dropped once its view is built: the
-    // view holds what the page shows, and rendering it allocates too.
-    // What the analysis pass freed (its reading thread's heap included) goes
-    // back before the report reads the run again: the report, not the pass,
-    // is the analysis's peak.
-    crate::memory::collect();
-    let view = crate::report::build_view(&verdict, &report_run(dir, &verdict, Some(&tail.blocks))?);
-    files.push(crate::report::write_view(dir, &view).map_err(|e| ArtifactError::Report(e.to_string()))?);
+    // The three files are independent readers of the verdict: verdict.json
+    // and junit.xml are written on their own threads while this one reads
+    // the run again for the report. On a large run each takes about a
+    // second, and the analysis pass before them has kept every core busy,
+    // so their tail was a second or two of one core working alone.
+    let (verdict_path, junit_path) = (dir.join("verdict.json"), dir.join("junit.xml"));
+    let (written, report) = std::thread::scope(|scope| {
+        let verdict = &verdict;
+        // Written as streams: a verdict of a large run is tens of megabytes as text.
+        let json = scope.spawn(|| write_file(&verdict_path, |out| write_verdict(verdict, out)));
+        let junit = scope.spawn(|| write_file(&junit_path, |out| crate::junit::write_junit(verdict, out)));
+        // The run read for the report is dropped once its view is built: the
+        // view holds what the page shows, and rendering it allocates too.
+        // What the analysis pass freed (its reading thread's heap included) goes
+        // back before the report reads the run again: the report, not the pass,
+        // is the analysis's peak.
+        crate::memory::collect();
+        let report = report_run(dir, verdict, Some(&tail.blocks)).map_err(ArtifactError::from).and_then(|run| {
+            let view = crate::report::build_view(verdict, &run);
+            drop(run);
+            crate::report::write_view(dir, &view).map_err(|e| ArtifactError::Report(e.to_string()))
+        });
+        let joined = |h: std::thread::ScopedJoinHandle<'_, Result<(), ArtifactError>>| {
+            h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        ((joined(json), joined(junit)), report)
+    });
+    written.0?;
+    files.push(verdict_path);
+    written.1?;
+    files.push(junit_path);
+    files.push(report?);
     Ok(Written { verdict, files, warnings })
 }
 
@@ -185,7 +200,10 @@ fn report_run_within(
     }
 }
 
-fn collect<R: std::io::BufRead>(mut stream: RunStream<R>) -> Result<RecordedRun, ReadError> {
+/// Decoded on every core, as the analysis pass is: the report's reading is
+/// up to [`REPORT_BYTES`] of lines, which one thread took a second to decode.
+fn collect<R: std::io::BufRead + Send + 'static>(stream: RunStream<R>) -> Result<RecordedRun, ReadError> {
+    let mut stream = Prefetch::new(stream);
     let mut exchanges: Vec<_> = stream.by_ref().collect();
     // Grown by doubling: up to half of it spare (~500 bytes an exchange) while the report is built.
     exchanges.shrink_to_fit();

@@ -8,6 +8,7 @@
 //! so `]]>` in an answer is just text.
 
 use crate::verdict::{Check, Finding, Verdict};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -115,40 +116,89 @@ fn describe(findings: &[&Finding]) -> String {
 }
 
 /// Escapes for element content.
-pub fn text(s: &str) -> String {
+pub fn text(s: &str) -> Cow<'_, str> {
     escape(s, false)
 }
 
 /// Escapes for a double-quoted attribute value (newlines and tabs too, which
 /// attribute normalisation would otherwise turn into spaces).
-pub fn attr(s: &str) -> String {
+pub fn attr(s: &str) -> Cow<'_, str> {
     escape(s, true)
 }
 
-fn escape(s: &str, in_attr: bool) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' if in_attr => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' if in_attr => out.push_str("&#9;"),
-            '\n' | '\t' => out.push(c),
-            // Not allowed in XML 1.0 at all, not even as references.
-            c if allowed(c) => out.push(c),
-            _ => out.push('\u{FFFD}'),
-        }
+/// What replaces one byte (or, for U+FFFE and U+FFFF, the three bytes of
+/// the character starting there), or None when the byte is copied as it is.
+/// Only ASCII and those two characters need anything: every other
+/// character of a `str` is an XML 1.0 `Char`.
+fn replacement(bytes: &[u8], i: usize, in_attr: bool) -> Option<(&'static str, usize)> {
+    let one = |r| Some((r, 1));
+    match bytes[i] {
+        b'&' => one("&amp;"),
+        b'<' => one("&lt;"),
+        b'>' => one("&gt;"),
+        b'"' => one("&quot;"),
+        b'\'' => one("&apos;"),
+        b'\n' if in_attr => one("&#10;"),
+        b'\r' => one("&#13;"),
+        b'\t' if in_attr => one("&#9;"),
+        b'\n' | b'\t' => None,
+        // Not allowed in XML 1.0 at all, not even as references.
+        0..=0x1F => one("\u{FFFD}"),
+        0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => Some(("\u{FFFD}", 3)),
+        _ => None,
     }
-    out
 }
 
-/// XML 1.0 `Char`, minus what is handled above.
-fn allowed(c: char) -> bool {
-    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+/// Bytes [`replacement`] may replace: ASCII controls, the five markup
+/// characters, and the lead byte of U+FFFE and U+FFFF. One look-up per
+/// byte for the rest, which is nearly all text.
+const ATTENTION: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    let marks = [b'&', b'<', b'>', b'"', b'\'', 0xEF];
+    let mut i = 0;
+    while i < marks.len() {
+        table[marks[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Copies runs that need nothing as they are; borrows when nothing needs
+/// escaping (most check names and classes).
+fn escape(s: &str, in_attr: bool) -> Cow<'_, str> {
+    let bytes = s.as_bytes();
+    let mut out = String::new();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        if !ATTENTION[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
+        match replacement(bytes, i, in_attr) {
+            None => i += 1,
+            Some((with, len)) => {
+                if out.capacity() == 0 {
+                    out.reserve(s.len() + s.len() / 8);
+                }
+                // `copied` and `i` are character boundaries: replacements
+                // start at ASCII bytes or at a character's lead byte.
+                out.push_str(&s[copied..i]);
+                out.push_str(with);
+                i += len;
+                copied = i;
+            }
+        }
+    }
+    if copied == 0 && out.capacity() == 0 {
+        return Cow::Borrowed(s);
+    }
+    out.push_str(&s[copied..]);
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -162,5 +212,45 @@ mod tests {
         assert_eq!(text("nul\u{0}bell\u{7}"), "nul\u{FFFD}bell\u{FFFD}");
         assert_eq!(attr("two\nlines \"q\""), "two&#10;lines &quot;q&quot;");
         assert_eq!(text("\u{FFFE}"), "\u{FFFD}");
+        assert_eq!(text("a\u{FFFF}b\u{FFFD}c\u{EFFF}"), "a\u{FFFD}b\u{FFFD}c\u{EFFF}");
+        assert_eq!(text("line\r\n\ttab"), "line&#13;\n\ttab");
+        assert_eq!(attr("\t"), "&#9;");
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        assert!(matches!(text("Refund policy on chat: 30 days – café"), Cow::Borrowed(_)));
+        assert!(matches!(attr("x\ny"), Cow::Owned(_)));
+    }
+
+    /// The byte-run escaper against the character-by-character definition.
+    fn by_char(s: &str, in_attr: bool) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&apos;"),
+                '\n' if in_attr => out.push_str("&#10;"),
+                '\r' => out.push_str("&#13;"),
+                '\t' if in_attr => out.push_str("&#9;"),
+                '\n' | '\t' => out.push(c),
+                c if matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}') => {
+                    out.push(c)
+                }
+                _ => out.push('\u{FFFD}'),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escapes_as_the_xml_definition_says(s in "(\\PC|[\\x00-\\x1f&<>\"'\u{FFFE}\u{FFFF}\u{EFBF}])*", in_attr: bool) {
+            let escaped = escape(&s, in_attr);
+            proptest::prop_assert_eq!(escaped.as_ref(), by_char(&s, in_attr));
+        }
     }
 }
