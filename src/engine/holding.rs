@@ -4,38 +4,77 @@
 //! one, so a bot that answers a poll later is read whole even without
 //! `receive.settle`.
 //!
-//! Precision first: only a short message made of such a phrase (and a
-//! thanks or the customer's name) is one; an answer that begins "Let me
-//! check… it's £29.99 a month" is an answer.
+//! The phrases are data (`holding.txt`). Precision first: only a short
+//! message made of such a phrase (after a thanks or the customer's name)
+//! is one; "Let me check… it's £29.99 a month" or "One moment please, our
+//! lines are open Monday to Friday" is an answer.
 
 use once_cell::sync::Lazy;
-use regex::Regex;
 
-static HOLDING: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(
-        r"(?ix)^
-        (?:(?:thanks|thank\s+you|great|sure|ok(?:ay)?|no\s+problem|of\s+course|hi|hello)[^.!?…]{0,30}[.!,]\s*)?
-        (?:
-            let\s+me\s+(?:check|look|find|see|have\s+a\s+look|take\s+a\s+look|get|pull|look\s+that\s+up)
-          | (?:i'?ll|i\s+will|i'?m\s+going\s+to)\s+(?:check|look|find|have\s+a\s+look|get\s+that|pull)
-          | (?:i'?m|i\s+am)\s+(?:checking|looking|finding|getting|pulling)
-          | (?:just\s+)?(?:one|a)\s+(?:moment|sec(?:ond)?|minute)
-          | please\s+(?:wait|hold|bear\s+with)
-          | bear\s+with\s+me
-          | hold\s+on
-          | give\s+me\s+a\s+(?:moment|sec(?:ond)?|minute)
-          | checking\s+(?:that|this|now)
-          | looking\s+(?:that|this|into\s+(?:that|this|it))
-        )
-        [^.!?]{0,60}(?:\.\.\.|…|[.!])?\s*$",
-    )
-    .expect("valid regex")
+const PHRASES: &str = include_str!("holding.txt");
+/// A holding message is never longer than this.
+const MAX_WORDS: usize = 16;
+/// Nor says more than this after its phrase.
+const MAX_TAIL_WORDS: usize = 8;
+/// A courtesy lead ends within this many words ("Thanks Alice Morgan!").
+const MAX_LEAD_WORDS: usize = 4;
+
+struct Lists {
+    leads: Vec<String>,
+    holding: Vec<String>,
+}
+
+static LISTS: Lazy<Lists> = Lazy::new(|| {
+    let (mut leads, mut holding, mut section) = (Vec::new(), Vec::new(), "");
+    for line in PHRASES.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        match line {
+            "[lead]" | "[holding]" => section = line,
+            phrase if section == "[lead]" => leads.push(normalise(phrase)),
+            phrase => holding.push(normalise(phrase)),
+        }
+    }
+    Lists { leads, holding }
 });
+
+/// Lower case, one apostrophe, single spaces.
+fn normalise(text: &str) -> String {
+    let lower = text.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
+    lower.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` after `phrase` when it starts with it on a word boundary.
+fn after<'a>(text: &'a str, phrase: &str) -> Option<&'a str> {
+    let rest = text.strip_prefix(phrase)?;
+    (!rest.starts_with(|c: char| c.is_alphanumeric() || c == '\'')).then_some(rest)
+}
 
 /// Whether `text` is only a holding message.
 pub fn is_holding(text: &str) -> bool {
-    let text = text.trim();
-    text.split_whitespace().count() <= 16 && !text.contains(|c: char| c.is_ascii_digit()) && HOLDING.is_match(text)
+    let text = normalise(text);
+    if text.split(' ').count() > MAX_WORDS || text.contains(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    let text = text.trim_end_matches(['.', '!', '…', ' ']);
+    // An optional courtesy: "Thanks Alice! ", "Sure, ", "Thank you, Alice Morgan. ".
+    let mut bodies = vec![text];
+    for rest in LISTS.leads.iter().filter_map(|lead| after(text, lead)) {
+        for (end, _) in rest.match_indices(['.', '!', ',']) {
+            if rest[..end].split_whitespace().count() >= MAX_LEAD_WORDS {
+                break;
+            }
+            bodies.push(rest[end + 1..].trim_start());
+        }
+    }
+    bodies.into_iter().any(|body| holds(body))
+}
+
+/// Whether `body` is a holding phrase and at most a short clause after it.
+fn holds(body: &str) -> bool {
+    LISTS.holding.iter().filter_map(|phrase| after(body, phrase)).any(|tail| {
+        !tail.contains(['.', '!', '?', ':', ';', '—', '–', '…'])
+            && !tail.contains(" - ")
+            && tail.split_whitespace().count() <= MAX_TAIL_WORDS
+    })
 }
 
 #[cfg(test)]
@@ -51,8 +90,9 @@ mod tests {
             "Just a moment while I look that up...",
             "Please wait while I check your account.",
             "Bear with me!",
-            "Sure, I'm checking that now.",
+            "Sure, I’m checking that now.",
             "Give me a second to pull up your details",
+            "Thank you, Alice Morgan. One moment please…",
         ] {
             assert!(is_holding(text), "{text}");
         }
@@ -68,6 +108,12 @@ mod tests {
             "Please wait 5 working days for your refund.",
             "One moment of your time: our prices are changing on 1 January.",
             "Sorry, I didn't catch that.",
+            "One moment please, our lines are open Monday to Friday nine till five",
+            "Let me look at EV Night — it's half price overnight.",
+            "Let me check. Yes, cancelling in the cooling-off period is free.",
+            "Let me checkout your basket",
+            "Hold on to your receipt: you'll need it for a refund.",
+            "",
         ] {
             assert!(!is_holding(text), "{text}");
         }
