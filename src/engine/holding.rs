@@ -65,7 +65,7 @@ pub fn is_holding(text: &str) -> bool {
             bodies.push(rest[end + 1..].trim_start());
         }
     }
-    bodies.into_iter().any(|body| holds(body))
+    bodies.into_iter().any(holds)
 }
 
 /// Whether `body` is a holding phrase and at most a short clause after it.

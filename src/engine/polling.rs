@@ -138,23 +138,22 @@ async fn poll_until(
             // reserves no room for reading one.
             Ok(resp) => match Box::pin(read(c, msg, resp, known_absent_us)).await? {
                 Read::Reply(reply, texts) => {
-                    let answer = match held.take() {
-                        Some(before) => before.with(reply, texts),
-                        None => Ok(Answer { reply, texts }),
-                    };
-                    let Answer { reply, texts } = match answer {
-                        Ok(answer) => answer,
-                        Err(before) => {
-                            // Only what is already held: nothing new yet.
-                            held = Some(before);
-                            known_absent_us = out.http.last().map_or(known_absent_us, |h| h.t_start_us);
-                            if tokio::time::Instant::now() >= deadline {
-                                return Ok(held.map(|h| h.reply).unwrap_or_default());
+                    let Answer { reply, texts } = match held.take() {
+                        Some(mut before) => {
+                            if !before.join(&reply, &texts) {
+                                // Only what is already held: nothing new yet.
+                                held = Some(before);
+                                known_absent_us = out.http.last().map_or(known_absent_us, |h| h.t_start_us);
+                                if tokio::time::Instant::now() >= deadline {
+                                    return Ok(held.map(|h| h.reply).unwrap_or_default());
+                                }
+                                pause(&mut stop, every, deadline).await;
+                                every = every.mul_f64(rx.backoff.max(1.0)).min(max_every);
+                                continue;
                             }
-                            pause(&mut stop, every, deadline).await;
-                            every = every.mul_f64(rx.backoff.max(1.0)).min(max_every);
-                            continue;
+                            before
                         }
+                        None => Answer { reply, texts },
                     };
                     if rx.settle.is_none() && texts.iter().all(|t| super::holding::is_holding(t)) {
                         // A bot's "Let me check that for you…" is not its
@@ -238,21 +237,22 @@ struct Answer {
 
 impl Answer {
     /// This answer followed by a later poll's reply: its new texts joined
-    /// after, the time that of the later one; itself back when nothing is new.
-    fn with(mut self, later: Reply, texts: Vec<String>) -> Result<Answer, Answer> {
+    /// after, the time that of the later one. False (and unchanged) when
+    /// nothing is new.
+    fn join(&mut self, later: &Reply, texts: &[String]) -> bool {
         let before = self.texts.len();
         for text in texts {
-            if !self.texts.contains(&text) {
-                self.texts.push(text);
+            if !self.texts.contains(text) {
+                self.texts.push(text.clone());
             }
         }
         if self.texts.len() == before {
-            return Err(self);
+            return false;
         }
         self.reply.text = self.texts.join("\n");
         self.reply.t_earliest_us = later.t_earliest_us;
         self.reply.t_latest_us = later.t_latest_us;
-        Ok(self)
+        true
     }
 }
 
