@@ -46,6 +46,13 @@ async fn unseen_insurer_is_judged_on_exactly_its_planted_defects() {
         let whole = answers::chat(answers::topic(&x.message), name).concat();
         assert_eq!(x.reply.as_ref().unwrap().text, whole, "the pieces joined exactly, once");
     }
+    let contact = ran
+        .run
+        .exchanges
+        .iter()
+        .find(|x| x.channel == "chat" && x.task.persona == "priya" && x.question.as_deref() == Some("contact"));
+    let cut = contact.unwrap().http.iter().find_map(|h| h.error.as_deref()).expect("the cut stream's attempt");
+    assert!(cut.contains("broke off") && cut.contains("may be read again"), "{cut}");
     {
         let s = state.lock().unwrap();
         assert_eq!((s.chat_messages, s.emails, s.searches), (10, 10, 12), "a 429 and a cut search asked again");
