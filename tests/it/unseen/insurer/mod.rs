@@ -12,7 +12,9 @@
 //! reference and "5 working days", a reply delivered twice, a survey
 //! after it, the customer's email quoted, a signature's direct line, the
 //! regulator's footer, other products' prices, "212 out of 240 found this
-//! helpful", markdown, a stream that breaks off, an empty one, a slow
+//! helpful", HTML entities (`&pound;250`, `8am&nbsp;&ndash;&nbsp;8pm`),
+//! markdown (a list, a table ending without a full stop), a stream that
+//! breaks off, an empty one, a slow
 //! first token, a 429 with Retry-After, a search body cut off mid-way)
 //! must never be a finding.
 
