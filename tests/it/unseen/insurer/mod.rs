@@ -14,9 +14,8 @@
 //! regulator's footer, other products' prices, "212 out of 240 found this
 //! helpful", HTML entities (`&pound;250`, `8am&nbsp;&ndash;&nbsp;8pm`),
 //! markdown (a list, a table ending without a full stop), a stream that
-//! breaks off, an empty one, a slow
-//! first token, a 429 with Retry-After, a search body cut off mid-way)
-//! must never be a finding.
+//! breaks off, an empty one, a slow first token, a 429 with Retry-After, a
+//! search body cut off mid-way) must never be a finding.
 
 mod answers;
 mod server;
