@@ -14,6 +14,7 @@ pub mod extract;
 pub mod fault;
 pub mod guard;
 pub mod headers;
+mod holding;
 pub mod http;
 pub mod lanes;
 pub mod packed;

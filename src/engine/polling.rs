@@ -121,8 +121,13 @@ async fn poll_until(
     let mut stop = shared.stop.clone();
     let (mut polls, mut faults) = (0u32, 0u32);
     let mut last_fault: Option<StepError> = None;
+    // "Let me check that for you…" alone: held while the answer is awaited.
+    let mut held: Option<Answer> = None;
     loop {
         if *stop.borrow() {
+            if let Some(held) = held {
+                return Ok(held.reply);
+            }
             return Err(fail(ErrorKind::Interrupted, "the run was stopped while waiting for this reply"));
         }
         polls += 1;
@@ -133,6 +138,35 @@ async fn poll_until(
             // reserves no room for reading one.
             Ok(resp) => match Box::pin(read(c, msg, resp, known_absent_us)).await? {
                 Read::Reply(reply, texts) => {
+                    let Answer { reply, texts } = match held.take() {
+                        Some(mut before) => {
+                            if !before.join(&reply, &texts) {
+                                // Only what is already held: nothing new yet.
+                                held = Some(before);
+                                known_absent_us = out.http.last().map_or(known_absent_us, |h| h.t_start_us);
+                                if tokio::time::Instant::now() >= deadline {
+                                    return Ok(held.map(|h| h.reply).unwrap_or_default());
+                                }
+                                pause(&mut stop, every, deadline).await;
+                                every = every.mul_f64(rx.backoff.max(1.0)).min(max_every);
+                                continue;
+                            }
+                            before
+                        }
+                        None => Answer { reply, texts },
+                    };
+                    if rx.settle.is_none() && texts.iter().all(|t| super::holding::is_holding(t)) {
+                        // A bot's "Let me check that for you…" is not its
+                        // answer: keep polling for what follows (the
+                        // holding message is the reply if nothing does).
+                        held = Some(Answer { reply, texts });
+                        known_absent_us = out.http.last().map_or(known_absent_us, |h| h.t_start_us);
+                        if tokio::time::Instant::now() >= deadline {
+                            return Ok(held.map(|h| h.reply).unwrap_or_default());
+                        }
+                        pause(&mut stop, every, deadline).await;
+                        continue;
+                    }
                     return Ok(match rx.settle.as_ref().and_then(|d| d.parse().ok()).filter(|q| !q.is_zero()) {
                         Some(quiet) => {
                             let answer = Answer { reply, texts };
@@ -160,6 +194,9 @@ async fn poll_until(
         tracing::trace!(channel = %c.channel_name, every_ms = every.as_millis() as u64, "no reply yet; polling again");
         let now = tokio::time::Instant::now();
         if now >= deadline {
+            if let Some(held) = held {
+                return Ok(held.reply);
+            }
             let waited = humantime::format_duration(max_wait);
             return Err(match last_fault {
                 // Every poll failed: the fault itself is the outcome.
@@ -196,6 +233,40 @@ async fn poll_until(
 struct Answer {
     reply: Reply,
     texts: Vec<String>,
+}
+
+impl Answer {
+    /// This answer followed by a later poll's reply: its new texts joined
+    /// after, the time that of the later one. False (and unchanged) when
+    /// nothing is new.
+    fn join(&mut self, later: &Reply, texts: &[String]) -> bool {
+        let before = self.texts.len();
+        for text in texts {
+            if !self.texts.contains(text) {
+                self.texts.push(text.clone());
+            }
+        }
+        if self.texts.len() == before {
+            return false;
+        }
+        self.reply.text = self.texts.join("\n");
+        self.reply.t_earliest_us = later.t_earliest_us;
+        self.reply.t_latest_us = later.t_latest_us;
+        true
+    }
+}
+
+/// Waits `every` (bounded by the deadline) or until the run stops.
+async fn pause(
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+    every: std::time::Duration,
+    deadline: tokio::time::Instant,
+) {
+    let now = tokio::time::Instant::now();
+    tokio::select! {
+        _ = tokio::time::sleep(every.min(deadline.saturating_duration_since(now))) => {}
+        _ = stop.changed() => {}
+    }
 }
 
 /// `receive.settle`: a bot that answers in several messages over several

@@ -44,7 +44,7 @@ pub(crate) fn extract(text: &str, keywords: &[String], about_free: bool) -> Vec<
     for range in words::sentences(text) {
         let sentence = &text[range.clone()];
         let original = words::words(sentence);
-        let rewritten = rewrite(original.clone(), about_free);
+        let rewritten = names(sentence, rewrite(original.clone(), about_free), &keywords);
         let (leading, used) = leading_answer(&rewritten);
         let body = &rewritten[used..];
         if keywords.is_empty() {
@@ -75,6 +75,43 @@ pub(crate) fn extract(text: &str, keywords: &[String], about_free: bool) -> Vec<
         bare_answer = None;
     }
     out
+}
+
+/// The "no" that begins a name is not a negation: a compound joined by a
+/// hyphen ("your no-claims discount", "a no-quibble guarantee") or the
+/// start of one of the fact's own keywords ("no claims bonus" for the
+/// keyword "no-claims"). Renamed so nothing reads it as one; keyword hits
+/// are counted on the original words.
+fn names(sentence: &str, mut words: Words, keywords: &[&str]) -> Words {
+    let runs: Vec<Vec<String>> = keywords
+        .iter()
+        .map(|k| words::words(k).into_iter().map(|(_, w)| w).collect::<Vec<_>>())
+        .filter(|k| k.len() > 1 && is_negation(&k[0]))
+        .collect();
+    for i in 0..words.len() {
+        let (range, word) = &words[i];
+        if word != "no" {
+            continue;
+        }
+        let run = runs.iter().any(|k| {
+            k[0] == *word
+                && words.len() >= i + k.len()
+                && words[i + 1..i + k.len()]
+                    .iter()
+                    .zip(&k[1..])
+                    .all(|((_, w), want)| words::stem(w) == words::stem(want))
+        });
+        if hyphenated(sentence, range) || run {
+            words[i].1 = "no-".to_string();
+        }
+    }
+    words
+}
+
+/// Whether the word at `range` is joined to the next by a hyphen ("no-claims").
+fn hyphenated(sentence: &str, range: &Range<usize>) -> bool {
+    let after = sentence.get(range.end..).unwrap_or("");
+    after.strip_prefix(['-', '\u{2011}']).is_some_and(|rest| rest.starts_with(char::is_alphabetic))
 }
 
 /// How many keywords `part` mentions, in its rewritten words or in the
@@ -232,7 +269,7 @@ fn free_polarity(sentence: &str, words: &[(Range<usize>, String)]) -> Option<boo
             return Some(!negated);
         }
         let word = words[i].1.as_str();
-        if is_negation(word) || word == "without" {
+        if (is_negation(word) && !(word == "no" && hyphenated(sentence, &words[i].0))) || word == "without" {
             negated = !negated;
         } else if CHARGE_WORDS.contains(&word) {
             // "costs nothing", "charge no fee", "the fee is £0".

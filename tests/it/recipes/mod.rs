@@ -62,7 +62,12 @@ pub struct Ran {
 
 /// Runs `scenarios/recipes/<name>` as shipped against `target`, then analyses it.
 pub async fn run_recipe(name: &str, target: &str) -> Ran {
-    let suite = common::load(&vendor::recipe(name));
+    run_suite(&vendor::recipe(name), target).await
+}
+
+/// Runs the suite in `dir` against `target`, then analyses it.
+pub async fn run_suite(dir: &std::path::Path, target: &str) -> Ran {
+    let suite = common::load(dir);
     let out = tempfile::tempdir().unwrap();
     let result = common::run(suite.clone(), common::options(out.path(), target)).await;
     let run = read_run(&result.dir).unwrap();

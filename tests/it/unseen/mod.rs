@@ -12,6 +12,7 @@
 
 mod answers;
 mod energy;
+mod insurer;
 mod server;
 
 use crate::recipes::run_recipe;

@@ -18,7 +18,7 @@
 mod answers;
 mod server;
 
-use crate::recipes::run_recipe;
+use crate::recipes::{run_recipe, run_suite};
 use std::collections::BTreeSet;
 use touchpoint::verdict::FindingKind;
 
@@ -107,4 +107,30 @@ async fn unseen_energy_supplier_is_judged_on_exactly_its_planted_defects() {
     assert_eq!((c.facts_checked, c.facts_correct, c.facts_wrong, c.facts_not_stated), (54, 50, 4, 0));
     let s = &c.findings;
     assert_eq!((s.critical, s.high, s.medium, s.low, s.info), (1, 3, 1, 0, 0));
+}
+
+/// Without `settle`, the bot's "Let me check that for you…" alone was read
+/// as its answer and every chat fact was "not stated" (findings about our
+/// reading, not the company): a holding message is waited past.
+#[tokio::test]
+async fn a_holding_message_is_waited_past_without_settle() {
+    std::env::set_var("DIRECTLINE_SECRET", server::SECRET);
+    let (url, _state) = server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let recipe = crate::recipes::vendor::recipe("direct-line");
+    for file in ["channels.toml", "map.toml", "personas.toml", "sweeps.toml"] {
+        let text = std::fs::read_to_string(recipe.join(file)).unwrap();
+        let text = text.replace("settle = \"1s\"\n", "").replace("channels = [\"*\"]", "channels = [\"chat\"]");
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let ran = run_suite(dir.path(), &url).await;
+    assert_eq!(ran.run.exchanges.len(), 10);
+    for x in &ran.run.exchanges {
+        let reply = &x.reply.as_ref().expect("a reply").text;
+        let name = if x.task.persona == "jonas" { "Jonas Weber" } else { "Alice Morgan" };
+        assert!(reply.ends_with(&answers::chat(answers::topic(&x.message), name)), "the whole answer: {reply}");
+    }
+    let found: BTreeSet<String> = ran.verdict.findings.iter().map(|f| format!("{:?}", f.kind)).collect();
+    let summaries: Vec<&str> = ran.verdict.findings.iter().map(|f| f.summary.as_str()).collect();
+    assert_eq!(found, ["CustomerDataLeak", "SlaBreach"].map(String::from).into(), "{summaries:#?}");
 }
