@@ -158,7 +158,7 @@ pub fn judge_asked(expected: &FactValue, spec: &FactSpec, text: &str, question: 
         let others = candidates.into_iter().filter(|f| f.span != chosen.span).collect();
         return Judgement::Wrong { found: chosen, others, anchor: strongest };
     }
-    let Some(best) = best_candidate(expected, &candidates) else {
+    let Some(best) = best_candidate(expected, &candidates, text, &spec.subject) else {
         return Judgement::NotStated;
     };
     let mut others = candidates;
@@ -476,15 +476,36 @@ fn union_of(expected: &FactValue, text: &str, found: &[Found]) -> Option<Found> 
 
 /// Index of the candidate most like the expected value (same currency and
 /// period, same unit); the first in the text on a tie.
-fn best_candidate(expected: &FactValue, found: &[Found]) -> Option<usize> {
-    let mut best: Option<(usize, u8)> = None;
+/// The wrong value to show: the one whose words before it name the fact
+/// most fully ("the compulsory excess is £350", not "the windscreen excess
+/// is £95" beside it, for "Compulsory excess" with the alias "excess"),
+/// then the one closest in kind to the expected value; the first on a tie.
+fn best_candidate(expected: &FactValue, found: &[Found], text: &str, subject: &[String]) -> Option<usize> {
+    let mut best: Option<(usize, (usize, u8))> = None;
     for (i, f) in found.iter().enumerate() {
-        let score = likeness(expected, &f.value);
+        let score = (naming(text, found, f, subject), likeness(expected, &f.value));
         if best.is_none_or(|(_, s)| score > s) {
             best = Some((i, score));
         }
     }
     best.map(|(i, _)| i)
+}
+
+/// How many words of the fullest subject phrase the text just before `f`
+/// names (back to the previous value, at most 80 bytes).
+fn naming(text: &str, found: &[Found], f: &Found, subject: &[String]) -> usize {
+    let previous = found.iter().map(|o| o.span.end).filter(|&end| end <= f.span.start).max().unwrap_or(0);
+    let mut start = previous.max(f.span.start.saturating_sub(80));
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let before = super::words::words(text.get(start..f.span.start).unwrap_or(""));
+    subject
+        .iter()
+        .filter(|phrase| super::words::mentions(&before, phrase))
+        .map(|phrase| super::words::words(phrase).len())
+        .max()
+        .unwrap_or(0)
 }
 
 fn likeness(expected: &FactValue, found: &FactValue) -> u8 {
