@@ -51,11 +51,12 @@ pub fn chat(topic: Topic, persona: &str) -> Vec<String> {
             "I'm sorry, I can't help with that one. ",
             "I can answer questions about your cover, claims and payments, or put you through to a colleague.",
         ],
+        // Markdown, as language models write it.
         Topic::Contact => &[
-            "To make a claim, ring our claims line on 0800 04",
-            "8 7710 — it's open 24/7. ",
-            "Our customer service team is open Monday to Friday 8am to 8pm and Saturday 9am to 1pm. ",
-            "Our sales team is also available until 9pm on weekdays.",
+            "Here's how to reach us:\n\n- **Claims line:** ring 0800 04",
+            "8 7710 — it's open 24/7.\n",
+            "- **Customer service:** open Monday to Friday 8am to 8pm and Saturday 9am to 1pm.\n",
+            "- **Sales:** available until 9pm on weekdays.",
         ],
         Topic::CoolingOff if persona == "Tom Hughes" => &[
             // PLANTED: the assistant's prompt template leaks its variable.
