@@ -200,10 +200,11 @@ fn report_run_within(
     }
 }
 
-/// Decoded on every core, as the analysis pass is: the report's reading is
-/// up to [`REPORT_BYTES`] of lines, which one thread took a second to decode.
-fn collect<R: std::io::BufRead + Send + 'static>(stream: RunStream<R>) -> Result<RecordedRun, ReadError> {
-    let mut stream = Prefetch::new(stream);
+/// Decoded on this thread: the other cores write verdict.json and
+/// junit.xml meanwhile, and exchanges decoded on threads of their own cost
+/// ~40 MB more at the report's peak (their heaps hold the batches' garbage
+/// between the exchanges kept).
+fn collect<R: std::io::BufRead>(mut stream: RunStream<R>) -> Result<RecordedRun, ReadError> {
     let mut exchanges: Vec<_> = stream.by_ref().collect();
     // Grown by doubling: up to half of it spare (~500 bytes an exchange) while the report is built.
     exchanges.shrink_to_fit();

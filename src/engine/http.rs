@@ -10,8 +10,8 @@
 //! - **Re-sending** happens only when the message provably did not reach the
 //!   target: no connection, or a status the channel lists as retryable.
 //!   A safe method (GET, HEAD) changes nothing on the target and is retried
-//!   on any transport fault. A body that breaks after the status arrived is
-//!   never sent again: the target may have acted on it.
+//!   on any transport fault. Any other request whose body breaks after the
+//!   status arrived is never sent again: the target may have acted on it.
 //! - **Stop** cancels a request in flight at once; the attempt is recorded
 //!   with what was known (answered or not) and the caller decides whether
 //!   the message reached the target.
@@ -386,10 +386,17 @@ impl Sender {
                 Some(Err(e)) => {
                     let sort = super::fault::classify(&e);
                     let kind = if sort.kind == ErrorKind::Timeout { ErrorKind::Timeout } else { ErrorKind::Body };
+                    // A GET changes nothing and may be asked again (`retry`);
+                    // anything else may have been acted on.
+                    let then = if matches!(hop.method, Method::GET | Method::HEAD) {
+                        "a GET changes nothing, so it may be read again"
+                    } else {
+                        "not sent again: the target may have acted on it"
+                    };
                     failure = Some((
                         kind,
                         format!(
-                            "the target answered HTTP {status}, then the body broke off after {total} bytes ({}); not sent again: the target may have acted on it",
+                            "the target answered HTTP {status}, then the body broke off after {total} bytes ({}); {then}",
                             sort.root
                         ),
                     ));

@@ -325,7 +325,12 @@ pub async fn run(
         stop: stop.clone(),
         progress,
         base_context,
-        personas: suite.personas.iter().map(|p| (p.id.clone(), crate::template::context::persona_layer(p))).collect(),
+        personas: suite
+            .personas
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), crate::template::context::persona_in(&suite, i)))
+            .collect(),
         unset_env: unset_env(&suite),
         seq: AtomicU64::new(first_seq),
         write_errors: AtomicU64::new(0),

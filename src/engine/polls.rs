@@ -42,6 +42,10 @@ impl PollBodies {
     pub fn settle(&mut self, http: &mut Vec<Http>) {
         self.look(http);
         self.pack(http);
+        // The log holds the send, the first poll and the latest while the
+        // step waits: no spare slots (232 bytes each; a push reserves four,
+        // then doubles).
+        http.shrink_to_fit();
     }
 
     /// Puts the packed attempts back between the first poll and the rest:

@@ -51,11 +51,12 @@ pub fn chat(topic: Topic, persona: &str) -> Vec<String> {
             "I'm sorry, I can't help with that one. ",
             "I can answer questions about your cover, claims and payments, or put you through to a colleague.",
         ],
+        // Markdown, as language models write it.
         Topic::Contact => &[
-            "To make a claim, ring our claims line on 0800 04",
-            "8 7710 — it's open 24/7. ",
-            "Our customer service team is open Monday to Friday 8am to 8pm and Saturday 9am to 1pm. ",
-            "Our sales team is also available until 9pm on weekdays.",
+            "Here's how to reach us:\n\n- **Claims line:** ring 0800 04",
+            "8 7710 — it's open 24/7.\n",
+            "- **Customer service:** open Monday to Friday 8am to 8pm and Saturday 9am to 1pm.\n",
+            "- **Sales:** available until 9pm on weekdays",
         ],
         Topic::CoolingOff if persona == "Tom Hughes" => &[
             // PLANTED: the assistant's prompt template leaks its variable.
@@ -68,7 +69,8 @@ pub fn chat(topic: Topic, persona: &str) -> Vec<String> {
         ],
         Topic::Claim => &[
             "Once we have everything we need, we'll give you our decision within ten working days. ",
-            "Your claim reference will look like CLM-0800-114-2231.",
+            "Your claim reference will look like CLM-0800-114-2231.\n\n| Step | When |\n|---|---|\n",
+            "| Acknowledgement | 1 working day |\n| Call from a handler | 48 hours |",
         ],
         Topic::Other => &["Sorry, I'm not sure I understood."],
     };
@@ -136,8 +138,8 @@ pub fn article(topic: Topic) -> (u64, &'static str, &'static str) {
             360_011_204,
             "Excess and no-claims discount",
             "<h1>Excess and no-claims discount</h1>\
-             <h2>Excess</h2><p>The compulsory excess on comprehensive cover is £250. Young drivers pay an extra \
-             £200. You can add a voluntary excess to lower your premium.</p>\
+             <h2>Excess</h2><p>The compulsory excess on comprehensive cover is &pound;250. Young drivers pay an \
+             extra &pound;200. You can add a voluntary excess to lower your premium.</p>\
              <h2>No-claims discount</h2>\
              <table><tr><th>Claim-free years</th><th>Discount</th></tr>\
              <tr><td>1</td><td>30%</td></tr><tr><td>3</td><td>50%</td></tr><tr><td>5 or more</td><td>60%</td></tr></table>\
@@ -155,7 +157,7 @@ pub fn article(topic: Topic) -> (u64, &'static str, &'static str) {
             "Contact us",
             "<h1>Contact us</h1>\
              <h2>Make a claim</h2><p>Call 0800 048 7710, 24 hours a day.</p>\
-             <h2>Customer services</h2><ul><li>Monday to Friday: 8am – 8pm</li><li>Saturday: 9am – 1pm</li>\
+             <h2>Customer services</h2><ul><li>Monday to Friday: 8am&nbsp;&ndash;&nbsp;8pm</li><li>Saturday: 9am&nbsp;&ndash;&nbsp;1pm</li>\
              <li>Sunday: closed</li></ul>\
              <h2>Sales</h2><p>0800 048 7799, weekdays until 9pm.</p>",
         ),

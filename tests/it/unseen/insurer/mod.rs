@@ -12,8 +12,10 @@
 //! reference and "5 working days", a reply delivered twice, a survey
 //! after it, the customer's email quoted, a signature's direct line, the
 //! regulator's footer, other products' prices, "212 out of 240 found this
-//! helpful", a stream that breaks off, a slow first token, a 429 with
-//! Retry-After, a search body cut off mid-way) must never be a finding.
+//! helpful", HTML entities (`&pound;250`, `8am&nbsp;&ndash;&nbsp;8pm`),
+//! markdown (a list, a table ending without a full stop), a stream that
+//! breaks off, an empty one, a slow first token, a 429 with Retry-After, a
+//! search body cut off mid-way) must never be a finding.
 
 mod answers;
 mod server;
@@ -45,10 +47,17 @@ async fn unseen_insurer_is_judged_on_exactly_its_planted_defects() {
         let whole = answers::chat(answers::topic(&x.message), name).concat();
         assert_eq!(x.reply.as_ref().unwrap().text, whole, "the pieces joined exactly, once");
     }
+    let contact = ran
+        .run
+        .exchanges
+        .iter()
+        .find(|x| x.channel == "chat" && x.task.persona == "priya" && x.question.as_deref() == Some("contact"));
+    let cut = contact.unwrap().http.iter().find_map(|h| h.error.as_deref()).expect("the cut stream's attempt");
+    assert!(cut.contains("broke off") && cut.contains("may be read again"), "{cut}");
     {
         let s = state.lock().unwrap();
         assert_eq!((s.chat_messages, s.emails, s.searches), (10, 10, 12), "a 429 and a cut search asked again");
-        assert_eq!(s.streams.values().sum::<u32>(), 11, "the stream that broke off read again");
+        assert_eq!(s.streams.values().sum::<u32>(), 12, "the stream that broke off and the empty one read again");
         assert_eq!(s.deliveries.statuses("reply").len(), 10);
         assert!(s.deliveries.statuses("reply").iter().all(|s| (200..300).contains(s)));
     }
