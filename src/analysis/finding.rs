@@ -7,8 +7,8 @@
 //! occurrence allocates nothing unless it keeps evidence.
 
 use crate::verdict::{Evidence, Finding, FindingKind, Severity};
-use sha2::{Digest, Sha256};
 use rustc_hash::FxHashMap;
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
 /// What a problem is. Two occurrences with equal keys are the same problem.

@@ -54,8 +54,8 @@ use crate::suite::{Persona, Suite, Sweep};
 use crate::verdict::{Severity, Verdict};
 use answer::FactInfo;
 use pass::Pass;
-use std::borrow::Borrow;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Borrow;
 
 /// How to analyse.
 #[derive(Debug, Clone)]

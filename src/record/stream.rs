@@ -169,10 +169,7 @@ impl<R: BufRead> Reading<R> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         let read = self.next_raw_into(&mut buf).map(|read| {
-            read.map(|(line, wanted)| Read {
-                line,
-                decoded: wanted.then(|| decode(&buf, self.lean, &mut self.bodies)),
-            })
+            read.map(|(line, wanted)| Read { line, decoded: wanted.then(|| decode(&buf, self.lean, &mut self.bodies)) })
         });
         self.buf = buf;
         read
