@@ -198,7 +198,11 @@ impl<'a> Parser<'a> {
     /// The string opened at `open`, whose first escape is at `at`, with its
     /// short escapes (`\n`, `\"`, …) replaced; None at a `\u` escape.
     fn unescaped(&mut self, open: usize, mut at: usize) -> Option<String> {
-        let mut out = String::with_capacity(at - open + 16);
+        // Sized for the escaped text, as serde_json's copy is (grown by
+        // doubling, a long reply held by the report kept up to twice its size).
+        self.i = open;
+        self.skip_str()?;
+        let mut out = String::with_capacity(self.i - open - 2);
         let mut start = open + 1;
         loop {
             match *self.s.get(at)? {
