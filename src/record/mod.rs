@@ -12,6 +12,7 @@ mod decode;
 pub mod headers;
 pub mod json;
 mod lean;
+mod lean_line;
 pub mod prefetch;
 pub mod reader;
 pub mod stream;
