@@ -13,6 +13,7 @@ mod escape;
 pub mod headers;
 pub mod json;
 mod lean;
+mod lean_line;
 pub mod prefetch;
 pub mod reader;
 pub mod stream;

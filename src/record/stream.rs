@@ -125,6 +125,11 @@ fn read_line(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<us
 /// Decodes one line: lean, or with bodies resolved against `bodies`.
 pub(super) fn decode(bytes: &[u8], lean: bool, bodies: &mut Store) -> Result<Record, String> {
     let decoded = if lean {
+        // Exchange lines as the writer writes them, by hand (`lean_line.rs`);
+        // anything else, and any line it is not sure of, by serde_json.
+        if let Some(record) = super::lean_line::exchange(bytes) {
+            return Ok(record);
+        }
         super::lean::decoding(|| super::decode::line(bytes))
     } else {
         bodies.decoding(|| super::decode::line(bytes))
