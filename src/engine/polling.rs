@@ -142,11 +142,11 @@ async fn poll_until(
                         Some(mut before) => {
                             if !before.join(&reply, &texts) {
                                 // Only what is already held: nothing new yet.
-                                held = Some(before);
                                 known_absent_us = out.http.last().map_or(known_absent_us, |h| h.t_start_us);
                                 if tokio::time::Instant::now() >= deadline {
-                                    return Ok(held.map(|h| h.reply).unwrap_or_default());
+                                    return Ok(before.reply);
                                 }
+                                held = Some(before);
                                 pause(&mut stop, every, deadline).await;
                                 every = every.mul_f64(rx.backoff.max(1.0)).min(max_every);
                                 continue;
@@ -159,11 +159,11 @@ async fn poll_until(
                         // A bot's "Let me check that for you…" is not its
                         // answer: keep polling for what follows (the
                         // holding message is the reply if nothing does).
-                        held = Some(Answer { reply, texts });
                         known_absent_us = out.http.last().map_or(known_absent_us, |h| h.t_start_us);
                         if tokio::time::Instant::now() >= deadline {
-                            return Ok(held.map(|h| h.reply).unwrap_or_default());
+                            return Ok(reply);
                         }
+                        held = Some(Answer { reply, texts });
                         pause(&mut stop, every, deadline).await;
                         continue;
                     }

@@ -9,6 +9,7 @@
 pub mod blocks;
 pub mod body;
 mod decode;
+mod escape;
 pub mod headers;
 pub mod json;
 mod lean;

@@ -17,7 +17,33 @@ mod server;
 
 use crate::recipes::run_recipe;
 use std::collections::BTreeSet;
-use touchpoint::verdict::FindingKind;
+use touchpoint::verdict::{Finding, FindingKind, Verdict};
+
+/// Asserts that the verdict's findings are exactly `planted` — (kind,
+/// channel, fact), each found once — and that every wrong fact absorbed its
+/// channel disagreement rather than standing beside it as a second finding.
+/// Returns a lookup of the finding of a kind on a channel.
+pub(crate) fn assert_exactly<'v>(
+    v: &'v Verdict,
+    planted: &[(FindingKind, &str, Option<&str>)],
+) -> impl Fn(FindingKind, &str) -> &'v Finding {
+    let key = |kind: &FindingKind, channel: Option<&str>, fact: Option<&str>| {
+        (format!("{kind:?}"), channel.map(str::to_owned), fact.map(str::to_owned))
+    };
+    let found: BTreeSet<_> = v.findings.iter().map(|f| key(&f.kind, f.channel.as_deref(), f.fact.as_deref())).collect();
+    let planted_set: BTreeSet<_> = planted.iter().map(|(k, c, f)| key(k, Some(c), *f)).collect();
+    let summaries: Vec<&str> = v.findings.iter().map(|f| f.summary.as_str()).collect();
+    assert_eq!(found, planted_set, "{summaries:#?}");
+    assert_eq!(v.findings.len(), planted.len(), "each planted defect found once: {summaries:#?}");
+
+    let folded: Vec<&str> = v.checks.iter().filter_map(|c| c.folded_into.as_deref()).collect();
+    for wrong in v.findings.iter().filter(|f| f.kind == FindingKind::WrongFact) {
+        assert!(folded.contains(&wrong.id.as_str()), "{}'s disagreement folded into it: {folded:?}", wrong.id);
+    }
+    move |kind, channel| {
+        v.findings.iter().find(|f| f.kind == kind && f.channel.as_deref() == Some(channel)).expect("a planted finding")
+    }
+}
 
 #[tokio::test]
 async fn unseen_airline_is_judged_on_exactly_its_planted_defects() {
@@ -48,25 +74,16 @@ async fn unseen_airline_is_judged_on_exactly_its_planted_defects() {
     assert!(v.run_problems.is_empty(), "{:#?}", v.run_problems);
 
     // Exactly the planted defects, each once.
-    let found: BTreeSet<(String, Option<&str>, Option<&str>)> =
-        v.findings.iter().map(|f| (format!("{:?}", f.kind), f.channel.as_deref(), f.fact.as_deref())).collect();
-    let planted: BTreeSet<(String, Option<&str>, Option<&str>)> = [
-        (FindingKind::WrongFact, Some("help"), Some("bag_fee")),
-        (FindingKind::WrongFact, Some("email"), Some("refund_time")),
-        (FindingKind::LeakedPlaceholder, Some("email"), None),
-        (FindingKind::CustomerDataLeak, Some("chat"), None),
-        (FindingKind::SlaBreach, Some("email"), None),
-    ]
-    .into_iter()
-    .map(|(k, c, f)| (format!("{k:?}"), c, f))
-    .collect();
-    let summaries: Vec<&str> = v.findings.iter().map(|f| f.summary.as_str()).collect();
-    assert_eq!(found, planted, "{summaries:#?}");
-    assert_eq!(v.findings.len(), 5, "{summaries:#?}");
-
-    let by = |kind: FindingKind, channel: &str| {
-        v.findings.iter().find(|f| f.kind == kind && f.channel.as_deref() == Some(channel)).unwrap()
-    };
+    let by = assert_exactly(
+        v,
+        &[
+            (FindingKind::WrongFact, "help", Some("bag_fee")),
+            (FindingKind::WrongFact, "email", Some("refund_time")),
+            (FindingKind::LeakedPlaceholder, "email", None),
+            (FindingKind::CustomerDataLeak, "chat", None),
+            (FindingKind::SlaBreach, "email", None),
+        ],
+    );
     let fee = by(FindingKind::WrongFact, "help");
     assert_eq!((fee.found.as_deref(), fee.expected.as_deref(), fee.occurrences), (Some("£30"), Some("£25"), 2));
     let refund = by(FindingKind::WrongFact, "email");
@@ -75,10 +92,6 @@ async fn unseen_airline_is_judged_on_exactly_its_planted_defects() {
     let leak = by(FindingKind::CustomerDataLeak, "chat");
     assert_eq!((leak.persona.as_deref(), leak.question.as_deref()), (Some("bo"), Some("refund")));
     assert_eq!(by(FindingKind::SlaBreach, "email").occurrences, 10, "every email reply was slow");
-
-    // The channel disagreements are the wrong facts, not second findings.
-    let folded: Vec<&str> = v.checks.iter().filter_map(|c| c.folded_into.as_deref()).collect();
-    assert!(folded.contains(&fee.id.as_str()) && folded.contains(&refund.id.as_str()), "{folded:?}");
 
     let c = &v.counts;
     assert_eq!((c.exchanges, c.replies, c.errors), (30, 30, 0));

@@ -65,25 +65,16 @@ async fn unseen_energy_supplier_is_judged_on_exactly_its_planted_defects() {
     assert_eq!((email.received, email.duplicates + email.late, email.invalid_signature), (30, 10, 0), "{email:?}");
 
     // Exactly the planted defects, each once.
-    let found: BTreeSet<(String, Option<&str>, Option<&str>)> =
-        v.findings.iter().map(|f| (format!("{:?}", f.kind), f.channel.as_deref(), f.fact.as_deref())).collect();
-    let planted: BTreeSet<(String, Option<&str>, Option<&str>)> = [
-        (FindingKind::WrongFact, Some("email"), Some("unit_rate")),
-        (FindingKind::WrongFact, Some("help"), Some("switch_time")),
-        (FindingKind::LeakedPlaceholder, Some("email"), None),
-        (FindingKind::CustomerDataLeak, Some("chat"), None),
-        (FindingKind::SlaBreach, Some("chat"), None),
-    ]
-    .into_iter()
-    .map(|(k, c, f)| (format!("{k:?}"), c, f))
-    .collect();
-    let summaries: Vec<&str> = v.findings.iter().map(|f| f.summary.as_str()).collect();
-    assert_eq!(found, planted, "{summaries:#?}");
-    assert_eq!(v.findings.len(), 5, "{summaries:#?}");
-
-    let by = |kind: FindingKind, channel: &str| {
-        v.findings.iter().find(|f| f.kind == kind && f.channel.as_deref() == Some(channel)).unwrap()
-    };
+    let by = super::assert_exactly(
+        v,
+        &[
+            (FindingKind::WrongFact, "email", Some("unit_rate")),
+            (FindingKind::WrongFact, "help", Some("switch_time")),
+            (FindingKind::LeakedPlaceholder, "email", None),
+            (FindingKind::CustomerDataLeak, "chat", None),
+            (FindingKind::SlaBreach, "chat", None),
+        ],
+    );
     let rate = by(FindingKind::WrongFact, "email");
     assert_eq!(
         (rate.found.as_deref(), rate.expected.as_deref(), rate.occurrences),
@@ -97,10 +88,6 @@ async fn unseen_energy_supplier_is_judged_on_exactly_its_planted_defects() {
     assert_eq!((leak.persona.as_deref(), leak.question.as_deref()), (Some("jonas"), Some("tariff")));
     let slow = by(FindingKind::SlaBreach, "chat");
     assert_eq!(slow.occurrences, 2, "only the complaint answer (a human agent) was slow: {}", slow.summary);
-
-    // The channel disagreements are the wrong facts, not second findings.
-    let folded: Vec<&str> = v.checks.iter().filter_map(|c| c.folded_into.as_deref()).collect();
-    assert!(folded.contains(&rate.id.as_str()) && folded.contains(&switch.id.as_str()), "{folded:?}");
 
     let c = &v.counts;
     assert_eq!((c.exchanges, c.replies, c.errors), (30, 30, 0));

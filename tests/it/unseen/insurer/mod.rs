@@ -21,7 +21,6 @@ mod answers;
 mod server;
 
 use crate::recipes::run_recipe;
-use std::collections::BTreeSet;
 use touchpoint::verdict::FindingKind;
 
 #[tokio::test]
@@ -67,26 +66,17 @@ async fn unseen_insurer_is_judged_on_exactly_its_planted_defects() {
     assert!(email.duplicates + email.late >= 10, "every retried delivery noted, never read: {email:?}");
 
     // Exactly the planted defects, each once.
-    let found: BTreeSet<(String, Option<&str>, Option<&str>)> =
-        v.findings.iter().map(|f| (format!("{:?}", f.kind), f.channel.as_deref(), f.fact.as_deref())).collect();
-    let planted: BTreeSet<(String, Option<&str>, Option<&str>)> = [
-        (FindingKind::WrongFact, Some("chat"), Some("ncd_max")),
-        (FindingKind::WrongFact, Some("email"), Some("windscreen_ncd")),
-        (FindingKind::Fallback, Some("chat"), None),
-        (FindingKind::LeakedPlaceholder, Some("chat"), None),
-        (FindingKind::CustomerDataLeak, Some("email"), None),
-        (FindingKind::SlaBreach, Some("help"), None),
-    ]
-    .into_iter()
-    .map(|(k, c, f)| (format!("{k:?}"), c, f))
-    .collect();
-    let summaries: Vec<&str> = v.findings.iter().map(|f| f.summary.as_str()).collect();
-    assert_eq!(found, planted, "{summaries:#?}");
-    assert_eq!(v.findings.len(), 6, "{summaries:#?}");
-
-    let by = |kind: FindingKind, channel: &str| {
-        v.findings.iter().find(|f| f.kind == kind && f.channel.as_deref() == Some(channel)).unwrap()
-    };
+    let by = super::assert_exactly(
+        v,
+        &[
+            (FindingKind::WrongFact, "chat", Some("ncd_max")),
+            (FindingKind::WrongFact, "email", Some("windscreen_ncd")),
+            (FindingKind::Fallback, "chat", None),
+            (FindingKind::LeakedPlaceholder, "chat", None),
+            (FindingKind::CustomerDataLeak, "email", None),
+            (FindingKind::SlaBreach, "help", None),
+        ],
+    );
     let ncd = by(FindingKind::WrongFact, "chat");
     assert_eq!((ncd.found.as_deref(), ncd.expected.as_deref(), ncd.occurrences), (Some("65%"), Some("60%"), 2));
     let windscreen = by(FindingKind::WrongFact, "email");
@@ -99,10 +89,6 @@ async fn unseen_insurer_is_judged_on_exactly_its_planted_defects() {
     assert_eq!((leak.persona.as_deref(), leak.question.as_deref()), (Some("tom"), Some("claim")));
     let slow = by(FindingKind::SlaBreach, "help");
     assert_eq!(slow.occurrences, 2, "only the claims article's search was slow: {}", slow.summary);
-
-    // The channel disagreements are the wrong facts, not second findings.
-    let folded: Vec<&str> = v.checks.iter().filter_map(|c| c.folded_into.as_deref()).collect();
-    assert!(folded.contains(&ncd.id.as_str()) && folded.contains(&windscreen.id.as_str()), "{folded:?}");
 
     let c = &v.counts;
     assert_eq!((c.exchanges, c.replies, c.errors), (30, 30, 0));
