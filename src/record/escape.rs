@@ -17,7 +17,7 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 /// endian: the first in memory) that JSON must escape. Bits above the first
 /// may be spurious (a borrow runs upwards); only the lowest is used.
 #[inline]
-fn escapes(w: u64) -> u64 {
+pub(super) fn escapes(w: u64) -> u64 {
     let control = w.wrapping_sub(ONES * 0x20) & !w;
     let quote = w ^ (ONES * b'"' as u64);
     let backslash = w ^ (ONES * b'\\' as u64);

@@ -15,6 +15,9 @@
 //! escapes are unescaped by serde_json itself. The tests hold both decoders
 //! to the same results on written records and on lines broken at random.
 
+// A string's plain run ends at the first byte JSON escapes (`"`, `\`, a
+// control below U+0020), found a word at a time as the writer finds it.
+use super::escape::escapes as specials;
 use super::{CallbackNote, ErrorKind, Exchange, Http, Purpose, Record, Reply, StepError, Task, TaskKind};
 use serde::de::IntoDeserializer;
 use serde::Deserialize;
@@ -92,19 +95,6 @@ const ATTEMPT: &[&[u8]] = &[
 ];
 const REPLY: &[&[u8]] = &[b"text", b"item", b"t_earliest_us", b"t_latest_us", b"t_first_byte_us", b"t_last_byte_us"];
 const STEP_ERROR: &[&[u8]] = &[b"kind", b"message"];
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// The lowest set high bit marks the first byte of `w` (in memory order)
-/// that ends a plain run of string: `"`, `\` or a control below U+0020.
-#[inline]
-fn specials(w: u64) -> u64 {
-    let control = w.wrapping_sub(ONES * 0x20) & !w;
-    let quote = w ^ (ONES * b'"' as u64);
-    let backslash = w ^ (ONES * b'\\' as u64);
-    (control | (quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash)) & HIGH
-}
 
 impl<'a> Parser<'a> {
     #[inline]
